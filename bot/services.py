@@ -1,0 +1,54 @@
+"""What every handler needs besides the update: settings, database, clock and texts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, CallbackContext
+
+from bot.clock import Clock
+from bot.i18n import Translator, pick_language, translator
+from bot.settings import Settings
+from storage import people
+from storage.database import Database
+
+_KEY = "services"
+
+
+@dataclass
+class Services:
+    settings: Settings
+    clock: Clock
+    db: Database | None = None  # opened in post_init, closed in post_shutdown
+
+    @property
+    def database(self) -> Database:
+        if self.db is None:
+            raise RuntimeError("the database is not open yet")
+        return self.db
+
+    def is_coordinator(self, user_id: int) -> bool:
+        return user_id in self.settings.access.coordinators
+
+
+def attach(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+    application.bot_data[_KEY] = services
+
+
+def of(context: CallbackContext[Any, Any, Any, Any] | Application[Any, Any, Any, Any, Any, Any]) -> Services:
+    services: Services = context.bot_data[_KEY]
+    return services
+
+
+async def texts_for(update: object, context: CallbackContext[Any, Any, Any, Any]) -> Translator:
+    """The translator for the person behind this update, by their choice or their app."""
+    services = of(context)
+    user = update.effective_user if isinstance(update, Update) else None
+    chosen = None
+    if user is not None:
+        person = await people.get(services.database, user.id)
+        chosen = person.language if person else None
+    code = user.language_code if user is not None else None
+    return translator(pick_language(chosen, code, services.settings.bot.default_language))

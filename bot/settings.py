@@ -1,0 +1,148 @@
+"""Typed settings: a TOML file, overridden by BONDGENOTEN_* environment variables.
+
+`load_settings(path)` is the only entry point. A broken setting raises `SettingsError` with one
+line that names the key, so the CLI can print it and exit with code 2 instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+SUPPORTED_LANGUAGES = ("nl", "en")
+TELEGRAM_API = "https://api.telegram.org"
+_TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message is one line that names the key."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TelegramSettings(_Section):
+    token: SecretStr = Field(description="Bot token from @BotFather")
+    base_url: str = Field(default=TELEGRAM_API, description="Bot API server root")
+    poll_timeout: int = Field(default=30, ge=0, le=50, description="Long-poll timeout, seconds")
+
+    @field_validator("token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        if not _TOKEN_SHAPE.match(value.get_secret_value()):
+            # Never echo the token itself: it is a secret.
+            raise ValueError("does not look like a bot token (digits:letters, from @BotFather)")
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url_shape(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+
+class DatabaseSettings(_Section):
+    path: Path = Field(default=Path("bondgenoten.sqlite3"))
+
+
+class AccessSettings(_Section):
+    coordinators: list[int] = Field(default_factory=list)
+
+
+class BotSettings(_Section):
+    timezone: str = "Europe/Amsterdam"
+    default_language: str = "nl"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _supported_language(cls, value: str) -> str:
+        if value not in SUPPORTED_LANGUAGES:
+            raise ValueError(f"must be one of {', '.join(SUPPORTED_LANGUAGES)}")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class Settings(BaseSettings):
+    """Everything the bot reads at start; see config.example.toml for each key."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="BONDGENOTEN_",
+        env_nested_delimiter="__",
+        extra="forbid",
+    )
+    toml_path: ClassVar[Path | None] = None
+
+    telegram: TelegramSettings
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    access: AccessSettings = Field(default_factory=AccessSettings)
+    bot: BotSettings = Field(default_factory=BotSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if cls.toml_path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=cls.toml_path))
+        return tuple(sources)
+
+
+def load_settings(path: Path | None, **overrides: Any) -> Settings:
+    """Read the TOML file at `path` (if it exists), then the environment, then `overrides`."""
+    if path is not None and not path.exists() and not _env_has_token():
+        raise SettingsError(f"config file {path} not found (copy config.example.toml)")
+    toml_path = path if path is not None and path.exists() else None
+    settings_cls = type("FileSettings", (Settings,), {"toml_path": toml_path})
+    try:
+        return settings_cls(**overrides)
+    except ValidationError as exc:
+        raise SettingsError(_one_line(exc)) from None
+    except ValueError as exc:  # TOML syntax errors arrive as tomllib.TOMLDecodeError
+        raise SettingsError(f"config file {path}: {exc}") from None
+
+
+def _env_has_token() -> bool:
+    return bool(os.environ.get("BONDGENOTEN_TELEGRAM__TOKEN"))
+
+
+def _one_line(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    key = ".".join(str(part) for part in error["loc"])
+    if error["type"] == "missing":
+        if key == "telegram":  # the whole section is absent; the token is what it needs
+            key = "telegram.token"
+        return f"setting {key} is missing"
+    if error["type"] == "extra_forbidden":
+        return f"setting {key} is not a known setting"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"setting {key} is invalid: {message}"

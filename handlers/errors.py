@@ -1,0 +1,71 @@
+"""The error handler: log what failed with its context, and tell the person briefly."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import Update
+from telegram.error import Forbidden, NetworkError, TelegramError
+from telegram.ext import Application, ContextTypes
+
+from bot import services
+from storage import people
+
+log = logging.getLogger(__name__)
+
+
+def describe(update: object) -> str:
+    """Which update failed, without its content (messages may be sensitive)."""
+    if not isinstance(update, Update):
+        return "no update"
+    parts = [f"update {update.update_id}"]
+    if update.effective_chat:
+        parts.append(f"chat {update.effective_chat.id}")
+    if update.effective_user:
+        parts.append(f"user {update.effective_user.id}")
+    message = update.effective_message
+    if message and message.text and message.text.startswith("/"):
+        parts.append(f"command {message.text.split()[0]}")
+    if update.callback_query:
+        parts.append(f"button {update.callback_query.data!r}")
+    return ", ".join(parts)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Never a traceback or silence in a chat: a log line with context and a short apology."""
+    error = context.error
+    if isinstance(error, Forbidden):
+        # The person blocked the bot or the bot left the group: nobody to tell, just record it.
+        log.warning("cannot write (%s): %s", describe(update), error.message)
+        if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == "private":
+            svc = services.of(context)
+            await people.mark_blocked(svc.database, update.effective_chat.id, svc.clock.now())
+        return
+    if isinstance(error, NetworkError) and not isinstance(update, Update):
+        log.warning("network trouble: %s", error)
+        return
+    log.error("handling failed (%s)", describe(update), exc_info=error)
+    if isinstance(update, Update):
+        await _apologise(update, context)
+
+
+async def _apologise(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    try:
+        _ = await services.texts_for(update, context)
+    except Exception:  # the database may be what failed; fall back to the default language
+        from bot.i18n import translator
+
+        _ = translator(services.of(context).settings.bot.default_language)
+    text = _("Sorry, something went wrong on our side. Please try again in a moment. 🚨 Emergency? Call 112.")
+    try:
+        if update.callback_query:
+            await update.callback_query.answer(text, show_alert=True)
+        elif update.effective_chat:
+            await context.bot.send_message(update.effective_chat.id, text)
+    except TelegramError as exc:
+        log.warning("could not apologise (%s): %s", describe(update), exc)
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    application.add_error_handler(on_error)

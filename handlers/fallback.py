@@ -1,0 +1,41 @@
+"""The last word: unknown commands get a polite answer and stale or forged buttons are answered."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+from bot import services
+
+log = logging.getLogger(__name__)
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command we don't know, or one this person may not use: say so, point to /help."""
+    message = update.effective_message
+    assert message and message.text
+    command, _sep, addressee = message.text.split()[0].partition("@")
+    if message.chat.type != "private" and addressee.lower() != (context.bot.username or "").lower():
+        return  # in a group, a bare /command may be meant for another bot
+    _ = await services.texts_for(update, context)
+    await message.reply_text(
+        _("Sorry, {command} is not something you can do here. /help shows what you can.", command=command)
+    )
+
+
+async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button nobody handles (old, forged or from a removed feature): answer it, refuse it."""
+    query = update.callback_query
+    assert query
+    user = query.from_user
+    log.warning("refused unknown callback data %r from user %s", query.data, user.id)
+    _ = await services.texts_for(update, context)
+    await query.answer(_("This button no longer works."), show_alert=True)
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    application.add_handler(MessageHandler(filters.COMMAND, unknown_command))
+    application.add_handler(CallbackQueryHandler(stale_button))

@@ -1,0 +1,36 @@
+"""Fill msgstrs in a catalog from a JSON file {msgid: msgstr}; `en` copies missing msgids.
+
+    python tools/po_fill.py nl new-dutch.json     # add Dutch translations
+    python tools/po_fill.py en                    # English: msgstr = msgid where empty
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from babel.messages.pofile import read_po, write_po
+
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "bot" / "locale"
+
+
+def main(language: str, source: str | None = None) -> None:
+    path = LOCALE_DIR / language / "LC_MESSAGES" / "bondgenoten.po"
+    with path.open("rb") as fp:
+        catalog = read_po(fp, locale=language)
+    given = json.loads(Path(source).read_text()) if source else {}
+    for message in catalog:
+        if not message.id:
+            continue
+        key = message.id if isinstance(message.id, str) else message.id[0]
+        if key in given:
+            message.string = given[key]
+        elif language == "en" and not message.string:
+            message.string = message.id if isinstance(message.id, str) else tuple(message.id)
+    with path.open("wb") as fp:
+        write_po(fp, catalog, omit_header=False, sort_output=True, width=100)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
