@@ -35,4 +35,6 @@ async def publish(bot: Bot, default_language: str) -> None:
         # The default menu (no language_code) is for everyone whose app language we lack.
         await bot.set_my_commands(build(translator(default_language)), scope=scope)
         for language in SUPPORTED_LANGUAGES:
-            await bot.set_my_commands(build(translator(language)), scope=scope, language_code=language)
+            await bot.set_my_commands(
+                build(translator(language)), scope=scope, language_code=language
+            )

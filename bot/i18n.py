@@ -78,7 +78,9 @@ def translator(language: str) -> Translator:
 def _catalog(language: str) -> gettext.NullTranslations:
     folder = LOCALE_DIR / language / "LC_MESSAGES"
     po_file, mo_file = folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
-    if mo_file.exists() and (not po_file.exists() or mo_file.stat().st_mtime >= po_file.stat().st_mtime):
+    if mo_file.exists() and (
+        not po_file.exists() or mo_file.stat().st_mtime >= po_file.stat().st_mtime
+    ):
         with mo_file.open("rb") as fp:
             return gettext.GNUTranslations(fp)
     if not po_file.exists():

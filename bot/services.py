@@ -37,7 +37,9 @@ def attach(application: Application[Any, Any, Any, Any, Any, Any], services: Ser
     application.bot_data[_KEY] = services
 
 
-def of(context: CallbackContext[Any, Any, Any, Any] | Application[Any, Any, Any, Any, Any, Any]) -> Services:
+def of(
+    context: CallbackContext[Any, Any, Any, Any] | Application[Any, Any, Any, Any, Any, Any],
+) -> Services:
     services: Services = context.bot_data[_KEY]
     return services
 

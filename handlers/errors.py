@@ -10,6 +10,7 @@ from telegram.error import Forbidden, NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot import services
+from bot.i18n import translator
 from storage import people
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,11 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if isinstance(error, Forbidden):
         # The person blocked the bot or the bot left the group: nobody to tell, just record it.
         log.warning("cannot write (%s): %s", describe(update), error.message)
-        if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == "private":
+        if (
+            isinstance(update, Update)
+            and update.effective_chat
+            and update.effective_chat.type == "private"
+        ):
             svc = services.of(context)
             await people.mark_blocked(svc.database, update.effective_chat.id, svc.clock.now())
         return
@@ -54,10 +59,11 @@ async def _apologise(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     try:
         _ = await services.texts_for(update, context)
     except Exception:  # the database may be what failed; fall back to the default language
-        from bot.i18n import translator
-
         _ = translator(services.of(context).settings.bot.default_language)
-    text = _("Sorry, something went wrong on our side. Please try again in a moment. 🚨 Emergency? Call 112.")
+    text = _(
+        "Sorry, something went wrong on our side. Please try again in a moment. "
+        "🚨 Emergency? Call 112."
+    )
     try:
         if update.callback_query:
             await update.callback_query.answer(text, show_alert=True)

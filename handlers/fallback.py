@@ -22,7 +22,19 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return  # in a group, a bare /command may be meant for another bot
     _ = await services.texts_for(update, context)
     await message.reply_text(
-        _("Sorry, {command} is not something you can do here. /help shows what you can.", command=command)
+        _(
+            "Sorry, {command} is not something you can do here. /help shows what you can.",
+            command=command,
+        )
+    )
+
+
+async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Anything else said in the private chat: the bot works with commands and buttons."""
+    assert update.effective_message
+    _ = await services.texts_for(update, context)
+    await update.effective_message.reply_text(
+        _("I work with commands and buttons. /help shows what you can do. 🚨 Emergency? Call 112.")
     )
 
 
@@ -38,4 +50,7 @@ async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(MessageHandler(filters.COMMAND, unknown_command))
+    application.add_handler(
+        MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND, private_text)
+    )
     application.add_handler(CallbackQueryHandler(stale_button))

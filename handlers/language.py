@@ -17,7 +17,12 @@ PATTERN = r"^lang:(nl|en)$"
 
 def language_keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(name, callback_data=f"lang:{code}") for code, name in LANGUAGE_NAMES.items()]]
+        [
+            [
+                InlineKeyboardButton(name, callback_data=f"lang:{code}")
+                for code, name in LANGUAGE_NAMES.items()
+            ]
+        ]
     )
 
 
@@ -52,5 +57,7 @@ async def _switch(context: ContextTypes.DEFAULT_TYPE, user_id: int, code: str) -
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    application.add_handler(CommandHandler("language", ask_language, filters=filters.ChatType.PRIVATE))
+    application.add_handler(
+        CommandHandler("language", ask_language, filters=filters.ChatType.PRIVATE)
+    )
     application.add_handler(CallbackQueryHandler(choose_language, pattern=PATTERN))

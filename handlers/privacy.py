@@ -66,7 +66,9 @@ async def ask_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     assert update.effective_message and update.effective_user
     _ = await services.texts_for(update, context)
     if not await privacy.has_data(services.of(context).database, update.effective_user.id):
-        await update.effective_message.reply_text(_("We store nothing about you, so there is nothing to delete."))
+        await update.effective_message.reply_text(
+            _("We store nothing about you, so there is nothing to delete.")
+        )
         return
     await update.effective_message.reply_text(
         _(

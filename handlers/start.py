@@ -43,8 +43,12 @@ def help_text(_: Translator, *, coordinator: bool) -> str:
     if coordinator:
         lines.append(_("You are a coordinator through the bot's configuration."))
     else:
-        lines.append(_("To join a network you need an invite link from its police chief, its "
-            "municipality contact or a coordinator."))
+        lines.append(
+            _(
+                "To join a network you need an invite link from its police chief, its "
+                "municipality contact or a coordinator."
+            )
+        )
     lines.append(_("🚨 Emergency? Call 112."))
     return "\n".join(lines)
 

@@ -42,4 +42,6 @@ async def private_chat_status(update: Update, context: ContextTypes.DEFAULT_TYPE
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(TypeHandler(Update, note_activity), group=TRACKING_GROUP)
-    application.add_handler(ChatMemberHandler(private_chat_status, ChatMemberHandler.MY_CHAT_MEMBER))
+    application.add_handler(
+        ChatMemberHandler(private_chat_status, ChatMemberHandler.MY_CHAT_MEMBER)
+    )

@@ -51,8 +51,14 @@ def test_token_from_environment_alone(tmp_path: Path, monkeypatch: pytest.Monkey
         ('[telegram]\ntoken = "nope"\n', "setting telegram.token is invalid"),
         (f'[telegram]\ntoken = "{TOKEN}"\ncolour = 1\n', "setting telegram.colour is not a known"),
         (f'[telegram]\ntoken = "{TOKEN}"\n[bot]\ntimezone = "Mars/Base"\n', "setting bot.timezone"),
-        (f'[telegram]\ntoken = "{TOKEN}"\n[bot]\ndefault_language = "de"\n', "bot.default_language"),
-        (f'[telegram]\ntoken = "{TOKEN}"\n[access]\ncoordinators = ["x"]\n', "access.coordinators.0"),
+        (
+            f'[telegram]\ntoken = "{TOKEN}"\n[bot]\ndefault_language = "de"\n',
+            "bot.default_language",
+        ),
+        (
+            f'[telegram]\ntoken = "{TOKEN}"\n[access]\ncoordinators = ["x"]\n',
+            "access.coordinators.0",
+        ),
         ("[telegram\n", "config file"),
     ],
 )

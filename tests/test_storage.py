@@ -30,7 +30,9 @@ async def test_migrations_apply_once_and_are_recorded(tmp_path: Path) -> None:
         await db.close()
 
 
-async def test_an_edited_migration_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_an_edited_migration_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "b.sqlite3"
     await (await Database.open(path)).close()
     originals = migrations()

@@ -1,7 +1,7 @@
 """Fill msgstrs in a catalog from a JSON file {msgid: msgstr}; `en` copies missing msgids.
 
-    python tools/po_fill.py nl new-dutch.json     # add Dutch translations
-    python tools/po_fill.py en                    # English: msgstr = msgid where empty
+python tools/po_fill.py nl new-dutch.json     # add Dutch translations
+python tools/po_fill.py en                    # English: msgstr = msgid where empty
 """
 
 from __future__ import annotations

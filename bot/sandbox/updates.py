@@ -1,0 +1,141 @@
+"""The bot's update queue and ``getUpdates`` long polling, as Telegram runs it.
+
+* ``offset`` confirms (drops) every update with a smaller id;
+* ``allowed_updates`` persists between calls: omitted keeps the previous setting,
+  ``[]`` restores the default set (everything but chat_member and reactions);
+  queued updates of types that are not allowed are dropped;
+* only one getUpdates may wait at a time: a newer request terminates the waiting
+  one, which is answered 409 (as Telegram does when two bot instances poll).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from bot.sandbox._api import ApiError
+
+UPDATE_TYPES: tuple[str, ...] = (
+    "message",
+    "edited_message",
+    "channel_post",
+    "edited_channel_post",
+    "business_connection",
+    "business_message",
+    "edited_business_message",
+    "deleted_business_messages",
+    "guest_message",
+    "message_reaction",
+    "message_reaction_count",
+    "inline_query",
+    "chosen_inline_result",
+    "callback_query",
+    "shipping_query",
+    "pre_checkout_query",
+    "purchased_paid_media",
+    "poll",
+    "poll_answer",
+    "my_chat_member",
+    "chat_member",
+    "chat_join_request",
+    "chat_boost",
+    "removed_chat_boost",
+    "managed_bot",
+)
+DEFAULT_ALLOWED: frozenset[str] = frozenset(UPDATE_TYPES) - {
+    "chat_member",
+    "message_reaction",
+    "message_reaction_count",
+}
+
+CONFLICT = (
+    "Conflict: terminated by other getUpdates request; "
+    "make sure that only one bot instance is running"
+)
+
+
+class UpdateQueue:
+    """Pending updates for the one simulated bot."""
+
+    def __init__(self, first_update_id: int = 100_000_001) -> None:
+        self.pending: list[dict[str, Any]] = []
+        self.delivered: list[dict[str, Any]] = []  # every update handed out, for tests
+        self.allowed: frozenset[str] = DEFAULT_ALLOWED
+        self._next_id = first_update_id
+        self._wakeup: asyncio.Event | None = None
+        self._generation = 0
+        self._closed = False
+
+    def _event(self) -> asyncio.Event:
+        if self._wakeup is None:
+            self._wakeup = asyncio.Event()
+        return self._wakeup
+
+    def push(self, kind: str, payload: dict[str, Any]) -> int:
+        """Queue an update of type ``kind``; wakes a waiting long poll."""
+        update_id = self._next_id
+        self._next_id += 1
+        self.pending.append({"update_id": update_id, kind: payload})
+        self._event().set()
+        return update_id
+
+    def close(self) -> None:
+        """Release every long poll (sandbox stop)."""
+        self._closed = True
+        self._event().set()
+
+    def reopen(self) -> None:
+        self._closed = False
+        self._wakeup = None
+
+    @staticmethod
+    def kind_of(update: dict[str, Any]) -> str:
+        return next(key for key in update if key != "update_id")
+
+    def _confirm(self, offset: int | None) -> None:
+        if offset is None:
+            return
+        if offset < 0:  # negative offset: keep only the last -offset updates
+            self.pending = self.pending[offset:]
+        else:
+            self.pending = [u for u in self.pending if u["update_id"] >= offset]
+
+    def _filter(self) -> None:
+        self.pending = [u for u in self.pending if self.kind_of(u) in self.allowed]
+
+    async def get_updates(
+        self,
+        *,
+        offset: int | None = None,
+        limit: int | None = None,
+        timeout: float | None = None,  # noqa: ASYNC109 - the Bot API parameter
+        allowed_updates: list[str] | None = None,
+    ) -> list[dict[str, Any]]:
+        # Like Telegram, a newer request terminates the one still waiting (it gets 409).
+        self._generation += 1
+        generation = self._generation
+        self._event().set()
+        if allowed_updates is not None:
+            self.allowed = frozenset(allowed_updates) if allowed_updates else DEFAULT_ALLOWED
+        limit = 100 if not limit or limit > 100 else max(1, limit)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + max(0.0, float(timeout or 0))
+        while True:
+            if generation != self._generation:
+                raise ApiError(409, CONFLICT)
+            self._confirm(offset)
+            self._filter()
+            if self.pending or self._closed:
+                break
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                break
+            event = self._event()
+            event.clear()
+            try:
+                await asyncio.wait_for(event.wait(), remaining)
+            except TimeoutError:
+                pass
+        batch = [] if self._closed else self.pending[:limit]
+        self.delivered.extend(batch)
+        return batch
