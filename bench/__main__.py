@@ -1,0 +1,169 @@
+"""`make bench`: how the bot compares with a bare python-telegram-bot echo bot, and its stop time.
+
+Each scenario prints one JSON line. Ratios compare against a limit measured or documented in the
+same run, never against a wall-clock constant: these machines are shared and noisy.
+
+- reply_throughput: many people send /help at once; time until every reply arrived, for our bot
+  and for a bare PTB echo bot with the same flood-limit keeper on the same sandbox (ratio = ours
+  / echo), and against Telegram's floor (replies / 30 per second, ratio_to_floor).
+- first_reply: one /start round trip, ours against the echo bot's (median of several).
+- shutdown: SIGTERM to exit of `bondgenoten run` against the 5 s the foundation promises.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+import statistics
+import sys
+import tempfile
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CommandHandler,
+    ContextTypes,
+)
+
+from bot.app import build_application, running
+from bot.sandbox import Sandbox, SimUser
+from bot.settings import load_settings
+
+PEOPLE = 50
+COMMANDS_EACH = 4
+ROUND_TRIPS = 15
+STOP_LIMIT_S = 5.0
+TELEGRAM_PER_SECOND = 30  # Telegram's overall broadcast limit for one bot
+
+
+def emit(**figures: Any) -> None:
+    print(json.dumps(figures), flush=True)
+
+
+async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert update.effective_message
+    await update.effective_message.reply_text("echo")
+
+
+@asynccontextmanager
+async def echo_bot(sandbox: Sandbox) -> AsyncIterator[None]:
+    """The baseline: python-telegram-bot with one handler and the same flood-limit keeper."""
+    application: Application[Any, Any, Any, Any, Any, Any] = (
+        ApplicationBuilder()
+        .token(sandbox.token)
+        .base_url(f"{sandbox.base_url}/bot")
+        .rate_limiter(AIORateLimiter())
+        .build()
+    )
+    application.add_handler(CommandHandler(["start", "help"], echo))
+    async with application:
+        assert application.updater
+        await application.updater.start_polling(timeout=5)
+        await application.start()
+        yield
+        await application.updater.stop()
+        await application.stop()
+
+
+@asynccontextmanager
+async def our_bot(sandbox: Sandbox, folder: Path) -> AsyncIterator[None]:
+    settings = load_settings(
+        None,
+        telegram={"token": sandbox.token, "base_url": sandbox.base_url, "poll_timeout": 5},
+        database={"path": folder / "bench.sqlite3"},
+    )
+    async with running(build_application(settings)):
+        yield
+
+
+async def throughput(bot: Callable[[Sandbox], Any]) -> float:
+    """Seconds until PEOPLE x COMMANDS_EACH /help commands are all answered."""
+    async with Sandbox(flood_limits=False) as sandbox, bot(sandbox):
+        people = [sandbox.add_user(f"P{n}") for n in range(PEOPLE)]
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        for _round in range(COMMANDS_EACH):
+            for person in people:
+                await person.send("/help")
+        await sandbox.wait_for(lambda: _answered(people) == PEOPLE * COMMANDS_EACH, timeout=300)
+        return loop.time() - began
+
+
+def _answered(people: list[SimUser]) -> int:
+    return sum(len(p.private_chat.bot_messages()) for p in people)
+
+
+async def round_trip(bot: Callable[[Sandbox], Any]) -> float:
+    """Median milliseconds from /start sent to the reply arriving."""
+    async with Sandbox(flood_limits=False) as sandbox, bot(sandbox):
+        loop = asyncio.get_running_loop()
+        times = []
+        for n in range(ROUND_TRIPS):
+            person = sandbox.add_user(f"R{n}")
+            began = loop.time()
+            await person.send("/start")
+            await person.expect(None, timeout=60)
+            times.append((loop.time() - began) * 1000)
+        return statistics.median(times)
+
+
+async def shutdown_seconds(folder: Path) -> float:
+    async with Sandbox(flood_limits=False) as sandbox:
+        config = folder / "config.toml"
+        config.write_text(
+            f'[telegram]\ntoken = "{sandbox.token}"\nbase_url = "{sandbox.base_url}"\n'
+            f'poll_timeout = 30\n[database]\npath = "{folder / "stop.sqlite3"}"\n'
+        )
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "run", "--config", str(config),
+            stderr=asyncio.subprocess.DEVNULL,
+        )  # fmt: skip
+        await sandbox.wait_for(
+            lambda: sum(r.method == "getUpdates" for r in sandbox.requests) >= 2, timeout=60
+        )
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        process.send_signal(signal.SIGTERM)
+        await process.wait()
+        return loop.time() - began
+
+
+async def main() -> None:
+    logging.basicConfig(level=logging.CRITICAL)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        ours = await throughput(lambda sb: our_bot(sb, folder / "t"))
+        baseline = await throughput(echo_bot)
+        total = PEOPLE * COMMANDS_EACH
+        emit(
+            scenario="reply_throughput",
+            commands=total,
+            bot_s=round(ours, 3),
+            echo_s=round(baseline, 3),
+            ratio=round(ours / baseline, 2),
+            floor_s=round(total / TELEGRAM_PER_SECOND, 3),
+            ratio_to_floor=round(ours / (total / TELEGRAM_PER_SECOND), 2),
+        )
+        ours_ms = await round_trip(lambda sb: our_bot(sb, folder / "r"))
+        baseline_ms = await round_trip(echo_bot)
+        emit(
+            scenario="first_reply",
+            bot_ms=round(ours_ms, 1),
+            echo_ms=round(baseline_ms, 1),
+            ratio=round(ours_ms / baseline_ms, 2),
+        )
+        stop_s = await shutdown_seconds(folder)
+        emit(scenario="shutdown", stop_s=round(stop_s, 3), limit_s=STOP_LIMIT_S,
+             ratio=round(stop_s / STOP_LIMIT_S, 3))  # fmt: skip
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
