@@ -87,6 +87,13 @@ class BotSettings(_Section):
         return ZoneInfo(self.timezone)
 
 
+class MembershipSettings(_Section):
+    invite_days: int = Field(default=7, ge=1, le=90, description="How long an invite link works")
+    unlinked_group_hours: int = Field(
+        default=24, ge=1, le=168, description="Leave a group nobody linked after this long"
+    )
+
+
 class Settings(BaseSettings):
     """Everything the bot reads at start; see config.example.toml for each key."""
 
@@ -101,6 +108,7 @@ class Settings(BaseSettings):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     access: AccessSettings = Field(default_factory=AccessSettings)
     bot: BotSettings = Field(default_factory=BotSettings)
+    membership: MembershipSettings = Field(default_factory=MembershipSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -1,7 +1,8 @@
 """Every feature's handlers, registered in one visible place.
 
-Order matters within a handler group: the first matching handler wins, so the catch-alls in
-`fallback` come last. Tracking runs in its own group (-1) beside everything else.
+Order matters within a handler group: the first matching handler wins. `intake` comes before
+`start` (it takes `/start <invite code>` and the answers typed during an intake), and the
+catch-alls in `fallback` come last. Tracking runs in its own group (-1) beside everything else.
 """
 
 from __future__ import annotations
@@ -10,13 +11,32 @@ from typing import Any
 
 from telegram.ext import Application
 
-from handlers import errors, fallback, language, privacy, start, tracking
+from handlers import (
+    approval,
+    errors,
+    fallback,
+    groups,
+    intake,
+    invites,
+    language,
+    networks,
+    privacy,
+    roster,
+    start,
+    tracking,
+)
 
 
 def register_all(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     tracking.register(application)
+    groups.register(application)
+    intake.register(application)  # before start: /start <code> and intake answers
     start.register(application)
     language.register(application)
     privacy.register(application)
-    fallback.register(application)  # last: unknown commands and stale buttons
+    networks.register(application)
+    invites.register(application)
+    approval.register(application)
+    roster.register(application)
+    fallback.register(application)  # last: unknown commands, free text and stale buttons
     errors.register(application)
