@@ -8,6 +8,11 @@ same run, never against a wall-clock constant: these machines are shared and noi
   / echo), and against Telegram's floor (replies / 30 per second, ratio_to_floor).
 - first_reply: one /start round trip, ours against the echo bot's (median of several).
 - shutdown: SIGTERM to exit of `bondgenoten run` against the 5 s the foundation promises.
+- broadcast clean / faults / kill: one critical alert to 40 networks and 1,000 members against
+  Telegram's floor (see bench/broadcast.py).
+
+`python -m bench broadcast` runs only the broadcast scenarios; `python -m bench replies` only
+the others.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from telegram.ext import (
     ContextTypes,
 )
 
+from bench import broadcast
 from bot.app import build_application, running
 from bot.sandbox import Sandbox, SimUser
 from bot.settings import load_settings
@@ -136,34 +142,42 @@ async def shutdown_seconds(folder: Path) -> float:
         return loop.time() - began
 
 
-async def main() -> None:
+async def main(which: str) -> None:
     logging.basicConfig(level=logging.CRITICAL)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        ours = await throughput(lambda sb: our_bot(sb, folder / "t"))
-        baseline = await throughput(echo_bot)
-        total = PEOPLE * COMMANDS_EACH
-        emit(
-            scenario="reply_throughput",
-            commands=total,
-            bot_s=round(ours, 3),
-            echo_s=round(baseline, 3),
-            ratio=round(ours / baseline, 2),
-            floor_s=round(total / TELEGRAM_PER_SECOND, 3),
-            ratio_to_floor=round(ours / (total / TELEGRAM_PER_SECOND), 2),
-        )
-        ours_ms = await round_trip(lambda sb: our_bot(sb, folder / "r"))
-        baseline_ms = await round_trip(echo_bot)
-        emit(
-            scenario="first_reply",
-            bot_ms=round(ours_ms, 1),
-            echo_ms=round(baseline_ms, 1),
-            ratio=round(ours_ms / baseline_ms, 2),
-        )
-        stop_s = await shutdown_seconds(folder)
-        emit(scenario="shutdown", stop_s=round(stop_s, 3), limit_s=STOP_LIMIT_S,
-             ratio=round(stop_s / STOP_LIMIT_S, 3))  # fmt: skip
+        if which in ("all", "replies"):
+            await replies(folder)
+        if which in ("all", "broadcast"):
+            await broadcast.main(folder)
+
+
+async def replies(folder: Path) -> None:
+    """Our bot against a bare echo bot, and the stop time."""
+    ours = await throughput(lambda sb: our_bot(sb, folder / "t"))
+    baseline = await throughput(echo_bot)
+    total = PEOPLE * COMMANDS_EACH
+    emit(
+        scenario="reply_throughput",
+        commands=total,
+        bot_s=round(ours, 3),
+        echo_s=round(baseline, 3),
+        ratio=round(ours / baseline, 2),
+        floor_s=round(total / TELEGRAM_PER_SECOND, 3),
+        ratio_to_floor=round(ours / (total / TELEGRAM_PER_SECOND), 2),
+    )
+    ours_ms = await round_trip(lambda sb: our_bot(sb, folder / "r"))
+    baseline_ms = await round_trip(echo_bot)
+    emit(
+        scenario="first_reply",
+        bot_ms=round(ours_ms, 1),
+        echo_ms=round(baseline_ms, 1),
+        ratio=round(ours_ms / baseline_ms, 2),
+    )
+    stop_s = await shutdown_seconds(folder)
+    emit(scenario="shutdown", stop_s=round(stop_s, 3), limit_s=STOP_LIMIT_S,
+         ratio=round(stop_s / STOP_LIMIT_S, 3))  # fmt: skip
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(sys.argv[1] if len(sys.argv) > 1 else "all"))

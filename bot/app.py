@@ -9,18 +9,27 @@ from typing import Any
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.ext import Application, ApplicationBuilder, Defaults
 
 import handlers
 from bot import commands, services
 from bot.clock import Clock, SystemClock
+from bot.dispatcher import Dispatcher
+from bot.ratelimit import FloodLimiter
 from bot.settings import Settings
 from storage.database import Database
 
 log = logging.getLogger(__name__)
 
 # Exactly the update types some handler of ours acts on; Telegram sends nothing else.
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
+ALLOWED_UPDATES = [
+    Update.MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.MY_CHAT_MEMBER,
+    Update.CHAT_MEMBER,
+    Update.CHAT_JOIN_REQUEST,
+    Update.POLL_ANSWER,
+]
 
 # Retry a request this often when Telegram answers 429 (flood), waiting retry_after each time.
 FLOOD_RETRIES = 3
@@ -37,8 +46,9 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> BotA
         .base_url(f"{base}/bot")
         .base_file_url(f"{base}/file/bot")
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.bot.tz))
-        .rate_limiter(AIORateLimiter(max_retries=FLOOD_RETRIES))
+        .rate_limiter(FloodLimiter(max_retries=FLOOD_RETRIES, pace=settings.telegram.flood_limits))
         .post_init(_open)
+        .post_stop(_stop_sending)
         .post_shutdown(_close)
         .build()
     )
@@ -51,8 +61,23 @@ async def _open(application: BotApplication) -> None:
     svc = services.of(application)
     svc.db = await Database.open(svc.settings.database.path)
     await commands.publish(application.bot, svc.settings.bot.default_language)
+    svc.outbox = Dispatcher(
+        application.bot,
+        svc.db,
+        svc.clock,
+        paid_broadcast=svc.settings.broadcast.paid,
+    )
+    svc.outbox.listeners.extend(svc.delivery_listeners)
+    # Whatever was still queued when the bot last stopped goes out now.
+    await svc.outbox.start()
     me = application.bot
     log.info("bot @%s ready (database %s)", me.username, svc.settings.database.path)
+
+
+async def _stop_sending(application: BotApplication) -> None:
+    svc = services.of(application)
+    if svc.outbox is not None:
+        await svc.outbox.stop()
 
 
 async def _close(application: BotApplication) -> None:
@@ -89,6 +114,8 @@ async def running(application: BotApplication) -> AsyncIterator[BotApplication]:
                 await application.updater.stop()
             if application.running:
                 await application.stop()
+            if application.post_stop:
+                await application.post_stop(application)
     finally:
         await application.shutdown()
         if application.post_shutdown:

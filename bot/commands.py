@@ -12,6 +12,7 @@ def private_commands(_: Translator) -> list[BotCommand]:
     return [
         BotCommand("start", _("Welcome and overview")),
         BotCommand("help", _("What you can do here")),
+        BotCommand("networks", _("Your networks")),
         BotCommand("language", _("Choose Dutch or English")),
         BotCommand("privacy", _("What we store and why")),
         BotCommand("mydata", _("See the data we keep about you")),
@@ -22,6 +23,7 @@ def private_commands(_: Translator) -> list[BotCommand]:
 def group_commands(_: Translator) -> list[BotCommand]:
     return [
         BotCommand("help", _("What this bot does in the group")),
+        BotCommand("link", _("Make this the group chat of a network")),
     ]
 
 

@@ -37,6 +37,9 @@ class TelegramSettings(_Section):
     token: SecretStr = Field(description="Bot token from @BotFather")
     base_url: str = Field(default=TELEGRAM_API, description="Bot API server root")
     poll_timeout: int = Field(default=30, ge=0, le=50, description="Long-poll timeout, seconds")
+    # Pace every send to stay under Telegram's flood limits. Off only against the sandbox with
+    # its own limits off (fast tests); a 429 is still waited out either way.
+    flood_limits: bool = True
 
     @field_validator("token")
     @classmethod
@@ -94,6 +97,28 @@ class MembershipSettings(_Section):
     )
 
 
+class BroadcastSettings(_Section):
+    # Telegram allows up to 1000 messages/s with allow_paid_broadcast, at 0.1 Star a message.
+    paid: bool = False
+
+
+class IncidentSettings(_Section):
+    """Minutes after an alert: a reminder to who has not acknowledged, then the hosts' list."""
+
+    critical_remind_minutes: int = Field(default=15, ge=1)
+    critical_escalate_minutes: int = Field(default=30, ge=1)
+    urgent_remind_minutes: int = Field(default=60, ge=1)
+    urgent_escalate_minutes: int = Field(default=180, ge=1)
+
+    def timings(self, severity: str) -> tuple[int, int] | None:
+        """(remind, escalate) minutes for a severity, or None when it is not escalated."""
+        if severity == "critical":
+            return self.critical_remind_minutes, self.critical_escalate_minutes
+        if severity == "urgent":
+            return self.urgent_remind_minutes, self.urgent_escalate_minutes
+        return None
+
+
 class Settings(BaseSettings):
     """Everything the bot reads at start; see config.example.toml for each key."""
 
@@ -109,6 +134,8 @@ class Settings(BaseSettings):
     access: AccessSettings = Field(default_factory=AccessSettings)
     bot: BotSettings = Field(default_factory=BotSettings)
     membership: MembershipSettings = Field(default_factory=MembershipSettings)
+    broadcast: BroadcastSettings = Field(default_factory=BroadcastSettings)
+    incidents: IncidentSettings = Field(default_factory=IncidentSettings)
 
     @classmethod
     def settings_customise_sources(

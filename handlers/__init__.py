@@ -12,13 +12,17 @@ from typing import Any
 from telegram.ext import Application
 
 from handlers import (
+    alert_replies,
+    alerts,
     approval,
     errors,
     fallback,
     groups,
+    incidents,
     intake,
     invites,
     language,
+    meetings,
     networks,
     privacy,
     roster,
@@ -38,5 +42,9 @@ def register_all(application: Application[Any, Any, Any, Any, Any, Any]) -> None
     invites.register(application)
     approval.register(application)
     roster.register(application)
+    alerts.register(application)  # then alert_replies, then incidents: its `inc:` catch-all
+    alert_replies.register(application)
+    incidents.register(application)  # before fallback: it takes replies typed after a button
+    meetings.register(application)
     fallback.register(application)  # last: unknown commands, free text and stale buttons
     errors.register(application)

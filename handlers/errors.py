@@ -6,11 +6,12 @@ import logging
 from typing import Any
 
 from telegram import Update
-from telegram.error import Forbidden, NetworkError, TelegramError
+from telegram.error import ChatMigrated, Forbidden, NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot import services
 from bot.i18n import translator
+from handlers import groups
 from storage import people
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,13 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         ):
             svc = services.of(context)
             await people.mark_blocked(svc.database, update.effective_chat.id, svc.clock.now())
+        return
+    if isinstance(error, ChatMigrated) and isinstance(update, Update) and update.effective_chat:
+        # The group became a supergroup while we answered it: keep its link under the new id.
+        log.warning("chat %s migrated to %s", update.effective_chat.id, error.new_chat_id)
+        await groups.follow_migration(
+            services.of(context), update.effective_chat.id, error.new_chat_id
+        )
         return
     if isinstance(error, NetworkError) and not isinstance(update, Update):
         log.warning("network trouble: %s", error)

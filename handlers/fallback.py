@@ -30,8 +30,11 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Anything else said in the private chat: the bot works with commands and buttons."""
+    """Text typed in the private chat: for the feature waiting for it, or a pointer to /help."""
     assert update.effective_message
+    for take in services.of(context).text_takers:
+        if await take(update, context):
+            return
     _ = await services.texts_for(update, context)
     await update.effective_message.reply_text(
         _("I work with commands and buttons. /help shows what you can do. 🚨 Emergency? Call 112.")

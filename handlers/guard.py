@@ -13,7 +13,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import services
-from bot.access import Action, Actor, allowed, load_actor
+from bot.access import RULES, Action, Actor, allowed, load_actor
 from bot.i18n import Translator
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,8 @@ async def permit(
     if allowed(actor, action, network_id):
         return actor
     log.info("refused %s (network %s) to user %s", action, network_id, actor.user_id)
-    await refuse(update, context)
+    _ = await services.texts_for(update, context)
+    await refuse(update, context, refusal_text(_, action))
     return None
 
 
@@ -55,7 +56,10 @@ async def refuse(
         await update.effective_message.reply_text(text)
 
 
-def refusal_text(_: Translator) -> str:
+def refusal_text(_: Translator, action: Action | None = None) -> str:
+    """Who may do it instead, so the person knows whom to ask."""
+    if action is not None and not RULES[action]:
+        return _("Sorry, only a coordinator can do that. /help shows what you can do.")
     return _(
         "Sorry, only the network's police chief, its municipality contact or a coordinator "
         "can do that. /help shows what you can do."

@@ -1,11 +1,307 @@
-"""(being written)"""
+"""/invite and /invites: hosts and coordinators make single-use invite links, list and revoke them.
+
+Callback data: `inv:pick:<network_id>` (choose the role next), `inv:new:<network_id>:<role>`
+(make an invite), `inv:revoke:<invite_id>`.
+"""
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
 from typing import Any
 
-from telegram.ext import Application
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+
+from bot import services
+from bot.access import Action, Actor, Role, allowed, invite_action
+from bot.i18n import Html, Translator
+from bot.replies import edit_message
+from handlers import guard
+from handlers.common import network_named
+from handlers.networks import invite_buttons, moment, permit_button, role_name, stale_button
+from storage import invites, memberships, networks
+from storage.invites import Invite
+from storage.networks import Network
+
+log = logging.getLogger(__name__)
+
+# What people may type for a role: the code's names and the Dutch words of the method.
+ROLE_WORDS: dict[str, Role] = {
+    "police_chief": Role.police_chief,
+    "politiechef": Role.police_chief,
+    "teamchef": Role.police_chief,
+    "municipality": Role.municipality,
+    "gemeente": Role.municipality,
+    "key_figure": Role.key_figure,
+    "sleutelfiguur": Role.key_figure,
+}
+
+
+def parse_role(word: str) -> Role | None:
+    return ROLE_WORDS.get(word.casefold().replace("-", "_"))
+
+
+def parse_invite_args(args: list[str]) -> tuple[str, Role | None]:
+    """`Wijk Noord sleutelfiguur` → ("Wijk Noord", key_figure); the role is the last word."""
+    if args and (role := parse_role(args[-1])) is not None:
+        return " ".join(args[:-1]), role
+    return " ".join(args), None
+
+
+def invitable_roles(actor: Actor, network_id: int) -> list[Role]:
+    """The roles this person may invite into the network (hosts: key figures only)."""
+    return [role for role in Role if allowed(actor, invite_action(role), network_id)]
+
+
+async def networks_where(
+    actor: Actor, context: ContextTypes.DEFAULT_TYPE, action: Action
+) -> list[Network]:
+    """The networks in which `actor` may do `action`."""
+    found = await networks.all(services.of(context).database)
+    return [network for network in found if allowed(actor, action, network.id)]
+
+
+# --- making an invite ----------------------------------------------------------------------
+
+
+async def make_invite(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, network: Network, role: Role
+) -> None:
+    """Permission checked by the caller: the invite is made and sent with a Revoke button."""
+    assert update.effective_user and update.effective_chat
+    svc = services.of(context)
+    invite = await invites.create(
+        svc.database,
+        network.id,
+        role,
+        update.effective_user.id,
+        svc.clock.now(),
+        timedelta(days=svc.settings.membership.invite_days),
+    )
+    log.info("invite %s to network %s as %s by %s", invite.id, network.id, role, invite.created_by)
+    _ = await services.texts_for(update, context)
+    link = f"https://t.me/{context.bot.username}?start={invite.code}"
+    text = _(
+        "Here is an invite for a <b>{role}</b> of <b>{network}</b>:\n{link}\n\n"
+        "It works <b>once</b>, until {until}. Send it only to the person you had the intake "
+        "talk with: they open it and answer a few questions, then the hosts decide.",
+        role=role_name(_, role),
+        network=network.name,
+        link=link,
+        until=moment(_, invite.expires_at, svc.settings.bot.tz, long=True),
+    )
+    await context.bot.send_message(
+        update.effective_chat.id, text, reply_markup=revoke_keyboard(_, [invite])
+    )
+
+
+def revoke_keyboard(
+    _: Translator, found: list[Invite], numbered: bool = False
+) -> InlineKeyboardMarkup:
+    rows = []
+    for number, invite in enumerate(found, start=1):
+        label = (
+            _("Revoke {number} ({role})", number=number, role=role_name(_, invite.role))
+            if numbered
+            else _("Revoke this invite")
+        )
+        rows.append([InlineKeyboardButton(label, callback_data=f"inv:revoke:{invite.id}")])
+    return InlineKeyboardMarkup(rows)
+
+
+async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`/invite NETWORK ROLE` gives a link at once; with less, buttons ask what is missing."""
+    assert update.effective_message
+    _ = await services.texts_for(update, context)
+    name, role = parse_invite_args(context.args or [])
+    if not name:
+        actor = await guard.actor_of(update, context)
+        choices = await networks_where(actor, context, Action.invite_key_figure)
+        if not choices:
+            await guard.refuse(update, context)
+            return
+        if len(choices) > 1:
+            await update.effective_message.reply_text(
+                _("Which network is the invite for?"),
+                reply_markup=network_keyboard(choices, role),
+            )
+            return
+        network: Network | None = choices[0]
+    else:
+        network = await network_named(update, context, name)
+    if network is None:
+        return
+    if role is not None:
+        if await guard.permit(update, context, invite_action(role), network.id) is not None:
+            await make_invite(update, context, network, role)
+        return
+    inviter = await guard.permit(update, context, Action.invite_key_figure, network.id)
+    if inviter is not None:
+        await update.effective_message.reply_text(
+            _("Who is the invite for in <b>{network}</b>?", network=network.name),
+            reply_markup=invite_buttons(_, network.id, invitable_roles(inviter, network.id)),
+        )
+
+
+def network_keyboard(choices: list[Network], role: Role | None) -> InlineKeyboardMarkup:
+    def data(network: Network) -> str:
+        return f"inv:new:{network.id}:{role}" if role else f"inv:pick:{network.id}"
+
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(n.name, callback_data=data(n))] for n in choices]
+    )
+
+
+async def pick_network(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A network button: now the roles this person may invite there."""
+    query = update.callback_query
+    assert query and query.data
+    network = await networks.get(services.of(context).database, int(query.data.split(":")[2]))
+    if network is None:
+        await stale_button(update, context)
+        return
+    actor = await permit_button(update, context, Action.invite_key_figure, network.id)
+    if actor is None:
+        return
+    await query.answer()
+    _ = await services.texts_for(update, context)
+    await edit_message(
+        query,
+        _("Who is the invite for in <b>{network}</b>?", network=network.name),
+        reply_markup=invite_buttons(_, network.id, invitable_roles(actor, network.id)),
+    )
+
+
+async def new_invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A role button: a fresh invite for that role, as a new message."""
+    query = update.callback_query
+    assert query and query.data
+    _prefix, _new, network_id, role_word = query.data.split(":")
+    role = parse_role(role_word)
+    network = await networks.get(services.of(context).database, int(network_id))
+    if network is None or role is None:
+        await stale_button(update, context)
+        return
+    if await permit_button(update, context, invite_action(role), network.id) is None:
+        return
+    await query.answer()
+    await make_invite(update, context, network, role)
+
+
+# --- listing and revoking ------------------------------------------------------------------
+
+
+async def list_invites(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The open invites of the networks this person runs, each with a Revoke button."""
+    assert update.effective_message
+    _ = await services.texts_for(update, context)
+    svc = services.of(context)
+    if context.args:
+        network = await network_named(update, context, " ".join(context.args))
+        if network is None:
+            return
+        if await guard.permit(update, context, Action.list_invites, network.id) is None:
+            return
+        scope = [network]
+    else:
+        actor = await guard.actor_of(update, context)
+        scope = await networks_where(actor, context, Action.list_invites)
+        if not scope:
+            await guard.refuse(update, context)
+            return
+    assert update.effective_user
+    viewer = update.effective_user.id
+    now = svc.clock.now()
+    found: list[tuple[Network, Invite]] = [
+        (network, open_invite)
+        for network in scope
+        for open_invite in await invites.list_open(svc.database, network.id, now)
+    ]
+    if not found:
+        await update.effective_message.reply_text(
+            _("There are no open invites. /invite makes a new one.")
+        )
+        return
+    lines = [_("<b>Open invites</b>")]
+    for number, (network, open_invite) in enumerate(found, start=1):
+        lines.append(
+            _(
+                "{number}. <b>{role}</b> for {network} – made by {creator}, works until {until}",
+                number=number,
+                role=role_name(_, open_invite.role),
+                network=network.name,
+                creator=await creator_name(_, context, open_invite, viewer),
+                until=moment(_, open_invite.expires_at, svc.settings.bot.tz),
+            )
+        )
+    text = "\n".join(lines)
+    await update.effective_message.reply_text(
+        text,
+        reply_markup=revoke_keyboard(_, [i for _n, i in found], numbered=True),
+    )
+
+
+async def creator_name(
+    _: Translator, context: ContextTypes.DEFAULT_TYPE, made: Invite, viewer: int
+) -> str:
+    if made.created_by is None:
+        return _("someone who has since left")
+    if made.created_by == viewer:
+        return _("you")
+    membership = await memberships.get(
+        services.of(context).database, made.network_id, made.created_by
+    )
+    if membership is not None and membership.display_name:
+        return membership.display_name
+    return _("a coordinator")
+
+
+async def revoke(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A Revoke button: the link stops working; pressing it again is harmless."""
+    query = update.callback_query
+    assert query and query.data
+    svc = services.of(context)
+    found = await invites.get(svc.database, int(query.data.split(":")[2]))
+    if found is None:
+        await stale_button(update, context)
+        return
+    actor = await permit_button(update, context, Action.revoke_invite, found.network_id)
+    if actor is None:
+        return
+    _ = await services.texts_for(update, context)
+    if not await invites.revoke(svc.database, found.id, actor.user_id, svc.clock.now()):
+        await query.answer(why_not_revoked(_, await invites.get(svc.database, found.id)))
+        return
+    log.info("invite %s revoked by %s", found.id, actor.user_id)
+    await query.answer(_("Revoked: this invite link no longer works."))
+    message = query.message
+    if isinstance(message, Message) and message.text:
+        remaining = [
+            row
+            for row in (message.reply_markup.inline_keyboard if message.reply_markup else ())
+            if all(button.callback_data != query.data for button in row)
+        ]
+        note = _("❌ The invite for a {role} is revoked.", role=role_name(_, found.role))
+        await edit_message(
+            query,
+            Html(f"{message.text_html}\n\n{note}"),
+            reply_markup=InlineKeyboardMarkup(remaining) if remaining else None,
+        )
+
+
+def why_not_revoked(_: Translator, current: Invite | None) -> str:
+    if current is None or current.revoked_at is not None:
+        return _("This invite was already revoked.")
+    if current.used_at is not None:
+        return _("This invite was already used, so it cannot be revoked any more.")
+    return _("This invite has expired already.")
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    pass
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("invite", invite, filters=private))
+    application.add_handler(CommandHandler("invites", list_invites, filters=private))
+    application.add_handler(CallbackQueryHandler(pick_network, pattern=r"^inv:pick:\d+$"))
+    application.add_handler(CallbackQueryHandler(new_invite, pattern=r"^inv:new:\d+:\w+$"))
+    application.add_handler(CallbackQueryHandler(revoke, pattern=r"^inv:revoke:\d+$"))

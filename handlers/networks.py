@@ -1,11 +1,290 @@
-"""(being written)"""
+"""/newnetwork, /networks and /appoint: coordinators set networks up; everyone sees their own.
+
+Also the words every membership screen shares: role and status names, moments in the network
+time zone, and the guard for old buttons of people who are no longer in a network.
+"""
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from telegram.ext import Application
+from babel.dates import format_datetime
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import Application, CommandHandler, ContextTypes, filters
+
+from bot import services
+from bot.access import Action, Actor, Role, allowed
+from bot.i18n import Html, Translator, escape
+from bot.notify import tell
+from handlers import guard
+from storage import coordinators, group_chats, memberships, networks
+from storage.networks import NameTaken, Network
+
+log = logging.getLogger(__name__)
+
+
+# --- the shared vocabulary -----------------------------------------------------------------
+
+
+def role_name(_: Translator, role: str) -> Html:
+    """The role as people say it: police chief, municipality contact, key figure."""
+    names: dict[str, Html] = {
+        Role.police_chief: _("police chief"),
+        Role.municipality: _("municipality contact"),
+        Role.key_figure: _("key figure"),
+    }
+    return names.get(role, Html(escape(role)))
+
+
+def status_name(_: Translator, status: str) -> Html:
+    names = {
+        "intake": _("in intake"),
+        "awaiting_approval": _("awaiting approval"),
+        "approved": _("approved"),
+        "rejected": _("rejected"),
+        "removed": _("removed"),
+    }
+    return names.get(status, Html(escape(status)))
+
+
+def moment(_: Translator, iso: str, tz: ZoneInfo, *, long: bool = False) -> str:
+    """A stored UTC moment as a reader in the network's time zone says it."""
+    when = datetime.fromisoformat(iso).astimezone(tz)
+    pattern = "EEEE d MMMM y, HH:mm" if long else "d MMM y, HH:mm"
+    return str(format_datetime(when, pattern, tzinfo=tz, locale=_.language))
+
+
+def invite_buttons(_: Translator, network_id: int, roles: list[Role]) -> InlineKeyboardMarkup:
+    """One button per role: each makes a fresh invite for that role (handled in invites)."""
+    labels = {
+        Role.police_chief: _("Invite a police chief"),
+        Role.municipality: _("Invite a municipality contact"),
+        Role.key_figure: _("Invite a key figure"),
+    }
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(labels[role], callback_data=f"inv:new:{network_id}:{role}")]
+            for role in roles
+        ]
+    )
+
+
+async def permit_button(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, action: Action, network_id: int
+) -> Actor | None:
+    """`guard.permit` for a button; someone removed from the network hears it no longer works."""
+    assert update.effective_user
+    svc = services.of(context)
+    membership = await memberships.get(svc.database, network_id, update.effective_user.id)
+    if membership is not None and membership.status == "removed":
+        actor = await guard.actor_of(update, context)
+        if not allowed(actor, action, network_id):
+            log.info("old button of removed member %s (network %s)", actor.user_id, network_id)
+            _ = await services.texts_for(update, context)
+            await guard.refuse(update, context, _("This button no longer works."))
+            return None
+        return actor
+    return await guard.permit(update, context, action, network_id)
+
+
+async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button about a network, invite or member that is gone."""
+    _ = await services.texts_for(update, context)
+    await guard.refuse(update, context, _("This button no longer works."))
+
+
+# --- /newnetwork ---------------------------------------------------------------------------
+
+
+def parse_new_network(text: str) -> tuple[str, str | None]:
+    """`Noord | Amsterdam-Noord` → name and area (the area is optional)."""
+    name, _sep, area = text.partition("|")
+    return " ".join(name.split()), " ".join(area.split()) or None
+
+
+async def new_network(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A coordinator creates a network and gets buttons to invite its first members."""
+    assert update.effective_message and update.effective_user
+    if await guard.permit(update, context, Action.create_network) is None:
+        return
+    _ = await services.texts_for(update, context)
+    svc = services.of(context)
+    name, area = parse_new_network(" ".join(context.args or []))
+    if not name:
+        await update.effective_message.reply_text(
+            _(
+                "Give the network a name, for example:\n/newnetwork Noord\n"
+                "or with its area:\n/newnetwork Noord | Amsterdam-Noord"
+            )
+        )
+        return
+    try:
+        network = await networks.create(
+            svc.database, name, area, update.effective_user.id, svc.clock.now()
+        )
+    except NameTaken:
+        await update.effective_message.reply_text(
+            _("There is already a network called “{name}”. Please choose another name.", name=name)
+        )
+        return
+    log.info("network %s (%s) created by %s", network.id, network.name, update.effective_user.id)
+    await update.effective_message.reply_text(
+        created_text(_, network), reply_markup=invite_buttons(_, network.id, list(Role))
+    )
+
+
+def created_text(_: Translator, network: Network) -> str:
+    where = _(" in {area}", area=network.area) if network.area else ""
+    return _(
+        "The network <b>{name}</b>{where} is set up. 🎉\n\n"
+        "Next steps:\n"
+        "1. Invite its police chief and its municipality contact (buttons below).\n"
+        "2. They invite the key figures, after an intake talk with each.\n"
+        "3. Add me to the network's group chat and send /link {name} there.",
+        name=network.name,
+        where=where,
+    )
+
+
+# --- /networks -----------------------------------------------------------------------------
+
+
+async def list_networks(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Coordinators see every network with its numbers; members see their own, with their role."""
+    assert update.effective_message and update.effective_user
+    _ = await services.texts_for(update, context)
+    actor = await guard.actor_of(update, context)
+    if not allowed(actor, Action.list_networks):
+        # Not a refusal: a stranger gets told how to get in.
+        await update.effective_message.reply_text(await stranger_text(_, context, actor))
+        return
+    svc = services.of(context)
+    lines: list[str]
+    text: str
+    if actor.is_coordinator:
+        found = await networks.all(svc.database)
+        if not found:
+            text = _("There are no networks yet. Create the first one with /newnetwork NAME.")
+        else:
+            lines = [_("<b>All networks</b>")]
+            lines += [await network_overview(_, context, network) for network in found]
+            text = "\n\n".join(lines)
+    else:
+        lines = [_("<b>Your networks</b>")]
+        for network in await networks.for_user(svc.database, actor.user_id):
+            lines.append(
+                _(
+                    "• <b>{name}</b> – you are its {role}",
+                    name=network.name,
+                    role=role_name(_, actor.roles[network.id]),
+                )
+            )
+        text = "\n".join(lines)
+    await update.effective_message.reply_text(text)
+
+
+async def network_overview(
+    _: Translator, context: ContextTypes.DEFAULT_TYPE, network: Network
+) -> str:
+    db = services.of(context).database
+    people = await memberships.roster(db, network.id)
+    approved = sum(1 for m in people if m.status == "approved")
+    waiting = sum(1 for m in people if m.status == "awaiting_approval")
+    groups = len(await group_chats.for_network(db, network.id))
+    title = (
+        _("<b>{name}</b> ({area})", name=network.name, area=network.area)
+        if network.area
+        else _("<b>{name}</b>", name=network.name)
+    )
+    counts = " · ".join(
+        [
+            _.ngettext("{n} member", "{n} members", approved),
+            _.ngettext("{n} awaiting approval", "{n} awaiting approval", waiting),
+            _.ngettext("{n} group chat", "{n} group chats", groups),
+        ]
+    )
+    return f"{title}\n{counts}"
+
+
+async def stranger_text(_: Translator, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> str:
+    db = services.of(context).database
+    names = {network.id: network.name for network in await networks.all(db)}
+    pending = [
+        names[m.network_id]
+        for m in await memberships.for_user(db, actor.user_id)
+        if m.status in ("intake", "awaiting_approval") and m.network_id in names
+    ]
+    if pending:
+        return _(
+            "You are not in a network yet. Your application ({networks}) is still open: "
+            "the network's hosts will let you know.",
+            networks=", ".join(pending),
+        )
+    return _(
+        "You are not in a network yet. Networks are invite-only: you join with a personal "
+        "invite link from a network's police chief, its municipality contact or a coordinator, "
+        "after an intake talk."
+    )
+
+
+# --- /appoint ------------------------------------------------------------------------------
+
+
+async def appoint(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A coordinator makes someone else a coordinator; the new one is told privately."""
+    assert update.effective_message and update.effective_user
+    if await guard.permit(update, context, Action.appoint_coordinator) is None:
+        return
+    _ = await services.texts_for(update, context)
+    svc = services.of(context)
+    args = context.args or []
+    if len(args) != 1 or not args[0].isdigit():
+        await update.effective_message.reply_text(
+            _(
+                "Send /appoint followed by the person's Telegram user id, for example "
+                "/appoint 123456789. They can see their id with /mydata."
+            )
+        )
+        return
+    user_id = int(args[0])
+    appointer = update.effective_user
+    if svc.is_coordinator(user_id) or not await coordinators.appoint(
+        svc.database, user_id, appointer.id, svc.clock.now()
+    ):
+        await update.effective_message.reply_text(
+            _("{user_id} is already a coordinator.", user_id=user_id)
+        )
+        return
+    log.info("user %s appointed coordinator by %s", user_id, appointer.id)
+
+    def compose(_: Translator) -> tuple[str, InlineKeyboardMarkup | None]:
+        return (
+            _(
+                "{name} appointed you as a <b>coordinator</b> of Bondgenoten: you can now set up "
+                "networks, invite their hosts and vet members. /networks shows them all.",
+                name=appointer.full_name,
+            ),
+            None,
+        )
+
+    told = await tell(context.bot, svc, [user_id], compose)
+    if told:
+        text = _("Done: {user_id} is now a coordinator, and I told them.", user_id=user_id)
+    else:
+        text = _(
+            "Done: {user_id} is now a coordinator. I could not tell them yet: ask them to send "
+            "/start to @{bot}.",
+            user_id=user_id,
+            bot=context.bot.username,
+        )
+    await update.effective_message.reply_text(text)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    pass
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("newnetwork", new_network, filters=private))
+    application.add_handler(CommandHandler("networks", list_networks, filters=private))
+    application.add_handler(CommandHandler("appoint", appoint, filters=private))

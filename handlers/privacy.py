@@ -1,4 +1,8 @@
-"""/privacy, /mydata and /forget: people see what we keep about them and can delete it."""
+"""/privacy, /mydata and /forget: people see what we keep about them and can delete it.
+
+/forget first takes the person out of every network and its group chats (the same steps as
+removing a member, `bot.removal`), then deletes their data in one transaction.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,10 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
-from bot import services
+from bot import removal, services
 from bot.i18n import Html, escape
 from bot.replies import edit_message
-from storage import privacy
+from storage import memberships, networks, privacy
 
 log = logging.getLogger(__name__)
 
@@ -27,12 +31,24 @@ async def show_privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await update.effective_message.reply_text(
         _(
             "<b>Privacy</b>\n\n"
-            "<b>What we store:</b> your Telegram user id, and only what you give us – today "
-            "that is your language choice, and when you last used the bot.\n"
+            "<b>What we store:</b> your Telegram user id, your language choice and when you "
+            "last used the bot. If you join a network, also what you tell us in the intake: "
+            "your name, your organisation, the people you reach, your phone number if you give "
+            "it and whether it may be shared with the network, and your diet for the meals. "
+            "With that: your role, your status (awaiting approval, approved, rejected, removed), "
+            "when you agreed to this notice, when the hosts decided, when you joined the group "
+            "chat and when you were last active.\n"
             "<b>What we never store:</b> the messages in your group chat.\n"
-            "<b>Why:</b> to run your network, nothing else. Nothing is sold or shared.\n"
-            "<b>How long:</b> until you delete it. /mydata shows everything we keep; /forget "
-            "deletes it all at once.\n\n"
+            "<b>Who sees what:</b> the hosts of your network (its police chief and municipality "
+            "contact) and the coordinators see your intake, to decide on it and to keep the "
+            "network going. Other members see your name, organisation and the communities you "
+            "reach – and your phone number only if you chose to share it.\n"
+            "<b>Why:</b> to run your network, nothing else. Nothing is sold or shared outside "
+            "it.\n"
+            "<b>How long:</b> until you delete it. If you leave a network or are removed, the "
+            "record of your membership stays so the hosts know who was in it, until you use "
+            "/forget. /mydata shows everything we keep; /forget takes you out of your networks "
+            "and deletes it all at once.\n\n"
             "Questions? Ask your coordinator."
         )
     )
@@ -70,13 +86,31 @@ async def ask_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
             _("We store nothing about you, so there is nothing to delete.")
         )
         return
-    await update.effective_message.reply_text(
-        _(
+    svc = services.of(context)
+    names = await network_names(svc, update.effective_user.id)
+    if names:
+        question = _(
+            "Delete everything we store about you? This also takes you out of your networks "
+            "({networks}) and their group chats, and their hosts are told you left. This cannot "
+            "be undone. You can always start again with /start.",
+            networks=", ".join(names),
+        )
+    else:
+        question = _(
             "Delete everything we store about you? This cannot be undone. "
             "You can always start again with /start."
-        ),
-        reply_markup=forget_keyboard(_),
-    )
+        )
+    await update.effective_message.reply_text(question, reply_markup=forget_keyboard(_))
+
+
+async def network_names(svc: services.Services, user_id: int) -> list[str]:
+    """The networks a person is still part of (in any status but removed)."""
+    known = {network.id: network.name for network in await networks.all(svc.database)}
+    return [
+        known[m.network_id]
+        for m in await memberships.for_user(svc.database, user_id)
+        if m.status != "removed" and m.network_id in known
+    ]
 
 
 async def confirm_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -88,12 +122,55 @@ async def confirm_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if query.data == "forget:no":
         await edit_message(query, _("Nothing was deleted."))
         return
-    removed = await privacy.forget_person(services.of(context).database, query.from_user.id)
-    log.info("forgot user %s (%d rows)", query.from_user.id, removed)
-    if removed:
-        await edit_message(query, _("Done: everything we stored about you is deleted."))
-    else:
+    svc = services.of(context)
+    user = query.from_user
+    departures = await leave_every_network(context, user.id, user.full_name)
+    removed = await privacy.forget_person(svc.database, user.id)
+    log.info("forgot user %s (%d rows, %d networks)", user.id, removed, len(departures))
+    if not removed:
         await edit_message(query, _("There was nothing left to delete."))
+        return
+    lines = [_("Done: everything we stored about you is deleted.")]
+    if departures:
+        lines.append(
+            _(
+                "You are no longer in {networks}. Thank you for everything you did for the "
+                "neighbourhood.",
+                networks=", ".join(d.network_name for d in departures),
+            )
+        )
+    still_in = [title for d in departures for title in removal.groups_left_to_leave(d.failures)]
+    if still_in:
+        lines.append(
+            _(
+                "I could not take you out of {groups}: please leave it yourself.",
+                groups=", ".join(dict.fromkeys(still_in)),
+            )
+        )
+    await edit_message(query, "\n".join(lines))
+
+
+async def leave_every_network(
+    context: ContextTypes.DEFAULT_TYPE, user_id: int, name: str
+) -> list[removal.Departure]:
+    """Before forgetting: out of every network and its group chats, the hosts told."""
+    svc = services.of(context)
+    departures = []
+    for membership in await memberships.for_user(svc.database, user_id):
+        if membership.status == "removed":
+            continue
+        departure = await removal.take_out(
+            context.bot, svc, membership.network_id, user_id, user_id
+        )
+        if not departure.removed:
+            continue
+        departures.append(departure)
+        # The hosts know only of applications handed to them and of members.
+        if membership.status in ("awaiting_approval", "approved"):
+            await removal.tell_about_departure(
+                context.bot, svc, departure, user_id, by=user_id, by_name=name
+            )
+    return departures
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -8,16 +8,30 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from bot import services
+from bot.access import HOST_ROLES, Actor
 from bot.i18n import Translator
+from handlers import guard
+from storage import memberships, networks
 
 
-def welcome_text(_: Translator, *, name: str, coordinator: bool) -> str:
-    if coordinator:
+def welcome_text(_: Translator, *, name: str, actor: Actor, pending: int, count: int) -> str:
+    if actor.is_coordinator:
         return _(
             "Welcome back, {name}. You are a <b>coordinator</b>: you set up networks, vet "
-            "members and keep the method alive.\n\n/help shows what you can do.\n\n"
+            "members and keep the method alive.\n\n"
+            "Networks: {count} · applications waiting: {pending}\n\n"
+            "/help shows what you can do.\n\n"
             "🚨 Emergency? Always call 112 first.",
             name=name,
+            count=count,
+            pending=pending,
+        )
+    if actor.roles:
+        return _(
+            "Welcome back, {name}. You are in {count} network(s); /networks shows them and "
+            "/help what you can do.\n\n🚨 Emergency? Always call 112 first.",
+            name=name,
+            count=len(actor.roles),
         )
     return _(
         "Welcome to <b>Bondgenoten</b>, {name}.\n\n"
@@ -32,17 +46,35 @@ def welcome_text(_: Translator, *, name: str, coordinator: bool) -> str:
     )
 
 
-def help_text(_: Translator, *, coordinator: bool) -> str:
-    lines = [
-        _("<b>What you can do here</b>"),
+def help_text(_: Translator, actor: Actor) -> str:
+    """Only the commands this person may use."""
+    hosts = any(role in HOST_ROLES for role in actor.roles.values())
+    lines = [_("<b>What you can do here</b>")]
+    if actor.is_coordinator:
+        lines += [
+            _("/newnetwork – set up a network"),
+            _("/appoint – make someone a coordinator"),
+        ]
+    if actor.is_coordinator or hosts:
+        lines += [
+            _("/alert – alert your network(s) after an incident"),
+            _("/incident – who saw an alert, and the mood"),
+            _("/update, /close – follow up or close an incident"),
+            _("/invite, /invites – invite people, see open invites"),
+            _("/members – the members of a network"),
+            _("/link – in a group chat: make it the network's group"),
+        ]
+    if actor.is_coordinator or actor.roles:
+        lines += [_("/networks – your networks"), _("/leave – leave a network")]
+    lines += [
         _("/language – choose Dutch or English"),
         _("/privacy – what we store and why"),
         _("/mydata – see the data we keep about you"),
         _("/forget – delete your data"),
     ]
-    if coordinator:
-        lines.append(_("You are a coordinator through the bot's configuration."))
-    else:
+    if actor.is_coordinator:
+        lines.append(_("You are a coordinator."))
+    elif not actor.roles:
         lines.append(
             _(
                 "To join a network you need an invite link from its police chief, its "
@@ -54,22 +86,30 @@ def help_text(_: Translator, *, coordinator: bool) -> str:
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A stranger learns what this is and how to get in; a coordinator gets an overview."""
+    """A stranger learns what this is and how to get in; members and coordinators an overview."""
     assert update.effective_user and update.effective_message
     _ = await services.texts_for(update, context)
-    svc = services.of(context)
-    user = update.effective_user
+    db = services.of(context).database
+    actor = await guard.actor_of(update, context)
+    every = await networks.all(db) if actor.is_coordinator else []
+    pending = sum([len(await memberships.awaiting_approval(db, n.id)) for n in every])
     await update.effective_message.reply_text(
-        welcome_text(_, name=user.first_name, coordinator=svc.is_coordinator(user.id))
+        welcome_text(
+            _,
+            name=update.effective_user.first_name,
+            actor=actor,
+            pending=pending,
+            count=len(every) if actor.is_coordinator else len(actor.roles),
+        )
     )
 
 
 async def help_private(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The commands this person may use, and nothing they may not."""
-    assert update.effective_user and update.effective_message
+    assert update.effective_message
     _ = await services.texts_for(update, context)
-    coordinator = services.of(context).is_coordinator(update.effective_user.id)
-    await update.effective_message.reply_text(help_text(_, coordinator=coordinator))
+    actor = await guard.actor_of(update, context)
+    await update.effective_message.reply_text(help_text(_, actor))
 
 
 async def help_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1,4 +1,8 @@
-"""Keeps track of whether people can be reached: activity, and blocking or unblocking the bot."""
+"""Keeps track of whether people can be reached: activity, and blocking or unblocking the bot.
+
+It runs in its own handler group beside every feature, so it sees each update without taking
+it away from the handler that answers it.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import logging
 from typing import Any
 
 from telegram import ChatMember, Update
-from telegram.ext import Application, ChatMemberHandler, ContextTypes, TypeHandler
+from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot import services
 from storage import people
@@ -15,33 +19,25 @@ log = logging.getLogger(__name__)
 TRACKING_GROUP = -1
 
 
-async def note_activity(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A known person wrote or pressed something: they are active (and not blocking us)."""
-    user = update.effective_user
+async def track(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Note that a known person is active, or that they blocked or unblocked the bot."""
     chat = update.effective_chat
-    if user is None or update.my_chat_member is not None or chat is None or chat.type != "private":
+    if chat is None or chat.type != "private":
         return
     svc = services.of(context)
-    await people.touch(svc.database, user.id, svc.clock.now())
-
-
-async def private_chat_status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The person blocked or unblocked the bot in their private chat."""
+    now = svc.clock.now()
     change = update.my_chat_member
-    if change is None or change.chat.type != "private":
+    if change is None:
+        if update.effective_user:  # writing to the bot also ends a block
+            await people.touch(svc.database, update.effective_user.id, now)
         return
-    svc = services.of(context)
-    user_id = change.chat.id
     if change.new_chat_member.status == ChatMember.BANNED:
-        if await people.mark_blocked(svc.database, user_id, svc.clock.now()):
-            log.info("user %s blocked the bot", user_id)
+        if await people.mark_blocked(svc.database, chat.id, now):
+            log.info("user %s blocked the bot", chat.id)
     elif change.new_chat_member.status == ChatMember.MEMBER:
-        await people.touch(svc.database, user_id, svc.clock.now())
-        log.info("user %s unblocked the bot", user_id)
+        await people.touch(svc.database, chat.id, now)
+        log.info("user %s unblocked the bot", chat.id)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    application.add_handler(TypeHandler(Update, note_activity), group=TRACKING_GROUP)
-    application.add_handler(
-        ChatMemberHandler(private_chat_status, ChatMemberHandler.MY_CHAT_MEMBER)
-    )
+    application.add_handler(TypeHandler(Update, track), group=TRACKING_GROUP)

@@ -17,6 +17,7 @@ from enum import StrEnum
 
 import aiosqlite
 
+from storage import deliveries
 from storage.database import Database
 
 # The answers of the intake conversation, which `save_intake` may write. Names are columns.
@@ -365,6 +366,8 @@ async def remove(db: Database, network_id: int, user_id: int, by: int, now: date
             (network_id,),
         ) as cursor:
             chats = [row["chat_id"] for row in await cursor.fetchall()]
+        # Alerts and reminders still queued for them in this network are not sent any more.
+        await deliveries.cancel_for_member(conn, network_id, user_id)
     return Removal(True, removed, links, chats)
 
 

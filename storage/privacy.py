@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from storage import coordinators, group_chats, invites, memberships, networks, people
+from storage import (
+    coordinators,
+    deliveries,
+    group_chats,
+    incidents,
+    invites,
+    memberships,
+    networks,
+    people,
+)
 from storage.database import Database
 
 # Every place a person's Telegram user id is stored, for `has_data`. References in other
@@ -27,6 +36,11 @@ _REFERENCES = (
     ("invites", "revoked_by"),
     ("group_chats", "added_by"),
     ("group_chats", "linked_by"),
+    ("incidents", "created_by"),
+    ("incidents", "closed_by"),
+    ("incident_recipients", "user_id"),
+    ("incident_drafts", "user_id"),
+    ("incident_prompts", "user_id"),
 )
 
 
@@ -82,6 +96,7 @@ async def export_person(db: Database, user_id: int) -> dict[str, Any]:
         }
         for row in links
     ]
+    document["alerts_received"] = await incidents.responses_of(db, user_id)
     appointment = await coordinators.get(db, user_id)
     document["coordinator"] = (
         {"appointed_at": appointment.appointed_at} if appointment is not None else None
@@ -110,5 +125,7 @@ async def forget_person(db: Database, user_id: int) -> int:
         removed += await invites.forget(conn, user_id)
         removed += await networks.forget(conn, user_id)
         removed += await group_chats.forget(conn, user_id)
+        removed += await deliveries.forget(conn, user_id)
+        removed += await incidents.forget(conn, user_id)
         removed += await people.delete(conn, user_id)
         return removed

@@ -26,7 +26,13 @@ def coordinator(sandbox: Sandbox) -> SimUser:
 
 
 def make_settings(sandbox: Sandbox, database: Path, **sections: Any) -> Settings:
-    telegram = {"token": sandbox.token, "base_url": sandbox.base_url, "poll_timeout": 5}
+    telegram = {
+        "token": sandbox.token,
+        "base_url": sandbox.base_url,
+        "poll_timeout": 5,
+        # The sandbox's flood limits are off in most tests, so the bot need not pace itself.
+        "flood_limits": sandbox.flood.enabled,
+    }
     return load_settings(None, telegram=telegram, database={"path": database}, **sections)
 
 

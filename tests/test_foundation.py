@@ -34,7 +34,8 @@ async def test_a_coordinator_gets_an_overview(app: BotApplication, coordinator: 
     overview = await coordinator.expect("Welkom terug, Carla")
     assert "coördinator" in overview.text
     await coordinator.send("/help")
-    assert "coördinator via de instellingen" in (await coordinator.expect("/language")).text
+    help_text = (await coordinator.expect("/language")).text
+    assert "/newnetwork" in help_text and "/alert" in help_text
 
 
 async def test_language_follows_the_app_then_the_choice(
@@ -118,8 +119,8 @@ async def test_a_display_name_with_markup_arrives_escaped(
 async def test_unknown_commands_and_free_text_get_a_polite_answer(
     app: BotApplication, stranger: SimUser
 ) -> None:
-    await stranger.send("/alert")
-    refusal = await stranger.expect("/alert kun je hier niet gebruiken")
+    await stranger.send("/weather")
+    refusal = await stranger.expect("/weather kun je hier niet gebruiken")
     assert "/help" in refusal.text
     await stranger.send("hallo?")
     await stranger.expect("commando's en knoppen")
@@ -205,13 +206,14 @@ async def test_updates_the_bot_does_not_handle_are_ignored(
     app: BotApplication, sandbox: Sandbox, stranger: SimUser, caplog: pytest.LogCaptureFixture
 ) -> None:
     group = sandbox.add_group("Wijk Noord", members=[stranger], admins=[stranger])
+    await group.add_bot(by=stranger)
+    greeting = await group.expect("/link")
     with caplog.at_level(logging.WARNING):
-        await group.add_bot(by=stranger)
         await stranger.send("gezellig hier", chat=group)
         await stranger.send("/weather", chat=group)  # a bare command: maybe for another bot
         await stranger.send("/help", chat=group)
         reply = await group.expect("buurtnetwerk")
-    assert [m.text for m in group.bot_messages()] == [reply.text]
+    assert [m.text for m in group.bot_messages()] == [greeting.text, reply.text]
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
     polls = [r for r in sandbox.requests if r.method == "getUpdates"]
     assert sorted(polls[-1].params["allowed_updates"]) == sorted(ALLOWED_UPDATES)
@@ -226,6 +228,7 @@ async def test_command_menus_are_published_per_scope_and_language(
     assert [c["command"] for c in english] == [
         "start",
         "help",
+        "networks",
         "language",
         "privacy",
         "mydata",
@@ -235,4 +238,4 @@ async def test_command_menus_are_published_per_scope_and_language(
     assert default == dutch
     assert [
         c["command"] for c in sandbox.commands(scope_type="all_group_chats", language_code="en")
-    ] == ["help"]
+    ] == ["help", "link"]

@@ -548,6 +548,7 @@ async def test_forgetting_the_user_of_an_invite_keeps_the_invite_used(
         "profile": None,
         "memberships": [],
         "group_invite_links": [],
+        "alerts_received": [],
         "coordinator": None,
     }
 

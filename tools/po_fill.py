@@ -29,7 +29,8 @@ def main(language: str, source: str | None = None) -> None:
         elif language == "en" and not message.string:
             message.string = message.id if isinstance(message.id, str) else tuple(message.id)
     with path.open("wb") as fp:
-        write_po(fp, catalog, omit_header=False, sort_output=True, width=100)
+        # The same shape as `pybabel update --omit-header` writes, so diffs stay small.
+        write_po(fp, catalog, omit_header=True, sort_output=True, width=76)
 
 
 if __name__ == "__main__":

@@ -299,6 +299,14 @@ Rule = Callable[[dict[str, Any]], None]
 # Extra checks, keyed by type name (run on every object of that type, however deeply nested)
 # or by method name (run on the decoded parameters). They run after the schema check, so the
 # fields they look at have the right type and required ones are present.
+# The one exception to "no unknown parameters": python-telegram-bot sends its default
+# parse_mode (ApplicationBuilder().defaults(...)) with every method built on its internal
+# _send_message, also those that have no parse_mode (editMessageReplyMarkup, sendVenue,
+# sendContact, ...). Telegram ignores unknown parameters, so such a request works there; the
+# sandbox ignores exactly this one too rather than reject a correct bot.
+TOLERATED_EXTRA_PARAMETERS = frozenset({"parse_mode"})
+
+
 EXTRA_RULES: Mapping[str, tuple[Rule, ...]] = {
     "InlineKeyboardButton": (_check_inline_button, _check_button_style),
     "KeyboardButton": (_check_button_style,),
@@ -393,8 +401,11 @@ class ApiSpec:
             for part in _attached_parts(present.values())
             if part in present and part not in spec.fields and _is_upload(present[part])
         }
-        for key in present:
+        for key in list(present):
             if key not in spec.fields:
+                if key in TOLERATED_EXTRA_PARAMETERS:
+                    del present[key]  # ignored, as Telegram ignores it
+                    continue
                 raise _bad_request(f'unknown parameter "{key}"')
         for field in spec.fields.values():
             if field.required and field.name not in present:

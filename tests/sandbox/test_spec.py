@@ -641,3 +641,13 @@ def test_bot_commands_within_limits_are_accepted(api: ApiSpec) -> None:
     assert len(api.validate("setMyCommands", {"commands": json.dumps(commands)})["commands"]) == 100
     error = rejects(api, "setMyCommands", {"commands": json.dumps([*commands, commands[0]])})
     assert error.description == "Bad Request: BOT_COMMANDS_TOO_MUCH"
+
+
+def test_a_default_parse_mode_where_none_exists_is_ignored_as_telegram_does(api: ApiSpec) -> None:
+    # python-telegram-bot's Defaults(parse_mode=...) add it to editMessageReplyMarkup too.
+    checked = api.validate(
+        "editMessageReplyMarkup", {"chat_id": "5", "message_id": "1", "parse_mode": "HTML"}
+    )
+    assert "parse_mode" not in checked
+    error = rejects(api, "editMessageReplyMarkup", {"chat_id": "5", "message_id": "1", "x": "1"})
+    assert error.description == 'Bad Request: unknown parameter "x"'

@@ -1,0 +1,578 @@
+"""Rapid-response incident alerts: the work behind the handlers and jobs, without updates.
+
+Sending an alert stores the incident, one recipient row per person and a delivery per group
+chat and person in one transaction; the dispatcher sends them. Follow-ups and closing go out
+the same way, threaded under the alert. The sender has one live status message; who has not
+acknowledged gets one reminder, then the hosts get a list to call. What members send back
+reaches the incident's hosts and the coordinators only. The rules themselves (who receives,
+which step is due) are the plain functions of `bot.incidents`; the handlers are in
+`handlers.alerts`, `handlers.alert_replies` and `handlers.incidents`.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import ContextTypes, JobQueue
+
+from bot import incidents as rules
+from bot import services
+from bot.access import Action, Actor, allowed
+from bot.i18n import Html, Translator, escape, translator
+from bot.incidents import Step, TextProblem
+from bot.notify import hosts_and_coordinators, language_of, tell
+from bot.services import Services
+from storage import group_chats, memberships, networks
+from storage import incidents as store
+from storage.deliveries import Delivery, NewDelivery, priority
+from storage.incidents import Incident, Recipient
+
+log = logging.getLogger(__name__)
+
+MAX_NAMES = 40  # names listed in /incident and the hosts' call list before "and N more"
+HTML = "HTML"  # deliveries are sent by method name: parse mode goes with their parameters
+
+
+# --- what recipients see -------------------------------------------------------------------
+
+
+def alert_text(_: Translator, severity: str, sharing: str, network_names: str, text: str) -> str:
+    """The alert as every recipient sees it (group chats and private chats alike)."""
+    return "\n".join(
+        [
+            rules.header(_, severity, sharing),
+            _("📍 <b>{networks}</b>", networks=network_names),
+            "",
+            escape(text),
+            "",
+            _("🚨 Emergency? Call 112 first – this chat is not the emergency line."),
+        ]
+    )
+
+
+def alert_buttons(_: Translator, incident_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(_("✅ Seen"), callback_data=f"inc:ack:{incident_id}"),
+                InlineKeyboardButton(_("💬 Reply"), callback_data=f"inc:reply:{incident_id}"),
+            ],
+            [InlineKeyboardButton(_("📞 Call me"), callback_data=f"inc:call:{incident_id}")],
+        ]
+    )
+
+
+def follow_up_text(_: Translator, kind: str, severity: str, network_names: str, text: str) -> str:
+    title = _("🔁 <b>Update</b>") if kind == "update" else _("✅ <b>Closed</b>")
+    icon = rules.SEVERITY_ICON[severity]
+    return _(
+        "{icon} {title} · {networks}\n\n{text}",
+        icon=icon,
+        title=title,
+        networks=network_names,
+        text=text,
+    )
+
+
+def reminder_text(_: Translator) -> str:
+    return _(
+        "⏰ Have you seen this alert? Please press ✅ Seen, so the hosts know it reached you. "
+        "🚨 Emergency? Call 112."
+    )
+
+
+def mood_label(_: Translator, mood: str) -> str:
+    return f"{rules.MOOD_ICON[mood]} {rules.mood_name(_, mood)}"
+
+
+def name_of(_: Translator, person: Recipient) -> str:
+    return person.display_name or _("a member")
+
+
+def _message(text: str, markup: InlineKeyboardMarkup | None = None) -> dict[str, Any]:
+    params: dict[str, Any] = {"text": text, "parse_mode": HTML}
+    if markup is not None:
+        params["reply_markup"] = markup.to_dict()
+    return params
+
+
+async def names_of(svc: Services, network_ids: Sequence[int]) -> str:
+    found = [await networks.get(svc.database, n) for n in network_ids]
+    return ", ".join(n.name for n in found if n is not None)
+
+
+# --- who may alert, and whom it reaches ------------------------------------------------------
+
+
+def may_manage(actor: Actor, incident: Incident) -> bool:
+    """Hosts of one of the incident's networks, and coordinators."""
+    return any(allowed(actor, Action.send_alert, n) for n in incident.network_ids)
+
+
+def may_alert_somewhere(actor: Actor) -> bool:
+    return actor.is_coordinator or any(allowed(actor, Action.send_alert, n) for n in actor.roles)
+
+
+async def alertable(svc: Services, actor: Actor) -> list[networks.Network]:
+    return [n for n in await networks.all(svc.database) if allowed(actor, Action.send_alert, n.id)]
+
+
+async def approved_members(svc: Services, network_id: int) -> list[int]:
+    roster = await memberships.roster(svc.database, network_id)
+    return [m.user_id for m in roster if m.status == "approved"]
+
+
+async def reach(
+    svc: Services, sender_id: int, network_ids: Sequence[int]
+) -> tuple[dict[int, int], list[tuple[int, int]]]:
+    """Who an alert would reach: people (user → network) and group chats (chat, network)."""
+    members = {n: await approved_members(svc, n) for n in network_ids}
+    people = rules.recipients(members, network_ids, sender_id)
+    groups: dict[int, int] = {}
+    for network_id in network_ids:
+        for chat in await group_chats.for_network(svc.database, network_id):
+            groups.setdefault(chat.chat_id, network_id)
+    return people, list(groups.items())
+
+
+async def incident_hosts(svc: Services, incident: Incident) -> list[int]:
+    """Who hears replies and escalations: the hosts of its networks and the coordinators."""
+    found: list[int] = []
+    for network_id in incident.network_ids:
+        found += await hosts_and_coordinators(svc, network_id)
+    return list(dict.fromkeys(found))
+
+
+async def host_name(svc: Services, incident: Incident, user_id: int, fallback: str) -> str:
+    for network_id in incident.network_ids:
+        membership = await memberships.get(svc.database, network_id, user_id)
+        if membership is not None and membership.display_name:
+            return membership.display_name
+    return fallback
+
+
+# --- sending, following up, closing ----------------------------------------------------------
+
+
+async def send_alert(
+    bot: Bot,
+    svc: Services,
+    sender_id: int,
+    network_ids: Sequence[int],
+    severity: str,
+    sharing: str,
+    text: str,
+    *,
+    job_queue: JobQueue[Any] | None = None,
+) -> int:
+    """Do what pressing Send does; returns the new incident's id.
+
+    Raises ValueError for an unknown severity or sharing label, or a text that is empty or too
+    long. Permission is the caller's business.
+    """
+    incident_id = await send(
+        bot, svc, sender_id, network_ids, severity, sharing, text, job_queue=job_queue
+    )
+    assert incident_id is not None  # only a draft can have been sent already
+    return incident_id
+
+
+async def send(
+    bot: Bot,
+    svc: Services,
+    sender_id: int,
+    network_ids: Sequence[int],
+    severity: str,
+    sharing: str,
+    text: str,
+    *,
+    draft_id: int | None = None,
+    job_queue: JobQueue[Any] | None = None,
+) -> int | None:
+    """`send_alert`, also for a draft: None if that draft was sent already (a second press)."""
+    checked = rules.check_text(text)
+    if isinstance(checked, TextProblem):
+        raise ValueError(f"alert text is {checked}")
+    if severity not in rules.SEVERITIES or sharing not in rules.SHARINGS:
+        raise ValueError(f"unknown severity {severity!r} or sharing {sharing!r}")
+    network_ids = list(dict.fromkeys(network_ids))
+    people, groups = await reach(svc, sender_id, network_ids)
+    names = await names_of(svc, network_ids)
+    group_text = alert_text(
+        translator(svc.settings.bot.default_language), severity, sharing, names, checked
+    )
+    languages = {user_id: await language_of(svc, user_id) for user_id in people}
+
+    def build(incident_id: int) -> list[NewDelivery]:
+        items = [
+            NewDelivery(
+                chat_id=chat_id,
+                priority=priority(severity, group=True),
+                kind="alert_group",
+                params=_message(group_text),
+                incident_id=incident_id,
+                network_id=network_id,
+                pin=severity == "critical",
+            )
+            for chat_id, network_id in groups
+        ]
+        for user_id, network_id in people.items():
+            _ = languages[user_id]
+            items.append(
+                NewDelivery(
+                    chat_id=user_id,
+                    priority=priority(severity, group=False),
+                    kind="alert_private",
+                    params=_message(
+                        alert_text(_, severity, sharing, names, checked),
+                        alert_buttons(_, incident_id),
+                    ),
+                    incident_id=incident_id,
+                    network_id=network_id,
+                    user_id=user_id,
+                )
+            )
+        return items
+
+    now = svc.clock.now()
+    incident_id = await store.create(
+        svc.database,
+        sender_id=sender_id,
+        network_ids=network_ids,
+        severity=severity,
+        sharing=sharing,
+        text=checked,
+        recipients=people,
+        build=build,
+        now=now,
+        draft_id=draft_id,
+    )
+    if incident_id is None:
+        return None
+    log.info(
+        "incident %s (%s) by %s: %d people, %d groups",
+        incident_id,
+        severity,
+        sender_id,
+        len(people),
+        len(groups),
+    )
+    svc.dispatcher.wake()
+    incident = await store.get(svc.database, incident_id)
+    assert incident is not None
+    if job_queue is not None:
+        schedule_escalation(job_queue, svc, incident)
+    await _post_status(bot, svc, incident)
+    return incident_id
+
+
+async def follow_up(svc: Services, incident: Incident, kind: str, text: str) -> list[NewDelivery]:
+    """A follow-up to everyone who got the alert, threaded under it in each chat."""
+    names = await names_of(svc, incident.network_ids)
+    members = {r.user_id: r for r in await store.recipients(svc.database, incident.id)}
+    group_ = translator(svc.settings.bot.default_language)
+    items: list[NewDelivery] = []
+    for original in await store.alert_deliveries(svc.database, incident.id):
+        if original.user_id is not None:
+            member = members.get(original.user_id)
+            if member is None or not member.still_member:
+                continue
+            _ = await language_of(svc, original.user_id)
+        else:
+            _ = group_
+        items.append(
+            NewDelivery(
+                chat_id=original.chat_id,
+                priority=original.priority,
+                kind=f"alert_{kind}",
+                params=_message(follow_up_text(_, kind, incident.severity, names, text)),
+                incident_id=incident.id,
+                network_id=original.network_id,
+                user_id=original.user_id,
+                reply_to=original.id,
+            )
+        )
+    return items
+
+
+async def update_incident(svc: Services, incident_id: int, text: str) -> bool:
+    """Queue a follow-up of an open incident; False if it is unknown or closed."""
+    incident = await store.get(svc.database, incident_id)
+    if incident is None or not incident.is_open:
+        return False
+    items = await follow_up(svc, incident, "update", text)
+    if not await store.add_follow_up(svc.database, incident.id, items, svc.clock.now()):
+        return False
+    svc.dispatcher.wake()
+    return True
+
+
+async def close_incident(svc: Services, incident_id: int, by: int, text: str | None) -> bool:
+    """Close an open incident (escalation stops); a closing text goes out like an update."""
+    incident = await store.get(svc.database, incident_id)
+    if incident is None or not incident.is_open:
+        return False
+    items = await follow_up(svc, incident, "close", text) if text else []
+    if not await store.close(svc.database, incident.id, by, text, items, svc.clock.now()):
+        return False
+    log.info("incident %s closed by %s", incident.id, by)
+    svc.dispatcher.wake()
+    return True
+
+
+# --- what members send back ----------------------------------------------------------------
+
+
+async def tell_hosts_about(
+    bot: Bot,
+    svc: Services,
+    incident: Incident,
+    person: Recipient,
+    *,
+    mood: str | None = None,
+    text: str | None = None,
+    call: bool = False,
+) -> None:
+    """What a member sent back reaches the hosts and coordinators only – never the group."""
+    network = await networks.get(svc.database, person.network_id)
+    network_name = network.name if network else "?"
+
+    def compose(_: Translator) -> tuple[str, InlineKeyboardMarkup | None]:
+        name = name_of(_, person)
+        if call:
+            said = (
+                _(
+                    "📞 {name} ({network}) asks to be called about alert #{id}: {phone}",
+                    name=name,
+                    network=network_name,
+                    id=incident.id,
+                    phone=person.phone,
+                )
+                if person.phone
+                else _(
+                    "📞 {name} ({network}) asks to be called about alert #{id} (no phone "
+                    "number shared: answer them with the button).",
+                    name=name,
+                    network=network_name,
+                    id=incident.id,
+                )
+            )
+        elif mood is not None:
+            said = _(
+                "💬 {name} ({network}) on alert #{id}: the mood is {mood}.",
+                name=name,
+                network=network_name,
+                id=incident.id,
+                mood=mood_label(_, mood),
+            )
+        else:
+            said = _(
+                "💬 {name} ({network}) on alert #{id}:\n“{text}”",
+                name=name,
+                network=network_name,
+                id=incident.id,
+                text=text or "",
+            )
+        button = InlineKeyboardButton(
+            _("Answer {name}", name=Html(name[:40])),
+            callback_data=f"inc:ans:{incident.id}:{person.user_id}",
+        )
+        return said, InlineKeyboardMarkup([[button]])
+
+    hosts = [h for h in await incident_hosts(svc, incident) if h != person.user_id]
+    await tell(bot, svc, hosts, compose)
+
+
+# --- the live status message ---------------------------------------------------------------
+
+
+async def _post_status(bot: Bot, svc: Services, incident: Incident) -> None:
+    """The sender's one live status message, edited by `refresh_statuses` as things change."""
+    if incident.created_by is None:
+        return
+    _ = await language_of(svc, incident.created_by)
+    text = rules.status_text(_, incident.id, await store.progress(svc.database, incident.id))
+    try:
+        sent = await bot.send_message(incident.created_by, text)
+    except TelegramError as exc:
+        log.warning("no status message for incident %s: %s", incident.id, exc)
+        return
+    await store.set_status_message(svc.database, incident.id, sent.chat_id, sent.message_id, text)
+
+
+async def on_delivery(
+    svc: Services, delivery: Delivery, outcome: str, _message: Message | None = None
+) -> None:
+    """A delivery listener: unreachable people are marked, and the sender's status changes."""
+    if delivery.incident_id is None or delivery.kind not in store.ALERT_KINDS:
+        return
+    if outcome == "unreachable" and delivery.user_id is not None:
+        await store.mark_unreachable(
+            svc.database, delivery.incident_id, delivery.user_id, svc.clock.now()
+        )
+    await store.mark_changed(svc.database, delivery.incident_id)
+
+
+async def refresh_statuses(bot: Bot, svc: Services) -> None:
+    """Edit the status messages whose numbers changed (never an unchanged edit)."""
+    for incident in await store.take_changed(svc.database):
+        assert incident.status_chat_id is not None and incident.status_message_id is not None
+        _ = await language_of(svc, incident.created_by or 0)
+        text = rules.status_text(_, incident.id, await store.progress(svc.database, incident.id))
+        if text == incident.status_text:
+            continue
+        try:
+            await bot.edit_message_text(
+                text, chat_id=incident.status_chat_id, message_id=incident.status_message_id
+            )
+        except BadRequest as exc:
+            if "message is not modified" not in exc.message:
+                log.warning("status of incident %s: %s", incident.id, exc.message)
+        except TelegramError as exc:
+            log.warning("status of incident %s: %s", incident.id, exc)
+            await store.mark_changed(svc.database, incident.id)  # try again next time
+            continue
+        await store.set_status_text(svc.database, incident.id, text)
+
+
+# --- escalation ----------------------------------------------------------------------------
+
+
+def _job_name(incident_id: int, step: Step) -> str:
+    return f"incident-{incident_id}-{step}"
+
+
+def _progress(svc: Services, incident: Incident) -> dict[str, Any]:
+    """Where an incident stands, as the escalation rules take it."""
+    return {
+        "open_": incident.is_open,
+        "created_at": datetime.fromisoformat(incident.created_at),
+        "timings": svc.settings.incidents.timings(incident.severity),
+        "reminded": incident.reminded_at is not None,
+        "escalated": incident.escalated_at is not None,
+    }
+
+
+def schedule_escalation(job_queue: JobQueue[Any], svc: Services, incident: Incident) -> None:
+    """One-off jobs for the steps still to come (what is overdue runs at once)."""
+    upcoming = rules.next_step_at(**_progress(svc, incident))
+    now = svc.clock.now()
+    for step, when in upcoming.items():
+        name = _job_name(incident.id, step)
+        if job_queue.get_jobs_by_name(name):
+            continue
+        delay = max(0.0, (when - now).total_seconds())
+        job_queue.run_once(escalation_job, when=delay, data=incident.id, name=name)
+
+
+async def escalation_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A job for one incident: take the escalation steps that are due by our clock.
+
+    It lives here, not among the handlers, because sending an alert schedules it.
+    """
+    assert context.job is not None and isinstance(context.job.data, int)
+    await escalate_due(services.of(context), context.job.data)
+
+
+async def catch_up(svc: Services, job_queue: JobQueue[Any] | None) -> None:
+    """What fell due while we were away runs once; the rest is scheduled."""
+    for incident in await store.open_incidents(svc.database):
+        await escalate_due(svc, incident.id)
+        fresh = await store.get(svc.database, incident.id)
+        if fresh is not None and job_queue is not None:
+            schedule_escalation(job_queue, svc, fresh)
+
+
+async def escalate_due(svc: Services, incident_id: int) -> list[Step]:
+    """Take the steps due now for one incident; each step is done at most once, ever."""
+    incident = await store.get(svc.database, incident_id)
+    if incident is None:
+        return []
+    due = rules.due_steps(**_progress(svc, incident), now=svc.clock.now())
+    done = []
+    for step in due:
+        took = await (_remind(svc, incident) if step is Step.remind else _escalate(svc, incident))
+        if took:
+            done.append(step)
+    if done:
+        log.info("incident %s: %s", incident.id, ", ".join(done))
+        svc.dispatcher.wake()
+    return done
+
+
+def waiting(recipients: list[Recipient]) -> list[Recipient]:
+    """Who has not acknowledged and is still a member of the incident's networks."""
+    return [r for r in recipients if r.acknowledged_at is None and r.still_member]
+
+
+async def _remind(svc: Services, incident: Incident) -> bool:
+    items, reminded = [], []
+    for person in waiting(await store.recipients(svc.database, incident.id)):
+        if person.unreachable_at is not None or person.reminded_at is not None:
+            continue
+        _ = await language_of(svc, person.user_id)
+        items.append(
+            NewDelivery(
+                chat_id=person.user_id,
+                priority=priority(incident.severity, group=False),
+                kind="alert_reminder",
+                params=_message(reminder_text(_), alert_buttons(_, incident.id)),
+                incident_id=incident.id,
+                network_id=person.network_id,
+                user_id=person.user_id,
+                reply_to=await store.private_alert_delivery(
+                    svc.database, incident.id, person.user_id
+                ),
+            )
+        )
+        reminded.append(person.user_id)
+    return await store.record_reminder(svc.database, incident.id, items, reminded, svc.clock.now())
+
+
+def person_line(_: Translator, person: Recipient) -> str:
+    name = name_of(_, person)
+    if person.unreachable_at is not None:
+        return _("• {name} – unreachable (blocked the bot)", name=name)
+    if person.phone:
+        return _("• {name} – {phone}", name=name, phone=person.phone)
+    return _("• {name} – no phone number shared", name=name)
+
+
+def _names_list(_: Translator, people: list[Recipient], line: Callable[[Recipient], str]) -> str:
+    shown = [line(p) for p in people[:MAX_NAMES]]
+    if len(people) > MAX_NAMES:
+        shown.append(_("… and {n} more", n=len(people) - MAX_NAMES))
+    return "\n".join(shown)
+
+
+async def _escalate(svc: Services, incident: Incident) -> bool:
+    to_call = waiting(await store.recipients(svc.database, incident.id))
+    items = []
+    if to_call:
+        names = await names_of(svc, incident.network_ids)
+        for host in await incident_hosts(svc, incident):
+            _ = await language_of(svc, host)
+            text = _(
+                "📞 Alert #{id} ({networks}): these members have not acknowledged it yet. "
+                "Please call them yourself:\n{people}",
+                id=incident.id,
+                networks=names,
+                people=Html(_names_list(_, to_call, functools.partial(person_line, _))),
+            )
+            items.append(
+                NewDelivery(
+                    chat_id=host,
+                    priority=priority(incident.severity, group=False),
+                    kind="escalation",
+                    params=_message(text),
+                    incident_id=incident.id,
+                    user_id=host,
+                )
+            )
+    return await store.record_escalation(svc.database, incident.id, items, svc.clock.now())

@@ -1,0 +1,213 @@
+"""Taking a person out of a network: the one routine behind remove, /leave and /forget.
+
+The database decides first (`memberships.remove`, one transaction). Then the bot does in
+Telegram what that means: in each group chat of the network a ban followed at once by an unban,
+so the person is out but a later invite can bring them back, and their personal join links
+revoked. What Telegram refuses is logged and returned as `Failure`s, so whoever acted hears
+what is left to do by hand (for example: give the bot back its right to ban users).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
+
+from bot.i18n import Html, Translator
+from bot.notify import hosts_and_coordinators, tell
+from bot.services import Services
+from storage import group_chats, memberships, networks
+from storage.memberships import GroupInviteLink, Membership
+
+log = logging.getLogger(__name__)
+
+
+class Problem(StrEnum):
+    """Why the bot could not finish taking someone out of one group chat."""
+
+    NO_BAN_RIGHT = "no_ban_right"  # the admin right "Ban users" (can_restrict_members)
+    NO_INVITE_RIGHT = "no_invite_right"  # the admin right "Invite users via link"
+    NOT_IN_CHAT = "not_in_chat"  # the bot was removed from the group
+    ADMIN = "admin"  # the person is an administrator there: only a human can remove them
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Failure:
+    chat_id: int
+    title: str
+    problem: Problem
+
+
+@dataclass(frozen=True)
+class Departure:
+    """A person taken out of one network, and what Telegram would not do."""
+
+    network_id: int
+    network_name: str
+    removed: bool  # False if they were removed already (nothing happened)
+    membership: Membership | None
+    failures: list[Failure] = field(default_factory=list)
+
+
+async def take_out(bot: Bot, svc: Services, network_id: int, user_id: int, by: int) -> Departure:
+    """End `user_id`'s membership of `network_id` (`by == user_id` when leaving) and take them
+    out of its group chats."""
+    db = svc.database
+    network = await networks.get(db, network_id)
+    name = network.name if network is not None else str(network_id)
+    removal = await memberships.remove(db, network_id, user_id, by, svc.clock.now())
+    if not removal.removed:
+        return Departure(network_id, name, False, removal.membership)
+    log.info("user %s out of network %s (by %s)", user_id, network_id, by)
+    failures = await out_of_groups(bot, svc, user_id, removal.chats, removal.links_to_revoke)
+    return Departure(network_id, name, True, removal.membership, failures)
+
+
+async def out_of_groups(
+    bot: Bot, svc: Services, user_id: int, chats: list[int], links: list[GroupInviteLink]
+) -> list[Failure]:
+    """Ban and unban `user_id` in each chat and revoke their links; what failed comes back."""
+    failures: list[Failure] = []
+    for chat_id in chats:
+        try:
+            await _with_migration(bot, chat_id, user_id, _ban_and_unban)
+        except TelegramError as exc:
+            failures.append(await _failure(svc, chat_id, exc, Problem.NO_BAN_RIGHT))
+    for link in links:
+        try:
+            await bot.revoke_chat_invite_link(link.chat_id, link.invite_link)
+        except BadRequest as exc:
+            if "INVITE_HASH_EXPIRED" in exc.message:  # gone already: nothing to withdraw
+                continue
+            failures.append(await _failure(svc, link.chat_id, exc, Problem.NO_INVITE_RIGHT))
+        except TelegramError as exc:
+            failures.append(await _failure(svc, link.chat_id, exc, Problem.NO_INVITE_RIGHT))
+    for failure in failures:
+        log.warning(
+            "could not take user %s out of chat %s: %s", user_id, failure.chat_id, failure.problem
+        )
+    return failures
+
+
+async def _ban_and_unban(bot: Bot, chat_id: int, user_id: int) -> None:
+    await bot.ban_chat_member(chat_id, user_id)
+    # Right away: banned people cannot come back through a new invite; this way they can.
+    await bot.unban_chat_member(chat_id, user_id, only_if_banned=True)
+
+
+async def _with_migration(
+    bot: Bot, chat_id: int, user_id: int, step: Callable[[Bot, int, int], Awaitable[None]]
+) -> None:
+    try:
+        await step(bot, chat_id, user_id)
+    except ChatMigrated as exc:  # the group became a supergroup: same chat, new id
+        await step(bot, exc.new_chat_id, user_id)
+
+
+async def _failure(svc: Services, chat_id: int, exc: TelegramError, rights: Problem) -> Failure:
+    message = exc.message
+    lowered = message.lower()
+    if isinstance(exc, Forbidden):
+        problem = Problem.NOT_IN_CHAT
+    elif "administrator" in lowered or "chat owner" in lowered:
+        problem = Problem.ADMIN
+    elif "not enough rights" in lowered or "admin_required" in lowered:
+        problem = rights
+    else:
+        problem = Problem.OTHER
+    chat = await group_chats.get(svc.database, chat_id)
+    title = chat.title if chat is not None and chat.title else str(chat_id)
+    log.warning("Telegram refused in chat %s: %s", chat_id, message)
+    return Failure(chat_id, title, problem)
+
+
+def failure_line(_: Translator, failure: Failure) -> str:
+    group = failure.title
+    if failure.problem is Problem.NO_BAN_RIGHT:
+        return _(
+            "⚠️ “{group}”: I could not take them out – I need the admin right “Ban users” there.",
+            group=group,
+        )
+    if failure.problem is Problem.NO_INVITE_RIGHT:
+        return _(
+            "⚠️ “{group}”: I could not withdraw their personal join link – I need the admin "
+            "right “Invite users via link” there.",
+            group=group,
+        )
+    if failure.problem is Problem.NOT_IN_CHAT:
+        return _(
+            "⚠️ “{group}”: I am no longer in that group, so I could not take them out.",
+            group=group,
+        )
+    if failure.problem is Problem.ADMIN:
+        return _(
+            "⚠️ “{group}”: they are an administrator there, so only a person can remove them.",
+            group=group,
+        )
+    return _("⚠️ “{group}”: Telegram did not let me take them out; please check.", group=group)
+
+
+def failure_lines(_: Translator, failures: list[Failure]) -> str:
+    """What is left to do by hand, one line per group chat and problem."""
+    unique = {(f.chat_id, f.problem): f for f in failures}
+    return "\n".join(failure_line(_, failure) for failure in unique.values())
+
+
+def groups_left_to_leave(failures: list[Failure]) -> list[str]:
+    """The titles of the group chats a person must still leave themselves."""
+    return list(
+        dict.fromkeys(f.title for f in failures if f.problem is not Problem.NO_INVITE_RIGHT)
+    )
+
+
+def member_name(_: Translator, membership: Membership | None) -> str:
+    if membership is not None and membership.display_name:
+        return membership.display_name
+    return _("a member")
+
+
+async def tell_about_departure(
+    bot: Bot, svc: Services, departure: Departure, user_id: int, *, by: int, by_name: str
+) -> None:
+    """The hosts and coordinators hear who went (and who removed whom); a removed member is
+    told kindly. The person who acted is not told again."""
+    network, membership = departure.network_name, departure.membership
+    left = by == user_id
+
+    def to_hosts(_: Translator) -> tuple[str, InlineKeyboardMarkup | None]:
+        name = member_name(_, membership)
+        if left:
+            text = _("{member} has left the network {network}.", member=name, network=network)
+        else:
+            text = _(
+                "{remover} removed {member} from the network {network}.",
+                remover=by_name,
+                member=name,
+                network=network,
+            )
+        if departure.failures:
+            text = Html(f"{text}\n{failure_lines(_, departure.failures)}")
+        return text, None
+
+    hosts = await hosts_and_coordinators(svc, departure.network_id)
+    await tell(bot, svc, [h for h in hosts if h not in (by, user_id)], to_hosts)
+    if left:
+        return
+
+    def to_member(_: Translator) -> tuple[str, InlineKeyboardMarkup | None]:
+        return (
+            _(
+                "You are no longer a member of the network {network}. Thank you for everything "
+                "you did for the neighbourhood. If you think this is a mistake, please talk to "
+                "its police chief or municipality contact.",
+                network=network,
+            ),
+            None,
+        )
+
+    await tell(bot, svc, [user_id], to_member)

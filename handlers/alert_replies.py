@@ -1,0 +1,283 @@
+"""What members do with an alert, and hosts answering them.
+
+A member acknowledges (✅ Seen), gives the mood and perhaps a few words (💬 Reply), or asks to
+be called (📞 Call me). All of it goes to the incident's hosts and the coordinators only, never
+to the group; a host can answer the member privately.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters, Update
+from telegram.ext import Application, ContextTypes
+
+from bot import alerts, services
+from bot import incidents as rules
+from bot.i18n import Translator
+from bot.notify import tell
+from bot.replies import edit_message
+from handlers import guard
+from handlers.alert_common import buttons, managed
+from handlers.networks import stale_button
+from storage import incidents as store
+from storage.incidents import Incident, Recipient
+
+# --- the buttons on an alert ---------------------------------------------------------------
+
+
+async def _as_recipient(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, incident_id: str
+) -> tuple[Incident, Recipient] | None:
+    """The incident and this person's part in it; otherwise a polite alert and None."""
+    assert update.callback_query and update.effective_user
+    svc = services.of(context)
+    _ = await services.texts_for(update, context)
+    incident = await store.get(svc.database, int(incident_id))
+    if incident is None:
+        await update.callback_query.answer(_("I don't know this alert any more."), show_alert=True)
+        return None
+    person = await store.recipient(svc.database, incident.id, update.effective_user.id)
+    if person is None:
+        await update.callback_query.answer(_("This alert was not sent to you."), show_alert=True)
+        return None
+    if not person.still_member:
+        await update.callback_query.answer(
+            _("This alert is no longer for you: you are not in its network any more."),
+            show_alert=True,
+        )
+        return None
+    return incident, person
+
+
+async def acknowledge(update: Update, context: ContextTypes.DEFAULT_TYPE, args: list[str]) -> None:
+    """✅ Seen: the hosts can count on you having it."""
+    assert update.callback_query
+    found = await _as_recipient(update, context, args[0])
+    if found is None:
+        return
+    incident, person = found
+    svc = services.of(context)
+    _ = await services.texts_for(update, context)
+    if await store.acknowledge(svc.database, incident.id, person.user_id, svc.clock.now()):
+        await update.callback_query.answer(_("✅ Thank you – noted that you have seen it."))
+    else:
+        await update.callback_query.answer(_("Already noted – thank you!"))
+
+
+def mood_keyboard(_: Translator, incident_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    alerts.mood_label(_, mood), callback_data=f"inc:mood:{incident_id}:{mood}"
+                )
+            ]
+            for mood in rules.MOODS
+        ]
+    )
+
+
+async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE, args: list[str]) -> None:
+    """💬 Reply: first the mood, in one tap."""
+    query = update.callback_query
+    assert query and query.message
+    found = await _as_recipient(update, context, args[0])
+    if found is None:
+        return
+    incident, _person = found
+    _ = await services.texts_for(update, context)
+    await query.answer()
+    await context.bot.send_message(
+        query.message.chat.id,
+        _("How is the mood around you? Only the hosts will see your answer."),
+        reply_markup=mood_keyboard(_, incident.id),
+        reply_parameters=ReplyParameters(query.message.message_id),
+    )
+
+
+async def choose_mood(update: Update, context: ContextTypes.DEFAULT_TYPE, args: list[str]) -> None:
+    """A mood: the hosts hear it at once; then a few words may follow (or not)."""
+    query = update.callback_query
+    assert query
+    if len(args) < 2 or args[1] not in rules.MOODS:
+        await stale_button(update, context)
+        return
+    found = await _as_recipient(update, context, args[0])
+    if found is None:
+        return
+    incident, person = found
+    mood = args[1]
+    svc = services.of(context)
+    _ = await services.texts_for(update, context)
+    await store.set_mood(svc.database, incident.id, person.user_id, mood, svc.clock.now())
+    await store.set_prompt(
+        svc.database, person.user_id, "reply", svc.clock.now(), incident_id=incident.id
+    )
+    await query.answer()
+    await edit_message(
+        query,
+        _(
+            "Noted: {mood}. Anything to add? Type it now – only the hosts will read it.",
+            mood=alerts.mood_label(_, mood),
+        ),
+        reply_markup=InlineKeyboardMarkup(
+            [[InlineKeyboardButton(_("No, that's all"), callback_data=f"inc:notext:{incident.id}")]]
+        ),
+    )
+    await alerts.tell_hosts_about(context.bot, svc, incident, person, mood=mood)
+
+
+async def no_text(update: Update, context: ContextTypes.DEFAULT_TYPE, args: list[str]) -> None:
+    """ "No, that's all" after a mood."""
+    query = update.callback_query
+    assert query and update.effective_user
+    svc = services.of(context)
+    _ = await services.texts_for(update, context)
+    prompt = await store.get_prompt(svc.database, update.effective_user.id)
+    if prompt is not None and prompt.kind == "reply" and str(prompt.incident_id) == args[0]:
+        await store.clear_prompt(svc.database, update.effective_user.id, "reply")
+    await query.answer()
+    await edit_message(query, _("Thank you – the hosts know how it is around you."))
+
+
+async def call_me(update: Update, context: ContextTypes.DEFAULT_TYPE, args: list[str]) -> None:
+    """📞 Call me: the hosts are asked to call, with the number if the member shared it."""
+    query = update.callback_query
+    assert query
+    found = await _as_recipient(update, context, args[0])
+    if found is None:
+        return
+    incident, person = found
+    svc = services.of(context)
+    _ = await services.texts_for(update, context)
+    if not await store.ask_to_be_called(svc.database, incident.id, person.user_id, svc.clock.now()):
+        await query.answer(_("You asked already – the hosts know."), show_alert=True)
+        return
+    if person.phone:
+        answer = _("📞 I asked the hosts to call you. 🚨 Emergency? Call 112.")
+    else:
+        answer = _(
+            "📞 I asked the hosts to call you. You have not shared a phone number, so they may "
+            "answer you here. 🚨 Emergency? Call 112."
+        )
+    await query.answer(answer, show_alert=True)
+    await alerts.tell_hosts_about(context.bot, svc, incident, person, call=True)
+
+
+async def take_reply(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, incident: Incident, typed: str
+) -> None:
+    """The few words a member typed after the mood: on to the hosts."""
+    assert update.effective_message and update.effective_user
+    svc = services.of(context)
+    _ = await services.texts_for(update, context)
+    person = await store.recipient(svc.database, incident.id, update.effective_user.id)
+    await store.clear_prompt(svc.database, update.effective_user.id, "reply")
+    if person is None or not person.still_member:
+        await update.effective_message.reply_text(
+            _("This alert is no longer for you: you are not in its network any more.")
+        )
+        return
+    text = typed.strip()[: rules.MAX_TEXT]
+    await store.set_reply_text(svc.database, incident.id, person.user_id, text, svc.clock.now())
+    await update.effective_message.reply_text(
+        _("Thank you – I passed it on to the hosts, and only to them.")
+    )
+    await alerts.tell_hosts_about(context.bot, svc, incident, person, text=text)
+
+
+# --- hosts answering a member --------------------------------------------------------------
+
+
+async def answer_member(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, args: list[str]
+) -> None:
+    """ "Answer <name>": the host types the answer next."""
+    query = update.callback_query
+    assert query and update.effective_user
+    if len(args) < 2:
+        await stale_button(update, context)
+        return
+    incident = await managed(update, context, args[0])
+    if incident is None:
+        return
+    svc = services.of(context)
+    _ = await services.texts_for(update, context)
+    person = await store.recipient(svc.database, incident.id, int(args[1]))
+    if person is None:
+        await stale_button(update, context)
+        return
+    await store.set_prompt(
+        svc.database,
+        update.effective_user.id,
+        "answer",
+        svc.clock.now(),
+        incident_id=incident.id,
+        about_user_id=person.user_id,
+    )
+    await query.answer()
+    await context.bot.send_message(
+        update.effective_user.id,
+        _(
+            "Type your answer to {name} now; only they will read it.",
+            name=alerts.name_of(_, person),
+        ),
+    )
+
+
+async def take_answer(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    incident: Incident,
+    member_id: int,
+    typed: str,
+) -> None:
+    """The answer a host typed: privately to the member, never to the group."""
+    assert update.effective_message and update.effective_user
+    svc = services.of(context)
+    _ = await services.texts_for(update, context)
+    await store.clear_prompt(svc.database, update.effective_user.id, "answer")
+    actor = await guard.actor_of(update, context)
+    person = await store.recipient(svc.database, incident.id, member_id)
+    if not alerts.may_manage(actor, incident) or person is None:
+        await guard.refuse(update, context)
+        return
+    name = await alerts.host_name(svc, incident, actor.user_id, update.effective_user.full_name)
+    text = typed.strip()[: rules.MAX_TEXT]
+
+    def compose(_: Translator) -> tuple[str, InlineKeyboardMarkup | None]:
+        return (
+            _(
+                "💬 Answer from {host} about alert #{id}:\n{text}",
+                host=name,
+                id=incident.id,
+                text=text,
+            ),
+            None,
+        )
+
+    member = alerts.name_of(_, person)
+    if await tell(context.bot, svc, [member_id], compose):
+        await update.effective_message.reply_text(_("Sent to {name}.", name=member))
+    else:
+        await update.effective_message.reply_text(
+            _("I could not reach {name}: they may have blocked me.", name=member)
+        )
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    application.add_handler(
+        buttons(
+            {
+                "ack": acknowledge,
+                "reply": reply,
+                "mood": choose_mood,
+                "notext": no_text,
+                "call": call_me,
+                "ans": answer_member,
+            },
+            two_numbers=("ans",),
+        )
+    )
+    # What members and hosts type after a button is taken by `handlers.incidents.take_text`.

@@ -1,0 +1,358 @@
+"""/incident, /update and /close: hosts follow their rapid-response incidents up.
+
+The alert itself is composed in `handlers.alerts` and answered in `handlers.alert_replies`; the
+work (sending, following up, closing, escalating) is in `bot.alerts`. Here also the jobs: the
+sender's live status message, and escalation, rebuilt from the database at start.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import timedelta
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    Application,
+    CallbackContext,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    filters,
+)
+
+from bot import alerts, services
+from bot import incidents as rules
+from bot.alerts import MAX_NAMES, name_of, names_of, waiting
+from bot.alerts import send_alert as send_alert  # its home is bot.alerts; kept importable here
+from bot.i18n import Html, Translator, escape
+from bot.incidents import TextProblem
+from bot.replies import edit_message
+from bot.services import Services
+from handlers import guard
+from handlers.alert_common import after_command, buttons, managed
+from handlers.alert_replies import take_answer, take_reply
+from handlers.alerts import take_draft_text
+from handlers.networks import moment, stale_button
+from storage import incidents as store
+from storage.incidents import Incident, Recipient
+
+STATUS_EVERY = timedelta(seconds=3)  # the sender's status message is edited at most this often
+ESCALATION_SWEEP = timedelta(minutes=1)  # a safety net beside the precise one-off jobs
+
+
+# --- /update and /close --------------------------------------------------------------------
+
+
+async def _open_ones(update: Update, context: ContextTypes.DEFAULT_TYPE) -> list[Incident] | None:
+    """Open incidents this person hosts; None (refused) for people who cannot alert at all."""
+    actor = await guard.actor_of(update, context)
+    if not alerts.may_alert_somewhere(actor):
+        await guard.refuse(update, context)
+        return None
+    svc = services.of(context)
+    return [i for i in await store.open_incidents(svc.database) if alerts.may_manage(actor, i)]
+
+
+def incident_label(incident: Incident) -> str:
+    excerpt = " ".join(incident.text.split())
+    if len(excerpt) > 36:
+        excerpt = excerpt[:35] + "…"
+    return f"#{incident.id} {rules.SEVERITY_ICON[incident.severity]} {excerpt}"
+
+
+def choice_keyboard(found: list[Incident], action: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(incident_label(i), callback_data=f"inc:{action}:{i.id}")]
+            for i in found
+        ]
+    )
+
+
+async def update_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/update text…: a follow-up to an open incident, threaded under the alert everywhere."""
+    await _follow_up_command(update, context, "update")
+
+
+async def close_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/close [closing text]: close an incident; escalation stops."""
+    await _follow_up_command(update, context, "close")
+
+
+async def _follow_up_command(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: str) -> None:
+    message = update.effective_message
+    assert message and message.text and update.effective_user
+    svc = services.of(context)
+    _ = await services.texts_for(update, context)
+    found = await _open_ones(update, context)
+    if found is None:
+        return
+    text = after_command(message.text)
+    if kind == "update" and not text:
+        await message.reply_text(
+            _("Send /update followed by the text, e.g. /update The police are on site; stay calm.")
+        )
+        return
+    if text and isinstance(rules.check_text(text), TextProblem):
+        await message.reply_text(
+            _("That text is too long: at most {max} characters, please.", max=rules.MAX_TEXT)
+        )
+        return
+    if not found:
+        await message.reply_text(_("There is no open incident of yours. /alert starts one."))
+        return
+    if len(found) == 1:
+        await message.reply_text(await _do_follow_up(update, context, found[0], kind, text))
+        return
+    await store.set_prompt(
+        svc.database, update.effective_user.id, kind, svc.clock.now(), text=text or None
+    )
+    question = (
+        _("Which incident do you want to update?")
+        if kind == "update"
+        else _("Which incident do you want to close?")
+    )
+    await message.reply_text(
+        question, reply_markup=choice_keyboard(found, "upd" if kind == "update" else "close")
+    )
+
+
+async def _do_follow_up(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, incident: Incident, kind: str, text: str
+) -> str:
+    assert update.effective_user
+    svc = services.of(context)
+    _ = await services.texts_for(update, context)
+    if kind == "update":
+        if await alerts.update_incident(svc, incident.id, text):
+            return _(
+                "🔁 Update to alert #{id} is on its way, as a reply under the alert.",
+                id=incident.id,
+            )
+        return _("Alert #{id} is closed already; /alert starts a new one.", id=incident.id)
+    if await alerts.close_incident(svc, incident.id, update.effective_user.id, text or None):
+        if text:
+            return _(
+                "✅ Alert #{id} is closed; the closing words are on their way.", id=incident.id
+            )
+        return _("✅ Alert #{id} is closed. No more reminders go out.", id=incident.id)
+    return _("Alert #{id} was closed already.", id=incident.id)
+
+
+async def chosen_for_follow_up(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, args: list[str], kind: str
+) -> None:
+    query = update.callback_query
+    assert query and update.effective_user
+    incident = await managed(update, context, args[0])
+    if incident is None:
+        return
+    svc = services.of(context)
+    prompt = await store.get_prompt(svc.database, update.effective_user.id)
+    if prompt is None or prompt.kind != kind:
+        await stale_button(update, context)
+        return
+    await store.clear_prompt(svc.database, update.effective_user.id, kind)
+    await query.answer()
+    await edit_message(
+        query, await _do_follow_up(update, context, incident, kind, prompt.text or "")
+    )
+
+
+async def chosen_update(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, args: list[str]
+) -> None:
+    """The incident to send a pending /update to."""
+    await chosen_for_follow_up(update, context, args, "update")
+
+
+async def chosen_close(update: Update, context: ContextTypes.DEFAULT_TYPE, args: list[str]) -> None:
+    """The incident a pending /close is for."""
+    await chosen_for_follow_up(update, context, args, "close")
+
+
+# --- /incident -----------------------------------------------------------------------------
+
+
+async def incident_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/incident [number]: who received, acknowledged, replied; without a number, a choice."""
+    message = update.effective_message
+    assert message
+    svc = services.of(context)
+    _ = await services.texts_for(update, context)
+    args = context.args or []
+    if args:
+        number = args[0].lstrip("#")
+        incident = await store.get(svc.database, int(number)) if number.isdigit() else None
+        if incident is None:
+            await message.reply_text(_("I don't know an incident {number}.", number=args[0]))
+            return
+        actor = await guard.actor_of(update, context)
+        if not alerts.may_manage(actor, incident):
+            await guard.refuse(update, context)
+            return
+        await message.reply_text(await report(_, svc, incident))
+        return
+    found = await _open_ones(update, context)
+    if found is None:
+        return
+    if not found:
+        await message.reply_text(_("No open incidents. /incident NUMBER shows an older one."))
+        return
+    await message.reply_text(
+        _("Open incidents:"), reply_markup=choice_keyboard(found[-10:], "show")
+    )
+
+
+async def show_incident(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, args: list[str]
+) -> None:
+    """An incident button of /incident: its report in this message."""
+    query = update.callback_query
+    assert query
+    incident = await managed(update, context, args[0])
+    if incident is None:
+        return
+    await query.answer()
+    _ = await services.texts_for(update, context)
+    await edit_message(query, await report(_, services.of(context), incident))
+
+
+async def report(_: Translator, svc: Services, incident: Incident) -> str:
+    """What the hosts need to know about one incident (need-to-know: hosts and coordinators)."""
+    tz = svc.settings.bot.tz
+    people = await store.recipients(svc.database, incident.id)
+    progress = await store.progress(svc.database, incident.id)
+    excerpt = incident.text if len(incident.text) <= 300 else incident.text[:299] + "…"
+    state = (
+        _("open")
+        if incident.is_open
+        else _("closed {when}", when=moment(_, incident.closed_at or incident.created_at, tz))
+    )
+    lines = [
+        _("<b>Alert #{id}</b> · {state}", id=incident.id, state=state),
+        rules.header(_, incident.severity, incident.sharing),
+        _(
+            "📍 {networks} · {when}",
+            networks=await names_of(svc, incident.network_ids),
+            when=moment(_, incident.created_at, tz),
+        ),
+        f"“{escape(excerpt)}”",
+        "",
+        rules.progress_line(_, progress),
+    ]
+    tally = rules.tally_line(_, rules.mood_tally(p.mood for p in people))
+    if tally:
+        lines.append(_("Mood: {tally}", tally=Html(tally)))
+
+    def names(group: list[Recipient]) -> str:
+        shown = [name_of(_, p) for p in group[:MAX_NAMES]]
+        more = len(group) - len(shown)
+        return ", ".join(shown) + (_(" and {n} more", n=more) if more else "")
+
+    received = [p for p in people if p.unreachable_at is None]
+    not_yet = waiting(received)
+    unreachable = [p for p in people if p.unreachable_at is not None]
+    call = [p for p in people if p.call_me_at is not None]
+    lines.append(
+        _(
+            "Acknowledged: {n} of {total}",
+            n=sum(1 for p in people if p.acknowledged_at is not None),
+            total=len(people),
+        )
+    )
+    if not_yet:
+        lines.append(_("Not acknowledged yet: {names}", names=names(not_yet)))
+    if unreachable:
+        lines.append(_("Unreachable: {names}", names=names(unreachable)))
+    if call:
+        lines.append(_("Asked to be called: {names}", names=names(call)))
+    written = [p for p in people if p.reply_text]
+    for person in written[:10]:
+        lines.append(
+            _(
+                "💬 {name}: “{text}”",
+                name=name_of(_, person),
+                text=person.reply_text[:200] if person.reply_text else "",
+            )
+        )
+    if incident.reminded_at:
+        lines.append(_("⏰ Reminder sent {when}", when=moment(_, incident.reminded_at, tz)))
+    if incident.escalated_at:
+        lines.append(_("📞 Hosts asked to call {when}", when=moment(_, incident.escalated_at, tz)))
+    return "\n".join(lines)
+
+
+# --- typed text: the draft, a member's reply, a host's answer ---------------------------------
+
+
+async def take_text(update: Update, context: CallbackContext[Any, Any, Any, Any]) -> bool:
+    """A text taker: typed text someone's incident prompt is waiting for."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None or message.text is None:
+        return False
+    svc = services.of(context)
+    prompt = await store.get_prompt(svc.database, user.id)
+    if prompt is None or prompt.kind not in ("draft_text", "reply", "answer"):
+        return False
+    if prompt.kind == "draft_text":
+        draft = await store.get_draft(svc.database, prompt.draft_id or 0)
+        if draft is None or draft.status != "composing":
+            await store.clear_prompt(svc.database, user.id)
+            return False
+        await take_draft_text(update, context, draft, message.text)
+        return True
+    assert prompt.incident_id is not None
+    incident = await store.get(svc.database, prompt.incident_id)
+    if incident is None:
+        await store.clear_prompt(svc.database, user.id)
+        return False
+    if prompt.kind == "reply":
+        await take_reply(update, context, incident, message.text)
+    else:
+        await take_answer(update, context, incident, prompt.about_user_id or 0, message.text)
+    return True
+
+
+# --- jobs ----------------------------------------------------------------------------------
+
+
+async def refresh_status(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A job: edit the status messages whose numbers changed (never an unchanged edit)."""
+    await alerts.refresh_statuses(context.bot, services.of(context))
+
+
+async def check_escalations(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """At start (and now and then): what fell due while we were away runs once; the rest is
+    scheduled."""
+    await alerts.catch_up(services.of(context), context.job_queue)
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("update", update_command, filters=private))
+    application.add_handler(CommandHandler("close", close_command, filters=private))
+    application.add_handler(CommandHandler("incident", incident_command, filters=private))
+    application.add_handler(
+        buttons({"show": show_incident, "upd": chosen_update, "close": chosen_close})
+    )
+    # After the buttons of handlers.alerts and handlers.alert_replies: any other `inc:` button
+    # is forged or from an older version.
+    application.add_handler(CallbackQueryHandler(stale_button, pattern=r"^inc:"))
+    svc = services.of(application)
+    svc.text_takers.append(take_text)
+    svc.delivery_listeners.append(functools.partial(alerts.on_delivery, svc))
+    assert application.job_queue is not None
+    application.job_queue.run_repeating(
+        refresh_status, interval=STATUS_EVERY, first=STATUS_EVERY, name="incident-status"
+    )
+    # Rebuilt from the database at start: what fell due while the bot was down runs once.
+    application.job_queue.run_once(check_escalations, when=0, name="incident-escalations-at-start")
+    application.job_queue.run_repeating(
+        check_escalations,
+        interval=ESCALATION_SWEEP,
+        first=ESCALATION_SWEEP,
+        name="incident-escalations",
+    )

@@ -1,0 +1,235 @@
+"""Deliveries: the durable outbox of messages the bot sends on its own initiative.
+
+A delivery is written in the same transaction as the thing it announces (an incident, a
+follow-up, a meeting reminder). The dispatcher takes pending ones in priority order and
+records each outcome; a delivery recorded as sent is never sent again.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from storage.database import Database
+
+# Priorities: lower goes first. Alerts by severity, group posts before private messages, and
+# any alert before routine traffic (meeting reminders).
+SEVERITY_RANK = {"critical": 0, "urgent": 1, "info": 2, "routine": 3}
+
+
+def priority(severity: str, *, group: bool) -> int:
+    return SEVERITY_RANK[severity] * 2 + (0 if group else 1)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: int
+    chat_id: int
+    priority: int
+    method: str
+    params: dict[str, Any]
+    kind: str
+    incident_id: int | None
+    network_id: int | None
+    user_id: int | None
+    reply_to: int | None
+    pin: bool
+    status: str
+    attempts: int
+    not_before: str | None
+    message_id: int | None
+    sent_at: str | None
+    error: str | None
+    created_at: str
+
+    @property
+    def is_private(self) -> bool:
+        return self.chat_id > 0
+
+
+@dataclass(frozen=True)
+class NewDelivery:
+    chat_id: int
+    priority: int
+    kind: str
+    params: Mapping[str, Any]
+    method: str = "sendMessage"
+    incident_id: int | None = None
+    network_id: int | None = None
+    user_id: int | None = None
+    reply_to: int | None = None
+    pin: bool = False
+
+
+def _delivery(row: sqlite3.Row) -> Delivery:
+    values = dict(row)
+    values["params"] = json.loads(values["params"])
+    values["pin"] = bool(values["pin"])
+    return Delivery(**values)
+
+
+_INSERT = (
+    "INSERT INTO deliveries (chat_id, priority, method, params, kind, incident_id,"
+    " network_id, user_id, reply_to, pin, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _row(new: NewDelivery, stamp: str) -> tuple[Any, ...]:
+    return (
+        new.chat_id,
+        new.priority,
+        new.method,
+        json.dumps(dict(new.params), ensure_ascii=False),
+        new.kind,
+        new.incident_id,
+        new.network_id,
+        new.user_id,
+        new.reply_to,
+        new.pin,
+        stamp,
+    )
+
+
+async def add(conn: aiosqlite.Connection, new: NewDelivery, now: datetime) -> int:
+    """Queue one delivery inside the caller's transaction; returns its id."""
+    cursor = await conn.execute(_INSERT, _row(new, now.isoformat()))
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+async def add_many(
+    conn: aiosqlite.Connection, items: Iterable[NewDelivery], now: datetime
+) -> list[int]:
+    """Queue many deliveries at once (a broadcast); returns their ids, in order.
+
+    One statement for all rows keeps the transaction short, so the first group post of an
+    alert leaves sooner. Inside the caller's write transaction nobody else inserts, so the new
+    rows take the ids right after the largest one.
+    """
+    stamp = now.isoformat()
+    rows = [_row(item, stamp) for item in items]
+    if not rows:
+        return []
+    async with conn.execute("SELECT coalesce(max(id), 0) FROM deliveries") as cursor:
+        found = await cursor.fetchone()
+    first = (found[0] if found is not None else 0) + 1
+    await conn.executemany(_INSERT, rows)
+    return list(range(first, first + len(rows)))
+
+
+async def get(db: Database, delivery_id: int) -> Delivery | None:
+    row = await db.fetch_one("SELECT * FROM deliveries WHERE id = ?", (delivery_id,))
+    return _delivery(row) if row is not None else None
+
+
+async def due(
+    db: Database, now: datetime, limit: int, exclude: Iterable[int] = ()
+) -> list[Delivery]:
+    """Pending deliveries that may go now, most urgent first (then oldest first)."""
+    skip = list(exclude)
+    not_these = f" AND id NOT IN ({','.join('?' * len(skip))})" if skip else ""
+    rows = await db.fetch_all(
+        "SELECT * FROM deliveries WHERE status = 'pending'"
+        f" AND (not_before IS NULL OR not_before <= ?){not_these} ORDER BY priority, id LIMIT ?",
+        (now.isoformat(), *skip, limit),
+    )
+    return [_delivery(row) for row in rows]
+
+
+async def next_retry_at(db: Database) -> str | None:
+    row = await db.fetch_one(
+        "SELECT min(not_before) FROM deliveries WHERE status = 'pending' AND not_before IS NOT NULL"
+    )
+    return row[0] if row is not None else None
+
+
+async def message_id_of(db: Database, delivery_id: int) -> int | None:
+    row = await db.fetch_one(
+        "SELECT message_id FROM deliveries WHERE id = ? AND status = 'sent'", (delivery_id,)
+    )
+    return row[0] if row is not None else None
+
+
+async def mark_sent(db: Database, delivery_id: int, message_id: int, now: datetime) -> None:
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE deliveries SET status = 'sent', message_id = ?, sent_at = ?,"
+            " attempts = attempts + 1, error = NULL WHERE id = ? AND status = 'pending'",
+            (message_id, now.isoformat(), delivery_id),
+        )
+
+
+async def postpone(db: Database, delivery_id: int, not_before: datetime) -> None:
+    """Telegram asked us to wait (429): not a failed attempt, just not yet."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE deliveries SET not_before = ? WHERE id = ? AND status = 'pending'",
+            (not_before.isoformat(), delivery_id),
+        )
+
+
+async def retry_later(db: Database, delivery_id: int, not_before: datetime, error: str) -> int:
+    """Count a failed attempt and try again later; returns the attempts so far."""
+    async with db.transaction() as conn:
+        async with conn.execute(
+            "UPDATE deliveries SET attempts = attempts + 1, not_before = ?, error = ?"
+            " WHERE id = ? AND status = 'pending' RETURNING attempts",
+            (not_before.isoformat(), error, delivery_id),
+        ) as cursor:
+            row = await cursor.fetchone()
+    return int(row[0]) if row is not None else 0
+
+
+async def give_up(db: Database, delivery_id: int, status: str, error: str) -> None:
+    """Final: 'failed' (Telegram kept refusing) or 'unreachable' (the person blocked the bot)."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE deliveries SET status = ?, error = ?, attempts = attempts + 1"
+            " WHERE id = ? AND status = 'pending'",
+            (status, error, delivery_id),
+        )
+
+
+async def move_chat(db: Database, old_chat_id: int, new_chat_id: int) -> int:
+    """A group became a supergroup: its pending deliveries go to the new chat id."""
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "UPDATE deliveries SET chat_id = ? WHERE chat_id = ? AND status = 'pending'",
+            (new_chat_id, old_chat_id),
+        )
+        return cursor.rowcount
+
+
+async def cancel_for_member(conn: aiosqlite.Connection, network_id: int, user_id: int) -> int:
+    """A member left or was removed: what was still queued for them in that network is not sent."""
+    cursor = await conn.execute(
+        "UPDATE deliveries SET status = 'cancelled' WHERE status = 'pending'"
+        " AND user_id = ? AND network_id = ?",
+        (user_id, network_id),
+    )
+    return cursor.rowcount
+
+
+async def forget(conn: aiosqlite.Connection, user_id: int) -> int:
+    """Part of forgetting a person: their private deliveries go, so nothing more is sent.
+
+    Follow-ups thread under earlier deliveries to the same person, so one statement deletes
+    a whole thread at once (SQLite checks the reply_to references at the statement's end).
+    """
+    cursor = await conn.execute("DELETE FROM deliveries WHERE user_id = ?", (user_id,))
+    return cursor.rowcount
+
+
+async def counts(db: Database, incident_id: int) -> dict[str, int]:
+    """How the deliveries of one incident stand, by status."""
+    rows = await db.fetch_all(
+        "SELECT status, count(*) AS n FROM deliveries WHERE incident_id = ? GROUP BY status",
+        (incident_id,),
+    )
+    return {row["status"]: row["n"] for row in rows}

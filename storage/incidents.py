@@ -1,0 +1,585 @@
+"""Incidents: alerts being composed, the incidents sent, who got them and what came back.
+
+An incident is written in one transaction with its networks, one recipient row per person and
+the deliveries (the outbox) that carry it; follow-ups, reminders, the hosts' escalation list
+and closing are queued the same way. Escalation steps and the Send button are claimed with a
+conditional UPDATE, so a double tap or a restart never does a step twice.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.incidents import Progress
+from storage import deliveries
+from storage.database import Database
+from storage.deliveries import Delivery, NewDelivery
+
+# The deliveries that carry the alert itself; follow-ups and reminders are counted apart.
+ALERT_KINDS = ("alert_group", "alert_private")
+
+
+# --- drafts ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Draft:
+    id: int
+    user_id: int
+    network_ids: list[int]
+    severity: str
+    sharing: str
+    text: str | None
+    step: str
+    status: str
+    incident_id: int | None
+    created_at: str
+    updated_at: str
+
+
+def _draft(row: sqlite3.Row | None) -> Draft | None:
+    if row is None:
+        return None
+    values = dict(row)
+    values["network_ids"] = [int(n) for n in values["network_ids"].split(",") if n]
+    return Draft(**values)
+
+
+async def new_draft(
+    db: Database,
+    user_id: int,
+    now: datetime,
+    *,
+    network_ids: Sequence[int] = (),
+    step: str = "networks",
+    severity: str = "urgent",
+    sharing: str = "network_only",
+    text: str | None = None,
+) -> Draft:
+    """Start composing; an older draft of the same person is dropped (one at a time)."""
+    stamp = now.isoformat()
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE incident_drafts SET status = 'cancelled', updated_at = ?"
+            " WHERE user_id = ? AND status = 'composing'",
+            (stamp, user_id),
+        )
+        async with conn.execute(
+            "INSERT INTO incident_drafts (user_id, network_ids, severity, sharing, text, step,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+            (user_id, _ids(network_ids), severity, sharing, text, step, stamp, stamp),
+        ) as cursor:
+            draft = _draft(await cursor.fetchone())
+    assert draft is not None
+    return draft
+
+
+def _ids(network_ids: Iterable[int]) -> str:
+    return ",".join(str(n) for n in network_ids)
+
+
+async def get_draft(db: Database, draft_id: int) -> Draft | None:
+    return _draft(await db.fetch_one("SELECT * FROM incident_drafts WHERE id = ?", (draft_id,)))
+
+
+_DRAFT_FIELDS = frozenset({"network_ids", "severity", "sharing", "text", "step"})
+
+
+async def update_draft(db: Database, draft_id: int, now: datetime, **fields: Any) -> Draft | None:
+    """Change a draft still being composed; None if it was sent or cancelled meanwhile."""
+    unknown = set(fields) - _DRAFT_FIELDS
+    if unknown:
+        raise ValueError(f"not draft fields: {sorted(unknown)}")
+    if "network_ids" in fields:
+        fields["network_ids"] = _ids(fields["network_ids"])
+    names = sorted(fields)  # column names come from _DRAFT_FIELDS only
+    assignments = ", ".join(f"{name} = ?" for name in names)
+    async with db.transaction() as conn:
+        async with conn.execute(
+            f"UPDATE incident_drafts SET {assignments}, updated_at = ?"
+            " WHERE id = ? AND status = 'composing' RETURNING *",
+            (*(fields[name] for name in names), now.isoformat(), draft_id),
+        ) as cursor:
+            return _draft(await cursor.fetchone())
+
+
+async def cancel_draft(db: Database, draft_id: int, now: datetime) -> bool:
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "UPDATE incident_drafts SET status = 'cancelled', updated_at = ?"
+            " WHERE id = ? AND status = 'composing'",
+            (now.isoformat(), draft_id),
+        )
+        await conn.execute("DELETE FROM incident_prompts WHERE draft_id = ?", (draft_id,))
+        return cursor.rowcount > 0
+
+
+# --- prompts: what someone is about to type --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Prompt:
+    user_id: int
+    kind: str  # draft_text, reply, answer, update, close
+    draft_id: int | None
+    incident_id: int | None
+    about_user_id: int | None
+    text: str | None
+    created_at: str
+
+
+async def set_prompt(
+    db: Database,
+    user_id: int,
+    kind: str,
+    now: datetime,
+    *,
+    draft_id: int | None = None,
+    incident_id: int | None = None,
+    about_user_id: int | None = None,
+    text: str | None = None,
+) -> None:
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT OR REPLACE INTO incident_prompts (user_id, kind, draft_id, incident_id,"
+            " about_user_id, text, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (user_id, kind, draft_id, incident_id, about_user_id, text, now.isoformat()),
+        )
+
+
+async def get_prompt(db: Database, user_id: int) -> Prompt | None:
+    row = await db.fetch_one("SELECT * FROM incident_prompts WHERE user_id = ?", (user_id,))
+    return Prompt(**dict(row)) if row is not None else None
+
+
+async def clear_prompt(db: Database, user_id: int, kind: str | None = None) -> bool:
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "DELETE FROM incident_prompts WHERE user_id = ? AND (? IS NULL OR kind = ?)",
+            (user_id, kind, kind),
+        )
+        return cursor.rowcount > 0
+
+
+# --- incidents ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Incident:
+    id: int
+    created_by: int | None
+    created_at: str
+    severity: str
+    sharing: str
+    text: str
+    status: str
+    closed_at: str | None
+    closed_by: int | None
+    closing_text: str | None
+    status_chat_id: int | None
+    status_message_id: int | None
+    reminded_at: str | None
+    escalated_at: str | None
+    status_text: str | None
+    status_changed: bool
+    network_ids: list[int]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+
+_SELECT = (
+    "SELECT i.*, (SELECT group_concat(network_id) FROM (SELECT network_id FROM"
+    " incident_networks WHERE incident_id = i.id ORDER BY network_id)) AS network_list"
+    " FROM incidents i"
+)
+
+
+def _incident(row: sqlite3.Row) -> Incident:
+    values = dict(row)
+    network_list = values.pop("network_list") or ""
+    values["network_ids"] = [int(n) for n in str(network_list).split(",") if n]
+    values["status_changed"] = bool(values["status_changed"])
+    return Incident(**values)
+
+
+async def get(db: Database, incident_id: int) -> Incident | None:
+    row = await db.fetch_one(f"{_SELECT} WHERE i.id = ?", (incident_id,))
+    return _incident(row) if row is not None else None
+
+
+async def open_incidents(db: Database) -> list[Incident]:
+    rows = await db.fetch_all(f"{_SELECT} WHERE i.status = 'open' ORDER BY i.id")
+    return [_incident(row) for row in rows]
+
+
+async def latest(db: Database, *, only_open: bool = True, limit: int = 10) -> list[Incident]:
+    rows = await db.fetch_all(
+        f"{_SELECT} WHERE (? = 0 OR i.status = 'open') ORDER BY i.id DESC LIMIT ?",
+        (1 if only_open else 0, limit),
+    )
+    return [_incident(row) for row in rows]
+
+
+async def create(
+    db: Database,
+    *,
+    sender_id: int,
+    network_ids: Sequence[int],
+    severity: str,
+    sharing: str,
+    text: str,
+    recipients: dict[int, int],
+    build: Callable[[int], list[NewDelivery]],
+    now: datetime,
+    draft_id: int | None = None,
+) -> int | None:
+    """Store an incident, its networks, recipients (user → network) and its deliveries at once.
+
+    `build(incident_id)` makes the deliveries (their buttons carry the id). With a draft, only
+    the press that turns it from 'composing' into 'sent' creates the incident: a second press
+    gets None.
+    """
+    stamp = now.isoformat()
+    async with db.transaction() as conn:
+        if draft_id is not None:
+            cursor = await conn.execute(
+                "UPDATE incident_drafts SET status = 'sent', updated_at = ?"
+                " WHERE id = ? AND status = 'composing'",
+                (stamp, draft_id),
+            )
+            if cursor.rowcount == 0:
+                return None
+        cursor = await conn.execute(
+            "INSERT INTO incidents (created_by, created_at, severity, sharing, text)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (sender_id, stamp, severity, sharing, text),
+        )
+        incident_id = cursor.lastrowid
+        assert incident_id is not None
+        await conn.executemany(
+            "INSERT INTO incident_networks (incident_id, network_id) VALUES (?, ?)",
+            [(incident_id, n) for n in dict.fromkeys(network_ids)],
+        )
+        await conn.executemany(
+            "INSERT INTO incident_recipients (incident_id, user_id, network_id) VALUES (?, ?, ?)",
+            [(incident_id, user, network) for user, network in recipients.items()],
+        )
+        await deliveries.add_many(conn, build(incident_id), now)
+        if draft_id is not None:
+            await conn.execute(
+                "UPDATE incident_drafts SET incident_id = ? WHERE id = ?", (incident_id, draft_id)
+            )
+            await conn.execute("DELETE FROM incident_prompts WHERE draft_id = ?", (draft_id,))
+    return incident_id
+
+
+async def set_status_message(
+    db: Database, incident_id: int, chat_id: int, message_id: int, text: str
+) -> None:
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE incidents SET status_chat_id = ?, status_message_id = ?, status_text = ?"
+            " WHERE id = ?",
+            (chat_id, message_id, text, incident_id),
+        )
+
+
+async def mark_changed(db: Database, incident_id: int) -> None:
+    """Something the sender's status message shows changed; the status job will look."""
+    async with db.transaction() as conn:
+        await conn.execute("UPDATE incidents SET status_changed = 1 WHERE id = ?", (incident_id,))
+
+
+async def take_changed(db: Database) -> list[Incident]:
+    """The incidents whose status message may need an edit; the flag is cleared."""
+    async with db.transaction() as conn:
+        async with conn.execute(
+            "UPDATE incidents SET status_changed = 0 WHERE status_changed = 1"
+            " AND status_message_id IS NOT NULL RETURNING id"
+        ) as cursor:
+            ids = [row["id"] for row in await cursor.fetchall()]
+    found = [await get(db, incident_id) for incident_id in sorted(ids)]
+    return [incident for incident in found if incident is not None]
+
+
+async def set_status_text(db: Database, incident_id: int, text: str) -> None:
+    async with db.transaction() as conn:
+        await conn.execute("UPDATE incidents SET status_text = ? WHERE id = ?", (text, incident_id))
+
+
+async def close(
+    db: Database,
+    incident_id: int,
+    by: int,
+    closing_text: str | None,
+    items: list[NewDelivery],
+    now: datetime,
+) -> bool:
+    """Close an open incident and queue its closing message; False if it was closed already."""
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "UPDATE incidents SET status = 'closed', closed_at = ?, closed_by = ?,"
+            " closing_text = ?, status_changed = 1 WHERE id = ? AND status = 'open'",
+            (now.isoformat(), by, closing_text, incident_id),
+        )
+        if cursor.rowcount == 0:
+            return False
+        await deliveries.add_many(conn, items, now)
+    return True
+
+
+async def add_follow_up(
+    db: Database, incident_id: int, items: list[NewDelivery], now: datetime
+) -> bool:
+    """Queue an /update of an open incident; False if it was closed meanwhile."""
+    async with db.transaction() as conn:
+        async with conn.execute(
+            "SELECT 1 FROM incidents WHERE id = ? AND status = 'open'", (incident_id,)
+        ) as cursor:
+            if await cursor.fetchone() is None:
+                return False
+        await deliveries.add_many(conn, items, now)
+    return True
+
+
+async def alert_deliveries(db: Database, incident_id: int) -> list[Delivery]:
+    """The deliveries that carried the alert (to follow up under), except cancelled ones."""
+    rows = await db.fetch_all(
+        "SELECT id FROM deliveries WHERE incident_id = ? AND kind IN (?, ?)"
+        " AND status NOT IN ('cancelled', 'unreachable') ORDER BY id",
+        (incident_id, *ALERT_KINDS),
+    )
+    found = [await deliveries.get(db, row["id"]) for row in rows]
+    return [d for d in found if d is not None]
+
+
+# --- recipients ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recipient:
+    incident_id: int
+    user_id: int
+    network_id: int
+    acknowledged_at: str | None
+    mood: str | None
+    reply_text: str | None
+    replied_at: str | None
+    call_me_at: str | None
+    unreachable_at: str | None
+    reminded_at: str | None
+    # From the membership in `network_id`:
+    display_name: str | None
+    phone: str | None  # only when the member chose to share it
+    still_member: bool  # approved in one of the incident's networks
+
+
+_RECIPIENTS = (
+    "SELECT r.*, m.display_name,"
+    " CASE WHEN m.share_phone = 1 THEN m.phone END AS phone,"
+    " EXISTS (SELECT 1 FROM memberships a JOIN incident_networks n"
+    "   ON n.network_id = a.network_id AND n.incident_id = r.incident_id"
+    "   WHERE a.user_id = r.user_id AND a.status = 'approved') AS still_member"
+    " FROM incident_recipients r"
+    " LEFT JOIN memberships m ON m.network_id = r.network_id AND m.user_id = r.user_id"
+)
+
+
+def _recipient(row: sqlite3.Row) -> Recipient:
+    values = dict(row)
+    values["still_member"] = bool(values["still_member"])
+    return Recipient(**values)
+
+
+async def recipient(db: Database, incident_id: int, user_id: int) -> Recipient | None:
+    row = await db.fetch_one(
+        f"{_RECIPIENTS} WHERE r.incident_id = ? AND r.user_id = ?", (incident_id, user_id)
+    )
+    return _recipient(row) if row is not None else None
+
+
+async def recipients(db: Database, incident_id: int) -> list[Recipient]:
+    rows = await db.fetch_all(
+        f"{_RECIPIENTS} WHERE r.incident_id = ? ORDER BY m.display_name COLLATE NOCASE, r.user_id",
+        (incident_id,),
+    )
+    return [_recipient(row) for row in rows]
+
+
+async def _stamp(db: Database, incident_id: int, user_id: int, column: str, now: datetime) -> bool:
+    """Set `column` once (first time counts); True if this call set it."""
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            f"UPDATE incident_recipients SET {column} = ? WHERE incident_id = ? AND user_id = ?"
+            f" AND {column} IS NULL",
+            (now.isoformat(), incident_id, user_id),
+        )
+        changed = cursor.rowcount > 0
+        if changed:
+            await _changed(conn, incident_id)
+    return changed
+
+
+async def _changed(conn: aiosqlite.Connection, incident_id: int) -> None:
+    await conn.execute("UPDATE incidents SET status_changed = 1 WHERE id = ?", (incident_id,))
+
+
+async def acknowledge(db: Database, incident_id: int, user_id: int, now: datetime) -> bool:
+    """ "Seen": True the first time, False when noted already."""
+    return await _stamp(db, incident_id, user_id, "acknowledged_at", now)
+
+
+async def ask_to_be_called(db: Database, incident_id: int, user_id: int, now: datetime) -> bool:
+    return await _stamp(db, incident_id, user_id, "call_me_at", now)
+
+
+async def mark_unreachable(db: Database, incident_id: int, user_id: int, now: datetime) -> bool:
+    return await _stamp(db, incident_id, user_id, "unreachable_at", now)
+
+
+async def set_mood(db: Database, incident_id: int, user_id: int, mood: str, now: datetime) -> None:
+    """A mood counts as having seen the alert, too."""
+    stamp = now.isoformat()
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE incident_recipients SET mood = ?, replied_at = ?,"
+            " acknowledged_at = coalesce(acknowledged_at, ?)"
+            " WHERE incident_id = ? AND user_id = ?",
+            (mood, stamp, stamp, incident_id, user_id),
+        )
+        await _changed(conn, incident_id)
+
+
+async def set_reply_text(
+    db: Database, incident_id: int, user_id: int, text: str, now: datetime
+) -> None:
+    stamp = now.isoformat()
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE incident_recipients SET reply_text = ?, replied_at = ?,"
+            " acknowledged_at = coalesce(acknowledged_at, ?)"
+            " WHERE incident_id = ? AND user_id = ?",
+            (text, stamp, stamp, incident_id, user_id),
+        )
+        await _changed(conn, incident_id)
+
+
+async def progress(db: Database, incident_id: int) -> Progress:
+    """The numbers of the sender's status line."""
+    row = await db.fetch_one(
+        "SELECT count(*) AS total,"
+        " coalesce(sum(status = 'sent'), 0) AS sent,"
+        " coalesce(sum(status = 'pending'), 0) AS pending,"
+        " coalesce(sum(status = 'failed'), 0) AS failed"
+        " FROM deliveries WHERE incident_id = ? AND kind IN (?, ?)",
+        (incident_id, *ALERT_KINDS),
+    )
+    people = await db.fetch_one(
+        "SELECT coalesce(sum(acknowledged_at IS NOT NULL), 0) AS acknowledged,"
+        " coalesce(sum(mood IS NOT NULL OR reply_text IS NOT NULL), 0) AS replies,"
+        " coalesce(sum(call_me_at IS NOT NULL), 0) AS call_me,"
+        " coalesce(sum(unreachable_at IS NOT NULL), 0) AS unreachable"
+        " FROM incident_recipients WHERE incident_id = ?",
+        (incident_id,),
+    )
+    assert row is not None and people is not None
+    return Progress(
+        total=row["total"],
+        sent=row["sent"],
+        pending=row["pending"],
+        failed=row["failed"],
+        unreachable=people["unreachable"],
+        acknowledged=people["acknowledged"],
+        replies=people["replies"],
+        call_me=people["call_me"],
+    )
+
+
+# --- escalation ---------------------------------------------------------------------------
+
+
+async def record_reminder(
+    db: Database, incident_id: int, items: list[NewDelivery], user_ids: list[int], now: datetime
+) -> bool:
+    """Claim the reminder step and queue the reminders; False if done before or closed."""
+    stamp = now.isoformat()
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "UPDATE incidents SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL"
+            " AND status = 'open'",
+            (stamp, incident_id),
+        )
+        if cursor.rowcount == 0:
+            return False
+        await deliveries.add_many(conn, items, now)
+        await conn.executemany(
+            "UPDATE incident_recipients SET reminded_at = ? WHERE incident_id = ? AND user_id = ?",
+            [(stamp, incident_id, user_id) for user_id in user_ids],
+        )
+    return True
+
+
+async def record_escalation(
+    db: Database, incident_id: int, items: list[NewDelivery], now: datetime
+) -> bool:
+    """Claim the escalation step and queue the hosts' lists; False if done before or closed."""
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "UPDATE incidents SET escalated_at = ? WHERE id = ? AND escalated_at IS NULL"
+            " AND status = 'open'",
+            (now.isoformat(), incident_id),
+        )
+        if cursor.rowcount == 0:
+            return False
+        await deliveries.add_many(conn, items, now)
+    return True
+
+
+async def private_alert_delivery(db: Database, incident_id: int, user_id: int) -> int | None:
+    """The id of the delivery that brought `user_id` the alert (to thread a reminder under)."""
+    row = await db.fetch_one(
+        "SELECT id FROM deliveries WHERE incident_id = ? AND user_id = ? AND kind = 'alert_private'"
+        " ORDER BY id LIMIT 1",
+        (incident_id, user_id),
+    )
+    return row["id"] if row is not None else None
+
+
+# --- privacy -------------------------------------------------------------------------------
+
+
+async def responses_of(db: Database, user_id: int) -> list[dict[str, Any]]:
+    """What a person did with the alerts they received, for /mydata."""
+    rows = await db.fetch_all(
+        "SELECT r.incident_id, n.name AS network, r.acknowledged_at, r.mood, r.reply_text,"
+        " r.replied_at, r.call_me_at, r.unreachable_at, r.reminded_at"
+        " FROM incident_recipients r JOIN networks n ON n.id = r.network_id"
+        " WHERE r.user_id = ? ORDER BY r.incident_id",
+        (user_id,),
+    )
+    return [dict(row) for row in rows]
+
+
+async def forget(conn: aiosqlite.Connection, user_id: int) -> int:
+    """Part of forgetting a person: their drafts and pending inputs go; incidents they sent or
+    closed stay for the others who received them, without the reference to them. Their answers
+    (incident_recipients) go as well."""
+    total = 0
+    for statement, params in (
+        ("DELETE FROM incident_prompts WHERE user_id = ? OR about_user_id = ?", (user_id, user_id)),
+        ("DELETE FROM incident_drafts WHERE user_id = ?", (user_id,)),
+        ("UPDATE incidents SET created_by = NULL WHERE created_by = ?", (user_id,)),
+        ("UPDATE incidents SET closed_by = NULL WHERE closed_by = ?", (user_id,)),
+        ("DELETE FROM incident_recipients WHERE user_id = ?", (user_id,)),
+    ):
+        cursor = await conn.execute(statement, params)
+        total += cursor.rowcount
+    return total

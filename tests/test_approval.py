@@ -1,0 +1,246 @@
+"""Approval, end to end: a host approves or rejects an application with one button, once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from bot import services
+from bot.app import BotApplication
+from bot.sandbox import Sandbox, SimChat, SimMessage, SimUser
+from storage import group_chats, invites, memberships, people
+from storage.group_chats import BotRights
+from storage.networks import Network
+from tests.test_intake import (
+    apply_through_the_bot,
+    db_of,
+    in_english,
+    invite_code,
+    noord,
+    now,
+    reachable,
+)
+
+
+async def approved_member(
+    app: BotApplication, network: Network, user: SimUser, role: str, by: SimUser
+) -> None:
+    """Arranged in storage: `user` went through intake and approval, and writes in English."""
+    db = db_of(app)
+    invite = await invites.create(db, network.id, role, by.id, now())
+    assert isinstance(await invites.redeem(db, invite.code, user.id, now()), invites.Invite)
+    answers = {"display_name": user.first_name}
+    await memberships.save_intake(db, network.id, user.id, now(), answers=answers, consent=True)
+    await memberships.submit(db, network.id, user.id, now())
+    assert (
+        await memberships.decide(db, network.id, user.id, "approved", by.id, now())
+    ).decided_here
+    await people.set_language(db, user.id, "en", now())
+    await reachable(user)
+
+
+async def linked_group(
+    app: BotApplication, sandbox: Sandbox, network: Network, host: SimUser
+) -> SimChat:
+    group = sandbox.add_group("Buurtnetwerk Noord", members=[host], admins=[host])
+    await group.add_bot(by=host, rights={"can_invite_users": True, "can_restrict_members": True})
+    db = db_of(app)
+    rights = BotRights(can_invite_users=True, can_restrict_members=True)
+    await group_chats.record_added(db, group.id, group.title, host.id, now(), True, rights)
+    await group_chats.link(db, group.id, network.id, host.id, now())
+    return group
+
+
+def hhmm(app: BotApplication, decided_at: str | None) -> str:
+    assert decided_at is not None
+    tz = services.of(app).settings.bot.tz
+    return datetime.fromisoformat(decided_at).astimezone(tz).strftime("%H:%M")
+
+
+class Noord:
+    """A network with two hosts (Petra, police; Marco, municipality), a key figure and Ayşe,
+    who has just applied."""
+
+    def __init__(self, app: BotApplication, sandbox: Sandbox, coordinator: SimUser) -> None:
+        self.app, self.sandbox, self.coordinator = app, sandbox, coordinator
+        self.petra = sandbox.add_user("Petra", language_code="en")
+        self.marco = sandbox.add_user("Marco", language_code="en")
+        self.bram = sandbox.add_user("Bram", language_code="en")
+        self.ayse = sandbox.add_user("Ayşe", language_code="en")
+
+    async def set_up(self, *, with_group: bool = True) -> Noord:
+        self.network = await noord(self.app, self.coordinator)
+        await in_english(self.coordinator)
+        await approved_member(self.app, self.network, self.petra, "police_chief", self.coordinator)
+        await approved_member(self.app, self.network, self.marco, "municipality", self.coordinator)
+        await approved_member(self.app, self.network, self.bram, "key_figure", self.petra)
+        self.group = (
+            await linked_group(self.app, self.sandbox, self.network, self.petra)
+            if with_group
+            else None
+        )
+        code = await invite_code(self.app, self.network, self.petra)
+        await apply_through_the_bot(self.ayse, code)
+        return self
+
+    async def application_for(self, host: SimUser) -> SimMessage:
+        return await host.expect("New application for Noord")
+
+    async def status(self) -> memberships.Membership:
+        membership = await memberships.get(db_of(self.app), self.network.id, self.ayse.id)
+        assert membership is not None
+        return membership
+
+
+@pytest.fixture
+async def world(app: BotApplication, sandbox: Sandbox, coordinator: SimUser) -> Noord:
+    return await Noord(app, sandbox, coordinator).set_up()
+
+
+async def test_every_host_and_the_coordinator_get_the_application(world: Noord) -> None:
+    for host in (world.petra, world.marco, world.coordinator):
+        application = await world.application_for(host)
+        assert "Name: Ayşe" in application.text
+        assert "Role: key figure" in application.text
+        assert "one-to-one" in application.text
+        data = [b.callback_data for row in application.buttons for b in row]
+        assert data == [
+            f"decide:approve:{world.network.id}:{world.ayse.id}",
+            f"decide:reject:{world.network.id}:{world.ayse.id}",
+        ]
+        assert all(len(d.encode()) <= 64 for d in data if d)
+    assert not [m for m in world.bram.private_chat.bot_messages() if "application" in m.text]
+
+
+async def test_an_approved_member_gets_a_personal_join_link(world: Noord, sandbox: Sandbox) -> None:
+    application = await world.application_for(world.petra)
+    answer = await (await world.petra.press(application, "✅ Approve")).answered()
+    assert answer.get("text") == "Approved." and not answer.get("show_alert")
+
+    news = await world.ayse.expect("approved your membership")
+    assert "Noord" in news.text and "link to the group chat follows" in news.text
+    welcome = await world.ayse.expect("Join its group chat")
+    [[button]] = welcome.buttons
+    assert button.text == "Join the group" and button.url
+    assert world.group is not None
+    request = await world.ayse.join(button.url)
+    assert request is not None and request.chat is world.group
+
+    membership = await world.status()
+    assert membership.status == "approved" and membership.decided_by == world.petra.id
+    when = hhmm(world.app, membership.decided_at)
+    await sandbox.wait_for(lambda: f"✅ Approved by Petra at {when}" in application.text)
+    assert application.buttons == []
+    told = await world.marco.expect("Petra approved Ayşe for Noord")
+    assert told.buttons == []
+    await world.coordinator.expect("Petra approved Ayşe for Noord")
+    links = await memberships.open_invite_links(db_of(world.app), world.network.id, world.ayse.id)
+    assert [link.invite_link for link in links] == [button.url]
+
+
+async def test_a_double_tap_decides_once_and_tells_who_decided(
+    world: Noord, sandbox: Sandbox
+) -> None:
+    application = await world.application_for(world.petra)
+    first = await world.petra.press(application, "✅ Approve")
+    second = await world.petra.press(application, "✅ Approve")
+    answers = [await first.answered(), await second.answered()]
+    when = hhmm(world.app, (await world.status()).decided_at)
+    assert answers[0]["text"] == "Approved."
+    assert answers[1] == {
+        **answers[1],
+        "text": f"Already approved by Petra at {when}.",
+        "show_alert": True,
+    }
+    await world.ayse.expect("Join its group chat")
+    welcomes = [m for m in world.ayse.private_chat.bot_messages() if "approved" in m.text]
+    assert len(welcomes) == 1
+
+
+async def test_two_hosts_at_once_make_one_decision(world: Noord, sandbox: Sandbox) -> None:
+    for_petra = await world.application_for(world.petra)
+    for_marco = await world.application_for(world.marco)
+    by_marco = await world.marco.press(for_marco, "❌ Reject")
+    by_petra = await world.petra.press(for_petra, "✅ Approve")
+    marco_answer, petra_answer = await by_marco.answered(), await by_petra.answered()
+
+    membership = await world.status()
+    assert membership.status == "rejected" and membership.decided_by == world.marco.id
+    when = hhmm(world.app, membership.decided_at)
+    assert marco_answer["text"] == "Rejected."
+    assert petra_answer["text"] == f"Already rejected by Marco at {when}."
+    assert petra_answer["show_alert"] is True
+    await sandbox.wait_for(lambda: f"❌ Rejected by Marco at {when}" in for_petra.text)
+    assert for_petra.buttons == [] and for_marco.buttons == []
+
+    await world.ayse.expect("decided not to add you")
+    assert not [m for m in world.ayse.private_chat.bot_messages() if "approved" in m.text]
+    assert (
+        await memberships.open_invite_links(db_of(world.app), world.network.id, world.ayse.id) == []
+    )
+
+
+async def test_a_rejected_applicant_gets_a_kind_word(world: Noord, sandbox: Sandbox) -> None:
+    application = await world.application_for(world.coordinator)
+    await (await world.coordinator.press(application, "❌ Reject")).answered()
+    kind = await world.ayse.expect("Thank you for your interest in Noord")
+    assert "decided not to add you" in kind.text
+    membership = await world.status()
+    assert membership.status == "rejected"
+    assert membership.decided_by == world.coordinator.id and membership.decided_at is not None
+    await world.petra.expect("Carla rejected the application of Ayşe for Noord")
+    when = hhmm(world.app, membership.decided_at)
+    late = await world.application_for(world.marco)
+    answer = await (await world.marco.press(late, "✅ Approve")).answered()
+    assert answer["text"] == f"Already rejected by Carla at {when}."
+
+
+async def test_a_forged_decide_button_is_refused(world: Noord, sandbox: Sandbox) -> None:
+    stranger = sandbox.add_user("Mallory", language_code="en")
+    forged = f"decide:approve:{world.network.id}:{world.ayse.id}"
+    for presser in (world.bram, stranger):
+        await presser.send("/help")
+        reply = await presser.expect("What you can do here")
+        answer = await (await presser.press(reply, data=forged)).answered()
+        assert answer["show_alert"] is True
+        assert "only the network's police chief" in answer["text"]
+    assert (await world.status()).status == "awaiting_approval"
+
+    # A host of the network pressing a stale button for nobody, or for no network.
+    await world.petra.send("/help")
+    reply = await world.petra.expect("What you can do here")
+    nobody = f"decide:approve:{world.network.id}:42"
+    answer = await (await world.petra.press(reply, data=nobody)).answered()
+    assert answer["show_alert"] is True and "no longer exists" in answer["text"]
+    await world.coordinator.send("/help")
+    reply = await world.coordinator.expect("What you can do here")
+    answer = await (await world.coordinator.press(reply, data="decide:reject:999:1")).answered()
+    assert answer["show_alert"] is True and "no longer exists" in answer["text"]
+    await world.petra.send("/help")
+    reply = await world.petra.expect("What you can do here")
+    bad_shape = await (await world.petra.press(reply, data="decide:maybe:1:2")).answered()
+    assert bad_shape["show_alert"] is True  # the general "this button no longer works"
+
+
+async def test_a_button_for_a_withdrawn_application_says_so(world: Noord, sandbox: Sandbox) -> None:
+    application = await world.application_for(world.petra)
+    # Ayşe opens a new link from Marco and starts over: her application is open again.
+    await world.ayse.send(f"/start {await invite_code(world.app, world.network, world.marco)}")
+    await world.ayse.expect("You are invited")
+    answer = await (await world.petra.press(application, "✅ Approve")).answered()
+    assert answer["show_alert"] is True and "no longer open" in answer["text"]
+    await sandbox.wait_for(lambda: application.buttons == [])
+    assert (await world.status()).status == "intake"
+
+
+async def test_without_a_group_the_member_hears_the_link_follows(
+    app: BotApplication, sandbox: Sandbox, coordinator: SimUser
+) -> None:
+    world = await Noord(app, sandbox, coordinator).set_up(with_group=False)
+    application = await world.application_for(world.marco)
+    await (await world.marco.press(application, "✅ Approve")).answered()
+    news = await world.ayse.expect("approved your membership")
+    assert "group chat isn't set up yet" in news.text
+    assert "112" in news.text
+    assert not [m for m in world.ayse.private_chat.bot_messages() if m.buttons]
