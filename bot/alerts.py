@@ -26,7 +26,7 @@ from bot import services
 from bot.access import Action, Actor, allowed
 from bot.i18n import Html, Translator, escape, translator
 from bot.incidents import Step, TextProblem
-from bot.notify import hosts_and_coordinators, language_of, tell
+from bot.notify import hosts_and_coordinators, language_of, languages_of, tell
 from bot.services import Services
 from storage import group_chats, memberships, networks
 from storage import incidents as store
@@ -207,7 +207,7 @@ async def send(
     group_text = alert_text(
         translator(svc.settings.bot.default_language), severity, sharing, names, checked
     )
-    languages = {user_id: await language_of(svc, user_id) for user_id in people}
+    languages = await languages_of(svc, people)
 
     def build(incident_id: int) -> list[NewDelivery]:
         items = [
@@ -222,17 +222,21 @@ async def send(
             )
             for chat_id, network_id in groups
         ]
+        # One message per language, not per person: a thousand members, two languages.
+        by_language: dict[str, dict[str, Any]] = {}
         for user_id, network_id in people.items():
             _ = languages[user_id]
+            if _.language not in by_language:
+                by_language[_.language] = _message(
+                    alert_text(_, severity, sharing, names, checked),
+                    alert_buttons(_, incident_id),
+                )
             items.append(
                 NewDelivery(
                     chat_id=user_id,
                     priority=priority(severity, group=False),
                     kind="alert_private",
-                    params=_message(
-                        alert_text(_, severity, sharing, names, checked),
-                        alert_buttons(_, incident_id),
-                    ),
+                    params=by_language[_.language],
                     incident_id=incident_id,
                     network_id=network_id,
                     user_id=user_id,

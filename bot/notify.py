@@ -24,6 +24,13 @@ async def language_of(svc: Services, user_id: int) -> Translator:
     return translator(pick_language(chosen, None, svc.settings.bot.default_language))
 
 
+async def languages_of(svc: Services, user_ids: Iterable[int]) -> dict[int, Translator]:
+    """`language_of` for many people in one query (a broadcast to a thousand members)."""
+    default = svc.settings.bot.default_language
+    chosen = await people.languages(svc.database, user_ids)
+    return {user: translator(pick_language(code, None, default)) for user, code in chosen.items()}
+
+
 async def tell(bot: Bot, svc: Services, user_ids: Iterable[int], compose: Compose) -> list[int]:
     """Send `compose(their texts)` to each person privately; returns who received it.
 

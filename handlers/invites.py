@@ -19,7 +19,14 @@ from bot.i18n import Html, Translator
 from bot.replies import edit_message
 from handlers import guard
 from handlers.common import network_named
-from handlers.networks import invite_buttons, moment, permit_button, role_name, stale_button
+from handlers.networks import (
+    invite_buttons,
+    moment,
+    network_button,
+    permit_button,
+    role_name,
+    stale_button,
+)
 from storage import invites, memberships, networks
 from storage.invites import Invite
 from storage.networks import Network
@@ -157,13 +164,12 @@ async def pick_network(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     """A network button: now the roles this person may invite there."""
     query = update.callback_query
     assert query and query.data
-    network = await networks.get(services.of(context).database, int(query.data.split(":")[2]))
-    if network is None:
-        await stale_button(update, context)
+    found = await network_button(
+        update, context, int(query.data.split(":")[2]), Action.invite_key_figure
+    )
+    if found is None:
         return
-    actor = await permit_button(update, context, Action.invite_key_figure, network.id)
-    if actor is None:
-        return
+    network, actor = found
     await query.answer()
     _ = await services.texts_for(update, context)
     await edit_message(
@@ -179,12 +185,13 @@ async def new_invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     assert query and query.data
     _prefix, _new, network_id, role_word = query.data.split(":")
     role = parse_role(role_word)
-    network = await networks.get(services.of(context).database, int(network_id))
-    if network is None or role is None:
+    if role is None:
         await stale_button(update, context)
         return
-    if await permit_button(update, context, invite_action(role), network.id) is None:
+    found = await network_button(update, context, int(network_id), invite_action(role))
+    if found is None:
         return
+    network, _actor = found
     await query.answer()
     await make_invite(update, context, network, role)
 

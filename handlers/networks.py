@@ -90,6 +90,19 @@ async def permit_button(
     return await guard.permit(update, context, action, network_id)
 
 
+async def network_button(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, network_id: int, action: Action
+) -> tuple[Network, Actor] | None:
+    """The network a button is about and the permitted presser; or None, when the network is
+    gone or the presser may not (they were told either way)."""
+    network = await networks.get(services.of(context).database, network_id)
+    if network is None:
+        await stale_button(update, context)
+        return None
+    actor = await permit_button(update, context, action, network.id)
+    return (network, actor) if actor is not None else None
+
+
 async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A button about a network, invite or member that is gone."""
     _ = await services.texts_for(update, context)

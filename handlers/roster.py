@@ -20,7 +20,14 @@ from bot.i18n import Html, Translator
 from bot.replies import edit_message
 from handlers import guard
 from handlers.common import network_named
-from handlers.networks import moment, permit_button, role_name, stale_button, status_name
+from handlers.networks import (
+    moment,
+    network_button,
+    permit_button,
+    role_name,
+    stale_button,
+    status_name,
+)
 from storage import memberships, networks
 from storage.memberships import Membership
 from storage.networks import Network
@@ -133,13 +140,10 @@ async def show_roster(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     query = update.callback_query
     assert query and query.data
     _prefix, _show, network_id, everyone = query.data.split(":")
-    network = await networks.get(services.of(context).database, int(network_id))
-    if network is None:
-        await stale_button(update, context)
+    found = await network_button(update, context, int(network_id), Action.view_roster)
+    if found is None:
         return
-    actor = await permit_button(update, context, Action.view_roster, network.id)
-    if actor is None:
-        return
+    network, actor = found
     await query.answer()
     _ = await services.texts_for(update, context)
     text, keyboard = await roster_view(_, context, actor, network, include_removed=everyone == "1")
@@ -291,13 +295,10 @@ async def confirm_leave(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     assert query and query.data and update.effective_user
     _prefix, verb, network_id = query.data.split(":")
     svc = services.of(context)
-    network = await networks.get(svc.database, int(network_id))
-    if network is None:
-        await stale_button(update, context)
+    found = await network_button(update, context, int(network_id), Action.leave_network)
+    if found is None:
         return
-    actor = await permit_button(update, context, Action.leave_network, network.id)
-    if actor is None:
-        return
+    network, actor = found
     await query.answer()
     _ = await services.texts_for(update, context)
     if verb == "ask":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,6 +27,20 @@ def _person(row: sqlite3.Row | None) -> Person | None:
 
 async def get(db: Database, user_id: int) -> Person | None:
     return _person(await db.fetch_one("SELECT * FROM people WHERE user_id = ?", (user_id,)))
+
+
+async def languages(db: Database, user_ids: Iterable[int]) -> dict[int, str | None]:
+    """The chosen language of many people at once (None: no choice, or not known)."""
+    wanted = list(dict.fromkeys(user_ids))
+    chosen: dict[int, str | None] = dict.fromkeys(wanted)
+    for start in range(0, len(wanted), 500):  # SQLite limits the parameters of one query
+        part = wanted[start : start + 500]
+        rows = await db.fetch_all(
+            f"SELECT user_id, language FROM people WHERE user_id IN ({','.join('?' * len(part))})",
+            part,
+        )
+        chosen.update({row["user_id"]: row["language"] for row in rows})
+    return chosen
 
 
 async def set_language(db: Database, user_id: int, language: str, now: datetime) -> None:
