@@ -17,6 +17,7 @@ from pathlib import Path
 from bot import logs
 from bot.app import BotApplication, build_application, running
 from bot.clock import SkippingClock
+from bot.demo_meetings import meal_meeting
 from bot.sandbox import Sandbox, SimMessage, SimUser
 from bot.settings import load_settings
 
@@ -248,6 +249,7 @@ SCENES: list[tuple[str, Scene]] = [
     ("A key figure joins", a_key_figure_joins),
     ("A stranger is turned away", a_stranger_is_turned_away),
     ("An incident at night", an_incident_at_night),
+    ("A meal meeting", meal_meeting),
 ]
 
 

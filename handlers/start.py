@@ -62,10 +62,17 @@ def help_text(_: Translator, actor: Actor) -> str:
             _("/update, /close – follow up or close an incident"),
             _("/invite, /invites – invite people, see open invites"),
             _("/members – the members of a network"),
+            _("/meeting – plan a meal meeting; /meetings plan – a year of five"),
+            _("/action – record an agreed action; /stats – attendance and actions"),
             _("/link – in a group chat: make it the network's group"),
         ]
     if actor.is_coordinator or actor.roles:
-        lines += [_("/networks – your networks"), _("/leave – leave a network")]
+        lines += [
+            _("/networks – your networks"),
+            _("/meetings – upcoming meal meetings; /topic – propose a topic"),
+            _("/actions – agreed actions"),
+            _("/leave – leave a network"),
+        ]
     lines += [
         _("/language – choose Dutch or English"),
         _("/privacy – what we store and why"),

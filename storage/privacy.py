@@ -14,6 +14,7 @@ from storage import (
     group_chats,
     incidents,
     invites,
+    meetings,
     memberships,
     networks,
     people,
@@ -41,6 +42,10 @@ _REFERENCES = (
     ("incident_recipients", "user_id"),
     ("incident_drafts", "user_id"),
     ("incident_prompts", "user_id"),
+    ("attendance", "user_id"),
+    ("meeting_topics", "user_id"),
+    ("actions", "owner_id"),
+    ("meeting_drafts", "user_id"),
 )
 
 
@@ -97,6 +102,7 @@ async def export_person(db: Database, user_id: int) -> dict[str, Any]:
         for row in links
     ]
     document["alerts_received"] = await incidents.responses_of(db, user_id)
+    document |= await meetings.data_of(db, user_id)
     appointment = await coordinators.get(db, user_id)
     document["coordinator"] = (
         {"appointed_at": appointment.appointed_at} if appointment is not None else None
@@ -127,5 +133,6 @@ async def forget_person(db: Database, user_id: int) -> int:
         removed += await group_chats.forget(conn, user_id)
         removed += await deliveries.forget(conn, user_id)
         removed += await incidents.forget(conn, user_id)
+        removed += await meetings.forget(conn, user_id)
         removed += await people.delete(conn, user_id)
         return removed

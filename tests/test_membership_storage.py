@@ -549,6 +549,9 @@ async def test_forgetting_the_user_of_an_invite_keeps_the_invite_used(
         "memberships": [],
         "group_invite_links": [],
         "alerts_received": [],
+        "meeting_answers": [],
+        "agenda_topics": [],
+        "actions": [],
         "coordinator": None,
     }
 
