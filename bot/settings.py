@@ -12,7 +12,15 @@ from pathlib import Path
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -119,6 +127,20 @@ class IncidentSettings(_Section):
         return None
 
 
+class MeetingSettings(_Section):
+    """Days before a meal meeting: the attendance poll, the reminder, the deadline."""
+
+    poll_days: int = Field(default=21, ge=2, le=90)
+    remind_days: int = Field(default=7, ge=1, le=60)
+    deadline_days: int = Field(default=3, ge=1, le=30)
+
+    @model_validator(mode="after")
+    def _in_order(self) -> MeetingSettings:
+        if not self.poll_days > self.remind_days > self.deadline_days:
+            raise ValueError("need poll_days > remind_days > deadline_days")
+        return self
+
+
 class Settings(BaseSettings):
     """Everything the bot reads at start; see config.example.toml for each key."""
 
@@ -136,6 +158,7 @@ class Settings(BaseSettings):
     membership: MembershipSettings = Field(default_factory=MembershipSettings)
     broadcast: BroadcastSettings = Field(default_factory=BroadcastSettings)
     incidents: IncidentSettings = Field(default_factory=IncidentSettings)
+    meetings: MeetingSettings = Field(default_factory=MeetingSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -370,7 +370,9 @@ async def take_place(
 async def show_summary(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> None:
     svc = services.of(context)
     _ = await services.texts_for(update, context)
-    preview = draft_meeting(draft, draft.data.get("starts_at") or draft.data["dates"][0])
+    preview = draft_meeting(
+        draft, draft.data.get("starts_at") or draft.data["dates"][0], lead_days(svc)
+    )
     name = await network_name(svc, draft.network_id or 0)
     if draft.kind == "year":
         when = "\n".join(
@@ -402,7 +404,13 @@ async def show_summary(update: Update, context: ContextTypes.DEFAULT_TYPE, draft
     )
 
 
-def draft_meeting(draft: Draft, starts_at: str) -> Meeting:
+def lead_days(svc: Services) -> tuple[int, int, int]:
+    """The poll, reminder and deadline days before a meeting, from the settings."""
+    leads = svc.settings.meetings
+    return leads.poll_days, leads.remind_days, leads.deadline_days
+
+
+def draft_meeting(draft: Draft, starts_at: str, leads: tuple[int, int, int]) -> Meeting:
     """What the meeting will look like, for the summary."""
     data = draft.data
     return Meeting(
@@ -416,9 +424,9 @@ def draft_meeting(draft: Draft, starts_at: str) -> Meeting:
         longitude=data.get("lon"),
         meal_note=data.get("note"),
         status="planned",
-        poll_days=21,
-        remind_days=7,
-        deadline_days=3,
+        poll_days=leads[0],
+        remind_days=leads[1],
+        deadline_days=leads[2],
         round=1,
         planned_at=starts_at,
         created_by=None,
@@ -458,6 +466,7 @@ async def plan_confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE, dra
             meal_note=data.get("note"),
             created_by=update.effective_user.id,
             now=svc.clock.now(),
+            lead_days=lead_days(svc),
         )
         existing.append(starts_at)
         planned.append(meeting)

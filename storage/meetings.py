@@ -144,12 +144,15 @@ async def create(
     meal_note: str | None,
     created_by: int,
     now: datetime,
+    lead_days: tuple[int, int, int] = (21, 7, 3),
 ) -> Meeting:
+    """A planned meeting; `lead_days` are the poll, reminder and deadline days before it."""
     async with db.transaction() as conn:
         async with conn.execute(
             "INSERT INTO meetings (network_id, starts_at, venue_kind, venue_name, address,"
-            " latitude, longitude, meal_note, planned_at, created_by, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+            " latitude, longitude, meal_note, planned_at, created_by, created_at,"
+            " poll_days, remind_days, deadline_days)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
             (
                 network_id,
                 starts_at.isoformat(),
@@ -162,6 +165,7 @@ async def create(
                 now.isoformat(),
                 created_by,
                 now.isoformat(),
+                *lead_days,
             ),
         ) as cursor:
             row = await cursor.fetchone()
