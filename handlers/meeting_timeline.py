@@ -33,6 +33,7 @@ from bot.i18n import Html, Translator, translator
 from bot.meetings import ActionStep, Step
 from bot.notify import language_of
 from bot.services import Services
+from handlers import guard
 from handlers.intake import diet_name
 from handlers.networks import moment, permit_button
 from storage import actions as action_store
@@ -178,16 +179,33 @@ async def run_due(svc: Services, meeting_id: int) -> list[Step]:
     return taken
 
 
+# The group's texts take the group's translator as `_`, so that they are extracted for the
+# catalogs like every other text.
+
+
+def poll_question(_: Translator, name: str, meeting: Meeting, tz: Any) -> str:
+    return _(
+        "🍽 {network}: meal meeting {when}. Are you coming?",
+        network=name,
+        when=when_text(_, meeting, tz),
+    )
+
+
+def silent_in_group_text(_: Translator, meeting: Meeting, silent: list[Answer], tz: Any) -> str:
+    return _(
+        "⏰ Meal meeting {when}: we have not heard yet from {names}. "
+        "Please answer the poll, or in your private chat with me.",
+        when=when_text(_, meeting, tz),
+        names=names_of(_, silent),
+    )
+
+
 async def _poll(svc: Services, meeting: Meeting) -> bool:
     """The native poll in the group (non-anonymous), and answer buttons to every member."""
     tz = svc.settings.bot.tz
     name = await network_name(svc, meeting.network_id)
     group_ = translator(svc.settings.bot.default_language)
-    question = group_(
-        "🍽 {network}: meal meeting {when}. Are you coming?",
-        network=name,
-        when=when_text(group_, meeting, tz),
-    )
+    question = poll_question(group_, name, meeting, tz)
     items = [
         NewDelivery(
             chat_id=chat.chat_id,
@@ -250,12 +268,7 @@ async def _remind(svc: Services, meeting: Meeting) -> bool:
         )
     if silent:
         group_ = translator(svc.settings.bot.default_language)
-        text = group_(
-            "⏰ Meal meeting {when}: we have not heard yet from {names}. "
-            "Please answer the poll, or in your private chat with me.",
-            when=when_text(group_, meeting, tz),
-            names=names_of(group_, silent),
-        )
+        text = silent_in_group_text(group_, meeting, silent, tz)
         for chat in await group_chats.for_network(svc.database, meeting.network_id):
             items.append(
                 NewDelivery(
@@ -658,6 +671,11 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await query.answer(_("This button no longer works."), show_alert=True)
         return
     if await permit_button(update, context, Action.view_directory, meeting.network_id) is None:
+        return
+    # Only members are counted: a coordinator outside the network would be "noted" for nothing.
+    membership = await memberships.get(svc.database, meeting.network_id, update.effective_user.id)
+    if membership is None or membership.status != "approved":
+        await guard.refuse(update, context, _("Meal meetings are for the members of a network."))
         return
     if not meeting.is_planned:
         await query.answer(_("This meeting was cancelled."), show_alert=True)

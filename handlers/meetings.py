@@ -217,6 +217,13 @@ async def chosen_moment(
         for m in await store.of_network(svc.database, draft.network_id)
         if m.id != draft.meeting_id
     ]
+    if draft.kind == "year":  # the other proposed dates count too: two on one day is a clash
+        adjusted = int(draft.data.get("index", -1))
+        others += [
+            datetime.fromisoformat(iso)
+            for i, iso in enumerate(draft.data.get("dates", []))
+            if i != adjusted
+        ]
     if rules.clashes(starts_at, others, tz):
         await reply(
             update,
@@ -658,12 +665,7 @@ async def move(
                 chat_id=chat.chat_id,
                 priority=ROUTINE_GROUP,
                 kind="meeting_moved_group",
-                params=params(
-                    group_(
-                        "🗓 The meal meeting has moved to {when}. Please answer again.",
-                        when=when_text(group_, moved, tz),
-                    )
-                ),
+                params=params(moved_group_text(group_, moved, tz)),
                 network_id=meeting.network_id,
             )
         )
@@ -689,6 +691,13 @@ def moved_text(_: Translator, name: str, moved: Meeting, tz: Any) -> str:
     return _(
         "🗓 The meal meeting has moved. Are you coming on the new date?\n\n{meeting}",
         meeting=Html(invitation_text(_, name, moved, tz)),
+    )
+
+
+def moved_group_text(_: Translator, moved: Meeting, tz: Any) -> str:
+    return _(
+        "🗓 The meal meeting has moved to {when}. Please answer again.",
+        when=when_text(_, moved, tz),
     )
 
 
@@ -734,13 +743,7 @@ async def cancel_meeting(
                 chat_id=chat.chat_id,
                 priority=ROUTINE_GROUP,
                 kind="meeting_cancelled_group",
-                params=params(
-                    group_(
-                        "✖️ The meal meeting of {network} on {when} is cancelled.",
-                        network=name,
-                        when=when_text(group_, meeting, tz),
-                    )
-                ),
+                params=params(cancelled_text(group_, name, meeting, tz)),
                 network_id=meeting.network_id,
             )
         )
@@ -756,6 +759,12 @@ async def cancel_meeting(
 # --- buttons -------------------------------------------------------------------------------------
 
 
+# The planning buttons whose value is a number (an id, a date, a time, an index).
+NUMBERED_BUTTONS = frozenset(
+    {"move", "cancel", "cancelok", "net", "ynet", "day", "time", "ywd", "yadj"}
+)
+
+
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Every planning button: mtg:<what>[:<value>]."""
     query = update.callback_query
@@ -763,6 +772,9 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services.of(context)
     _ = await services.texts_for(update, context)
     what, _sep, value = query.data.removeprefix("mtg:").partition(":")
+    if what in NUMBERED_BUTTONS and not value.isdigit():  # forged: not what we ever send
+        await query.answer(_("This button no longer works."), show_alert=True)
+        return
     # Buttons about one meeting: a host of its network.
     if what in ("move", "cancel", "cancelok"):
         meeting = await store.get(svc.database, int(value))
