@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Any
 
@@ -642,33 +643,14 @@ async def move(
     moved = draft_moved(meeting, starts_at)
     name = await network_name(svc, meeting.network_id)
     tz = svc.settings.bot.tz
-    items = []
-    for person in answered:
-        lang = await language_of(svc, person.user_id)
-        items.append(
-            NewDelivery(
-                chat_id=person.user_id,
-                priority=ROUTINE_PRIVATE,
-                kind="meeting_moved",
-                params=params(
-                    moved_text(lang, name, moved, tz),
-                    answer_buttons(lang, meeting.id),
-                ),
-                network_id=meeting.network_id,
-                user_id=person.user_id,
-            )
-        )
-    group_ = translator(svc.settings.bot.default_language)
-    for chat in await group_chats.for_network(svc.database, meeting.network_id):
-        items.append(
-            NewDelivery(
-                chat_id=chat.chat_id,
-                priority=ROUTINE_GROUP,
-                kind="meeting_moved_group",
-                params=params(moved_group_text(group_, moved, tz)),
-                network_id=meeting.network_id,
-            )
-        )
+    items = await news_for(
+        svc,
+        meeting,
+        [p.user_id for p in answered],
+        "meeting_moved",
+        lambda _: params(moved_text(_, name, moved, tz), answer_buttons(_, meeting.id)),
+        lambda _: params(moved_group_text(_, moved, tz)),
+    )
     await meeting_timeline.close_polls(svc, meeting)
     updated = await store.reschedule(svc.database, meeting.id, starts_at, items, svc.clock.now())
     if updated is None:
@@ -709,6 +691,41 @@ def cancelled_text(_: Translator, name: str, meeting: Meeting, tz: Any) -> str:
     )
 
 
+async def news_for(
+    svc: Services,
+    meeting: Meeting,
+    people: list[int],
+    kind: str,
+    private: Callable[[Translator], dict[str, Any]],
+    group: Callable[[Translator], dict[str, Any]],
+) -> list[NewDelivery]:
+    """News about a meeting for these people (each in their language) and its group chats
+    (in the default language), as routine deliveries."""
+    items = [
+        NewDelivery(
+            chat_id=user_id,
+            priority=ROUTINE_PRIVATE,
+            kind=kind,
+            params=private(await language_of(svc, user_id)),
+            network_id=meeting.network_id,
+            user_id=user_id,
+        )
+        for user_id in people
+    ]
+    in_groups = group(translator(svc.settings.bot.default_language))
+    for chat in await group_chats.for_network(svc.database, meeting.network_id):
+        items.append(
+            NewDelivery(
+                chat_id=chat.chat_id,
+                priority=ROUTINE_GROUP,
+                kind=f"{kind}_group",
+                params=in_groups,
+                network_id=meeting.network_id,
+            )
+        )
+    return items
+
+
 def draft_moved(meeting: Meeting, starts_at: datetime) -> Meeting:
     from dataclasses import replace
 
@@ -723,30 +740,14 @@ async def cancel_meeting(
     _ = await services.texts_for(update, context)
     tz = svc.settings.bot.tz
     name = await network_name(svc, meeting.network_id)
-    items = []
-    for person in await store.answers(svc.database, meeting):
-        lang = await language_of(svc, person.user_id)
-        items.append(
-            NewDelivery(
-                chat_id=person.user_id,
-                priority=ROUTINE_PRIVATE,
-                kind="meeting_cancelled",
-                params=params(cancelled_text(lang, name, meeting, tz)),
-                network_id=meeting.network_id,
-                user_id=person.user_id,
-            )
-        )
-    group_ = translator(svc.settings.bot.default_language)
-    for chat in await group_chats.for_network(svc.database, meeting.network_id):
-        items.append(
-            NewDelivery(
-                chat_id=chat.chat_id,
-                priority=ROUTINE_GROUP,
-                kind="meeting_cancelled_group",
-                params=params(cancelled_text(group_, name, meeting, tz)),
-                network_id=meeting.network_id,
-            )
-        )
+    items = await news_for(
+        svc,
+        meeting,
+        [p.user_id for p in await store.answers(svc.database, meeting)],
+        "meeting_cancelled",
+        lambda _: params(cancelled_text(_, name, meeting, tz)),
+        lambda _: params(cancelled_text(_, name, meeting, tz)),
+    )
     if await store.cancel(svc.database, meeting.id, items, svc.clock.now()) is None:
         await reply(update, _("This meeting was cancelled already."))
         return
