@@ -47,6 +47,10 @@ class Action(StrEnum):
     remove_host = "remove_host"
     leave_network = "leave_network"
     send_alert = "send_alert"
+    plan_meeting = "plan_meeting"  # plan, move, cancel a meal meeting; confirm who came
+    take_part = "take_part"  # answer a meeting, propose a topic, see meetings and actions
+    record_action = "record_action"  # record agreed actions; mark anyone's progress
+    view_stats = "view_stats"  # attendance and actions done on time
 
 
 # Actions that are not about one network: a role in any network counts.
@@ -73,6 +77,10 @@ RULES: Mapping[Action, frozenset[Role]] = {
     Action.remove_host: NOBODY,
     Action.leave_network: EVERY_ROLE,
     Action.send_alert: HOST_ROLES,
+    Action.plan_meeting: HOST_ROLES,
+    Action.take_part: EVERY_ROLE,
+    Action.record_action: HOST_ROLES,
+    Action.view_stats: HOST_ROLES,
 }
 
 

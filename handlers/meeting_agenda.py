@@ -73,7 +73,7 @@ async def topic_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     assert update.effective_message and update.effective_user
     svc = services.of(context)
     _ = await services.texts_for(update, context)
-    mine = await my_networks(update, context, Action.view_directory)
+    mine = await my_networks(update, context, Action.take_part)
     if not mine:
         await guard.refuse(update, context, _("Meal meetings are for the members of a network."))
         return
@@ -146,7 +146,7 @@ async def topic_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if draft is None or draft.kind != "topic" or meeting is None or draft.meeting_id != meeting.id:
         await query.answer(_("This button no longer works."), show_alert=True)
         return
-    if await permit_button(update, context, Action.view_directory, meeting.network_id) is None:
+    if await permit_button(update, context, Action.take_part, meeting.network_id) is None:
         return
     tz = svc.settings.bot.tz
     if not meeting.is_planned or not rules.topics_open(meeting.start, svc.clock.now(), tz):
@@ -175,9 +175,9 @@ async def action_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     assert update.effective_message and update.effective_user
     svc = services.of(context)
     _ = await services.texts_for(update, context)
-    found = await my_networks(update, context, Action.view_roster)
+    found = await my_networks(update, context, Action.record_action)
     if not found:
-        await guard.refuse(update, context, guard.refusal_text(_, Action.view_roster))
+        await guard.refuse(update, context, guard.refusal_text(_, Action.record_action))
         return
     what = " ".join(context.args or []).strip()[:500]
     if len(found) > 1:
@@ -362,7 +362,7 @@ async def action_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     network_id = int(value) if what == "net" else draft.network_id
     if (
         network_id is None
-        or await permit_button(update, context, Action.view_roster, network_id) is None
+        or await permit_button(update, context, Action.record_action, network_id) is None
     ):
         return
     if what == "net":
@@ -406,7 +406,7 @@ async def progress(
         return
     actor = await guard.actor_of(update, context)
     if actor.user_id != action.owner_id and not allowed(
-        actor, Action.view_roster, action.network_id
+        actor, Action.record_action, action.network_id
     ):
         await guard.refuse(
             update, context, _("Only the person who does it, or a host, can say how it goes.")
@@ -414,7 +414,7 @@ async def progress(
         return
     if (
         actor.user_id == action.owner_id
-        and await permit_button(update, context, Action.view_directory, action.network_id) is None
+        and await permit_button(update, context, Action.take_part, action.network_id) is None
     ):
         return
     if not action.is_open:
@@ -462,11 +462,11 @@ async def actions_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         network = await network_named(update, context, name)
         if network is None:
             return
-        if await guard.permit(update, context, Action.view_directory, network.id) is None:
+        if await guard.permit(update, context, Action.take_part, network.id) is None:
             return
         found = [network]
     else:
-        found = await my_networks(update, context, Action.view_directory)
+        found = await my_networks(update, context, Action.take_part)
         if not found:
             await guard.refuse(
                 update, context, _("Meal meetings are for the members of a network.")
@@ -481,7 +481,7 @@ async def actions_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         lines: list[str] = [_("<b>Agreed actions of {network}</b>", network=network.name)]
         open_ = [a for a in listed if a.is_open]
         overdue = [a for a in open_ if a.due < today]
-        if allowed(actor, Action.view_roster, network.id) and overdue:
+        if allowed(actor, Action.record_action, network.id) and overdue:
             lines.append(_("⚠️ Overdue:"))
             lines += [action_line(_, a, tz) for a in overdue]
         upcoming = [a for a in open_ if a not in overdue]
@@ -511,9 +511,9 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     _ = await services.texts_for(update, context)
     name = " ".join(context.args or [])
     if not name:
-        found = await my_networks(update, context, Action.view_roster)
+        found = await my_networks(update, context, Action.view_stats)
         if not found:
-            await guard.refuse(update, context, guard.refusal_text(_, Action.view_roster))
+            await guard.refuse(update, context, guard.refusal_text(_, Action.view_stats))
             return
         if len(found) > 1:
             await update.effective_message.reply_text(_("Which network? Send /stats NETWORK."))
@@ -524,7 +524,7 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         if named is None:
             return
         network = named
-    if await guard.permit(update, context, Action.view_roster, network.id) is None:
+    if await guard.permit(update, context, Action.view_stats, network.id) is None:
         return
     tz = svc.settings.bot.tz
     lines = [_("📊 <b>{network}</b>", network=network.name), "", _("<b>Meetings</b>")]

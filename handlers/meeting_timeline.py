@@ -670,7 +670,7 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if meeting is None or chosen not in rules.ANSWERS:
         await query.answer(_("This button no longer works."), show_alert=True)
         return
-    if await permit_button(update, context, Action.view_directory, meeting.network_id) is None:
+    if await permit_button(update, context, Action.take_part, meeting.network_id) is None:
         return
     # Only members are counted: a coordinator outside the network would be "noted" for nothing.
     membership = await memberships.get(svc.database, meeting.network_id, update.effective_user.id)
@@ -710,7 +710,7 @@ async def attended_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if meeting is None:
         await query.answer(_("This button no longer works."), show_alert=True)
         return
-    if await permit_button(update, context, Action.view_roster, meeting.network_id) is None:
+    if await permit_button(update, context, Action.plan_meeting, meeting.network_id) is None:
         return
     tz = svc.settings.bot.tz
     name = await network_name(svc, meeting.network_id)

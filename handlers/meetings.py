@@ -69,7 +69,7 @@ async def hostable(update: Update, context: ContextTypes.DEFAULT_TYPE) -> list[n
     """The networks this person hosts (all of them for a coordinator)."""
     actor = await guard.actor_of(update, context)
     db = services.of(context).database
-    return [n for n in await networks.all(db) if allowed(actor, Action.view_roster, n.id)]
+    return [n for n in await networks.all(db) if allowed(actor, Action.plan_meeting, n.id)]
 
 
 def today(svc: Services) -> date:
@@ -105,13 +105,13 @@ async def meeting_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         network = await network_named(update, context, name)
         if network is None:
             return
-        if await guard.permit(update, context, Action.view_roster, network.id) is None:
+        if await guard.permit(update, context, Action.plan_meeting, network.id) is None:
             return
         await start_plan(update, context, "plan", network.id)
         return
     found = await hostable(update, context)
     if not found:
-        await guard.refuse(update, context, guard.refusal_text(_, Action.view_roster))
+        await guard.refuse(update, context, guard.refusal_text(_, Action.plan_meeting))
         return
     if len(found) == 1:
         await start_plan(update, context, "plan", found[0].id)
@@ -562,13 +562,13 @@ async def meetings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             network = await network_named(update, context, name)
             if network is None:
                 return
-            if await guard.permit(update, context, Action.view_roster, network.id) is None:
+            if await guard.permit(update, context, Action.plan_meeting, network.id) is None:
                 return
             found = [network]
         else:
             found = await hostable(update, context)
             if not found:
-                await guard.refuse(update, context, guard.refusal_text(_, Action.view_roster))
+                await guard.refuse(update, context, guard.refusal_text(_, Action.plan_meeting))
                 return
         if len(found) > 1:
             await update.effective_message.reply_text(
@@ -587,9 +587,7 @@ async def meetings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return
     actor = await guard.actor_of(update, context)
     tz = svc.settings.bot.tz
-    mine = [
-        n for n in await networks.all(svc.database) if allowed(actor, Action.view_directory, n.id)
-    ]
+    mine = [n for n in await networks.all(svc.database) if allowed(actor, Action.take_part, n.id)]
     if not mine:
         await guard.refuse(update, context, _("Meal meetings are for the members of a network."))
         return
@@ -597,7 +595,7 @@ async def meetings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     for network in mine:
         for meeting in await store.of_network(svc.database, network.id, after=svc.clock.now()):
             shown = True
-            is_host = allowed(actor, Action.view_roster, network.id)
+            is_host = allowed(actor, Action.plan_meeting, network.id)
             text: str = invitation_text(_, network.name, meeting, tz)
             people = await store.answers(svc.database, meeting)
             if is_host:
@@ -782,7 +780,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if meeting is None or not meeting.is_planned:
             await query.answer(_("This meeting was cancelled."), show_alert=True)
             return
-        if await permit_button(update, context, Action.view_roster, meeting.network_id) is None:
+        if await permit_button(update, context, Action.plan_meeting, meeting.network_id) is None:
             return
         await query.answer()
         if what == "move":
@@ -809,7 +807,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if what in ("net", "ynet"):
         network_id = int(value)
-        if await permit_button(update, context, Action.view_roster, network_id) is None:
+        if await permit_button(update, context, Action.plan_meeting, network_id) is None:
             return
         await query.answer()
         if what == "net":
@@ -834,7 +832,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer(_("This button no longer works."), show_alert=True)
         return
     # The host may have lost the role since the draft began.
-    if await permit_button(update, context, Action.view_roster, draft.network_id) is None:
+    if await permit_button(update, context, Action.plan_meeting, draft.network_id) is None:
         return
     await query.answer()
     if what == "no":

@@ -52,6 +52,10 @@ MATRIX: dict[Action, tuple[bool, bool, bool, bool, bool, bool]] = {
     Action.remove_host: (Y, N, N, N, N, N),
     Action.leave_network: (Y, Y, Y, Y, N, N),
     Action.send_alert: (Y, Y, Y, N, N, N),
+    Action.plan_meeting: (Y, Y, Y, N, N, N),
+    Action.take_part: (Y, Y, Y, Y, N, N),
+    Action.record_action: (Y, Y, Y, N, N, N),
+    Action.view_stats: (Y, Y, Y, N, N, N),
 }
 
 
