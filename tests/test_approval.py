@@ -9,9 +9,10 @@ import pytest
 from bot import services
 from bot.app import BotApplication
 from bot.sandbox import Sandbox, SimChat, SimMessage, SimUser
-from storage import group_chats, invites, memberships, people
+from storage import group_chats, memberships
 from storage.group_chats import BotRights
 from storage.networks import Network
+from tests import given
 from tests.test_intake import (
     apply_through_the_bot,
     db_of,
@@ -27,16 +28,7 @@ async def approved_member(
     app: BotApplication, network: Network, user: SimUser, role: str, by: SimUser
 ) -> None:
     """Arranged in storage: `user` went through intake and approval, and writes in English."""
-    db = db_of(app)
-    invite = await invites.create(db, network.id, role, by.id, now())
-    assert isinstance(await invites.redeem(db, invite.code, user.id, now()), invites.Invite)
-    answers = {"display_name": user.first_name}
-    await memberships.save_intake(db, network.id, user.id, now(), answers=answers, consent=True)
-    await memberships.submit(db, network.id, user.id, now())
-    assert (
-        await memberships.decide(db, network.id, user.id, "approved", by.id, now())
-    ).decided_here
-    await people.set_language(db, user.id, "en", now())
+    await given.approved(db_of(app), network.id, user, role, by.id, language="en")
     await reachable(user)
 
 

@@ -12,8 +12,9 @@ from bot.app import BotApplication, build_application, running
 from bot.clock import ManualClock
 from bot.sandbox import Sandbox, SimChat, SimUser
 from bot.settings import Settings
-from storage import group_chats, invites, memberships, networks, people
+from storage import group_chats, memberships, networks
 from storage.database import Database
+from tests import given
 from tests.conftest import eventually
 
 ADMIN = {"can_invite_users": True, "can_restrict_members": True, "can_promote_members": True}
@@ -21,19 +22,10 @@ BOT_RIGHTS = {"can_invite_users": True, "can_restrict_members": True}
 
 
 async def approved(db: Database, network_id: int, user: SimUser, role: str, by: int) -> None:
-    """Arrange: someone who went through invite, intake and approval (in a private chat)."""
+    """Arrange: someone approved in the network, after talking to the bot privately."""
     await user.send("/start")
     await user.expect(None)
-    now = datetime.now(UTC)
-    invite = await invites.create(db, network_id, role, by, now)
-    assert isinstance(await invites.redeem(db, invite.code, user.id, now), invites.Invite)
-    await memberships.save_intake(
-        db, network_id, user.id, now, answers={"display_name": user.first_name}, consent=True
-    )
-    await memberships.submit(db, network_id, user.id, now)
-    decision = await memberships.decide(db, network_id, user.id, "approved", by, now)
-    assert decision.decided_here
-    await people.set_language(db, user.id, user.language_code[:2], now)  # asked at intake
+    await given.approved(db, network_id, user, role, by, language=user.language_code[:2])
 
 
 @pytest.fixture

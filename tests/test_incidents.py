@@ -11,9 +11,10 @@ from bot import services
 from bot.app import BotApplication
 from bot.sandbox import Sandbox, SimChat, SimMessage, SimUser
 from handlers.incidents import send_alert
-from storage import group_chats, invites, memberships, networks, people
+from storage import group_chats, memberships, networks
 from storage import incidents as store
 from storage.database import Database
+from tests import given
 from tests.conftest import eventually
 
 GROUP_RIGHTS = {"can_invite_users": True, "can_restrict_members": True, "can_pin_messages": True}
@@ -28,18 +29,9 @@ async def approved(
     *,
     phone: str | None = None,
 ) -> None:
-    """Arrange: someone who went through invite, intake and approval, and started the bot."""
+    """Arrange: someone approved in the network, who writes in English and started the bot."""
     user.started = True
-    now = datetime.now(UTC)
-    invite = await invites.create(db, network_id, role, by, now)
-    assert isinstance(await invites.redeem(db, invite.code, user.id, now), invites.Invite)
-    answers: dict[str, str | bool | None] = {"display_name": user.first_name}
-    if phone:
-        answers |= {"phone": phone, "share_phone": True}
-    await memberships.save_intake(db, network_id, user.id, now, answers=answers, consent=True)
-    await memberships.submit(db, network_id, user.id, now)
-    assert (await memberships.decide(db, network_id, user.id, "approved", by, now)).decided_here
-    await people.set_language(db, user.id, "en", now)
+    await given.approved(db, network_id, user, role, by, phone=phone, language="en")
 
 
 async def linked_group(

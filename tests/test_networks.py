@@ -10,6 +10,7 @@ from bot.sandbox import Sandbox, SimChat, SimUser
 from storage import coordinators, group_chats, invites, memberships, networks
 from storage.group_chats import BotRights
 from storage.networks import Network
+from tests import given
 
 FULL_RIGHTS = {"can_invite_users": True, "can_restrict_members": True}
 
@@ -32,15 +33,7 @@ async def a_member(
     app: BotApplication, network: Network, user: SimUser, role: str, name: str
 ) -> None:
     """`user` went through the intake and the hosts approved them."""
-    db = services.of(app).database
-    now = datetime.now(UTC)
-    invite = await invites.create(db, network.id, role, 1, now)
-    assert isinstance(await invites.redeem(db, invite.code, user.id, now), invites.Invite)
-    await memberships.save_intake(
-        db, network.id, user.id, now, answers={"display_name": name}, consent=True
-    )
-    await memberships.submit(db, network.id, user.id, now)
-    assert (await memberships.decide(db, network.id, user.id, "approved", 1, now)).decided_here
+    await given.approved(services.of(app).database, network.id, user, role, 1, name=name)
 
 
 async def a_linked_group(
