@@ -26,7 +26,7 @@ from bot import services
 from bot.access import Action, Actor, allowed
 from bot.i18n import Html, Translator, escape, translator
 from bot.incidents import Step, TextProblem
-from bot.notify import hosts_and_coordinators, language_of, languages_of, tell
+from bot.notify import hosts_and_coordinators, language_of, languages_of
 from bot.services import Services
 from storage import group_chats, memberships, networks
 from storage import incidents as store
@@ -389,8 +389,26 @@ async def tell_hosts_about(
         )
         return said, InlineKeyboardMarkup([[button]])
 
+    # Through the outbox, so a crash or a Telegram hiccup does not swallow what a member said.
     hosts = [h for h in await incident_hosts(svc, incident) if h != person.user_id]
-    await tell(bot, svc, hosts, compose)
+    languages = await languages_of(svc, hosts)
+    items = []
+    for host in hosts:
+        said, markup = compose(languages[host])
+        items.append(
+            NewDelivery(
+                chat_id=host,
+                priority=priority(incident.severity, group=False),
+                kind="alert_reply",
+                params=_message(said, markup),
+                incident_id=incident.id,
+                network_id=person.network_id,
+                user_id=host,
+                about_user_id=person.user_id,
+            )
+        )
+    await store.queue(svc.database, items, svc.clock.now())
+    svc.dispatcher.wake()
 
 
 # --- the live status message ---------------------------------------------------------------

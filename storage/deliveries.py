@@ -47,6 +47,7 @@ class Delivery:
     sent_at: str | None
     error: str | None
     created_at: str
+    about_user_id: int | None = None
 
     @property
     def is_private(self) -> bool:
@@ -65,6 +66,7 @@ class NewDelivery:
     user_id: int | None = None
     reply_to: int | None = None
     pin: bool = False
+    about_user_id: int | None = None  # whose words it carries, if not the recipient's
 
 
 def _delivery(row: sqlite3.Row) -> Delivery:
@@ -76,7 +78,8 @@ def _delivery(row: sqlite3.Row) -> Delivery:
 
 _INSERT = (
     "INSERT INTO deliveries (chat_id, priority, method, params, kind, incident_id,"
-    " network_id, user_id, reply_to, pin, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " network_id, user_id, reply_to, pin, created_at, about_user_id)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -93,6 +96,7 @@ def _row(new: NewDelivery, stamp: str) -> tuple[Any, ...]:
         new.reply_to,
         new.pin,
         stamp,
+        new.about_user_id,
     )
 
 
@@ -217,12 +221,15 @@ async def cancel_for_member(conn: aiosqlite.Connection, network_id: int, user_id
 
 
 async def forget(conn: aiosqlite.Connection, user_id: int) -> int:
-    """Part of forgetting a person: their private deliveries go, so nothing more is sent.
+    """Part of forgetting a person: their private deliveries, and copies of their words sent
+    to others (a mood reply to the hosts), go; nothing more is sent.
 
     Follow-ups thread under earlier deliveries to the same person, so one statement deletes
     a whole thread at once (SQLite checks the reply_to references at the statement's end).
     """
-    cursor = await conn.execute("DELETE FROM deliveries WHERE user_id = ?", (user_id,))
+    cursor = await conn.execute(
+        "DELETE FROM deliveries WHERE user_id = ? OR about_user_id = ?", (user_id, user_id)
+    )
     return cursor.rowcount
 
 

@@ -553,6 +553,12 @@ async def private_alert_delivery(db: Database, incident_id: int, user_id: int) -
     return row["id"] if row is not None else None
 
 
+async def queue(db: Database, items: list[NewDelivery], now: datetime) -> None:
+    """Queue deliveries about an incident on their own (e.g. a member's reply for the hosts)."""
+    async with db.transaction() as conn:
+        await deliveries.add_many(conn, items, now)
+
+
 # --- privacy -------------------------------------------------------------------------------
 
 

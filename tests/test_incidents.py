@@ -484,3 +484,28 @@ async def test_who_may_alert_follow_up_and_see_incidents(
     await coordinator.expect("Alert #1 ·")
     await coordinator.send("/close")
     await coordinator.expect("Alert #1 is closed")
+
+
+async def test_a_members_words_to_the_hosts_go_with_their_forget(
+    app: BotApplication, sandbox: Sandbox, db: Database, noord: Noord
+) -> None:
+    """The hosts get a member's reply through the outbox; /forget removes those copies too."""
+    chief, fatima = noord.chief, noord.fatima
+    preview = await compose_critical(chief, "Unrest near the station.")
+    await (await chief.press(preview, "📤 Send")).answered()
+    alert = await fatima.expect("Unrest near the station.")
+    await (await fatima.press(alert, "💬 Reply")).answered()
+    moods = await fatima.expect("How is the mood around you?")
+    await (await fatima.press(moods, "😟 worried")).answered()
+    await chief.expect("the mood is 😟 worried")
+    about = "SELECT count(*) AS n FROM deliveries WHERE about_user_id = ?"
+    assert (await db.fetch_one(about, (fatima.id,)))["n"] >= 2  # type: ignore[index]
+    await fatima.send("/forget")
+    question = await fatima.expect("cannot be undone")
+    await (await fatima.press(question, button_starting(question, "Yes"))).answered()
+    await sandbox.wait_for(lambda: "deleted" in (question.text or ""))
+    assert (await db.fetch_one(about, (fatima.id,)))["n"] == 0  # type: ignore[index]
+
+
+def button_starting(message: SimMessage, prefix: str) -> str:
+    return next(b.text for row in message.buttons for b in row if b.text.startswith(prefix))
