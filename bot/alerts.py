@@ -305,6 +305,23 @@ async def follow_up(svc: Services, incident: Incident, kind: str, text: str) -> 
     return items
 
 
+async def unpins(svc: Services, incident: Incident) -> list[NewDelivery]:
+    """A closed critical alert no longer needs to sit on top of its group chats."""
+    return [
+        NewDelivery(
+            chat_id=original.chat_id,
+            priority=priority("routine", group=True),
+            kind="incident_unpin",
+            method="unpinChatMessage",
+            params={"message_id": original.message_id},
+            incident_id=incident.id,
+            network_id=original.network_id,
+        )
+        for original in await store.alert_deliveries(svc.database, incident.id)
+        if original.pin and original.message_id is not None
+    ]
+
+
 async def update_incident(svc: Services, incident_id: int, text: str) -> bool:
     """Queue a follow-up of an open incident; False if it is unknown or closed."""
     incident = await store.get(svc.database, incident_id)
@@ -323,6 +340,7 @@ async def close_incident(svc: Services, incident_id: int, by: int, text: str | N
     if incident is None or not incident.is_open:
         return False
     items = await follow_up(svc, incident, "close", text) if text else []
+    items += await unpins(svc, incident)
     if not await store.close(svc.database, incident.id, by, text, items, svc.clock.now()):
         return False
     log.info("incident %s closed by %s", incident.id, by)

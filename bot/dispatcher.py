@@ -42,7 +42,7 @@ warnings.filterwarnings("ignore", message="Please use 'Bot.", category=PTBUserWa
 # "failed" (without).
 Listener = Callable[[Delivery, str, Message | None], Awaitable[None]]
 # What a method returns, where it is not the sent Message.
-RESULT_TYPES: dict[str, type[TelegramObject]] = {"stopPoll": Poll}
+RESULT_TYPES: dict[str, type[TelegramObject] | None] = {"stopPoll": Poll, "unpinChatMessage": None}
 IDLE_POLL_S = 1.0  # look again this often when idle (for retries that came due)
 STOP_GRACE_S = 3.0  # let sends in flight record their outcome before stopping
 
@@ -178,8 +178,8 @@ class Dispatcher:
         except TelegramError as exc:  # 5xx, time-outs, dropped connections
             await self._retry(delivery, str(exc))
             return
-        # Most methods answer with the sent Message; stopPoll answers with the Poll of the
-        # message it names.
+        # Most methods answer with the sent Message; stopPoll with the Poll of the message it
+        # names, unpinChatMessage with True.
         message = result if isinstance(result, Message) else None
         message_id = message.message_id if message else int(delivery.params["message_id"])
         await deliveries.mark_sent(self.db, delivery.id, message_id, self.clock.now())

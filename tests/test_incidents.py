@@ -179,6 +179,7 @@ async def test_the_whole_loop_of_a_critical_alert(
     closing = await ahmed.expect("It is calm again.")
     assert closing.reply_to is not None
     await group.expect("It is calm again.")
+    await sandbox.wait_for(lambda: not post.pinned)  # closed: no longer on top of the group
     incident = await store.get(db, 1)
     assert incident is not None and incident.status == "closed" and incident.closed_by == chief.id
     # Acknowledging stays possible after closing.
