@@ -45,7 +45,8 @@ class Services:
             raise RuntimeError("the dispatcher is not running yet")
         return self.outbox
 
-    def is_coordinator(self, user_id: int) -> bool:
+    def is_configured_coordinator(self, user_id: int) -> bool:
+        """A coordinator from [access] coordinators (appointed ones: bot.access.load_actor)."""
         return user_id in self.settings.access.coordinators
 
 

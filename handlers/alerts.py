@@ -233,7 +233,7 @@ async def preview(_: Translator, svc: Services, draft: Draft) -> tuple[str, Inli
             groups=_.ngettext("{n} group chat", "{n} group chats", len(groups)),
         ),
     ]
-    if svc.is_coordinator(draft.user_id) and svc.settings.broadcast.paid:
+    if svc.settings.broadcast.paid:  # every alert then goes as a paid broadcast
         lines.append(_("💫 Paid broadcast: up to 1000 messages/s."))
     sharing = "shareable" if draft.sharing == "network_only" else "network_only"
     sharing_label = (

@@ -264,7 +264,7 @@ async def appoint(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     user_id = int(args[0])
     appointer = update.effective_user
-    if svc.is_coordinator(user_id) or not await coordinators.appoint(
+    if svc.is_configured_coordinator(user_id) or not await coordinators.appoint(
         svc.database, user_id, appointer.id, svc.clock.now()
     ):
         await update.effective_message.reply_text(
