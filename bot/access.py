@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from storage import coordinators, memberships
+from storage import coordinators, memberships, networks
 from storage.database import Database
 
 
@@ -127,6 +127,11 @@ def allowed(actor: Actor, action: Action, network_id: int | None = None) -> bool
     assert network_id is not None
     role = actor.roles.get(network_id)
     return role is not None and role in permitted
+
+
+async def networks_where(db: Database, actor: Actor, action: Action) -> list[networks.Network]:
+    """The networks in which `actor` may do `action` (every network, for a coordinator)."""
+    return [n for n in await networks.all(db) if allowed(actor, action, n.id)]
 
 
 def invite_action(role: Role) -> Action:

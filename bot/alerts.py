@@ -119,10 +119,6 @@ def may_alert_somewhere(actor: Actor) -> bool:
     return actor.is_coordinator or any(allowed(actor, Action.send_alert, n) for n in actor.roles)
 
 
-async def alertable(svc: Services, actor: Actor) -> list[networks.Network]:
-    return [n for n in await networks.all(svc.database) if allowed(actor, Action.send_alert, n.id)]
-
-
 async def approved_members(svc: Services, network_id: int) -> list[int]:
     roster = await memberships.roster(svc.database, network_id)
     return [m.user_id for m in roster if m.status == "approved"]

@@ -14,7 +14,7 @@ from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from bot import alerts, services
 from bot import incidents as rules
-from bot.access import Action, Actor
+from bot.access import Action, Actor, networks_where
 from bot.i18n import Translator
 from bot.incidents import TextProblem
 from bot.replies import edit_message
@@ -53,7 +53,7 @@ async def alert(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await take_draft_text(update, context, draft, text)
         return
     actor = await guard.actor_of(update, context)
-    choices = await alerts.alertable(svc, actor)
+    choices = await networks_where(svc.database, actor, Action.send_alert)
     if not choices:
         await guard.refuse(update, context)
         return
@@ -302,7 +302,7 @@ async def all_networks(update: Update, context: ContextTypes.DEFAULT_TYPE, args:
         return
     svc = services.of(context)
     actor = await guard.actor_of(update, context)
-    chosen = [n.id for n in await alerts.alertable(svc, actor)]
+    chosen = [n.id for n in await networks_where(svc.database, actor, Action.send_alert)]
     await _set_networks(update, context, draft, chosen, actor, svc)
 
 
@@ -323,7 +323,9 @@ async def _set_networks(
     await edit_message(
         update.callback_query,
         _("🚨 New alert. Which networks should it reach?"),
-        reply_markup=networks_keyboard(_, updated, await alerts.alertable(svc, actor), actor),
+        reply_markup=networks_keyboard(
+            _, updated, await networks_where(svc.database, actor, Action.send_alert), actor
+        ),
     )
 
 

@@ -13,8 +13,9 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import services
-from bot.access import RULES, Action, Actor, allowed, load_actor
+from bot.access import RULES, Action, Actor, allowed, load_actor, networks_where
 from bot.i18n import Translator
+from storage.networks import Network
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,14 @@ async def actor_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Actor:
     return await load_actor(
         svc.database, update.effective_user.id, svc.settings.access.coordinators
     )
+
+
+async def networks_for(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, action: Action
+) -> list[Network]:
+    """The networks in which the person behind the update may do `action`."""
+    actor = await actor_of(update, context)
+    return await networks_where(services.of(context).database, actor, action)
 
 
 async def permit(

@@ -14,7 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot import services
-from bot.access import Action, Actor, Role, allowed, invite_action
+from bot.access import Action, Actor, Role, allowed, invite_action, networks_where
 from bot.i18n import Html, Translator
 from bot.replies import edit_message
 from handlers import guard
@@ -27,7 +27,7 @@ from handlers.networks import (
     role_name,
     stale_button,
 )
-from storage import invites, memberships, networks
+from storage import invites, memberships
 from storage.invites import Invite
 from storage.networks import Network
 
@@ -59,14 +59,6 @@ def parse_invite_args(args: list[str]) -> tuple[str, Role | None]:
 def invitable_roles(actor: Actor, network_id: int) -> list[Role]:
     """The roles this person may invite into the network (hosts: key figures only)."""
     return [role for role in Role if allowed(actor, invite_action(role), network_id)]
-
-
-async def networks_where(
-    actor: Actor, context: ContextTypes.DEFAULT_TYPE, action: Action
-) -> list[Network]:
-    """The networks in which `actor` may do `action`."""
-    found = await networks.all(services.of(context).database)
-    return [network for network in found if allowed(actor, action, network.id)]
 
 
 # --- making an invite ----------------------------------------------------------------------
@@ -124,7 +116,9 @@ async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     name, role = parse_invite_args(context.args or [])
     if not name:
         actor = await guard.actor_of(update, context)
-        choices = await networks_where(actor, context, Action.invite_key_figure)
+        choices = await networks_where(
+            services.of(context).database, actor, Action.invite_key_figure
+        )
         if not choices:
             await guard.refuse(update, context)
             return
@@ -213,7 +207,7 @@ async def list_invites(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         scope = [network]
     else:
         actor = await guard.actor_of(update, context)
-        scope = await networks_where(actor, context, Action.list_invites)
+        scope = await networks_where(services.of(context).database, actor, Action.list_invites)
         if not scope:
             await guard.refuse(update, context)
             return

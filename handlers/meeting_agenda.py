@@ -57,14 +57,6 @@ async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None =
     await message.get_bot().send_message(message.chat_id, text, reply_markup=markup)
 
 
-async def my_networks(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, action: Action
-) -> list[networks.Network]:
-    actor = await guard.actor_of(update, context)
-    db = services.of(context).database
-    return [n for n in await networks.all(db) if allowed(actor, action, n.id)]
-
-
 # --- /topic --------------------------------------------------------------------------------------
 
 
@@ -73,7 +65,7 @@ async def topic_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     assert update.effective_message and update.effective_user
     svc = services.of(context)
     _ = await services.texts_for(update, context)
-    mine = await my_networks(update, context, Action.take_part)
+    mine = await guard.networks_for(update, context, Action.take_part)
     if not mine:
         await guard.refuse(update, context, _("Meal meetings are for the members of a network."))
         return
@@ -175,7 +167,7 @@ async def action_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     assert update.effective_message and update.effective_user
     svc = services.of(context)
     _ = await services.texts_for(update, context)
-    found = await my_networks(update, context, Action.record_action)
+    found = await guard.networks_for(update, context, Action.record_action)
     if not found:
         await guard.refuse(update, context, guard.refusal_text(_, Action.record_action))
         return
@@ -466,7 +458,7 @@ async def actions_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             return
         found = [network]
     else:
-        found = await my_networks(update, context, Action.take_part)
+        found = await guard.networks_for(update, context, Action.take_part)
         if not found:
             await guard.refuse(
                 update, context, _("Meal meetings are for the members of a network.")
@@ -511,7 +503,7 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     _ = await services.texts_for(update, context)
     name = " ".join(context.args or [])
     if not name:
-        found = await my_networks(update, context, Action.view_stats)
+        found = await guard.networks_for(update, context, Action.view_stats)
         if not found:
             await guard.refuse(update, context, guard.refusal_text(_, Action.view_stats))
             return

@@ -32,7 +32,7 @@ from telegram.ext import (
 
 from bot import meetings as rules
 from bot import services
-from bot.access import Action, allowed
+from bot.access import Action, allowed, networks_where
 from bot.i18n import Html, Translator, translator
 from bot.meetings import Ambiguous, Parsed, Unreadable
 from bot.notify import language_of
@@ -63,13 +63,6 @@ _COORDINATES = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*[, ]\s*(-?\d{1,3}(?:\.\d
 
 
 # --- shared pieces -------------------------------------------------------------------------------
-
-
-async def hostable(update: Update, context: ContextTypes.DEFAULT_TYPE) -> list[networks.Network]:
-    """The networks this person hosts (all of them for a coordinator)."""
-    actor = await guard.actor_of(update, context)
-    db = services.of(context).database
-    return [n for n in await networks.all(db) if allowed(actor, Action.plan_meeting, n.id)]
 
 
 def today(svc: Services) -> date:
@@ -109,7 +102,7 @@ async def meeting_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             return
         await start_plan(update, context, "plan", network.id)
         return
-    found = await hostable(update, context)
+    found = await guard.networks_for(update, context, Action.plan_meeting)
     if not found:
         await guard.refuse(update, context, guard.refusal_text(_, Action.plan_meeting))
         return
@@ -566,7 +559,7 @@ async def meetings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
                 return
             found = [network]
         else:
-            found = await hostable(update, context)
+            found = await guard.networks_for(update, context, Action.plan_meeting)
             if not found:
                 await guard.refuse(update, context, guard.refusal_text(_, Action.plan_meeting))
                 return
@@ -587,7 +580,7 @@ async def meetings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return
     actor = await guard.actor_of(update, context)
     tz = svc.settings.bot.tz
-    mine = [n for n in await networks.all(svc.database) if allowed(actor, Action.take_part, n.id)]
+    mine = await networks_where(svc.database, actor, Action.take_part)
     if not mine:
         await guard.refuse(update, context, _("Meal meetings are for the members of a network."))
         return

@@ -15,7 +15,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot import removal, services
-from bot.access import Action, Actor, allowed, remove_action
+from bot.access import Action, Actor, allowed, networks_where, remove_action
 from bot.i18n import Html, Translator
 from bot.replies import edit_message
 from handlers import guard
@@ -44,8 +44,7 @@ async def members(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     _ = await services.texts_for(update, context)
     if not context.args:
         actor = await guard.actor_of(update, context)
-        found = await networks.all(services.of(context).database)
-        choices = [n for n in found if allowed(actor, Action.view_roster, n.id)]
+        choices = await networks_where(services.of(context).database, actor, Action.view_roster)
         if not choices:
             await guard.refuse(update, context)
             return

@@ -617,8 +617,8 @@ async def answer_callback_query(sb: Sandbox, p: dict[str, Any]) -> Any:
     return True
 
 
-@method("pinChatMessage")
-async def pin_chat_message(sb: Sandbox, p: dict[str, Any]) -> Any:
+def _pinning_chat(sb: Sandbox, p: dict[str, Any]) -> SimChat:
+    """The chat of a pin or unpin; in groups the bot must be allowed to pin."""
     chat = chat_of(sb, p["chat_id"])
     require_access(sb, chat)
     if chat.is_group:
@@ -628,6 +628,12 @@ async def pin_chat_message(sb: Sandbox, p: dict[str, Any]) -> Any:
             "can_pin_messages",
             "Bad Request: not enough rights to manage pinned messages in the chat",
         )
+    return chat
+
+
+@method("pinChatMessage")
+async def pin_chat_message(sb: Sandbox, p: dict[str, Any]) -> Any:
+    chat = _pinning_chat(sb, p)
     message = chat.get_message(_as_int(p["message_id"], "message_id"))
     if message is None:
         raise ApiError(400, "Bad Request: message to pin not found")
@@ -638,15 +644,7 @@ async def pin_chat_message(sb: Sandbox, p: dict[str, Any]) -> Any:
 
 @method("unpinChatMessage")
 async def unpin_chat_message(sb: Sandbox, p: dict[str, Any]) -> Any:
-    chat = chat_of(sb, p["chat_id"])
-    require_access(sb, chat)
-    if chat.is_group:
-        _require_right(
-            sb,
-            chat,
-            "can_pin_messages",
-            "Bad Request: not enough rights to manage pinned messages in the chat",
-        )
+    chat = _pinning_chat(sb, p)
     pinned = [m for m in chat.messages if m.pinned and not m.deleted]
     if p.get("message_id") is not None:
         pinned = [m for m in pinned if m.message_id == _as_int(p["message_id"], "message_id")]
