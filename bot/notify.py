@@ -10,6 +10,7 @@ from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden
 
 from bot.i18n import Translator, pick_language, translator
+from bot.replies import send_text
 from bot.services import Services
 from storage import coordinators, memberships, people
 
@@ -41,7 +42,7 @@ async def tell(bot: Bot, svc: Services, user_ids: Iterable[int], compose: Compos
     for user_id in dict.fromkeys(user_ids):  # once each, in order
         text, markup = compose(await language_of(svc, user_id))
         try:
-            await bot.send_message(user_id, text, reply_markup=markup)
+            await send_text(bot, user_id, text, markup)
         except Forbidden as exc:
             log.warning("cannot tell user %s: %s", user_id, exc.message)
             await people.mark_blocked(svc.database, user_id, svc.clock.now())
