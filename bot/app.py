@@ -9,12 +9,13 @@ from typing import Any
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.ext import Application, ApplicationBuilder, Defaults
+from telegram.ext import Application, Defaults
 
 import handlers
 from bot import commands, services
 from bot.clock import Clock, SystemClock
 from bot.dispatcher import Dispatcher
+from bot.incoming import ApplicationBuilder  # PTB's, skipping updates it cannot read
 from bot.ratelimit import FloodLimiter
 from bot.settings import Settings
 from storage.database import Database

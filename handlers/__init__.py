@@ -2,7 +2,8 @@
 
 Order matters within a handler group: the first matching handler wins. `intake` comes before
 `start` (it takes `/start <invite code>` and the answers typed during an intake), and the
-catch-alls in `fallback` come last. Tracking runs in its own group (-1) beside everything else.
+catch-alls in `fallback` come last. Tracking runs in its own group (-1) beside everything else;
+before it (-2), `once` stops an update Telegram delivered again.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from handlers import (
     language,
     meetings,
     networks,
+    once,
     privacy,
     roster,
     start,
@@ -32,6 +34,7 @@ from handlers import (
 
 
 def register_all(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    once.register(application)  # group -2: an update delivered again stops here
     tracking.register(application)
     groups.register(application)
     intake.register(application)  # before start: /start <code> and intake answers

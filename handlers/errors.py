@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import Update
+from telegram import Chat, Update
 from telegram.error import ChatMigrated, Forbidden, NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot import services
-from bot.i18n import translator
+from bot.i18n import Translator, pick_language, translator
 from handlers import groups
 from storage import people
 
@@ -21,7 +21,8 @@ def describe(update: object) -> str:
     """Which update failed, without its content (messages may be sensitive)."""
     if not isinstance(update, Update):
         return "no update"
-    parts = [f"update {update.update_id}"]
+    kind = next((k for k in Update.ALL_TYPES if getattr(update, k, None) is not None), None)
+    parts = [f"update {update.update_id}" + (f" ({kind})" if kind else "")]
     if update.effective_chat:
         parts.append(f"chat {update.effective_chat.id}")
     if update.effective_user:
@@ -64,21 +65,40 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _apologise(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    try:
-        _ = await services.texts_for(update, context)
-    except Exception:  # the database may be what failed; fall back to the default language
-        _ = translator(services.of(context).settings.bot.default_language)
+    """A short apology where only the person sees it, in their language; never into a group
+    for an update the person did not send there (a join request, a member change, a vote)."""
+    _ = await _texts_for(update, context)
     text = _(
         "Sorry, something went wrong on our side. Please try again in a moment. "
         "🚨 Emergency? Call 112."
     )
+    chat = update.effective_chat
+    message = update.message
     try:
-        if update.callback_query:
+        if update.callback_query:  # the answer shows to the person who pressed, nobody else
             await update.callback_query.answer(text, show_alert=True)
-        elif update.effective_chat:
-            await context.bot.send_message(update.effective_chat.id, text)
+        elif chat is not None and chat.type == Chat.PRIVATE:
+            await context.bot.send_message(chat.id, text)
+        elif update.chat_join_request:  # the bot may write to whoever asks to join, privately
+            await context.bot.send_message(update.chat_join_request.user_chat_id, text)
+        elif message is not None and message.text and message.text.startswith("/"):
+            # A command someone typed in a group: the answer goes where they asked.
+            await message.reply_text(text)
+        else:
+            log.info("no apology: nobody to tell privately (%s)", describe(update))
     except TelegramError as exc:
         log.warning("could not apologise (%s): %s", describe(update), exc)
+
+
+async def _texts_for(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Translator:
+    """The person's language; if the database is what failed, their app's language."""
+    try:
+        return await services.texts_for(update, context)
+    except Exception:
+        user = update.effective_user
+        code = user.language_code if user is not None else None
+        default = services.of(context).settings.bot.default_language
+        return translator(pick_language(None, code, default))
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -9,12 +9,13 @@ ones are missing. A group nobody links within a day is left, with a word of expl
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Any
 
 from telegram import Chat, ChatMember, ChatMemberAdministrator, Update
 from telegram.constants import ChatMemberStatus
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
     ChatJoinRequestHandler,
@@ -227,11 +228,12 @@ async def join_request(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     user = request.from_user
     chat = request.chat
     if await memberships.approved_member_of_chat(db, chat.id, user.id):
-        await request.approve()
-        await memberships.mark_joined(db, chat.id, user.id, svc.clock.now())
-        log.info("approved join request of user %s for chat %s", user.id, chat.id)
+        if await _settle(request.approve(), user.id, chat.id):
+            await memberships.mark_joined(db, chat.id, user.id, svc.clock.now())
+            log.info("approved join request of user %s for chat %s", user.id, chat.id)
         return
-    await request.decline()
+    if not await _settle(request.decline(), user.id, chat.id):
+        return  # declined before: the hosts and the person heard then
     log.warning("declined join request of user %s for chat %s", user.id, chat.id)
     await _tell_about_stranger(context, svc, chat, user.full_name, user.username, user.id)
     _ = translator(_language(user.language_code, svc))
@@ -245,6 +247,23 @@ async def join_request(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         )
     except TelegramError as exc:
         log.info("could not tell user %s why: %s", user.id, exc)
+
+
+# What Telegram answers when the request was approved or declined already (by us before, or by
+# an administrator by hand): the outcome stands, so there is nothing left to do.
+SETTLED = ("HIDE_REQUESTER_MISSING", "USER_ALREADY_PARTICIPANT")
+
+
+async def _settle(answer: Awaitable[bool], user_id: int, chat_id: int) -> bool:
+    """Approve or decline a join request; False if it was settled before (a repeat)."""
+    try:
+        await answer
+    except BadRequest as exc:
+        if not any(reason in exc.message.upper() for reason in SETTLED):
+            raise
+        log.info("join request of user %s for chat %s was settled already", user_id, chat_id)
+        return False
+    return True
 
 
 def _language(code: str | None, svc: Services) -> str:

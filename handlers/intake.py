@@ -126,7 +126,14 @@ def intro_text(_: Translator, network: Network, role: str) -> str:
     )
 
 
-def refusal_text(_: Translator, refusal: Refusal) -> str:
+def refusal_text(_: Translator, refusal: Refusal, network: Network | None = None) -> str:
+    if refusal is Refusal.APPLIED and network is not None:
+        return _(
+            "You have already applied to {network}: your application is with its hosts. You "
+            "will hear from me as soon as they decide. You don't need this link; it stays "
+            "unused.",
+            network=network.name,
+        )
     if refusal is Refusal.EXPIRED:
         return _(
             "This invite link has expired. Please ask the person who invited you for a new one."
@@ -467,7 +474,9 @@ async def start_intake(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     redeemed = await invites.redeem(svc.database, code, user.id, svc.clock.now())
     if isinstance(redeemed, Refusal):
         log.info("refused an invite to user %s: %s", user.id, redeemed)
-        await update.effective_message.reply_text(refusal_text(_, redeemed))
+        invite = await invites.by_code(svc.database, code)
+        network = await networks.get(svc.database, invite.network_id) if invite else None
+        await update.effective_message.reply_text(refusal_text(_, redeemed, network))
         return
     log.info(
         "user %s redeemed invite %s: network %s as %s",

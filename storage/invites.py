@@ -48,6 +48,7 @@ class Refusal(StrEnum):
     USED = "used"
     REVOKED = "revoked"
     ALREADY_MEMBER = "already_member"  # the invite stays open for someone else
+    APPLIED = "applied"  # an application to that network awaits the hosts; the invite stays open
 
 
 def _invite(row: sqlite3.Row) -> Invite:
@@ -109,8 +110,9 @@ async def redeem(db: Database, code: str, user_id: int, now: datetime) -> Invite
     """Use the invite `code` for `user_id`: their membership (re)starts in status 'intake'.
 
     Returns the used invite, or why not. A person already approved in that network gets
-    `Refusal.ALREADY_MEMBER` and the invite stays open. Someone rejected or removed earlier
-    starts a fresh intake: their earlier answers and decision are cleared.
+    `Refusal.ALREADY_MEMBER`, one whose application there awaits the hosts `Refusal.APPLIED`;
+    either way the invite stays open and nothing of theirs changes. Someone rejected or
+    removed earlier starts a fresh intake: their earlier answers and decision are cleared.
     """
     if not is_code(code):
         return Refusal.MALFORMED
@@ -131,6 +133,8 @@ async def redeem(db: Database, code: str, user_id: int, now: datetime) -> Invite
             existing = await cursor.fetchone()
         if existing is not None and existing["status"] == "approved":
             return Refusal.ALREADY_MEMBER
+        if existing is not None and existing["status"] == "awaiting_approval":
+            return Refusal.APPLIED
         # Conditional even inside the transaction: the row decides, not what we read above.
         async with conn.execute(
             "UPDATE invites SET used_by = ?, used_at = ?"

@@ -9,7 +9,7 @@ import pytest
 from bot import services
 from bot.app import BotApplication
 from bot.sandbox import Sandbox, SimChat, SimMessage, SimUser
-from storage import group_chats, memberships
+from storage import group_chats, invites, memberships
 from storage.group_chats import BotRights
 from storage.networks import Network
 from tests import given
@@ -217,13 +217,34 @@ async def test_a_forged_decide_button_is_refused(world: Noord, sandbox: Sandbox)
 
 async def test_a_button_for_a_withdrawn_application_says_so(world: Noord, sandbox: Sandbox) -> None:
     application = await world.application_for(world.petra)
-    # Ayşe opens a new link from Marco and starts over: her application is open again.
-    await world.ayse.send(f"/start {await invite_code(world.app, world.network, world.marco)}")
-    await world.ayse.expect("You are invited")
+    # Marco took Ayşe off the roster before Petra got to her application.
+    db = db_of(world.app)
+    await memberships.remove(db, world.network.id, world.ayse.id, world.marco.id, now())
     answer = await (await world.petra.press(application, "✅ Approve")).answered()
     assert answer["show_alert"] is True and "no longer open" in answer["text"]
     await sandbox.wait_for(lambda: application.buttons == [])
-    assert (await world.status()).status == "intake"
+    assert (await world.status()).status == "removed"
+
+
+async def test_a_second_invite_leaves_a_pending_application_as_it_is(world: Noord) -> None:
+    application = await world.application_for(world.petra)
+    # Marco, not knowing she applied already, sends Ayşe a link too, and she opens it.
+    code = await invite_code(world.app, world.network, world.marco)
+    await world.ayse.send(f"/start {code}")
+    told = await world.ayse.expect("You have already applied to Noord")
+    assert "with its hosts" in told.text and "stays unused" in told.text
+    pending = await world.status()
+    assert (pending.status, pending.display_name, pending.reach) == (
+        "awaiting_approval",
+        "Ayşe",
+        "jongeren",
+    )
+    unused = await invites.by_code(db_of(world.app), code)
+    assert unused is not None and unused.used_at is None
+
+    answer = await (await world.petra.press(application, "✅ Approve")).answered()
+    assert answer["text"] == "Approved."
+    await world.ayse.expect("approved your membership")
 
 
 async def test_without_a_group_the_member_hears_the_link_follows(

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 from typing import Any
 
 from bot.sandbox._api import ApiError
@@ -54,14 +55,21 @@ CONFLICT = (
 )
 
 
+def _first_update_id() -> int:
+    # Telegram numbers a bot's updates in sequence, but after a week without updates it picks
+    # the next id at random. A new sandbox is such a quiet bot, so two sandboxes one after the
+    # other on the same database (as in the benchmarks) do not reuse each other's ids.
+    return 100_000_000 + secrets.randbelow(800_000_000)
+
+
 class UpdateQueue:
     """Pending updates for the one simulated bot."""
 
-    def __init__(self, first_update_id: int = 100_000_001) -> None:
+    def __init__(self, first_update_id: int | None = None) -> None:
         self.pending: list[dict[str, Any]] = []
         self.delivered: list[dict[str, Any]] = []  # every update handed out, for tests
         self.allowed: frozenset[str] = DEFAULT_ALLOWED
-        self._next_id = first_update_id
+        self._next_id = first_update_id if first_update_id is not None else _first_update_id()
         self._wakeup: asyncio.Event | None = None
         self._generation = 0
         self._closed = False
@@ -78,6 +86,24 @@ class UpdateQueue:
         self.pending.append({"update_id": update_id, kind: payload})
         self._event().set()
         return update_id
+
+    def push_raw(self, update: dict[str, Any]) -> int:
+        """Queue exactly this update, as Telegram would send it, even one the library would not
+        accept (a field missing, a type it does not know). Without an ``update_id`` it gets the
+        next one; with one, later updates are numbered after it."""
+        update = dict(update)
+        update_id = int(update.setdefault("update_id", self._next_id))
+        self._next_id = max(self._next_id, update_id + 1)
+        self.pending.append(update)
+        self._event().set()
+        return update_id
+
+    def redeliver(self, update_id: int) -> None:
+        """Hand out an update again, as Telegram does when the bot died before confirming it."""
+        update = next(u for u in reversed(self.delivered) if u["update_id"] == update_id)
+        self.pending.append(dict(update))
+        self.pending.sort(key=lambda u: u["update_id"])
+        self._event().set()
 
     def close(self) -> None:
         """Release every long poll (sandbox stop)."""

@@ -678,6 +678,12 @@ class World:
         self.updates.push(kind, payload)
         self.notify()
 
+    def push_raw_update(self, update: dict[str, Any]) -> int:
+        """Queue an update exactly as given (see ``UpdateQueue.push_raw``); returns its id."""
+        update_id = self.updates.push_raw(update)
+        self.notify()
+        return update_id
+
     # ---- lookups ----
     def bot_membership(self, chat: SimChat) -> Membership | None:
         return chat.members.get(self.bot_user.id)
