@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager, suppress
+from typing import Any, TypeVar
 
 from telegram import Update
 from telegram.constants import ParseMode
+from telegram.error import Conflict, InvalidToken, TelegramError
 from telegram.ext import Application, Defaults
 
 import handlers
@@ -18,7 +20,7 @@ from bot.dispatcher import Dispatcher
 from bot.incoming import ApplicationBuilder  # PTB's, skipping updates it cannot read
 from bot.ratelimit import FloodLimiter
 from bot.settings import Settings
-from storage.database import Database
+from storage.database import Database, check_path, instance_lock, prepare
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,7 @@ ALLOWED_UPDATES = [
 FLOOD_RETRIES = 3
 
 BotApplication = Application[Any, Any, Any, Any, Any, Any]
+T = TypeVar("T")
 
 
 def build_application(settings: Settings, *, clock: Clock | None = None) -> BotApplication:
@@ -89,40 +92,127 @@ async def _close(application: BotApplication) -> None:
     log.info("database closed")
 
 
+class TokenRefused(Exception):
+    """Telegram (or whatever answers at telegram.base_url) refused the token: no use retrying."""
+
+
+class StoppedBeforeStart(Exception):
+    """Asked to stop while still waiting for Telegram at start; nothing had started."""
+
+
+# Telegram unreachable at start: try again after 1, 2, 4, ... seconds, at most a minute apart.
+START_RETRY_FIRST = 1.0
+START_RETRY_MAX = 60.0
+
+
 @asynccontextmanager
-async def running(application: BotApplication) -> AsyncIterator[BotApplication]:
+async def running(
+    application: BotApplication, *, stop: asyncio.Event | None = None
+) -> AsyncIterator[BotApplication]:
     """Run the application with long polling until the block ends, then stop it cleanly.
 
     The same steps as `Application.run_polling`, but awaitable, so the CLI, the tests and the
-    demo all run the bot the one way.
+    demo all run the bot the one way. Before anything else it takes the database's instance
+    lock (`AlreadyRunning`: one bot per database) and applies migrations (`DatabaseUnusable`),
+    then waits for Telegram as long as it takes (`TokenRefused` if the token is refused;
+    `StoppedBeforeStart` if `stop` is set meanwhile).
     """
     svc = services.of(application)
-    await application.initialize()
-    try:
-        if application.post_init:
-            await application.post_init(application)
-        assert application.updater is not None
-        await application.updater.start_polling(
-            allowed_updates=ALLOWED_UPDATES,
-            timeout=svc.settings.telegram.poll_timeout,
-            error_callback=_polling_error,
-        )
-        await application.start()
+    path = svc.settings.database.path
+    check_path(path)
+    with instance_lock(path):
+        await prepare(path)
+        await _reach_telegram(application, svc.settings.telegram.base_url, stop)
         try:
-            yield application
+            if application.post_init:
+                await application.post_init(application)
+            assert application.updater is not None
+            await application.updater.start_polling(
+                allowed_updates=ALLOWED_UPDATES,
+                timeout=svc.settings.telegram.poll_timeout,
+                error_callback=_polling_error,
+            )
+            await application.start()
+            try:
+                yield application
+            finally:
+                if application.updater.running:
+                    await application.updater.stop()
+                if application.running:
+                    await application.stop()
+                if application.post_stop:
+                    await application.post_stop(application)
         finally:
-            if application.updater.running:
-                await application.updater.stop()
-            if application.running:
-                await application.stop()
-            if application.post_stop:
-                await application.post_stop(application)
+            await application.shutdown()
+            if application.post_shutdown:
+                await application.post_shutdown(application)
+
+
+async def _reach_telegram(
+    application: BotApplication, base_url: str, stop: asyncio.Event | None
+) -> None:
+    """`application.initialize()` (getMe), retried with a capped backoff, one log line a try."""
+    delay = START_RETRY_FIRST
+    attempt = 1
+    try:
+        while True:
+            try:
+                await _unless_stopped(application.initialize(), stop)
+            except InvalidToken:
+                # PTB's own message carries the token itself; this one never does.
+                raise TokenRefused(
+                    f"Telegram at {base_url} refused the bot token; check telegram.token "
+                    "(or BONDGENOTEN_TELEGRAM__TOKEN) against what @BotFather gave"
+                ) from None
+            except TelegramError as exc:  # network errors, time-outs, 5xx, 429
+                log.warning(
+                    "Telegram not reachable at %s (%s); try %d failed, trying again in %.0f s",
+                    base_url,
+                    _reason(exc),
+                    attempt,
+                    delay,
+                )
+            else:
+                if attempt > 1:
+                    log.info("Telegram reachable at %s after %d tries", base_url, attempt)
+                return
+            await _unless_stopped(asyncio.sleep(delay), stop)
+            delay = min(delay * 2, START_RETRY_MAX)
+            attempt += 1
+    except BaseException:
+        await application.bot.shutdown()  # the HTTP clients opened by the failed tries
+        raise
+
+
+async def _unless_stopped(step: Awaitable[T], stop: asyncio.Event | None) -> T:
+    """Await `step`, or abandon it with `StoppedBeforeStart` as soon as `stop` is set."""
+    if stop is None:
+        return await step
+    task = asyncio.ensure_future(step)
+    stopped = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        await application.shutdown()
-        if application.post_shutdown:
-            await application.post_shutdown(application)
+        for pending in (task, stopped):
+            if not pending.done():
+                pending.cancel()
+                with suppress(asyncio.CancelledError):
+                    await pending
+    if task.cancelled() or not task.done():
+        raise StoppedBeforeStart("stopped while waiting for Telegram")
+    return task.result()
+
+
+def _reason(error: Exception) -> str:
+    return str(error) or type(error).__name__
 
 
 def _polling_error(error: Exception) -> None:
     # Network trouble while long polling: PTB retries by itself; one line, no traceback.
-    log.warning("getUpdates failed, retrying: %s", error)
+    if isinstance(error, Conflict):
+        log.error(
+            "another bot is polling with this token (409 Conflict); run exactly one instance "
+            "per token"
+        )
+        return
+    log.warning("getUpdates failed, retrying: %s", _reason(error))

@@ -1,4 +1,9 @@
-"""The `bondgenoten` command: run, migrate, backup and demo."""
+"""The `bondgenoten` command: run, migrate, backup, restore and demo.
+
+Every failure an operator can cause or meet ends in one line that says what is wrong and what
+to do, and an exit code from the table below (also in the README); never a traceback, never the
+token. Only a bug ends in a traceback (exit code 1), with the token redacted from it.
+"""
 
 from __future__ import annotations
 
@@ -7,33 +12,88 @@ import asyncio
 import logging
 import signal
 import sys
+from importlib import metadata
 from pathlib import Path
+from typing import NoReturn
 
 from bot import logs
 from bot.settings import Settings, SettingsError, load_settings
-from storage.database import Database, MigrationError, backup
+from storage import backups
+from storage.database import AlreadyRunning, DatabaseUnusable, check_path, instance_lock, prepare
 
 log = logging.getLogger("bondgenoten")
-EXIT_CONFIG = 2
+
+EXIT_OK = 0
+EXIT_BUG = 1  # an unexpected error: the log has the traceback; please report it
+EXIT_CONFIG = 2  # a setting or a command-line argument is missing or wrong
+EXIT_TOKEN = 3  # Telegram refused the token
+EXIT_DATABASE = 4  # the database file cannot be used (path, permissions, not a database)
+EXIT_RUNNING = 5  # another bondgenoten holds the database (a running bot)
+EXIT_REFUSED = 6  # backup or restore refused: it would overwrite something
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="bondgenoten", description=__doc__)
-    config = argparse.ArgumentParser(add_help=False)
+def version() -> str:
+    try:
+        return metadata.version("bondgenoten")
+    except metadata.PackageNotFoundError:  # running from a source tree that was not installed
+        return "unknown"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (and exit code 2), like every other failure."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_CONFIG, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    common.add_argument("--version", action="version", version=f"bondgenoten {version()}")
+    config = _Parser(add_help=False, parents=[common])
     config.add_argument(
         "--config", type=Path, default=Path("config.toml"), help="TOML settings file (config.toml)"
     )
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", parents=[config], help="run the bot with long polling")
-    commands.add_parser("migrate", parents=[config], help="apply database migrations and exit")
-    backup_parser = commands.add_parser(
-        "backup", parents=[config], help="write a consistent copy of the database"
+    parser = _Parser(
+        prog="bondgenoten",
+        description="A Telegram bot for neighbourhood networks (Bondgenoten).",
+        epilog="Exit codes: 0 done, 1 bug, 2 settings or usage, 3 token refused, "
+        "4 database unusable, 5 another bot holds the database, 6 backup/restore refused.",
+        parents=[common],
     )
-    backup_parser.add_argument("path", type=Path)
-    demo_parser = commands.add_parser("demo", help="the bot against the built-in sandbox, no token")
-    demo_parser.add_argument("--verbose", action="store_true", help="show the bot's log too")
-    args = parser.parse_args(argv)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    def command(name: str, summary: str, parent: _Parser) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=summary, description=summary, parents=[parent])
+
+    command(
+        "run",
+        "Run the bot: apply migrations, wait for Telegram, long-poll until SIGTERM or Ctrl+C.",
+        config,
+    )
+    command(
+        "migrate", "Apply pending database migrations and exit (the bot must be stopped).", config
+    )
+    backup = command(
+        "backup", "Write a consistent copy of the database; safe while the bot runs.", config
+    )
+    backup.add_argument("path", type=Path, metavar="FILE", help="the copy to write")
+    backup.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    restore = command(
+        "restore",
+        "Replace the database by a checked backup, keeping the replaced file beside it "
+        "(the bot must be stopped).",
+        config,
+    )
+    restore.add_argument("path", type=Path, metavar="FILE", help="a backup made by `backup`")
+    demo = command(
+        "demo", "The bot against the built-in Telegram sandbox; no token needed.", common
+    )
+    demo.add_argument("--verbose", action="store_true", help="show the bot's log too")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     if args.command == "demo":
         from bot import demo
 
@@ -41,18 +101,41 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(args.config)
     except SettingsError as exc:
-        print(f"bondgenoten: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
-    logs.setup(token=settings.telegram.token.get_secret_value())
+        return _fail(EXIT_CONFIG, str(exc))
+    logs.setup(
+        settings.logging.level,
+        fmt=settings.logging.format,
+        token=settings.telegram.token.get_secret_value(),
+    )
+    from bot.app import StoppedBeforeStart, TokenRefused
+
     try:
         if args.command == "run":
             return asyncio.run(run(settings))
         if args.command == "migrate":
             return asyncio.run(migrate(settings))
-        return asyncio.run(make_backup(settings, args.path))
-    except MigrationError as exc:
-        print(f"bondgenoten: {exc}", file=sys.stderr)
-        return 1
+        if args.command == "backup":
+            return asyncio.run(make_backup(settings, args.path, force=args.force))
+        return asyncio.run(restore(settings, args.path))
+    except StoppedBeforeStart:
+        log.info("stopped before Telegram answered")
+        return EXIT_OK
+    except TokenRefused as exc:
+        return _fail(EXIT_TOKEN, str(exc))
+    except DatabaseUnusable as exc:
+        return _fail(EXIT_DATABASE, str(exc))
+    except AlreadyRunning as exc:
+        return _fail(EXIT_RUNNING, str(exc))
+    except backups.Refused as exc:
+        return _fail(EXIT_REFUSED, str(exc))
+    except Exception:
+        log.exception("unexpected error; please report it with this log")
+        return EXIT_BUG
+
+
+def _fail(code: int, message: str) -> int:
+    print(f"bondgenoten: {logs.redact(message)}", file=sys.stderr, flush=True)
+    return code
 
 
 async def run(settings: Settings) -> int:
@@ -64,32 +147,40 @@ async def run(settings: Settings) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     application = build_application(settings)
-    async with running(application):
+    async with running(application, stop=stop):
         log.info("running; stop with Ctrl+C or SIGTERM")
         await stop.wait()
         log.info("stopping")
     log.info("stopped")
-    return 0
+    return EXIT_OK
 
 
 async def migrate(settings: Settings) -> int:
-    database = await Database.open(settings.database.path, migrate=False)
-    try:
-        applied = await database.migrate()
-    finally:
-        await database.close()
-    print(f"{len(applied)} migration(s) applied to {settings.database.path}")
-    return 0
+    path = settings.database.path
+    check_path(path)
+    with instance_lock(path):
+        applied = await prepare(path)
+    print(f"{len(applied)} migration(s) applied to {path}")
+    return EXIT_OK
 
 
-async def make_backup(settings: Settings, destination: Path) -> int:
-    try:
-        await backup(settings.database.path, destination)
-    except FileNotFoundError as exc:
-        print(f"bondgenoten: {exc}", file=sys.stderr)
-        return 1
-    print(f"backup written to {destination}")
-    return 0
+async def make_backup(settings: Settings, destination: Path, *, force: bool = False) -> int:
+    await backups.backup(settings.database.path, destination, force=force)
+    print(f"backup of {settings.database.path} written to {destination}")
+    return EXIT_OK
+
+
+async def restore(settings: Settings, source: Path) -> int:
+    path = settings.database.path
+    done = await backups.restore(source, path)
+    kept = f"; the replaced database is kept as {done.replaced}" if done.replaced else ""
+    pending = (
+        f"; {done.pending} newer migration(s) follow at the next `run` or `migrate`"
+        if done.pending
+        else ""
+    )
+    print(f"restored {source} into {path} (migration {done.version:04d}){kept}{pending}")
+    return EXIT_OK
 
 
 if __name__ == "__main__":

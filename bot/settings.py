@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -31,6 +31,9 @@ from pydantic_settings import (
 SUPPORTED_LANGUAGES = ("nl", "en")
 TELEGRAM_API = "https://api.telegram.org"
 _TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
+# The token in config.example.toml: the right shape, so only this check stops it early.
+PLACEHOLDER_TOKEN = "123456789:replace-with-the-token-from-botfather"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 class SettingsError(Exception):
@@ -55,6 +58,8 @@ class TelegramSettings(_Section):
         if not _TOKEN_SHAPE.match(value.get_secret_value()):
             # Never echo the token itself: it is a secret.
             raise ValueError("does not look like a bot token (digits:letters, from @BotFather)")
+        if value.get_secret_value() == PLACEHOLDER_TOKEN:
+            raise ValueError("is still the example from config.example.toml; put your bot's token")
         return value
 
     @field_validator("base_url")
@@ -141,6 +146,20 @@ class MeetingSettings(_Section):
         return self
 
 
+class LoggingSettings(_Section):
+    """What the bot logs (to stderr, for the journal) and in which shape."""
+
+    level: str = "INFO"
+    format: Literal["text", "json"] = "text"
+
+    @field_validator("level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.upper() not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return value.upper()
+
+
 class Settings(BaseSettings):
     """Everything the bot reads at start; see config.example.toml for each key."""
 
@@ -159,6 +178,7 @@ class Settings(BaseSettings):
     broadcast: BroadcastSettings = Field(default_factory=BroadcastSettings)
     incidents: IncidentSettings = Field(default_factory=IncidentSettings)
     meetings: MeetingSettings = Field(default_factory=MeetingSettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -1,4 +1,4 @@
-"""The one SQLite file: connections, migrations, transactions and online backups.
+"""The one SQLite file: connections, migrations, transactions, and the lock of the running bot.
 
 Writes go through one writer connection as short `BEGIN IMMEDIATE` transactions, serialised by
 an asyncio lock, so no two coroutines interleave half-done writes. Reads use a second
@@ -8,11 +8,14 @@ connection; with WAL they see the last committed state and never block the write
 from __future__ import annotations
 
 import asyncio
+import errno
+import fcntl
 import hashlib
 import logging
+import os
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -31,8 +34,16 @@ _PRAGMAS = (
 )
 
 
-class MigrationError(Exception):
+class DatabaseUnusable(Exception):
+    """The database file cannot be used; the message is one line: what is wrong, what to do."""
+
+
+class MigrationError(DatabaseUnusable):
     """The schema on disk does not match the migration files."""
+
+
+class AlreadyRunning(Exception):
+    """Another bondgenoten holds the database (a running bot, or a restore under way)."""
 
 
 @dataclass(frozen=True)
@@ -68,24 +79,33 @@ class Database:
 
     @classmethod
     async def open(cls, path: Path, *, migrate: bool = True) -> Database:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        """Open (or create) the database; `DatabaseUnusable` says in one line why it cannot be."""
+        check_path(path)
         writer = await _connect(path)
-        reader = await _connect(path)
+        try:
+            reader = await _connect(path)
+        except BaseException:
+            await writer.close()
+            raise
         database = cls(path, writer, reader)
         if migrate:
             try:
                 await database.migrate()
-            except BaseException:
+            except BaseException as exc:
                 await reader.close()
                 await writer.close()
+                if isinstance(exc, sqlite3.Error):
+                    raise DatabaseUnusable(explain(path, exc)) from None
                 raise
         return database
 
     async def close(self) -> None:
         await self._reader.close()
-        # A passive checkpoint keeps the -wal file small for the next start and for copies.
-        await self._writer.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        await self._writer.close()
+        try:
+            # A passive checkpoint keeps the -wal file small for the next start and for copies.
+            await self._writer.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            await self._writer.close()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -119,8 +139,16 @@ class Database:
                 "SELECT version, checksum FROM schema_migrations"
             ) as cursor:
                 applied = {row["version"]: row["checksum"] for row in await cursor.fetchall()}
+            known = migrations()
+            unknown = sorted(set(applied) - {m.version for m in known})
+            if unknown:
+                raise MigrationError(
+                    f"database {self.path} has migration {unknown[0]:04d}, which this version of "
+                    "bondgenoten does not know (written by a newer version?); upgrade "
+                    "bondgenoten or restore a backup"
+                )
             done = []
-            for migration in migrations():
+            for migration in known:
                 if migration.version in applied:
                     if applied[migration.version] != migration.checksum:
                         raise MigrationError(
@@ -146,27 +174,125 @@ class Database:
                 await self._writer.execute("ROLLBACK")
             raise
 
-    async def backup(self, destination: Path) -> None:
-        """Write a consistent copy to `destination` while the bot keeps running."""
-        await backup(self.path, destination)
+
+async def prepare(path: Path) -> list[Migration]:
+    """Check the database can be used and bring its schema up to date; the migrations applied."""
+    database = await Database.open(path, migrate=False)
+    try:
+        return await database.migrate()
+    except sqlite3.Error as exc:
+        raise DatabaseUnusable(explain(path, exc)) from None
+    finally:
+        try:
+            await database.close()
+        except sqlite3.Error:
+            pass  # the error that matters was raised above
 
 
-async def backup(source: Path, destination: Path) -> None:
-    """SQLite's online backup API: a consistent snapshot even while another process writes."""
-    if not source.exists():
-        raise FileNotFoundError(f"database {source} does not exist")
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    partial = destination.with_name(destination.name + ".partial")
-    async with aiosqlite.connect(source) as src, aiosqlite.connect(partial) as dst:
-        await src.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        await src.backup(dst)
-    # Only a finished copy gets the real name, so a crash never leaves a half backup behind it.
-    partial.replace(destination)
+def check_path(path: Path) -> None:
+    """Refuse, in one line, a database path SQLite could only fail on with a cryptic error.
+
+    A missing folder is refused rather than created: a typo in `database.path` must not
+    quietly start the bot on a new, empty database.
+    """
+    if path.is_dir():
+        raise DatabaseUnusable(
+            f"database {path} is a folder; set database.path to a file in it, "
+            f"e.g. {path / 'bondgenoten.sqlite3'}"
+        )
+    folder = path.parent
+    if not folder.is_dir():
+        blocker = next((p for p in (folder, *folder.parents) if p.exists()), None)
+        if blocker is not None and not blocker.is_dir():
+            raise DatabaseUnusable(
+                f"database {path}: {blocker} is a file, not a folder; correct database.path"
+            )
+        raise DatabaseUnusable(
+            f"folder {folder} of database {path} does not exist; create it or correct database.path"
+        )
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        raise DatabaseUnusable(
+            f"database {path} cannot be written{_why_not_writable(path)}; give the bot's user "
+            "read and write access or correct database.path"
+        )
+    # SQLite keeps its -wal and -shm files beside the database, so the folder must be writable.
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise DatabaseUnusable(
+            f"folder {folder} of database {path} cannot be written{_why_not_writable(folder)}; "
+            "give the bot's user write access or correct database.path"
+        )
+
+
+def explain(path: Path, exc: sqlite3.Error | OSError) -> str:
+    """One line for an error SQLite or the file system gave on `path`."""
+    name = getattr(exc, "sqlite_errorname", "")
+    if name in ("SQLITE_NOTADB", "SQLITE_CORRUPT"):
+        return (
+            f"{path} is not a SQLite database, or is damaged; correct database.path or "
+            "restore a backup (bondgenoten restore FILE)"
+        )
+    if name == "SQLITE_READONLY":
+        return f"database {path} is read-only; give the bot's user write access"
+    if name == "SQLITE_CANTOPEN":
+        return f"database {path} cannot be opened; check database.path and its folder"
+    if name == "SQLITE_FULL" or getattr(exc, "errno", None) == errno.ENOSPC:
+        return f"the disk holding {path} is full"
+    return f"database {path}: {exc}"
+
+
+def _why_not_writable(path: Path) -> str:
+    try:
+        if os.statvfs(path).f_flag & os.ST_RDONLY:
+            return " (read-only file system)"
+    except OSError:
+        pass
+    return " (permission denied)"
+
+
+@contextmanager
+def instance_lock(path: Path) -> Iterator[None]:
+    """Hold `<database>.lock` exclusively: one running bot (or restore) per database.
+
+    An advisory `flock`, so the kernel drops it when the process ends, even on SIGKILL; a
+    stale lock file left behind is harmless. Raises `AlreadyRunning` when it is held.
+    """
+    lock = path.with_name(path.name + ".lock")
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise DatabaseUnusable(
+            f"cannot create the lock file {lock} ({exc.strerror}); check database.path"
+        ) from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+            raise AlreadyRunning(
+                f"another bondgenoten (process {holder}) is using database {path}; "
+                "run exactly one bot per database and token, and stop it before a restore"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 async def _connect(path: Path) -> aiosqlite.Connection:
-    connection = await aiosqlite.connect(path, isolation_level=None)
-    connection.row_factory = sqlite3.Row
-    for pragma in _PRAGMAS:
-        await connection.execute(pragma)
+    try:
+        connection = await aiosqlite.connect(path, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise DatabaseUnusable(explain(path, exc)) from None
+    try:
+        connection.row_factory = sqlite3.Row
+        for pragma in _PRAGMAS:
+            await connection.execute(pragma)
+    except BaseException as exc:
+        # aiosqlite's worker thread is not a daemon: an unclosed connection keeps the process
+        # alive after the error (a "hang" on a file that is not a database).
+        await connection.close()
+        if isinstance(exc, sqlite3.Error):
+            raise DatabaseUnusable(explain(path, exc)) from None
+        raise
     return connection

@@ -11,7 +11,8 @@ import pytest
 
 from storage import database as database_module
 from storage import people
-from storage.database import Database, Migration, MigrationError, backup, migrations
+from storage.backups import backup
+from storage.database import Database, Migration, MigrationError, migrations
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
