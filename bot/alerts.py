@@ -28,6 +28,7 @@ from bot.i18n import Html, Translator, escape, translator
 from bot.incidents import Step, TextProblem
 from bot.notify import hosts_and_coordinators, language_of, languages_of
 from bot.services import Services
+from bot.outbox import fit
 from storage import group_chats, memberships, networks
 from storage import incidents as store
 from storage.deliveries import Delivery, NewDelivery, priority
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 
 MAX_NAMES = 40  # names listed in /incident and the hosts' call list before "and N more"
 HTML = "HTML"  # deliveries are sent by method name: parse mode goes with their parameters
+NAMED_NETWORKS = 10  # networks named in an alert's header; more are counted
 
 
 # --- what recipients see -------------------------------------------------------------------
@@ -103,8 +105,11 @@ def _message(text: str, markup: InlineKeyboardMarkup | None = None) -> dict[str,
 
 
 async def names_of(svc: Services, network_ids: Sequence[int]) -> str:
-    found = [await networks.get(svc.database, n) for n in network_ids]
-    return ", ".join(n.name for n in found if n is not None)
+    """The networks' names for a header; an alert to many networks names the first few."""
+    found = [await networks.get(svc.database, n) for n in network_ids[:NAMED_NETWORKS]]
+    names = ", ".join(n.name for n in found if n is not None)
+    more = len(network_ids) - NAMED_NETWORKS
+    return f"{names} (+{more})" if more > 0 else names
 
 
 # --- who may alert, and whom it reaches ------------------------------------------------------
@@ -249,7 +254,7 @@ async def send(
         sharing=sharing,
         text=checked,
         recipients=people,
-        build=build,
+        build=lambda incident_id: fit(build(incident_id)),
         now=now,
         draft_id=draft_id,
     )
@@ -298,7 +303,7 @@ async def follow_up(svc: Services, incident: Incident, kind: str, text: str) -> 
                 reply_to=original.id,
             )
         )
-    return items
+    return fit(items)
 
 
 async def unpins(svc: Services, incident: Incident) -> list[NewDelivery]:
@@ -421,7 +426,7 @@ async def tell_hosts_about(
                 about_user_id=person.user_id,
             )
         )
-    await store.queue(svc.database, items, svc.clock.now())
+    await store.queue(svc.database, fit(items), svc.clock.now())
     svc.dispatcher.wake()
 
 
@@ -568,7 +573,9 @@ async def _remind(svc: Services, incident: Incident) -> bool:
             )
         )
         reminded.append(person.user_id)
-    return await store.record_reminder(svc.database, incident.id, items, reminded, svc.clock.now())
+    return await store.record_reminder(
+        svc.database, incident.id, fit(items), reminded, svc.clock.now()
+    )
 
 
 def person_line(_: Translator, person: Recipient) -> str:
@@ -611,4 +618,4 @@ async def _escalate(svc: Services, incident: Incident) -> bool:
                     user_id=host,
                 )
             )
-    return await store.record_escalation(svc.database, incident.id, items, svc.clock.now())
+    return await store.record_escalation(svc.database, incident.id, fit(items), svc.clock.now())

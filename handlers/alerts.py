@@ -15,13 +15,14 @@ from telegram.ext import Application, CommandHandler, ContextTypes, filters
 from bot import alerts, services
 from bot import incidents as rules
 from bot.access import Action, Actor, networks_where
+from bot.fit import cut_label
 from bot.i18n import Translator
 from bot.incidents import TextProblem
 from bot.replies import edit_message
 from bot.services import Services
 from handlers import guard
 from handlers.alert_common import after_command, buttons
-from handlers.common import network_named
+from handlers.common import MAX_CHOICES, more_choices, network_named
 from handlers.networks import stale_button
 from storage import incidents as store
 from storage import networks
@@ -67,7 +68,7 @@ async def alert(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     draft = await store.new_draft(svc.database, user_id, now)
     await message.reply_text(
-        _("🚨 New alert. Which networks should it reach?"),
+        _("🚨 New alert. Which networks should it reach?") + more_choices(_, choices, "/alert"),
         reply_markup=networks_keyboard(_, draft, choices, actor),
     )
 
@@ -98,11 +99,11 @@ def networks_keyboard(
     rows = [
         [
             InlineKeyboardButton(
-                f"✓ {n.name}" if n.id in draft.network_ids else n.name,
+                f"✓ {cut_label(n.name)}" if n.id in draft.network_ids else cut_label(n.name),
                 callback_data=f"inc:net:{draft.id}:{n.id}",
             )
         ]
-        for n in choices
+        for n in choices[:MAX_CHOICES]  # more: "All networks", or /alert NETWORK text
     ]
     everything = _("All networks") if actor.is_coordinator else _("All I host")
     rows.append([InlineKeyboardButton(everything, callback_data=f"inc:all:{draft.id}")])

@@ -1,14 +1,23 @@
-"""Pieces several membership handlers share: finding a network by the name someone typed."""
+"""Pieces several membership handlers share: finding a network by the name someone typed,
+and keyboards built from lists (networks to choose from, pages of a long list)."""
 
 from __future__ import annotations
 
-from telegram import Update
+from collections.abc import Callable, Sequence
+
+from telegram import InlineKeyboardButton, Update
 from telegram.ext import ContextTypes
 
 from bot import services
 from bot.access import close_matches
+from bot.fit import cut_label
+from bot.i18n import Translator
 from storage import networks
 from storage.networks import Network
+
+# Network buttons in one "which network?" keyboard. Telegram takes at most 100 buttons in
+# all; a coordinator with a thousand networks types the name instead.
+MAX_CHOICES = 40
 
 
 async def network_named(
@@ -32,3 +41,40 @@ async def network_named(
         text = _("I don't know a network called “{name}”. /networks lists them.", name=name)
     await update.effective_message.reply_text(text)
     return None
+
+
+def network_rows(
+    choices: Sequence[Network], data: Callable[[Network], str]
+) -> list[list[InlineKeyboardButton]]:
+    """One button per network (the first `MAX_CHOICES`), labelled with its name cut short."""
+    return [
+        [InlineKeyboardButton(cut_label(n.name), callback_data=data(n))]
+        for n in choices[:MAX_CHOICES]
+    ]
+
+
+def more_choices(_: Translator, choices: Sequence[Network], command: str) -> str:
+    """A line under a "which network?" question whose keyboard could not show them all:
+    how to name one of the others (`command` is e.g. "/members")."""
+    hidden = len(choices) - MAX_CHOICES
+    if hidden <= 0:
+        return ""
+    example = f"{command} {choices[MAX_CHOICES].name}"
+    return "\n" + _(
+        "…and {n} more: type the name, for example {example}", n=hidden, example=example
+    )
+
+
+def page_count(total: int, per_page: int) -> int:
+    return max(1, -(-total // per_page))
+
+
+def page_row(data: str, page: int, pages: int) -> list[InlineKeyboardButton]:
+    """◀ and ▶ under one page of a long list; `data` is the callback data without the page
+    number, which is appended (`nets:page` → `nets:page:3`)."""
+    row = []
+    if page > 0:
+        row.append(InlineKeyboardButton("◀", callback_data=f"{data}:{page - 1}"))
+    if page < pages - 1:
+        row.append(InlineKeyboardButton("▶", callback_data=f"{data}:{page + 1}"))
+    return row

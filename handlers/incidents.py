@@ -27,7 +27,7 @@ from bot.alerts import MAX_NAMES, name_of, names_of, waiting
 from bot.alerts import send_alert as send_alert  # its home is bot.alerts; kept importable here
 from bot.i18n import Html, Translator, escape
 from bot.incidents import TextProblem
-from bot.replies import edit_message
+from bot.replies import edit_message, reply_text
 from bot.services import Services
 from handlers import guard
 from handlers.alert_common import after_command, buttons, managed
@@ -192,7 +192,7 @@ async def incident_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         if not alerts.may_manage(actor, incident):
             await guard.refuse(update, context)
             return
-        await message.reply_text(await report(_, svc, incident))
+        await reply_text(message, await report(_, svc, incident))
         return
     found = await _open_ones(update, context)
     if found is None:

@@ -1,7 +1,8 @@
 """/invite and /invites: hosts and coordinators make single-use invite links, list and revoke them.
 
 Callback data: `inv:pick:<network_id>` (choose the role next), `inv:new:<network_id>:<role>`
-(make an invite), `inv:revoke:<invite_id>`.
+(make an invite), `inv:revoke:<invite_id>`, `inv:list:<network_id or 0>:<page>` (a page of
+/invites).
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from bot import services
 from bot.access import Action, Actor, Role, allowed, invite_action, networks_where
 from bot.i18n import Html, Translator
-from bot.replies import edit_message
+from bot.replies import edit_message, reply_text
 from handlers import guard
-from handlers.common import network_named
+from handlers.common import more_choices, network_named, network_rows, page_count, page_row
 from handlers.networks import (
     invite_buttons,
     moment,
@@ -96,10 +97,10 @@ async def make_invite(
 
 
 def revoke_keyboard(
-    _: Translator, found: list[Invite], numbered: bool = False
+    _: Translator, found: list[Invite], numbered: bool = False, first: int = 1
 ) -> InlineKeyboardMarkup:
     rows = []
-    for number, invite in enumerate(found, start=1):
+    for number, invite in enumerate(found, start=first):
         label = (
             _("Revoke {number} ({role})", number=number, role=role_name(_, invite.role))
             if numbered
@@ -124,7 +125,7 @@ async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return
         if len(choices) > 1:
             await update.effective_message.reply_text(
-                _("Which network is the invite for?"),
+                _("Which network is the invite for?") + more_choices(_, choices, "/invite"),
                 reply_markup=network_keyboard(choices, role),
             )
             return
@@ -149,9 +150,7 @@ def network_keyboard(choices: list[Network], role: Role | None) -> InlineKeyboar
     def data(network: Network) -> str:
         return f"inv:new:{network.id}:{role}" if role else f"inv:pick:{network.id}"
 
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(n.name, callback_data=data(n))] for n in choices]
-    )
+    return InlineKeyboardMarkup(network_rows(choices, data))
 
 
 async def pick_network(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -193,11 +192,13 @@ async def new_invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 # --- listing and revoking ------------------------------------------------------------------
 
 
+INVITES_PER_PAGE = 10  # on one page of /invites, each with a Revoke button
+
+
 async def list_invites(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The open invites of the networks this person runs, each with a Revoke button."""
     assert update.effective_message
     _ = await services.texts_for(update, context)
-    svc = services.of(context)
     if context.args:
         network = await network_named(update, context, " ".join(context.args))
         if network is None:
@@ -211,6 +212,20 @@ async def list_invites(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         if not scope:
             await guard.refuse(update, context)
             return
+    text, keyboard = await invites_page(_, update, context, scope, 0)
+    await reply_text(update.effective_message, text, keyboard)
+
+
+async def invites_page(
+    _: Translator,
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    scope: list[Network],
+    page: int,
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """One page of the open invites in `scope`, numbered, with a Revoke button each, and ◀
+    and ▶ (`inv:list:<network_id, or 0 for all>:<page>`) when there are more."""
+    svc = services.of(context)
     assert update.effective_user
     viewer = update.effective_user.id
     now = svc.clock.now()
@@ -220,12 +235,17 @@ async def list_invites(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         for open_invite in await invites.list_open(svc.database, network.id, now)
     ]
     if not found:
-        await update.effective_message.reply_text(
-            _("There are no open invites. /invite makes a new one.")
+        return _("There are no open invites. /invite makes a new one."), None
+    pages = page_count(len(found), INVITES_PER_PAGE)
+    page = min(max(page, 0), pages - 1)
+    first = page * INVITES_PER_PAGE
+    shown = found[first : first + INVITES_PER_PAGE]
+    lines: list[str] = [_("<b>Open invites</b>")]
+    if pages > 1:
+        lines[0] += " · " + _(
+            "{first}–{last} of {total}", first=first + 1, last=first + len(shown), total=len(found)
         )
-        return
-    lines = [_("<b>Open invites</b>")]
-    for number, (network, open_invite) in enumerate(found, start=1):
+    for number, (network, open_invite) in enumerate(shown, start=first + 1):
         lines.append(
             _(
                 "{number}. <b>{role}</b> for {network} – made by {creator}, works until {until}",
@@ -236,11 +256,33 @@ async def list_invites(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
                 until=moment(_, open_invite.expires_at, svc.settings.bot.tz),
             )
         )
-    text = "\n".join(lines)
-    await update.effective_message.reply_text(
-        text,
-        reply_markup=revoke_keyboard(_, [i for _n, i in found], numbered=True),
-    )
+    keyboard = revoke_keyboard(_, [i for _n, i in shown], numbered=True, first=first + 1)
+    turn = page_row(f"inv:list:{scope[0].id if len(scope) == 1 else 0}", page, pages)
+    if turn:
+        keyboard = InlineKeyboardMarkup([*keyboard.inline_keyboard, turn])
+    return "\n".join(lines), keyboard
+
+
+async def turn_invites_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """◀ or ▶ under /invites: that page, in the same message."""
+    query = update.callback_query
+    assert query and query.data
+    _prefix, _list, network_id, page = query.data.split(":")
+    if network_id != "0":
+        found = await network_button(update, context, int(network_id), Action.list_invites)
+        if found is None:
+            return
+        scope = [found[0]]
+    else:
+        actor = await guard.actor_of(update, context)
+        scope = await networks_where(services.of(context).database, actor, Action.list_invites)
+        if not scope:
+            await stale_button(update, context)
+            return
+    await query.answer()
+    _ = await services.texts_for(update, context)
+    text, keyboard = await invites_page(_, update, context, scope, int(page))
+    await edit_message(query, text, reply_markup=keyboard)
 
 
 async def creator_name(
@@ -306,3 +348,4 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(pick_network, pattern=r"^inv:pick:\d+$"))
     application.add_handler(CallbackQueryHandler(new_invite, pattern=r"^inv:new:\d+:\w+$"))
     application.add_handler(CallbackQueryHandler(revoke, pattern=r"^inv:revoke:\d+$"))
+    application.add_handler(CallbackQueryHandler(turn_invites_page, pattern=r"^inv:list:\d+:\d+$"))

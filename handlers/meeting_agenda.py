@@ -28,8 +28,9 @@ from bot.access import Action, allowed
 from bot.i18n import Html, Translator
 from bot.meetings import Parsed
 from bot.notify import language_of
+from bot.replies import reply_text, send_text
 from handlers import guard
-from handlers.common import network_named
+from handlers.common import network_named, network_rows
 from handlers.meeting_timeline import (
     ROUTINE_PRIVATE,
     action_buttons,
@@ -54,7 +55,7 @@ log = logging.getLogger(__name__)
 async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
     message = update.effective_message
     assert message is not None
-    await message.get_bot().send_message(message.chat_id, text, reply_markup=markup)
+    await send_text(message.get_bot(), message.chat_id, text, markup)
 
 
 # --- /topic --------------------------------------------------------------------------------------
@@ -183,9 +184,8 @@ async def action_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         )
         await update.effective_message.reply_text(
             _("Which network agreed it?"),
-            reply_markup=InlineKeyboardMarkup(
-                [[InlineKeyboardButton(n.name, callback_data=f"act:net:{n.id}")] for n in found]
-            ),
+            # More than MAX_CHOICES networks (a coordinator's): the first ones only.
+            reply_markup=InlineKeyboardMarkup(network_rows(found, lambda n: f"act:net:{n.id}")),
         )
         return
     await action_for(update, context, found[0].id, what)
@@ -490,7 +490,7 @@ async def actions_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             lines.append(_.ngettext("✅ {n} done", "✅ {n} done", done))
         parts.append("\n".join(lines))
     text = "\n\n".join(parts)
-    await update.effective_message.reply_text(text)
+    await reply_text(update.effective_message, text)
 
 
 # --- /stats --------------------------------------------------------------------------------------
@@ -561,7 +561,7 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         ),
     ]
     text = "\n".join(lines)
-    await update.effective_message.reply_text(text)
+    await reply_text(update.effective_message, text)
 
 
 # --- typed text ----------------------------------------------------------------------------------

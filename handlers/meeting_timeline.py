@@ -32,6 +32,7 @@ from bot.access import Action
 from bot.i18n import Html, Translator, translator
 from bot.meetings import ActionStep, Step
 from bot.notify import language_of
+from bot.outbox import fit
 from bot.services import Services
 from handlers import guard
 from handlers.intake import diet_name
@@ -279,7 +280,7 @@ async def _remind(svc: Services, meeting: Meeting) -> bool:
                     network_id=meeting.network_id,
                 )
             )
-    return await store.take_step(svc.database, meeting, Step.remind, items, svc.clock.now())
+    return await store.take_step(svc.database, meeting, Step.remind, fit(items), svc.clock.now())
 
 
 def headcount_text(
@@ -356,7 +357,7 @@ async def _deadline(svc: Services, meeting: Meeting) -> bool:
                 user_id=host,
             )
         )
-    took = await store.take_step(svc.database, meeting, Step.deadline, items, svc.clock.now())
+    took = await store.take_step(svc.database, meeting, Step.deadline, fit(items), svc.clock.now())
     if took:
         await close_polls(svc, meeting)
     return took
@@ -425,7 +426,9 @@ async def _day_before(svc: Services, meeting: Meeting) -> bool:
                     user_id=person.user_id,
                 )
             )
-    return await store.take_step(svc.database, meeting, Step.day_before, items, svc.clock.now())
+    return await store.take_step(
+        svc.database, meeting, Step.day_before, fit(items), svc.clock.now()
+    )
 
 
 def venue_title(_: Translator, meeting: Meeting) -> str:
@@ -482,7 +485,7 @@ async def _follow_up(svc: Services, meeting: Meeting) -> bool:
             )
         )
     return await store.take_step(
-        svc.database, meeting, Step.follow_up, items, svc.clock.now(), prefill_attended=True
+        svc.database, meeting, Step.follow_up, fit(items), svc.clock.now(), prefill_attended=True
     )
 
 
@@ -542,7 +545,7 @@ async def run_action_due(svc: Services, action_id: int) -> list[ActionStep]:
                     params(text, action_buttons(_, action.id)),
                 )
             )
-        if await action_store.take_step(svc.database, action.id, step, items, svc.clock.now()):
+        if await action_store.take_step(svc.database, action.id, step, fit(items), svc.clock.now()):
             taken.append(step)
     if taken:
         svc.dispatcher.wake()

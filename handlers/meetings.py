@@ -36,9 +36,10 @@ from bot.access import Action, allowed, networks_where
 from bot.i18n import Html, Translator, translator
 from bot.meetings import Ambiguous, Parsed, Unreadable
 from bot.notify import language_of
+from bot.replies import reply_text, send_text
 from bot.services import Services
 from handlers import guard, meeting_agenda, meeting_timeline
-from handlers.common import network_named
+from handlers.common import more_choices, network_named, network_rows
 from handlers.meeting_timeline import (
     ROUTINE_GROUP,
     ROUTINE_PRIVATE,
@@ -74,16 +75,14 @@ def day_label(_: Translator, day: date) -> str:
 
 
 def network_buttons(found: list[networks.Network], prefix: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(n.name, callback_data=f"{prefix}:{n.id}")] for n in found]
-    )
+    return InlineKeyboardMarkup(network_rows(found, lambda n: f"{prefix}:{n.id}"))
 
 
 async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
     """Answer in the chat: under a pressed button, or to a typed message."""
     message = update.effective_message
     assert message is not None
-    await message.get_bot().send_message(message.chat_id, text, reply_markup=markup)
+    await send_text(message.get_bot(), message.chat_id, text, markup)
 
 
 # --- /meeting: plan one --------------------------------------------------------------------------
@@ -110,7 +109,8 @@ async def meeting_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await start_plan(update, context, "plan", found[0].id)
         return
     await update.effective_message.reply_text(
-        _("Which network is the meeting for?"), reply_markup=network_buttons(found, "mtg:net")
+        _("Which network is the meeting for?") + more_choices(_, found, "/meeting"),
+        reply_markup=network_buttons(found, "mtg:net"),
     )
 
 
@@ -565,7 +565,8 @@ async def meetings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
                 return
         if len(found) > 1:
             await update.effective_message.reply_text(
-                _("Which network is the plan for?"), reply_markup=network_buttons(found, "mtg:ynet")
+                _("Which network is the plan for?") + more_choices(_, found, "/meetings plan"),
+                reply_markup=network_buttons(found, "mtg:ynet"),
             )
             return
         await store.save_draft(
@@ -615,7 +616,7 @@ async def meetings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             else:
                 mine_ = next((p.answer for p in people if p.user_id == actor.user_id), None)
                 markup = answer_buttons(_, meeting.id, mine_)
-            await update.effective_message.reply_text(text, reply_markup=markup)
+            await reply_text(update.effective_message, text, markup)
     if not shown:
         await update.effective_message.reply_text(_("No meal meetings are planned yet."))
 

@@ -13,13 +13,15 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot import services
 from bot.access import Action, Actor, Role, allowed
 from bot.i18n import Html, Translator, escape
 from bot.notify import tell
+from bot.replies import edit_message, reply_text
 from handlers import guard
+from handlers.common import page_count, page_row
 from storage import coordinators, group_chats, memberships, networks
 from storage.networks import NameTaken, Network
 
@@ -165,6 +167,9 @@ def created_text(_: Translator, network: Network) -> str:
 # --- /networks -----------------------------------------------------------------------------
 
 
+NETWORKS_PER_PAGE = 20  # in a coordinator's overview; ◀ and ▶ turn the pages
+
+
 async def list_networks(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Coordinators see every network with its numbers; members see their own, with their role."""
     assert update.effective_message and update.effective_user
@@ -175,28 +180,57 @@ async def list_networks(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await update.effective_message.reply_text(await stranger_text(_, context, actor))
         return
     svc = services.of(context)
-    lines: list[str]
-    text: str
     if actor.is_coordinator:
-        found = await networks.all(svc.database)
-        if not found:
-            text = _("There are no networks yet. Create the first one with /newnetwork NAME.")
-        else:
-            lines = [_("<b>All networks</b>")]
-            lines += [await network_overview(_, context, network) for network in found]
-            text = "\n\n".join(lines)
-    else:
-        lines = [_("<b>Your networks</b>")]
-        for network in await networks.for_user(svc.database, actor.user_id):
-            lines.append(
-                _(
-                    "• <b>{name}</b> – you are its {role}",
-                    name=network.name,
-                    role=role_name(_, actor.roles[network.id]),
-                )
+        text, keyboard = await overview_page(_, context, 0)
+        await reply_text(update.effective_message, text, keyboard)
+        return
+    lines = [_("<b>Your networks</b>")]
+    for network in await networks.for_user(svc.database, actor.user_id):
+        lines.append(
+            _(
+                "• <b>{name}</b> – you are its {role}",
+                name=network.name,
+                role=role_name(_, actor.roles[network.id]),
             )
-        text = "\n".join(lines)
-    await update.effective_message.reply_text(text)
+        )
+    await reply_text(update.effective_message, "\n".join(lines))
+
+
+async def overview_page(
+    _: Translator, context: ContextTypes.DEFAULT_TYPE, page: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """One page of the coordinator's overview of all networks, with ◀ and ▶ if there are more."""
+    found = await networks.all(services.of(context).database)
+    if not found:
+        return _("There are no networks yet. Create the first one with /newnetwork NAME."), None
+    pages = page_count(len(found), NETWORKS_PER_PAGE)
+    page = min(max(page, 0), pages - 1)
+    shown = found[page * NETWORKS_PER_PAGE : (page + 1) * NETWORKS_PER_PAGE]
+    lines: list[str] = [_("<b>All networks</b>")]
+    if pages > 1:
+        lines[0] += " · " + _(
+            "{first}–{last} of {total}",
+            first=page * NETWORKS_PER_PAGE + 1,
+            last=page * NETWORKS_PER_PAGE + len(shown),
+            total=len(found),
+        )
+    lines += [await network_overview(_, context, network) for network in shown]
+    row = page_row("nets:page", page, pages)
+    return "\n\n".join(lines), InlineKeyboardMarkup([row]) if row else None
+
+
+async def turn_overview_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """◀ or ▶ under the coordinator's overview: that page, in the same message."""
+    query = update.callback_query
+    assert query and query.data
+    actor = await guard.actor_of(update, context)
+    if not actor.is_coordinator:
+        await stale_button(update, context)
+        return
+    await query.answer()
+    _ = await services.texts_for(update, context)
+    text, keyboard = await overview_page(_, context, int(query.data.split(":")[2]))
+    await edit_message(query, text, keyboard)
 
 
 async def network_overview(
@@ -301,3 +335,4 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CommandHandler("newnetwork", new_network, filters=private))
     application.add_handler(CommandHandler("networks", list_networks, filters=private))
     application.add_handler(CommandHandler("appoint", appoint, filters=private))
+    application.add_handler(CallbackQueryHandler(turn_overview_page, pattern=r"^nets:page:\d+$"))

@@ -14,14 +14,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot import removal, services
-from bot.i18n import Html, escape
-from bot.replies import edit_message
+from bot.i18n import escape
+from bot.replies import edit_message, reply_text
 from storage import memberships, networks, privacy
 
 log = logging.getLogger(__name__)
-
-# A message holds 4096 characters; leave room for the heading and the <pre> wrapper.
-_CHUNK = 3500
 
 
 async def show_privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -62,10 +59,9 @@ async def show_my_data(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     document = await privacy.export_person(svc.database, update.effective_user.id)
     dumped = json.dumps(document, indent=2, ensure_ascii=False)
     heading = _("This is everything we store about you:")
-    chunks = [dumped[i : i + _CHUNK] for i in range(0, len(dumped), _CHUNK)]
-    for index, chunk in enumerate(chunks):
-        block = Html(f'<pre><code class="language-json">{escape(chunk)}</code></pre>')
-        await update.effective_message.reply_text(f"{heading}\n{block}" if index == 0 else block)
+    block = f'<pre><code class="language-json">{escape(dumped)}</code></pre>'
+    # A long document arrives in several messages, each a valid <pre> block.
+    await reply_text(update.effective_message, f"{heading}\n{block}")
 
 
 def forget_keyboard(_: Any) -> InlineKeyboardMarkup:

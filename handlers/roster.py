@@ -1,6 +1,7 @@
 """/members and /leave: hosts see who is in their network and remove people; members can go.
 
-Callback data: `roster:show:<network_id>:<0|1>` (1: with removed members),
+Callback data: `roster:show:<network_id>:<0|1>[:<page>]` (1: with removed members; ◀ and ▶
+turn the pages of a long roster),
 `roster:remove:<network_id>:<user_id>` (asks first), `roster:confirm:…` / `roster:keep:…`,
 `leave:ask:<network_id>`, `leave:yes:<network_id>` and `leave:no:<network_id>`.
 The work of taking someone out is `bot.removal.take_out`, shared with /forget.
@@ -16,10 +17,11 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from bot import removal, services
 from bot.access import Action, Actor, allowed, networks_where, remove_action
+from bot.fit import cut_label
 from bot.i18n import Html, Translator
-from bot.replies import edit_message
+from bot.replies import edit_message, reply_text
 from handlers import guard
-from handlers.common import network_named
+from handlers.common import more_choices, network_named, network_rows, page_count, page_row
 from handlers.networks import (
     moment,
     network_button,
@@ -33,6 +35,8 @@ from storage.memberships import Membership
 from storage.networks import Network
 
 log = logging.getLogger(__name__)
+
+MEMBERS_PER_PAGE = 10  # people on one page of /members, each with a Remove button
 
 
 # --- /members ------------------------------------------------------------------------------
@@ -50,7 +54,8 @@ async def members(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return
         if len(choices) > 1:
             await update.effective_message.reply_text(
-                _("Which network?"), reply_markup=network_keyboard(choices, "roster:show:{id}:0")
+                _("Which network?") + more_choices(_, choices, "/members"),
+                reply_markup=network_keyboard(choices, "roster:show:{id}:0"),
             )
             return
         network: Network | None = choices[0]
@@ -62,13 +67,11 @@ async def members(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if viewer is None:
         return
     text, keyboard = await roster_view(_, context, viewer, network, include_removed=False)
-    await update.effective_message.reply_text(text, reply_markup=keyboard)
+    await reply_text(update.effective_message, text, keyboard)
 
 
 def network_keyboard(choices: list[Network], data: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(n.name, callback_data=data.format(id=n.id))] for n in choices]
-    )
+    return InlineKeyboardMarkup(network_rows(choices, lambda n: data.format(id=n.id)))
 
 
 async def roster_view(
@@ -78,11 +81,23 @@ async def roster_view(
     network: Network,
     *,
     include_removed: bool,
+    page: int = 0,
 ) -> tuple[str, InlineKeyboardMarkup]:
+    """One page of the roster: a line or two per person, a Remove button for each."""
     svc = services.of(context)
-    people = await memberships.roster(svc.database, network.id, include_removed=include_removed)
+    everyone = await memberships.roster(svc.database, network.id, include_removed=include_removed)
     tz = svc.settings.bot.tz
+    pages = page_count(len(everyone), MEMBERS_PER_PAGE)
+    page = min(max(page, 0), pages - 1)
+    people = everyone[page * MEMBERS_PER_PAGE : (page + 1) * MEMBERS_PER_PAGE]
     lines: list[str] = [_("<b>Members of {network}</b>", network=network.name)]
+    if pages > 1:
+        lines[0] += " · " + _(
+            "{first}–{last} of {total}",
+            first=page * MEMBERS_PER_PAGE + 1,
+            last=page * MEMBERS_PER_PAGE + len(people),
+            total=len(everyone),
+        )
     buttons = []
     for member in people:
         name = removal.member_name(_, member)
@@ -107,13 +122,16 @@ async def roster_view(
             buttons.append(
                 [
                     InlineKeyboardButton(
-                        _("Remove {name}", name=Html(name[:40])),  # buttons are plain text
+                        _("Remove {name}", name=Html(cut_label(name))),  # buttons are plain text
                         callback_data=f"roster:remove:{network.id}:{member.user_id}",
                     )
                 ]
             )
     if not people:
         lines.append(_("Nobody yet. /invite makes an invite."))
+    turn = page_row(f"roster:show:{network.id}:{int(include_removed)}", page, pages)
+    if turn:
+        buttons.append(turn)
     toggle = _("Hide removed members") if include_removed else _("Show removed members too")
     buttons.append(
         [
@@ -138,14 +156,21 @@ async def show_roster(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     """A network button or the show/hide removed toggle: the roster in this message."""
     query = update.callback_query
     assert query and query.data
-    _prefix, _show, network_id, everyone = query.data.split(":")
+    _prefix, _show, network_id, everyone, *page = query.data.split(":")
     found = await network_button(update, context, int(network_id), Action.view_roster)
     if found is None:
         return
     network, actor = found
     await query.answer()
     _ = await services.texts_for(update, context)
-    text, keyboard = await roster_view(_, context, actor, network, include_removed=everyone == "1")
+    text, keyboard = await roster_view(
+        _,
+        context,
+        actor,
+        network,
+        include_removed=everyone == "1",
+        page=int(page[0] if page else 0),
+    )
     await edit_message(query, text, reply_markup=keyboard)
 
 
@@ -272,7 +297,7 @@ async def leave(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return
         if len(own) > 1:
             await update.effective_message.reply_text(
-                _("Which network do you want to leave?"),
+                _("Which network do you want to leave?") + more_choices(_, own, "/leave"),
                 reply_markup=network_keyboard(own, "leave:ask:{id}"),
             )
             return
@@ -340,7 +365,9 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("members", members, filters=private))
     application.add_handler(CommandHandler("leave", leave, filters=private))
-    application.add_handler(CallbackQueryHandler(show_roster, pattern=r"^roster:show:\d+:[01]$"))
+    application.add_handler(
+        CallbackQueryHandler(show_roster, pattern=r"^roster:show:\d+:[01](:\d+)?$")
+    )
     application.add_handler(CallbackQueryHandler(ask_remove, pattern=r"^roster:remove:\d+:\d+$"))
     application.add_handler(
         CallbackQueryHandler(confirm_remove, pattern=r"^roster:(confirm|keep):\d+:\d+$")

@@ -235,6 +235,12 @@ def _check_inline_button(button: dict[str, Any]) -> None:
         raise _bad_request("BUTTON_DATA_INVALID")
 
 
+def _check_inline_keyboard(markup: dict[str, Any]) -> None:
+    # Telegram takes at most 100 inline buttons in all (8 to a row are shown); more is refused.
+    if sum(len(row) for row in markup["inline_keyboard"]) > 100:
+        raise _bad_request("reply markup is too long")
+
+
 def _button_field_used(button: Mapping[str, Any], name: str) -> bool:
     if name not in button:
         return False
@@ -309,6 +315,7 @@ TOLERATED_EXTRA_PARAMETERS = frozenset({"parse_mode"})
 
 EXTRA_RULES: Mapping[str, tuple[Rule, ...]] = {
     "InlineKeyboardButton": (_check_inline_button, _check_button_style),
+    "InlineKeyboardMarkup": (_check_inline_keyboard,),
     "KeyboardButton": (_check_button_style,),
     "BotCommand": (_check_bot_command,),
     "InputPollOption": (_check_poll_option,),
