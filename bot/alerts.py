@@ -22,13 +22,14 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes, JobQueue
 
 from bot import incidents as rules
-from bot import services
+from bot import services, supervise
 from bot.access import Action, Actor, allowed
+from bot.dispatcher import Outage
 from bot.i18n import Html, Translator, escape, translator
 from bot.incidents import Step, TextProblem
 from bot.notify import hosts_and_coordinators, language_of, languages_of
-from bot.services import Services
 from bot.outbox import fit
+from bot.services import Services
 from storage import group_chats, memberships, networks
 from storage import incidents as store
 from storage.deliveries import Delivery, NewDelivery, priority
@@ -37,8 +38,9 @@ from storage.incidents import Incident, Recipient
 log = logging.getLogger(__name__)
 
 MAX_NAMES = 40  # names listed in /incident and the hosts' call list before "and N more"
-HTML = "HTML"  # deliveries are sent by method name: parse mode goes with their parameters
 NAMED_NETWORKS = 10  # networks named in an alert's header; more are counted
+HTML = "HTML"  # deliveries are sent by method name: parse mode goes with their parameters
+STATUS_KIND = "alert_status"
 
 
 # --- what recipients see -------------------------------------------------------------------
@@ -102,6 +104,11 @@ def _message(text: str, markup: InlineKeyboardMarkup | None = None) -> dict[str,
     if markup is not None:
         params["reply_markup"] = markup.to_dict()
     return params
+
+
+def window_end(svc: Services) -> datetime:
+    """Until when an alert's messages are worth sending, through any outage."""
+    return svc.clock.now() + svc.settings.incidents.delivery_window
 
 
 async def names_of(svc: Services, network_ids: Sequence[int]) -> str:
@@ -209,6 +216,8 @@ async def send(
         translator(svc.settings.bot.default_language), severity, sharing, names, checked
     )
     languages = await languages_of(svc, people)
+    sender_ = await language_of(svc, sender_id)
+    until = window_end(svc)
 
     def build(incident_id: int) -> list[NewDelivery]:
         items = [
@@ -220,9 +229,25 @@ async def send(
                 incident_id=incident_id,
                 network_id=network_id,
                 pin=severity == "critical",
+                expires_at=until,
             )
             for chat_id, network_id in groups
         ]
+        # The sender's live status, through the outbox too: an outage does not lose it.
+        starting = rules.Progress(
+            total=len(groups) + len(people), pending=len(groups) + len(people)
+        )
+        items.append(
+            NewDelivery(
+                chat_id=sender_id,
+                priority=priority(severity, group=True),
+                kind=STATUS_KIND,
+                params=_message(rules.status_text(sender_, incident_id, starting)),
+                incident_id=incident_id,
+                user_id=sender_id,
+                expires_at=until,
+            )
+        )
         # One message per language, not per person: a thousand members, two languages.
         by_language: dict[str, dict[str, Any]] = {}
         for user_id, network_id in people.items():
@@ -241,6 +266,7 @@ async def send(
                     incident_id=incident_id,
                     network_id=network_id,
                     user_id=user_id,
+                    expires_at=until,
                 )
             )
         return items
@@ -273,7 +299,6 @@ async def send(
     assert incident is not None
     if job_queue is not None:
         schedule_escalation(job_queue, svc, incident)
-    await _post_status(bot, svc, incident)
     return incident_id
 
 
@@ -301,6 +326,7 @@ async def follow_up(svc: Services, incident: Incident, kind: str, text: str) -> 
                 network_id=original.network_id,
                 user_id=original.user_id,
                 reply_to=original.id,
+                expires_at=window_end(svc),
             )
         )
     return fit(items)
@@ -424,6 +450,7 @@ async def tell_hosts_about(
                 network_id=person.network_id,
                 user_id=host,
                 about_user_id=person.user_id,
+                expires_at=window_end(svc),
             )
         )
     await store.queue(svc.database, fit(items), svc.clock.now())
@@ -433,39 +460,81 @@ async def tell_hosts_about(
 # --- the live status message ---------------------------------------------------------------
 
 
-async def _post_status(bot: Bot, svc: Services, incident: Incident) -> None:
-    """The sender's one live status message, edited by `refresh_statuses` as things change."""
-    if incident.created_by is None:
-        return
-    _ = await language_of(svc, incident.created_by)
-    text = rules.status_text(_, incident.id, await store.progress(svc.database, incident.id))
-    try:
-        sent = await bot.send_message(incident.created_by, text)
-    except TelegramError as exc:
-        log.warning("no status message for incident %s: %s", incident.id, exc)
-        return
-    await store.set_status_message(svc.database, incident.id, sent.chat_id, sent.message_id, text)
-
-
 async def on_delivery(
-    svc: Services, delivery: Delivery, outcome: str, _message: Message | None = None
+    svc: Services, delivery: Delivery, outcome: str, message: Message | None = None
 ) -> None:
-    """A delivery listener: unreachable people are marked, and the sender's status changes."""
-    if delivery.incident_id is None or delivery.kind not in store.ALERT_KINDS:
+    """A delivery listener: the sender's status message is known once it is out, unreachable
+    people are marked, the status changes, and a group post that did not arrive is told."""
+    if delivery.incident_id is None:
+        return
+    if delivery.kind == STATUS_KIND:
+        if outcome == "sent" and message is not None:
+            await store.set_status_message(
+                svc.database,
+                delivery.incident_id,
+                message.chat_id,
+                message.message_id,
+                str(delivery.params["text"]),
+            )
+            await store.mark_changed(svc.database, delivery.incident_id)
+        return
+    if delivery.kind not in store.ALERT_KINDS:
         return
     if outcome == "unreachable" and delivery.user_id is not None:
         await store.mark_unreachable(
             svc.database, delivery.incident_id, delivery.user_id, svc.clock.now()
         )
+    if delivery.kind == "alert_group" and outcome in ("failed", "expired"):
+        await _tell_sender_group_missed(svc, delivery, outcome)
     await store.mark_changed(svc.database, delivery.incident_id)
+
+
+async def _tell_sender_group_missed(svc: Services, delivery: Delivery, outcome: str) -> None:
+    """The group chat did not get the alert: its sender must not believe it did."""
+    assert delivery.incident_id is not None
+    incident = await store.get(svc.database, delivery.incident_id)
+    if incident is None or incident.created_by is None:
+        return
+    network = await networks.get(svc.database, delivery.network_id or 0)
+    _ = await language_of(svc, incident.created_by)
+    why = (
+        _("Telegram refused it: {reason}", reason=delivery.error or "?")
+        if outcome == "failed"
+        else _("Telegram could not be reached in time.")
+    )
+    text = _(
+        "⚠️ Alert #{id} did not reach the group chat of {network}. {why}\n"
+        "The members still get it privately; /incident {id} shows who has it.",
+        id=incident.id,
+        network=network.name if network else "?",
+        why=why,
+    )
+    item = NewDelivery(
+        chat_id=incident.created_by,
+        priority=priority(incident.severity, group=False),
+        kind="alert_notice",
+        params=_message(text),
+        incident_id=incident.id,
+        user_id=incident.created_by,
+        expires_at=window_end(svc),
+    )
+    await store.queue(svc.database, [item], svc.clock.now())
+    svc.dispatcher.wake()
+
+
+async def on_outage(svc: Services, _outage: Outage | None) -> None:
+    """Telegram stopped or started answering: the senders' status messages say so."""
+    await store.mark_sending_changed(svc.database)
 
 
 async def refresh_statuses(bot: Bot, svc: Services) -> None:
     """Edit the status messages whose numbers changed (never an unchanged edit)."""
+    waiting = svc.outbox is not None and svc.outbox.outage is not None
     for incident in await store.take_changed(svc.database):
         assert incident.status_chat_id is not None and incident.status_message_id is not None
         _ = await language_of(svc, incident.created_by or 0)
-        text = rules.status_text(_, incident.id, await store.progress(svc.database, incident.id))
+        progress = await store.progress(svc.database, incident.id)
+        text = rules.status_text(_, incident.id, progress, waiting=waiting)
         if text == incident.status_text:
             continue
         try:
@@ -523,11 +592,17 @@ async def escalation_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def catch_up(svc: Services, job_queue: JobQueue[Any] | None) -> None:
     """What fell due while we were away runs once; the rest is scheduled."""
-    for incident in await store.open_incidents(svc.database):
+
+    async def steps(incident: Incident) -> None:
         await escalate_due(svc, incident.id)
         fresh = await store.get(svc.database, incident.id)
         if fresh is not None and job_queue is not None:
             schedule_escalation(job_queue, svc, fresh)
+
+    # One incident that fails does not hold up the escalation of the others.
+    await supervise.each(
+        "escalation", await store.open_incidents(svc.database), steps, lambda i: f"incident {i.id}"
+    )
 
 
 async def escalate_due(svc: Services, incident_id: int) -> list[Step]:
@@ -570,6 +645,7 @@ async def _remind(svc: Services, incident: Incident) -> bool:
                 reply_to=await store.private_alert_delivery(
                     svc.database, incident.id, person.user_id
                 ),
+                expires_at=window_end(svc),
             )
         )
         reminded.append(person.user_id)
@@ -616,6 +692,7 @@ async def _escalate(svc: Services, incident: Incident) -> bool:
                     params=_message(text),
                     incident_id=incident.id,
                     user_id=host,
+                    expires_at=window_end(svc),
                 )
             )
     return await store.record_escalation(svc.database, incident.id, fit(items), svc.clock.now())

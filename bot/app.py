@@ -51,6 +51,10 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> BotA
         .base_file_url(f"{base}/file/bot")
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.bot.tz))
         .rate_limiter(FloodLimiter(max_retries=FLOOD_RETRIES, pace=settings.telegram.flood_limits))
+        # A slow Telegram gets time to answer (PTB's default of 5 s turned slow answers into
+        # retries and duplicates); the outbox sets its own, longer, per send.
+        .read_timeout(settings.telegram.read_timeout)
+        .write_timeout(settings.telegram.read_timeout)
         .post_init(_open)
         .post_stop(_stop_sending)
         .post_shutdown(_close)
@@ -70,8 +74,10 @@ async def _open(application: BotApplication) -> None:
         svc.db,
         svc.clock,
         paid_broadcast=svc.settings.broadcast.paid,
+        read_timeout=svc.settings.telegram.read_timeout,
     )
     svc.outbox.listeners.extend(svc.delivery_listeners)
+    svc.outbox.outage_listeners.extend(svc.outage_listeners)
     # Whatever was still queued when the bot last stopped goes out now.
     await svc.outbox.start()
     me = application.bot

@@ -2,16 +2,30 @@
 
 It keeps up to `in_flight` sends going at once and refills from the database as each one ends,
 so a critical alert queued behind a thousand routine messages goes out within a moment. Each
-outcome is recorded before the next look at the queue:
+outcome is recorded before the delivery can be picked again:
 
-- sent: the Telegram message id is stored; that delivery is never sent again;
-- 429: only that chat waits `retry_after` (the flood limiter holds it), the rest go on;
-- 5xx, timeouts, dropped connections: retried with growing pauses, `max_attempts` times;
-- 403 (blocked, kicked): 'unreachable', and listeners mark the person so;
+- sent: the Telegram message id is stored; that delivery is never sent again (a pinned one
+  queues its pin, so the pin survives an outage too);
+- 429: only that chat waits `retry_after` (the flood limiter holds it), the rest go on; a wait
+  past the message's lifetime ends it 'expired';
+- 5xx, time-outs, dropped connections, Telegram unreachable: never final. The delivery waits a
+  growing pause (capped at `MAX_PAUSE_S`) and is tried again until its lifetime ends
+  (`expires_at`: an alert's window, the start of a meeting, a day for a routine notice);
+- several of those in a row mean an outage: then one delivery a second goes out as a probe
+  instead of a flood of doomed requests, and the first answer from Telegram releases everything
+  that waited, most urgent first;
+- 403 (blocked, kicked): 'unreachable'; 400 (our own mistake, named by Telegram): 'failed' and
+  logged with the method and the cause, never retried blindly;
 - a group that became a supergroup: its record and pending deliveries move, and it is resent.
 
-After a crash or restart, whatever is still pending is sent at start: at most the messages in
-flight at the moment of the crash can arrive twice.
+The loop is supervised: an error in it is logged with its context and the loop goes on after a
+pause. An outcome that cannot be recorded (the database is busy) is retried until it is, and
+the delivery stays out of the queue meanwhile, so it is not sent twice.
+
+Exactly once, as far as Telegram allows: sends wait `read_timeout` for an answer, twice that
+for messages that must exist once (a poll, a pinned alert, a headcount), and a stop waits for
+sends on the wire. Telegram has no idempotency key, so a message it accepted but did not
+confirm within that time, or one on the wire when the process is killed, can arrive twice.
 """
 
 from __future__ import annotations
@@ -21,30 +35,92 @@ import functools
 import logging
 import random
 import warnings
+from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Bot, Message, Poll, TelegramObject
-from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.warnings import PTBUserWarning
 
 from bot.clock import Clock
 from storage import deliveries, group_chats
 from storage.database import Database
-from storage.deliveries import Delivery
+from storage.deliveries import Delivery, NewDelivery
 
 log = logging.getLogger(__name__)
 # Deliveries store any Bot API method by name, so we call it by name on purpose.
 warnings.filterwarnings("ignore", message="Please use 'Bot.", category=PTBUserWarning)
 
-# Told how each delivery ended: "sent" (with the message Telegram returned), "unreachable" or
-# "failed" (without).
+# Told how each delivery ended: "sent" (with the message Telegram returned), "unreachable",
+# "failed" or "expired" (without).
 Listener = Callable[[Delivery, str, Message | None], Awaitable[None]]
+# Told when an outage begins (with it) and ends (with None).
+OutageListener = Callable[["Outage | None"], Awaitable[None]]
 # What a method returns, where it is not the sent Message.
-RESULT_TYPES: dict[str, type[TelegramObject] | None] = {"stopPoll": Poll, "unpinChatMessage": None}
+RESULT_TYPES: dict[str, type[TelegramObject] | None] = {
+    "stopPoll": Poll,
+    "unpinChatMessage": None,
+    "pinChatMessage": None,
+}
 IDLE_POLL_S = 1.0  # look again this often when idle (for retries that came due)
-STOP_GRACE_S = 3.0  # let sends in flight record their outcome before stopping
+LOOP_PAUSE_S = 2.0  # after an unexpected error in the loop, before going on
+PROBE_EVERY_S = 1.0  # during an outage: one try a second, to notice the recovery at once
+OUTAGE_AFTER = 3  # passing failures in a row, with no answer from Telegram between them
+MAX_PAUSE_S = 180.0  # the longest one delivery waits between two tries
+EXPIRE_EVERY_S = 5.0  # how often to end deliveries whose moment has passed
+RECORD_PAUSES_S = (0.1, 0.5, 1.0, 2.0, 5.0)  # when the database is busy, then every 5 s
+# Kinds whose copy must exist once: a retry after a time-out could show it twice.
+MUST_BE_ONCE = ("meeting_poll", "meeting_headcount", "alert_pin")
+
+
+@dataclass
+class Outage:
+    """Telegram is not answering: since when, how often it failed, and the last error."""
+
+    since: datetime
+    failures: int
+    last_error: str
+
+
+@dataclass(frozen=True)
+class _Sent:
+    message_id: int
+    message: Message | None
+
+
+@dataclass(frozen=True)
+class _Retry:
+    error: str
+    passing: bool  # a failure of the way to Telegram (counts towards an outage)
+
+
+@dataclass(frozen=True)
+class _Wait:
+    seconds: float
+
+
+@dataclass(frozen=True)
+class _Moved:
+    new_chat_id: int
+
+
+@dataclass(frozen=True)
+class _Final:
+    status: str  # "failed" or "unreachable"
+    reason: str
+
+
+_Result = _Sent | _Retry | _Wait | _Moved | _Final
 
 
 class Dispatcher:
@@ -55,20 +131,36 @@ class Dispatcher:
         clock: Clock,
         *,
         in_flight: int = 24,
-        max_attempts: int = 6,
         paid_broadcast: bool = False,
+        read_timeout: float = 30.0,
     ) -> None:
         self.bot = bot
         self.db = db
         self.clock = clock
         self.in_flight = in_flight
-        self.max_attempts = max_attempts
         self.paid_broadcast = paid_broadcast
+        self.read_timeout = read_timeout
         self.listeners: list[Listener] = []
+        self.outage_listeners: list[OutageListener] = []
+        self.outage: Outage | None = None
+        # For the operator: outcomes so far, loop restarts, the last turn of the loop.
+        self.outcomes: Counter[str] = Counter()
+        self.loop_restarts = 0
+        self.last_turn_at: datetime | None = None
+        self._failures_in_row = 0
+        self._first_failure_at: datetime | None = None
+        self._next_probe = 0.0
+        self._next_expiry = 0.0
         self._wake = asyncio.Event()
+        self._stop = asyncio.Event()
         self._sending: dict[int, asyncio.Task[None]] = {}
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+
+    @property
+    def stop_grace(self) -> float:
+        """How long a stop waits for sends on the wire: the longest a send may take."""
+        return 2 * self.read_timeout + 5.0
 
     def wake(self) -> None:
         """New deliveries are queued: look at once instead of at the next poll."""
@@ -76,10 +168,12 @@ class Dispatcher:
 
     async def start(self) -> None:
         self._stopping = False
+        self._stop.clear()
         self._task = asyncio.create_task(self._run(), name="dispatcher")
 
     async def stop(self) -> None:
         self._stopping = True
+        self._stop.set()
         self._wake.set()
         if self._task is not None:
             await self._task
@@ -91,28 +185,77 @@ class Dispatcher:
         while self._sending or await deliveries.due(self.db, self.clock.now(), 1):  # noqa: ASYNC110
             await asyncio.sleep(0.02)
 
+    # --- the loop ------------------------------------------------------------------------
+
     async def _run(self) -> None:
         try:
             while not self._stopping:
-                launched = await self._fill()
-                if launched or self._sending:
-                    waiters = [*self._sending.values(), asyncio.ensure_future(self._wake.wait())]
-                    await asyncio.wait(waiters, timeout=IDLE_POLL_S, return_when="FIRST_COMPLETED")
-                    waiters[-1].cancel()
-                else:
-                    try:
-                        await asyncio.wait_for(self._wake.wait(), timeout=IDLE_POLL_S)
-                    except TimeoutError:
-                        pass
-                self._wake.clear()
+                try:
+                    await self._turn()
+                except Exception:
+                    self.loop_restarts += 1
+                    log.exception("the dispatcher failed; it goes on in %.0f s", LOOP_PAUSE_S)
+                    await self._nap(LOOP_PAUSE_S)
         finally:
-            if self._sending:
-                _done, pending = await asyncio.wait(self._sending.values(), timeout=STOP_GRACE_S)
-                for task in pending:
-                    task.cancel()
+            await self._drain()
+
+    async def _turn(self) -> None:
+        self.last_turn_at = self.clock.now()
+        loop = asyncio.get_running_loop()
+        if loop.time() >= self._next_expiry:
+            self._next_expiry = loop.time() + EXPIRE_EVERY_S
+            for delivery in await deliveries.expire_due(self.db, self.clock.now()):
+                self.outcomes["expired"] += 1
+                log.warning(
+                    "delivery %s (%s) to %s expired: %s",
+                    delivery.id,
+                    delivery.kind,
+                    delivery.chat_id,
+                    delivery.error,
+                )
+                await self._tell(delivery, "expired")
+        launched = await self._fill()
+        timeout = PROBE_EVERY_S if self.outage is not None else IDLE_POLL_S
+        if launched or self._sending:
+            waiters = [*self._sending.values(), asyncio.ensure_future(self._wake.wait())]
+            await asyncio.wait(waiters, timeout=timeout, return_when="FIRST_COMPLETED")
+            waiters[-1].cancel()
+        else:
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+            except TimeoutError:
+                pass
+        self._wake.clear()
+
+    async def _nap(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._stop.wait(), timeout=seconds)
+        except TimeoutError:
+            pass
+
+    async def _drain(self) -> None:
+        """Let the sends on the wire end and record their outcome before stopping."""
+        if not self._sending:
+            return
+        log.info(
+            "waiting up to %.0f s for %d sends on the wire", self.stop_grace, len(self._sending)
+        )
+        _done, pending = await asyncio.wait(self._sending.values(), timeout=self.stop_grace)
+        for task in pending:
+            log.warning("%s still on the wire at stop: it may be sent again", task.get_name())
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending)
 
     async def _fill(self) -> int:
         free = self.in_flight - len(self._sending)
+        if self.outage is not None:
+            # Probe, don't flood: one try a second until Telegram answers again.
+            now = asyncio.get_running_loop().time()
+            if now < self._next_probe:
+                return 0
+            self._next_probe = now + PROBE_EVERY_S
+            free = min(free, 1)
         if free <= 0:
             return 0
         batch = await deliveries.due(self.db, self.clock.now(), free, exclude=self._sending)
@@ -126,14 +269,17 @@ class Dispatcher:
         self._sending.pop(delivery_id, None)
         self._wake.set()
 
+    # --- one delivery --------------------------------------------------------------------
+
     async def _send(self, delivery: Delivery) -> None:
         try:
-            await self._attempt(delivery)
-        except Exception:  # never let one delivery stop the others
+            result = await self._attempt(delivery)
+        except Exception as exc:  # never let one delivery stop the others
             log.exception("delivery %s: unexpected failure", delivery.id)
-            await self._retry(delivery, "unexpected failure")
+            result = _Retry(f"unexpected failure: {type(exc).__name__}", passing=False)
+        await self._until_recorded(delivery, result)
 
-    async def _attempt(self, delivery: Delivery) -> None:
+    async def _attempt(self, delivery: Delivery) -> _Result:
         params: dict[str, Any] = {**delivery.params, "chat_id": delivery.chat_id}
         if delivery.reply_to is not None:
             replied = await deliveries.message_id_of(self.db, delivery.reply_to)
@@ -144,71 +290,182 @@ class Dispatcher:
                 }
         if self.paid_broadcast and delivery.kind.startswith("alert"):
             params["allow_paid_broadcast"] = True
+        once = delivery.kind.startswith(MUST_BE_ONCE) or delivery.pin
         try:
             result = await self.bot.do_api_request(  # type: ignore[call-arg]
                 delivery.method,
                 api_kwargs=params,
                 return_type=RESULT_TYPES.get(delivery.method, Message),
                 rate_limit_args={"max_retries": 0},
+                # Rather a late answer than a retry that may show the message twice.
+                read_timeout=self.read_timeout * (2 if once else 1),
             )
         except RetryAfter as exc:
-            wait = exc._retry_after.total_seconds()
-            await deliveries.postpone(self.db, delivery.id, self._later(wait))
-            return
+            return _Wait(exc._retry_after.total_seconds())
         except ChatMigrated as exc:
-            await group_chats.migrate(self.db, delivery.chat_id, exc.new_chat_id)
-            moved = await deliveries.move_chat(self.db, delivery.chat_id, exc.new_chat_id)
-            log.warning(
-                "chat %s became %s; %d deliveries follow it",
-                delivery.chat_id,
-                exc.new_chat_id,
-                moved,
-            )
-            return  # pending under the new id: the next fill sends it there
+            return _Moved(exc.new_chat_id)
         except Forbidden as exc:
-            log.warning("delivery %s to %s: %s", delivery.id, delivery.chat_id, exc.message)
-            await deliveries.give_up(self.db, delivery.id, "unreachable", exc.message)
-            await self._tell(delivery, "unreachable")
-            return
+            return _Final("unreachable", exc.message)
         except BadRequest as exc:
-            log.error("delivery %s to %s refused: %s", delivery.id, delivery.chat_id, exc.message)
-            await deliveries.give_up(self.db, delivery.id, "failed", exc.message)
-            await self._tell(delivery, "failed")
-            return
-        except TelegramError as exc:  # 5xx, time-outs, dropped connections
-            await self._retry(delivery, str(exc))
-            return
+            return _Final("failed", exc.message)
+        except TimedOut as exc:
+            if once:
+                log.warning(
+                    "delivery %s (%s): no answer in time; Telegram may have sent it already",
+                    delivery.id,
+                    delivery.kind,
+                )
+            return _Retry(f"time-out: {exc.message}", passing=True)
+        except TelegramError as exc:  # 5xx, dropped connections, Telegram unreachable
+            return _Retry(exc.message or type(exc).__name__, passing=True)
         # Most methods answer with the sent Message; stopPoll with the Poll of the message it
-        # names, unpinChatMessage with True.
+        # names, pin and unpin with True.
         message = result if isinstance(result, Message) else None
         message_id = message.message_id if message else int(delivery.params["message_id"])
-        await deliveries.mark_sent(self.db, delivery.id, message_id, self.clock.now())
-        if delivery.pin:
-            await self._pin(delivery, message_id)
-        await self._tell(delivery, "sent", message)
+        return _Sent(message_id, message)
 
-    async def _retry(self, delivery: Delivery, error: str) -> None:
-        attempts = delivery.attempts + 1
-        if attempts >= self.max_attempts:
-            log.error(
-                "delivery %s to %s failed %d times: %s",
-                delivery.id,
-                delivery.chat_id,
-                attempts,
-                error,
+    async def _until_recorded(self, delivery: Delivery, result: _Result) -> None:
+        """Record the outcome; while the database refuses, try again (the delivery stays out
+        of the queue meanwhile, so a sent message is not sent again)."""
+        for attempt in range(10_000):
+            try:
+                await self._record(delivery, result)
+                return
+            except Exception as exc:
+                pause = RECORD_PAUSES_S[min(attempt, len(RECORD_PAUSES_S) - 1)]
+                log.warning(
+                    "delivery %s: outcome not recorded yet (%s: %s); again in %.1f s",
+                    delivery.id,
+                    type(exc).__name__,
+                    exc,
+                    pause,
+                )
+                await asyncio.sleep(pause)
+
+    async def _record(self, delivery: Delivery, result: _Result) -> None:
+        now = self.clock.now()
+        match result:
+            case _Sent(message_id, message):
+                await deliveries.mark_sent(
+                    self.db, delivery.id, message_id, now, then=self._after(delivery, message_id)
+                )
+                self.outcomes["sent"] += 1
+                await self._answered()
+                await self._tell(delivery, "sent", message)
+            case _Retry(error, passing):
+                await self._retry(delivery, error, passing, now)
+            case _Wait(seconds):
+                await self._answered()
+                expires = delivery.expires()
+                if expires is not None and now + timedelta(seconds=seconds) >= expires:
+                    why = f"Telegram asked to wait {seconds:.0f} s, past the message's lifetime"
+                    await self._end(delivery, "expired", why)
+                else:
+                    await deliveries.postpone(self.db, delivery.id, self._later(seconds))
+            case _Moved(new_chat_id):
+                await self._answered()
+                await group_chats.migrate(self.db, delivery.chat_id, new_chat_id)
+                moved = await deliveries.move_chat(self.db, delivery.chat_id, new_chat_id)
+                log.warning(
+                    "chat %s became %s; %d deliveries follow it",
+                    delivery.chat_id,
+                    new_chat_id,
+                    moved,
+                )
+                # Still pending, under the new id: the next fill sends it there.
+            case _Final(status, reason):
+                await self._answered()
+                await self._end(delivery, status, reason)
+
+    def _after(self, delivery: Delivery, message_id: int) -> list[NewDelivery]:
+        """What must follow a sent message: its pin, queued so that it survives an outage."""
+        if not delivery.pin:
+            return []
+        return [
+            NewDelivery(
+                chat_id=delivery.chat_id,
+                priority=delivery.priority,
+                kind="alert_pin",
+                method="pinChatMessage",
+                params={"message_id": message_id},
+                incident_id=delivery.incident_id,
+                network_id=delivery.network_id,
+                expires_at=delivery.expires(),
             )
-            await deliveries.give_up(self.db, delivery.id, "failed", error)
-            await self._tell(delivery, "failed")
-            return
-        pause = min(60.0, 2.0**attempts) * random.uniform(0.5, 1.0)
-        log.info("delivery %s: %s; retry %d in %.1f s", delivery.id, error, attempts, pause)
-        await deliveries.retry_later(self.db, delivery.id, self._later(pause), error)
+        ]
 
-    async def _pin(self, delivery: Delivery, message_id: int) -> None:
-        try:
-            await self.bot.pin_chat_message(delivery.chat_id, message_id)
-        except TelegramError as exc:  # the message is out; a missing pin right is not fatal
-            log.warning("could not pin in chat %s: %s", delivery.chat_id, exc)
+    async def _end(self, delivery: Delivery, status: str, reason: str) -> None:
+        if status == "unreachable" or delivery.kind == "alert_pin":
+            # Blocked by the person, or no pin right: a fact of life, not our mistake.
+            log.warning("delivery %s to %s: %s", delivery.id, delivery.chat_id, reason)
+        else:
+            log.error(
+                "delivery %s (%s, %s) to %s ended %s: %s",
+                delivery.id,
+                delivery.kind,
+                delivery.method,
+                delivery.chat_id,
+                status,
+                reason,
+            )
+        await deliveries.give_up(self.db, delivery.id, status, reason)
+        self.outcomes[status] += 1
+        await self._tell(delivery, status)
+
+    async def _retry(self, delivery: Delivery, error: str, passing: bool, now: datetime) -> None:
+        if passing:
+            await self._failed_passing(error, now)
+        attempts = delivery.attempts + 1
+        pause = min(MAX_PAUSE_S, 2.0**attempts) * random.uniform(0.5, 1.0)
+        log.info("delivery %s: %s; try %d again in %.1f s", delivery.id, error, attempts, pause)
+        self.outcomes["retried"] += 1
+        await deliveries.retry_later(self.db, delivery.id, self._later(pause), error, now)
+
+    # --- outages -------------------------------------------------------------------------
+
+    async def _failed_passing(self, error: str, now: datetime) -> None:
+        self._failures_in_row += 1
+        if self._first_failure_at is None:
+            self._first_failure_at = now
+        if self.outage is not None:
+            self.outage.failures += 1
+            self.outage.last_error = error
+            return
+        if self._failures_in_row < OUTAGE_AFTER:
+            return
+        self.outage = Outage(self._first_failure_at, self._failures_in_row, error)
+        queued = await deliveries.queue(self.db)
+        log.warning(
+            "Telegram is not answering (%s); %d deliveries wait, one try a second until it does",
+            error,
+            queued.pending,
+        )
+        await self._tell_outage(self.outage)
+
+    async def _answered(self) -> None:
+        """Telegram answered (whatever it said): an outage is over."""
+        self._failures_in_row = 0
+        since, self._first_failure_at = self._first_failure_at, None
+        if self.outage is None:
+            return
+        outage, self.outage = self.outage, None
+        now = self.clock.now()
+        released = await deliveries.release(self.db, since or outage.since, now)
+        log.warning(
+            "Telegram answers again after %.0f s (%d failed tries); %d deliveries go now",
+            (now - outage.since).total_seconds(),
+            outage.failures,
+            released,
+        )
+        self._wake.set()
+        await self._tell_outage(None)
+
+    async def _tell_outage(self, outage: Outage | None) -> None:
+        for listener in self.outage_listeners:
+            try:
+                await listener(outage)
+            except Exception:
+                log.exception("outage listener failed")
 
     async def _tell(self, delivery: Delivery, outcome: str, message: Message | None = None) -> None:
         for listener in self.listeners:

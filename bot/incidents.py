@@ -116,6 +116,7 @@ class Progress:
     pending: int = 0
     unreachable: int = 0  # people who blocked the bot or never started it
     failed: int = 0
+    expired: int = 0  # not sent in time: Telegram could not be reached within the window
     acknowledged: int = 0
     replies: int = 0  # a mood or a written reply
     call_me: int = 0
@@ -138,11 +139,26 @@ def progress_line(_: Translator, progress: Progress) -> str:
         parts.append(_("unreachable {n}", n=progress.unreachable))
     if progress.failed:
         parts.append(_("failed {n}", n=progress.failed))
+    if progress.expired:
+        parts.append(_("not delivered in time {n}", n=progress.expired))
     return " · ".join(parts)
 
 
-def status_text(_: Translator, incident_id: int, progress: Progress) -> str:
-    """The sender's live status message; a summary once every delivery has its outcome."""
+def status_text(
+    _: Translator, incident_id: int, progress: Progress, *, waiting: bool = False
+) -> str:
+    """The sender's live status message; a summary once every delivery has its outcome.
+
+    `waiting`: Telegram is not answering at the moment, and what is left waits for it.
+    """
+    if waiting and not progress.done:
+        return _(
+            "⏳ Alert #{id}: Telegram is not answering right now. I keep trying and send the "
+            "rest as soon as it does ({n} waiting).\n{line}",
+            id=incident_id,
+            n=progress.pending,
+            line=Html(progress_line(_, progress)),
+        )
     if progress.done:
         return _(
             "✅ Alert #{id} is out: {line}\nI keep counting acknowledgements here. "

@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackContext
 
 from bot.clock import Clock
-from bot.dispatcher import Dispatcher, Listener
+from bot.dispatcher import Dispatcher, Listener, OutageListener
 from bot.i18n import Translator, pick_language, translator
 from bot.settings import Settings
 from storage import people
@@ -29,6 +29,8 @@ class Services:
     outbox: Dispatcher | None = None  # started in post_init, stopped in post_stop
     # Features that want to hear how each delivery ended add themselves in register().
     delivery_listeners: list[Listener] = field(default_factory=list)
+    # ... and those that want to hear when Telegram stops and starts answering.
+    outage_listeners: list[OutageListener] = field(default_factory=list)
     # Features waiting for typed text (an intake answer, a reply to an alert) add a taker in
     # register(); the private-text handler offers each message to them in turn.
     text_takers: list[TextTaker] = field(default_factory=list)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -51,6 +52,10 @@ class TelegramSettings(_Section):
     # Pace every send to stay under Telegram's flood limits. Off only against the sandbox with
     # its own limits off (fast tests); a 429 is still waited out either way.
     flood_limits: bool = True
+    # How long a send waits for Telegram's answer. Long, so that a slow Telegram gets its answer
+    # through instead of a retry that could show a message twice; messages that must exist
+    # once wait twice as long, and a stop waits for them.
+    read_timeout: float = Field(default=30.0, gt=0, le=300, description="seconds")
 
     @field_validator("token")
     @classmethod
@@ -122,6 +127,13 @@ class IncidentSettings(_Section):
     critical_escalate_minutes: int = Field(default=30, ge=1)
     urgent_remind_minutes: int = Field(default=60, ge=1)
     urgent_escalate_minutes: int = Field(default=180, ge=1)
+    # An alert, its follow-ups and the hosts' call list are retried through any outage for
+    # this long; after it they end 'expired' and the sender hears so.
+    delivery_window_hours: int = Field(default=24, ge=1, le=168)
+
+    @property
+    def delivery_window(self) -> timedelta:
+        return timedelta(hours=self.delivery_window_hours)
 
     def timings(self, severity: str) -> tuple[int, int] | None:
         """(remind, escalate) minutes for a severity, or None when it is not escalated."""

@@ -344,6 +344,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     svc = services.of(application)
     svc.text_takers.append(take_text)
     svc.delivery_listeners.append(functools.partial(alerts.on_delivery, svc))
+    svc.outage_listeners.append(functools.partial(alerts.on_outage, svc))
     assert application.job_queue is not None
     application.job_queue.run_repeating(
         refresh_status, interval=STATUS_EVERY, first=STATUS_EVERY, name="incident-status"

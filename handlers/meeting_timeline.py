@@ -27,7 +27,7 @@ from telegram.ext import (
 )
 
 from bot import meetings as rules
-from bot import services
+from bot import services, supervise
 from bot.access import Action
 from bot.i18n import Html, Translator, translator
 from bot.meetings import ActionStep, Step
@@ -123,6 +123,11 @@ def invitation_text(_: Translator, network_name: str, meeting: Meeting, tz: Any)
     if meeting.meal_note:
         lines.append(_("🥘 {note}", note=meeting.meal_note))
     return Html("\n".join(lines))  # already safe: each line came through `_`
+
+
+def until_start(meeting: Meeting, items: list[NewDelivery]) -> list[NewDelivery]:
+    """Messages about a meeting are worth sending, through any outage, until it begins."""
+    return [replace(item, expires_at=item.expires_at or meeting.start) for item in items]
 
 
 def _leads(meeting: Meeting) -> rules.Leads:
@@ -240,6 +245,7 @@ async def _poll(svc: Services, meeting: Meeting) -> bool:
                 user_id=person.user_id,
             )
         )
+    items = until_start(meeting, items)
     return await store.take_step(svc.database, meeting, Step.poll, items, svc.clock.now())
 
 
@@ -280,7 +286,8 @@ async def _remind(svc: Services, meeting: Meeting) -> bool:
                     network_id=meeting.network_id,
                 )
             )
-    return await store.take_step(svc.database, meeting, Step.remind, fit(items), svc.clock.now())
+    items = until_start(meeting, fit(items))
+    return await store.take_step(svc.database, meeting, Step.remind, items, svc.clock.now())
 
 
 def headcount_text(
@@ -330,6 +337,7 @@ async def close_polls(svc: Services, meeting: Meeting) -> int:
             method="stopPoll",
             params={"message_id": poll.message_id},
             network_id=meeting.network_id,
+            expires_at=meeting.start,
         )
 
     closed = await store.close_polls(svc.database, meeting.id, build, svc.clock.now())
@@ -357,7 +365,8 @@ async def _deadline(svc: Services, meeting: Meeting) -> bool:
                 user_id=host,
             )
         )
-    took = await store.take_step(svc.database, meeting, Step.deadline, fit(items), svc.clock.now())
+    items = until_start(meeting, fit(items))
+    took = await store.take_step(svc.database, meeting, Step.deadline, items, svc.clock.now())
     if took:
         await close_polls(svc, meeting)
     return took
@@ -426,9 +435,8 @@ async def _day_before(svc: Services, meeting: Meeting) -> bool:
                     user_id=person.user_id,
                 )
             )
-    return await store.take_step(
-        svc.database, meeting, Step.day_before, fit(items), svc.clock.now()
-    )
+    items = until_start(meeting, fit(items))
+    return await store.take_step(svc.database, meeting, Step.day_before, items, svc.clock.now())
 
 
 def venue_title(_: Translator, meeting: Meeting) -> str:
@@ -595,11 +603,29 @@ async def meeting_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 async def catch_up(svc: Services, job_queue: JobQueue[Any] | None) -> None:
     """Every meeting and open action: what fell due (also while we were away) runs once if it
     still makes sense; the next steps are scheduled."""
-    for meeting in await store.planned(svc.database):
+
+    async def meeting_steps(meeting: Meeting) -> None:
         await run_due(svc, meeting.id)
         await schedule(job_queue, svc, meeting.id)
-    for action in await action_store.still_open(svc.database):
+
+    async def action_steps(action: AgreedAction) -> None:
         await run_action_due(svc, action.id)
+
+    # One meeting that fails (a bug, a busy database) does not hold up the others.
+    await supervise.each(
+        "meeting timeline", await store.planned(svc.database), meeting_steps, _meeting_name
+    )
+    await supervise.each(
+        "meeting timeline", await action_store.still_open(svc.database), action_steps, _action_name
+    )
+
+
+def _meeting_name(meeting: Meeting) -> str:
+    return f"meeting {meeting.id}"
+
+
+def _action_name(action: AgreedAction) -> str:
+    return f"action {action.id}"
 
 
 async def sweep(context: ContextTypes.DEFAULT_TYPE) -> None:

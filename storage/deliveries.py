@@ -11,7 +11,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiosqlite
@@ -23,8 +23,19 @@ from storage.database import Database
 SEVERITY_RANK = {"critical": 0, "urgent": 1, "info": 2, "routine": 3}
 
 
+# How long a message makes sense when its builder does not say (a routine notice).
+DEFAULT_LIFETIME = timedelta(days=1)
+# Final states, each with its reason in `error`.
+FINAL = ("sent", "failed", "unreachable", "cancelled", "expired")
+
+
 def priority(severity: str, *, group: bool) -> int:
     return SEVERITY_RANK[severity] * 2 + (0 if group else 1)
+
+
+def stamp(moment: datetime) -> str:
+    """One text form for every moment the table compares: ISO 8601 in UTC."""
+    return moment.astimezone(UTC).isoformat()
 
 
 @dataclass(frozen=True)
@@ -48,10 +59,15 @@ class Delivery:
     error: str | None
     created_at: str
     about_user_id: int | None = None
+    expires_at: str | None = None
+    last_try_at: str | None = None
 
     @property
     def is_private(self) -> bool:
         return self.chat_id > 0
+
+    def expires(self) -> datetime | None:
+        return datetime.fromisoformat(self.expires_at) if self.expires_at else None
 
 
 @dataclass(frozen=True)
@@ -67,6 +83,8 @@ class NewDelivery:
     reply_to: int | None = None
     pin: bool = False
     about_user_id: int | None = None  # whose words it carries, if not the recipient's
+    # Not sent after this moment (it ends 'expired'); None: DEFAULT_LIFETIME after queueing.
+    expires_at: datetime | None = None
 
 
 def _delivery(row: sqlite3.Row) -> Delivery:
@@ -78,12 +96,13 @@ def _delivery(row: sqlite3.Row) -> Delivery:
 
 _INSERT = (
     "INSERT INTO deliveries (chat_id, priority, method, params, kind, incident_id,"
-    " network_id, user_id, reply_to, pin, created_at, about_user_id)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " network_id, user_id, reply_to, pin, created_at, about_user_id, expires_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
-def _row(new: NewDelivery, stamp: str) -> tuple[Any, ...]:
+def _row(new: NewDelivery, now: datetime) -> tuple[Any, ...]:
+    expires = new.expires_at if new.expires_at is not None else now + DEFAULT_LIFETIME
     return (
         new.chat_id,
         new.priority,
@@ -95,14 +114,15 @@ def _row(new: NewDelivery, stamp: str) -> tuple[Any, ...]:
         new.user_id,
         new.reply_to,
         new.pin,
-        stamp,
+        stamp(now),
         new.about_user_id,
+        stamp(expires),
     )
 
 
 async def add(conn: aiosqlite.Connection, new: NewDelivery, now: datetime) -> int:
     """Queue one delivery inside the caller's transaction; returns its id."""
-    cursor = await conn.execute(_INSERT, _row(new, now.isoformat()))
+    cursor = await conn.execute(_INSERT, _row(new, now))
     assert cursor.lastrowid is not None
     return cursor.lastrowid
 
@@ -116,8 +136,7 @@ async def add_many(
     alert leaves sooner. Inside the caller's write transaction nobody else inserts, so the new
     rows take the ids right after the largest one.
     """
-    stamp = now.isoformat()
-    rows = [_row(item, stamp) for item in items]
+    rows = [_row(item, now) for item in items]
     if not rows:
         return []
     async with conn.execute("SELECT coalesce(max(id), 0) FROM deliveries") as cursor:
@@ -138,10 +157,12 @@ async def due(
     """Pending deliveries that may go now, most urgent first (then oldest first)."""
     skip = list(exclude)
     not_these = f" AND id NOT IN ({','.join('?' * len(skip))})" if skip else ""
+    moment = stamp(now)
     rows = await db.fetch_all(
         "SELECT * FROM deliveries WHERE status = 'pending'"
-        f" AND (not_before IS NULL OR not_before <= ?){not_these} ORDER BY priority, id LIMIT ?",
-        (now.isoformat(), *skip, limit),
+        " AND (not_before IS NULL OR not_before <= ?) AND (expires_at IS NULL OR expires_at > ?)"
+        f"{not_these} ORDER BY priority, id LIMIT ?",
+        (moment, moment, *skip, limit),
     )
     return [_delivery(row) for row in rows]
 
@@ -160,13 +181,23 @@ async def message_id_of(db: Database, delivery_id: int) -> int | None:
     return row[0] if row is not None else None
 
 
-async def mark_sent(db: Database, delivery_id: int, message_id: int, now: datetime) -> None:
+async def mark_sent(
+    db: Database,
+    delivery_id: int,
+    message_id: int,
+    now: datetime,
+    then: Iterable[NewDelivery] = (),
+) -> None:
+    """Sent: record Telegram's message id, and queue what must follow it (a pin) with it."""
     async with db.transaction() as conn:
-        await conn.execute(
+        cursor = await conn.execute(
             "UPDATE deliveries SET status = 'sent', message_id = ?, sent_at = ?,"
             " attempts = attempts + 1, error = NULL WHERE id = ? AND status = 'pending'",
-            (message_id, now.isoformat(), delivery_id),
+            (message_id, stamp(now), delivery_id),
         )
+        if cursor.rowcount:
+            for item in then:
+                await add(conn, item, now)
 
 
 async def postpone(db: Database, delivery_id: int, not_before: datetime) -> None:
@@ -174,30 +205,86 @@ async def postpone(db: Database, delivery_id: int, not_before: datetime) -> None
     async with db.transaction() as conn:
         await conn.execute(
             "UPDATE deliveries SET not_before = ? WHERE id = ? AND status = 'pending'",
-            (not_before.isoformat(), delivery_id),
+            (stamp(not_before), delivery_id),
         )
 
 
-async def retry_later(db: Database, delivery_id: int, not_before: datetime, error: str) -> int:
+async def retry_later(
+    db: Database, delivery_id: int, not_before: datetime, error: str, now: datetime
+) -> int:
     """Count a failed attempt and try again later; returns the attempts so far."""
     async with db.transaction() as conn:
         async with conn.execute(
-            "UPDATE deliveries SET attempts = attempts + 1, not_before = ?, error = ?"
-            " WHERE id = ? AND status = 'pending' RETURNING attempts",
-            (not_before.isoformat(), error, delivery_id),
+            "UPDATE deliveries SET attempts = attempts + 1, not_before = ?, error = ?,"
+            " last_try_at = ? WHERE id = ? AND status = 'pending' RETURNING attempts",
+            (stamp(not_before), error, stamp(now), delivery_id),
         ) as cursor:
             row = await cursor.fetchone()
     return int(row[0]) if row is not None else 0
 
 
 async def give_up(db: Database, delivery_id: int, status: str, error: str) -> None:
-    """Final: 'failed' (Telegram kept refusing) or 'unreachable' (the person blocked the bot)."""
+    """Final: 'failed' (Telegram refused it), 'unreachable' (the person blocked the bot) or
+    'expired' (it no longer makes sense), with the reason."""
     async with db.transaction() as conn:
         await conn.execute(
             "UPDATE deliveries SET status = ?, error = ?, attempts = attempts + 1"
             " WHERE id = ? AND status = 'pending'",
             (status, error, delivery_id),
         )
+
+
+async def expire_due(db: Database, now: datetime) -> list[Delivery]:
+    """Pending deliveries whose moment has passed end 'expired'; returns them."""
+    async with db.transaction() as conn:
+        async with conn.execute(
+            "UPDATE deliveries SET status = 'expired',"
+            " error = coalesce('expired; last error: ' || error, 'expired before it could be sent')"
+            " WHERE status = 'pending' AND expires_at <= ? RETURNING *",
+            (stamp(now),),
+        ) as cursor:
+            rows = await cursor.fetchall()
+    return [_delivery(row) for row in rows]
+
+
+async def expire(
+    conn: aiosqlite.Connection, incident_id: int, kinds: Iterable[str], why: str
+) -> int:
+    """End what is still queued of these kinds for an incident (e.g. reminders once closed)."""
+    chosen = list(kinds)
+    cursor = await conn.execute(
+        "UPDATE deliveries SET status = 'expired', error = ? WHERE status = 'pending'"
+        f" AND incident_id = ? AND kind IN ({','.join('?' * len(chosen))})",
+        (why, incident_id, *chosen),
+    )
+    return cursor.rowcount
+
+
+async def release(db: Database, since: datetime, now: datetime) -> int:
+    """Telegram answers again: what waited out the outage may go now, in priority order."""
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "UPDATE deliveries SET not_before = NULL WHERE status = 'pending'"
+            " AND not_before > ? AND last_try_at >= ?",
+            (stamp(now), stamp(since)),
+        )
+        return cursor.rowcount
+
+
+@dataclass(frozen=True)
+class Queue:
+    """How the outbox stands, for the operator and the senders."""
+
+    pending: int
+    oldest: str | None  # created_at of the oldest pending delivery
+
+
+async def queue(db: Database) -> Queue:
+    row = await db.fetch_one(
+        "SELECT count(*), min(created_at) FROM deliveries WHERE status = 'pending'"
+    )
+    assert row is not None
+    return Queue(pending=row[0], oldest=row[1])
 
 
 async def move_chat(db: Database, old_chat_id: int, new_chat_id: int) -> int:

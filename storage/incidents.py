@@ -23,6 +23,7 @@ from storage.deliveries import Delivery, NewDelivery
 
 # The deliveries that carry the alert itself; follow-ups and reminders are counted apart.
 ALERT_KINDS = ("alert_group", "alert_private")
+CLOSED_ENDS = ("alert_reminder", "escalation")  # what closing an incident ends unsent
 
 
 # --- drafts ---------------------------------------------------------------------------------
@@ -298,6 +299,16 @@ async def mark_changed(db: Database, incident_id: int) -> None:
         await conn.execute("UPDATE incidents SET status_changed = 1 WHERE id = ?", (incident_id,))
 
 
+async def mark_sending_changed(db: Database) -> None:
+    """Every status message of an incident that still has messages to send may change."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE incidents SET status_changed = 1 WHERE status_message_id IS NOT NULL"
+            " AND id IN (SELECT incident_id FROM deliveries WHERE status = 'pending'"
+            " AND incident_id IS NOT NULL)"
+        )
+
+
 async def take_changed(db: Database) -> list[Incident]:
     """The incidents whose status message may need an edit; the flag is cleared."""
     async with db.transaction() as conn:
@@ -332,6 +343,8 @@ async def close(
         )
         if cursor.rowcount == 0:
             return False
+        # Reminders and call lists are about acknowledging an open alert: no longer needed.
+        await deliveries.expire(conn, incident_id, CLOSED_ENDS, "incident closed")
         await deliveries.add_many(conn, items, now)
     return True
 
@@ -478,7 +491,8 @@ async def progress(db: Database, incident_id: int) -> Progress:
         "SELECT count(*) AS total,"
         " coalesce(sum(status = 'sent'), 0) AS sent,"
         " coalesce(sum(status = 'pending'), 0) AS pending,"
-        " coalesce(sum(status = 'failed'), 0) AS failed"
+        " coalesce(sum(status = 'failed'), 0) AS failed,"
+        " coalesce(sum(status = 'expired'), 0) AS expired"
         " FROM deliveries WHERE incident_id = ? AND kind IN (?, ?)",
         (incident_id, *ALERT_KINDS),
     )
@@ -496,6 +510,7 @@ async def progress(db: Database, incident_id: int) -> Progress:
         sent=row["sent"],
         pending=row["pending"],
         failed=row["failed"],
+        expired=row["expired"],
         unreachable=people["unreachable"],
         acknowledged=people["acknowledged"],
         replies=people["replies"],

@@ -6,6 +6,7 @@ slow answers. A failed call never performs its action, so a retry is no duplicat
 
 from __future__ import annotations
 
+import asyncio
 import random
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +45,11 @@ class FaultDecision:
     delay: float = 0.0
     drop: bool = False
     error: ApiError | None = None
+    hang: bool = False  # no answer until the outage ends (or the client gives up), then drop
+
+
+OUTAGE_MODES = ("5xx", "drop", "timeout")
+HANG_LIMIT_S = 120.0  # a hanging request is dropped after this long at the latest
 
 
 class Faults:
@@ -57,6 +63,10 @@ class Faults:
         self._random_methods: set[str] | None = None
         self._rng = random.Random(0)
         self.injected: list[tuple[str, int | str]] = []  # (method, error code or "drop")
+        self._outage: str | None = None
+        self._outage_methods: set[str] | None = None
+        self._outage_chats: set[str] | None = None
+        self._recovered = asyncio.Event()
 
     def fail_next(
         self,
@@ -102,13 +112,66 @@ class Faults:
         self._rng = random.Random(seed)
         self._random_methods = {m.lower() for m in methods} if methods else None
 
+    def outage(
+        self,
+        mode: str = "5xx",
+        methods: list[str] | None = None,
+        chat_ids: list[int] | None = None,
+    ) -> None:
+        """Telegram is down until ``recover()``: every call (of ``methods``, default all; to
+        ``chat_ids``, default any — a data centre of Telegram's can fail alone) fails.
+
+        "5xx" answers 502, "drop" closes the connection unanswered, "timeout" keeps the
+        connection open without an answer until the client gives up or the outage ends, then
+        drops it. Nothing that fails is performed, as when Telegram cannot be reached.
+        """
+        if mode not in OUTAGE_MODES:
+            raise ValueError(f"outage mode must be one of {OUTAGE_MODES}")
+        self._outage = mode
+        self._outage_methods = {m.lower() for m in methods} if methods else None
+        self._outage_chats = {str(c) for c in chat_ids} if chat_ids else None
+        self._recovered.clear()
+
+    def recover(self) -> None:
+        """The outage is over: calls are answered again."""
+        self._outage = None
+        self._outage_methods = None
+        self._outage_chats = None
+        self._recovered.set()
+
+    @property
+    def in_outage(self) -> bool:
+        return self._outage is not None
+
+    async def wait_recovered(self, longest: float = HANG_LIMIT_S) -> None:
+        try:
+            await asyncio.wait_for(self._recovered.wait(), longest)
+        except TimeoutError:
+            pass
+
     def clear(self) -> None:
         self._rules.clear()
         self._slow.clear()
         self._rate_5xx = self._rate_429 = 0.0
+        self.recover()
 
     def decide(self, method: str, chat_id: Any) -> FaultDecision:
         decision = FaultDecision(delay=self._slow.get(method.lower(), 0.0))
+        if (
+            self._outage is not None
+            and (self._outage_methods is None or method.lower() in self._outage_methods)
+            and (self._outage_chats is None or str(chat_id) in self._outage_chats)
+        ):
+            if self._outage == "5xx":
+                decision.error = ApiError(502, "Bad Gateway")
+                self.injected.append((method, 502))
+            elif self._outage == "drop":
+                decision.drop = True
+                self.injected.append((method, "drop"))
+            else:
+                decision.hang = True
+                self.injected.append((method, "timeout"))
+            return decision
         for rule in self._rules:
             if rule.matches(method, chat_id):
                 rule.times -= 1

@@ -90,6 +90,7 @@ class Sandbox(World):
 
     async def stop(self) -> None:
         self.updates.close()  # releases long polls so the server can shut down at once
+        self.faults.recover()  # and requests hanging in a simulated outage
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()

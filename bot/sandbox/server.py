@@ -82,7 +82,9 @@ async def handle(request: web.Request) -> web.StreamResponse:
         decision = sb.faults.decide(name, params.get("chat_id"))
         if decision.delay:
             await asyncio.sleep(decision.delay)
-        if decision.drop:
+        if decision.hang:
+            await sb.faults.wait_recovered()
+        if decision.drop or decision.hang:
             record.dropped = True
             if request.transport is not None:
                 request.transport.close()
