@@ -144,8 +144,7 @@ async def test_the_headcount_and_the_agenda_at_their_largest_arrive_whole(
         assert_each_fits(headcount)
         shown = "\n".join(p.text or "" for p in headcount)
         assert "Headcount" in shown
-        for n, person in enumerate(people):
-            assert person.first_name in shown
+        assert all(person.first_name in shown for person in people)
         for n in range(10):  # the diets of everyone coming
             assert long_diet(n).strip() in " ".join(shown.split())
         for topic in topics:
