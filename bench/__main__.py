@@ -81,6 +81,7 @@ async def echo_bot(sandbox: Sandbox) -> AsyncIterator[None]:
 
 @asynccontextmanager
 async def our_bot(sandbox: Sandbox, folder: Path) -> AsyncIterator[None]:
+    folder.mkdir(parents=True, exist_ok=True)  # the bot refuses a database in a missing folder
     settings = load_settings(
         None,
         telegram={"token": sandbox.token, "base_url": sandbox.base_url, "poll_timeout": 5},
