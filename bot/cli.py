@@ -30,6 +30,7 @@ EXIT_TOKEN = 3  # Telegram refused the token
 EXIT_DATABASE = 4  # the database file cannot be used (path, permissions, not a database)
 EXIT_RUNNING = 5  # another bondgenoten holds the database (a running bot)
 EXIT_REFUSED = 6  # backup or restore refused: it would overwrite something
+EXIT_INTERRUPTED = 130  # Ctrl+C during migrate, backup or restore (the shell's convention)
 
 
 def version() -> str:
@@ -57,7 +58,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="bondgenoten",
         description="A Telegram bot for neighbourhood networks (Bondgenoten).",
         epilog="Exit codes: 0 done, 1 bug, 2 settings or usage, 3 token refused, "
-        "4 database unusable, 5 another bot holds the database, 6 backup/restore refused.",
+        "4 database unusable, 5 another bot holds the database, 6 backup/restore refused, "
+        "130 interrupted.",
         parents=[common],
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -128,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(EXIT_RUNNING, str(exc))
     except backups.Refused as exc:
         return _fail(EXIT_REFUSED, str(exc))
+    except KeyboardInterrupt:  # Ctrl+C in migrate, backup or restore: a line, not a traceback
+        return _fail(EXIT_INTERRUPTED, "interrupted")
     except Exception:
         log.exception("unexpected error; please report it with this log")
         return EXIT_BUG

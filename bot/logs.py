@@ -75,6 +75,8 @@ def setup(level: int | str = logging.INFO, *, fmt: str = "text", token: str = ""
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # aiosqlite logs every query at DEBUG, from its worker threads.
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 
 def redact(text: str) -> str:

@@ -121,6 +121,7 @@ def _restore(source: Path, database: Path) -> Restored:
                 _checkpoint(database)
                 replaced = _free_name(database, datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"))
                 database.rename(replaced)
+                _keep_wal(database, replaced)
             os.replace(temporary, database)
             _sync_folder(database.parent)
         except BaseException:
@@ -171,13 +172,19 @@ def _copy_into_place(
 
 def _checkpoint(database: Path) -> None:
     """Fold the -wal into the file, so the replaced file kept aside is complete on its own."""
-    try:
-        with contextlib.closing(sqlite3.connect(database)) as connection:
+    with contextlib.suppress(sqlite3.Error):  # e.g. not a database: it is kept aside as it is
+        with contextlib.closing(sqlite3.connect(_uri(database, "rw"), uri=True)) as connection:
             connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    except sqlite3.Error:
-        pass  # not a database (that may be why it is restored): keep it aside as it is
-    for suffix in ("-wal", "-shm"):
-        _remove(database.with_name(database.name + suffix))
+
+
+def _keep_wal(database: Path, replaced: Path) -> None:
+    """A -wal the checkpoint could not fold in goes with the replaced file, never lost."""
+    wal = database.with_name(database.name + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        wal.rename(replaced.with_name(replaced.name + "-wal"))
+    for leftover in ("-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            database.with_name(database.name + leftover).unlink()
 
 
 def _free_name(database: Path, stamp: str) -> Path:

@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 import os
+import shutil
 import signal
 import socket
 import sqlite3
@@ -339,6 +340,33 @@ def test_restore_refuses_what_is_not_one_of_our_databases(call: Call, tmp_path: 
         "bot.sqlite3",
         "bot.sqlite3.lock",
     ]
+
+
+def test_restore_keeps_what_a_crashed_bot_left_in_its_wal(call: Call, tmp_path: Path) -> None:
+    config = str(write_config(tmp_path))
+    live = tmp_path / "bot.sqlite3"
+    assert call("migrate", "--config", config)[0] == EXIT_OK
+    assert call("backup", str(tmp_path / "empty.sqlite3"), "--config", config)[0] == EXIT_OK
+    # A bot killed with its last write only in the -wal: copy the pair while it is open.
+    crashed = tmp_path / "crashed"
+    crashed.mkdir()
+    connection = sqlite3.connect(live)
+    connection.execute("PRAGMA wal_autocheckpoint = 0")
+    connection.execute(
+        "INSERT INTO people (user_id, created_at, last_active_at) VALUES (7, 'a', 'a')"
+    )
+    connection.commit()
+    for suffix in ("", "-wal"):
+        shutil.copy(f"{live}{suffix}", crashed / f"bot.sqlite3{suffix}")
+    connection.close()
+    for suffix in ("", "-wal"):
+        shutil.copy(crashed / f"bot.sqlite3{suffix}", f"{live}{suffix}")
+
+    code, _, err = call("restore", str(tmp_path / "empty.sqlite3"), "--config", config)
+    assert code == EXIT_OK, err
+    (replaced,) = tmp_path.glob("bot.sqlite3.replaced-*")
+    assert assert_sound(replaced) == 1  # the write from the -wal is in the file kept aside
+    assert assert_sound(live) == 0
 
 
 # ---- logging ----
