@@ -37,7 +37,7 @@ import random
 import warnings
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -102,6 +102,7 @@ class _Sent:
 class _Retry:
     error: str
     passing: bool  # a failure of the way to Telegram (counts towards an outage)
+    started: float = 0.0  # when the failed try began (event loop time)
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,7 @@ class Dispatcher:
         self.last_turn_at: datetime | None = None
         self._failures_in_row = 0
         self._first_failure_at: datetime | None = None
+        self._last_answer = 0.0  # when Telegram last answered anything (event loop time)
         self._next_probe = 0.0
         self._next_expiry = 0.0
         self._wake = asyncio.Event()
@@ -272,11 +274,14 @@ class Dispatcher:
     # --- one delivery --------------------------------------------------------------------
 
     async def _send(self, delivery: Delivery) -> None:
+        started = asyncio.get_running_loop().time()
         try:
             result = await self._attempt(delivery)
         except Exception as exc:  # never let one delivery stop the others
             log.exception("delivery %s: unexpected failure", delivery.id)
             result = _Retry(f"unexpected failure: {type(exc).__name__}", passing=False)
+        if isinstance(result, _Retry):
+            result = replace(result, started=started)
         await self._until_recorded(delivery, result)
 
     async def _attempt(self, delivery: Delivery) -> _Result:
@@ -352,8 +357,8 @@ class Dispatcher:
                 self.outcomes["sent"] += 1
                 await self._answered()
                 await self._tell(delivery, "sent", message)
-            case _Retry(error, passing):
-                await self._retry(delivery, error, passing, now)
+            case _Retry(error, passing, started):
+                await self._retry(delivery, error, passing, started, now)
             case _Wait(seconds):
                 await self._answered()
                 expires = delivery.expires()
@@ -412,11 +417,17 @@ class Dispatcher:
         self.outcomes[status] += 1
         await self._tell(delivery, status)
 
-    async def _retry(self, delivery: Delivery, error: str, passing: bool, now: datetime) -> None:
-        if passing:
-            await self._failed_passing(error, now)
+    async def _retry(
+        self, delivery: Delivery, error: str, passing: bool, started: float, now: datetime
+    ) -> None:
         attempts = delivery.attempts + 1
         pause = min(MAX_PAUSE_S, 2.0**attempts) * random.uniform(0.5, 1.0)
+        if started < self._last_answer:
+            # Telegram answered another request after this one began (a hung connection that
+            # gave up late): old news, no sign of an outage. Try again soon.
+            pause = random.uniform(0.5, 1.0)
+        elif passing:
+            await self._failed_passing(error, now)
         log.info("delivery %s: %s; try %d again in %.1f s", delivery.id, error, attempts, pause)
         self.outcomes["retried"] += 1
         await deliveries.retry_later(self.db, delivery.id, self._later(pause), error, now)
@@ -444,6 +455,7 @@ class Dispatcher:
 
     async def _answered(self) -> None:
         """Telegram answered (whatever it said): an outage is over."""
+        self._last_answer = asyncio.get_running_loop().time()
         self._failures_in_row = 0
         since, self._first_failure_at = self._first_failure_at, None
         if self.outage is None:

@@ -159,8 +159,14 @@ async def due(
     not_these = f" AND id NOT IN ({','.join('?' * len(skip))})" if skip else ""
     moment = stamp(now)
     rows = await db.fetch_all(
-        "SELECT * FROM deliveries WHERE status = 'pending'"
+        "SELECT * FROM deliveries AS d WHERE status = 'pending'"
         " AND (not_before IS NULL OR not_before <= ?) AND (expires_at IS NULL OR expires_at > ?)"
+        # In order within a chat: a later part of a long text waits for the part before it,
+        # and a follow-up for the message it answers.
+        " AND NOT (d.kind LIKE '%:more' AND EXISTS (SELECT 1 FROM deliveries AS p"
+        "  WHERE p.id = d.id - 1 AND p.status = 'pending'))"
+        " AND NOT (d.reply_to IS NOT NULL AND EXISTS (SELECT 1 FROM deliveries AS r"
+        "  WHERE r.id = d.reply_to AND r.status = 'pending'))"
         f"{not_these} ORDER BY priority, id LIMIT ?",
         (moment, moment, *skip, limit),
     )

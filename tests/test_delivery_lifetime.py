@@ -4,6 +4,7 @@ that brought them, and loops that go on past one bad item."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -102,3 +103,20 @@ async def test_one_failing_item_does_not_stop_the_loop(caplog: pytest.LogCapture
     assert failed == 1 and done == [1, 3]
     assert supervise.failures["test loop"] == before + 1
     assert "test loop: item 2 failed" in caplog.text
+
+
+async def test_later_parts_and_follow_ups_wait_for_what_they_follow(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "db.sqlite3")
+    try:
+        async with db.transaction() as conn:
+            first, more, other = await deliveries.add_many(
+                conn, [note(1), replace(note(1), kind="test:more"), note(2)], NOW
+            )
+            follow_up = await deliveries.add(conn, replace(note(1), reply_to=first), NOW)
+        assert [d.id for d in await deliveries.due(db, NOW, 10)] == [first, other]
+        await deliveries.retry_later(db, first, NOW + timedelta(minutes=1), "Bad Gateway", NOW)
+        assert [d.id for d in await deliveries.due(db, NOW, 10)] == [other]  # nothing overtakes
+        await deliveries.mark_sent(db, first, 11, NOW)
+        assert [d.id for d in await deliveries.due(db, NOW, 10)] == [more, other, follow_up]
+    finally:
+        await db.close()

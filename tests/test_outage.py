@@ -91,6 +91,16 @@ async def all_sent(db: Database) -> bool:
     return row is not None and row[0] == 0
 
 
+async def settled(db: Database, clock: ManualClock, limit: int = 300) -> None:
+    """After the outage, time goes on (a second per turn) until nothing is left to send."""
+    for _ in range(limit):
+        if await all_sent(db):
+            return
+        clock.advance(timedelta(seconds=1))
+        await asyncio.sleep(0.1)
+    raise AssertionError("deliveries still pending after the outage")
+
+
 @pytest.mark.parametrize("mode", MODES)
 async def test_a_critical_alert_through_ten_minutes_of_outage_arrives_once_everywhere(
     sandbox: Sandbox, quick: Settings, clock: ManualClock, coordinator: SimUser, mode: str
@@ -110,7 +120,7 @@ async def test_a_critical_alert_through_ten_minutes_of_outage_arrives_once_every
         )
         await outage_of(sandbox, clock, 10, mode)
         assert svc.dispatcher.outage is not None  # it noticed, and waits for Telegram
-        await eventually(lambda: all_sent(svc.database), timeout=30)
+        await settled(svc.database, clock)
         await sandbox.wait_for(lambda: any(m.pinned for m in group.bot_messages()), timeout=15)
         assert svc.dispatcher.outage is None
         states = await deliveries.counts(svc.database, incident_id)
@@ -143,7 +153,7 @@ async def test_the_sender_sees_waiting_for_telegram_then_everything_arrives(
         clock.advance(timedelta(minutes=10))
         sandbox.faults.recover()
         await sandbox.wait_for(lambda: "is out" in (status.text or ""), timeout=20)
-        await eventually(lambda: all_sent(svc.database), timeout=20)
+        await settled(svc.database, clock)
     assert "sent 5/5" in (status.text or "")
     for person in members:
         assert ok_sends(sandbox, "sendMessage", person.id, "Unrest at the square") == 1
@@ -170,12 +180,16 @@ async def test_an_alert_that_cannot_reach_the_group_in_its_window_is_told_to_the
             return row is not None and row[0] == 0
 
         await eventually(ended, timeout=20)
-        rows = await svc.database.fetch_all("SELECT kind, status, error FROM deliveries")
+        rows = await svc.database.fetch_all(
+            "SELECT kind, status, error FROM deliveries WHERE incident_id IS NOT NULL"
+            " AND kind <> 'alert_notice'"
+        )
         sandbox.faults.recover()
         clock.advance(timedelta(minutes=5))
         notice = await chief.expect("did not reach the group chat of Noord", timeout=20)
-    assert {r["status"] for r in rows if r["kind"] != "alert_notice"} == {"expired"}
-    assert all("expired" in r["error"] for r in rows if r["kind"] != "alert_notice")
+    assert len(rows) == 4  # the group post, the status, two members
+    assert {r["status"] for r in rows} == {"expired"}
+    assert all("expired" in r["error"] for r in rows)
     assert "Telegram could not be reached in time" in (notice.text or "")
     assert ok_sends(sandbox, "sendMessage", group.id, "Power cut") == 0
 
@@ -358,7 +372,7 @@ async def test_a_group_that_became_a_supergroup_during_the_outage_gets_the_post_
         await send_alert(app.bot, svc, chief.id, [network.id], "urgent", "network_only", "Smoke")
         new_id = await group.migrate_to_supergroup(by=coordinator)
         await outage_of(sandbox, clock, 10, "drop")
-        await eventually(lambda: all_sent(svc.database), timeout=20)
+        await settled(svc.database, clock)
         moved = await group_chats.get(svc.database, new_id)
     assert moved is not None and new_id != old_id
     new_chat: SimChat = sandbox.chat(new_id)
@@ -369,3 +383,53 @@ async def test_the_delivery_window_and_read_timeout_are_settings(settings: Setti
     assert settings.incidents.delivery_window == timedelta(hours=24)
     assert settings.telegram.read_timeout == 30.0
     assert incident_store.CLOSED_ENDS == ("alert_reminder", "escalation")
+
+
+async def meeting_jobs(app: BotApplication) -> None:
+    """What the scheduler would run now, by our clock (without waiting for the outbox)."""
+    assert app.job_queue is not None
+    for job in app.job_queue.jobs():
+        if job.name and job.name.startswith("meeting-"):
+            await job.run(app)
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_meeting_poll_reminder_and_headcount_through_outages_arrive_once(
+    sandbox: Sandbox, quick: Settings, coordinator: SimUser, mode: str
+) -> None:
+    from tests import test_meetings as meetings
+
+    clock = ManualClock(meetings.START)
+    async with meetings.bot(quick, clock) as app:
+        svc = services.of(app)
+        noord = await meetings.arrange(app, sandbox, coordinator)
+        await meetings.plan(noord, "12 maart 19:00")
+        members = [noord.karin, noord.ahmed, noord.wim, noord.fatima]
+
+        clock.advance(timedelta(days=9, hours=9))  # the poll is due, Telegram is down
+        sandbox.faults.outage(mode)
+        await meeting_jobs(app)
+        await outage_of(sandbox, clock, 10, mode)
+        await settled(svc.database, clock)
+        assert len(meetings.polls(noord.group)) == 1
+        for person in members:
+            assert meetings.count(person.private_chat, "Are you coming?") == 1
+
+        clock.advance(timedelta(days=14))  # a week before: the reminder, Telegram down again
+        sandbox.faults.outage(mode)
+        await meeting_jobs(app)
+        await outage_of(sandbox, clock, 10, mode)
+        await settled(svc.database, clock)
+        for person in members:
+            assert meetings.count(person.private_chat, "We have not heard from you yet") == 1
+
+        clock.advance(timedelta(days=4))  # the deadline: headcount and the poll closes
+        sandbox.faults.outage(mode)
+        await meeting_jobs(app)
+        await outage_of(sandbox, clock, 10, mode)
+        await settled(svc.database, clock)
+        assert meetings.count(noord.karin.private_chat, "Headcount") == 1
+        [poll] = meetings.polls(noord.group)
+        assert poll.poll is not None and poll.poll.is_closed
+    assert len([r for r in sandbox.requests if r.method == "sendPoll" and r.ok]) == 1
+    assert len([r for r in sandbox.requests if r.method == "stopPoll" and r.ok]) == 1
