@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable
-from contextlib import asynccontextmanager, suppress
+import socket
+from collections.abc import AsyncIterator, Awaitable, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
 from typing import Any, TypeVar
 
 from telegram import Update
@@ -14,12 +15,12 @@ from telegram.error import Conflict, InvalidToken, TelegramError
 from telegram.ext import Application, Defaults
 
 import handlers
-from bot import commands, services
+from bot import commands, services, webhook
 from bot.clock import Clock, SystemClock
 from bot.dispatcher import Dispatcher
 from bot.incoming import ApplicationBuilder  # PTB's, skipping updates it cannot read
 from bot.ratelimit import FloodLimiter
-from bot.settings import Settings
+from bot.settings import Settings, TelegramSettings
 from storage.database import Database, check_path, instance_lock, prepare
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,8 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> BotA
         .post_shutdown(_close)
         .build()
     )
+    # PTB's updater, whose webhook server reads updates as tolerantly as polling does.
+    application.updater = webhook.Updater(application.bot, application.update_queue)
     services.attach(application, services.Services(settings=settings, clock=clock or SystemClock()))
     handlers.register_all(application)
     return application
@@ -115,31 +118,33 @@ START_RETRY_MAX = 60.0
 async def running(
     application: BotApplication, *, stop: asyncio.Event | None = None
 ) -> AsyncIterator[BotApplication]:
-    """Run the application with long polling until the block ends, then stop it cleanly.
+    """Run the application until the block ends, then stop it cleanly.
 
-    The same steps as `Application.run_polling`, but awaitable, so the CLI, the tests and the
-    demo all run the bot the one way. Before anything else it takes the database's instance
-    lock (`AlreadyRunning`: one bot per database) and applies migrations (`DatabaseUnusable`),
-    then waits for Telegram as long as it takes (`TokenRefused` if the token is refused;
-    `StoppedBeforeStart` if `stop` is set meanwhile).
+    The same steps as `Application.run_polling` / `run_webhook`, but awaitable, so the CLI, the
+    tests and the demo all run the bot the one way. Before anything else it takes the
+    database's instance lock (`AlreadyRunning`: one bot per database) and applies migrations
+    (`DatabaseUnusable`), then waits for Telegram as long as it takes (`TokenRefused` if the
+    token is refused; `StoppedBeforeStart` if `stop` is set meanwhile). Updates come by long
+    polling, or with `telegram.webhook_url` set through the webhook (`listen.Unusable` if its
+    address cannot be bound, `webhook.WebhookRefused` if Telegram refuses the URL).
     """
     svc = services.of(application)
     path = svc.settings.database.path
+    telegram = svc.settings.telegram
     check_path(path)
-    with instance_lock(path):
+    with instance_lock(path), _webhook_socket(telegram) as sock:
         await prepare(path)
-        await _reach_telegram(application, svc.settings.telegram.base_url, stop)
+        await _reach_telegram(application, telegram.base_url, stop)
         try:
             if application.post_init:
                 await application.post_init(application)
             assert application.updater is not None
-            await application.updater.start_polling(
-                allowed_updates=ALLOWED_UPDATES,
-                timeout=svc.settings.telegram.poll_timeout,
-                error_callback=_polling_error,
-            )
-            await application.start()
             try:
+                if sock is not None:
+                    await webhook.start(application, telegram, ALLOWED_UPDATES, sock)
+                else:
+                    await _poll(application, telegram)
+                await application.start()
                 yield application
             finally:
                 if application.updater.running:
@@ -152,6 +157,27 @@ async def running(
             await application.shutdown()
             if application.post_shutdown:
                 await application.post_shutdown(application)
+
+
+@contextmanager
+def _webhook_socket(telegram: TelegramSettings) -> Iterator[socket.socket | None]:
+    """In webhook mode, its address bound before anything else is done (`listen.Unusable`)."""
+    if not telegram.webhook_url:
+        yield None
+        return
+    with webhook.bind(telegram) as sock:
+        yield sock
+
+
+async def _poll(application: BotApplication, telegram: TelegramSettings) -> None:
+    """Long polling; a webhook left from webhook mode is deleted first, keeping what waits."""
+    assert application.updater is not None
+    await application.updater.start_polling(
+        allowed_updates=ALLOWED_UPDATES,
+        timeout=telegram.poll_timeout,
+        error_callback=_polling_error,
+        drop_pending_updates=False,
+    )
 
 
 async def _reach_telegram(

@@ -16,7 +16,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import NoReturn
 
-from bot import logs
+from bot import listen, logs
 from bot.settings import Settings, SettingsError, load_settings
 from storage import backups
 from storage.database import AlreadyRunning, DatabaseUnusable, check_path, instance_lock, prepare
@@ -30,6 +30,7 @@ EXIT_TOKEN = 3  # Telegram refused the token
 EXIT_DATABASE = 4  # the database file cannot be used (path, permissions, not a database)
 EXIT_RUNNING = 5  # another bondgenoten holds the database (a running bot)
 EXIT_REFUSED = 6  # backup or restore refused: it would overwrite something
+EXIT_ADDRESS = 7  # an address to listen on (the webhook's) cannot be used: in use, not ours
 EXIT_INTERRUPTED = 130  # Ctrl+C during migrate, backup or restore (the shell's convention)
 
 
@@ -59,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
         description="A Telegram bot for neighbourhood networks (Bondgenoten).",
         epilog="Exit codes: 0 done, 1 bug, 2 settings or usage, 3 token refused, "
         "4 database unusable, 5 another bot holds the database, 6 backup/restore refused, "
-        "130 interrupted.",
+        "7 listen address unusable, 130 interrupted.",
         parents=[common],
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -69,7 +70,8 @@ def _parser() -> argparse.ArgumentParser:
 
     command(
         "run",
-        "Run the bot: apply migrations, wait for Telegram, long-poll until SIGTERM or Ctrl+C.",
+        "Run the bot: apply migrations, wait for Telegram, take updates (long polling or "
+        "webhook) until SIGTERM or Ctrl+C.",
         config,
     )
     command(
@@ -108,8 +110,10 @@ def main(argv: list[str] | None = None) -> int:
         settings.logging.level,
         fmt=settings.logging.format,
         token=settings.telegram.token.get_secret_value(),
+        secrets=[settings.telegram.webhook_secret],
     )
     from bot.app import StoppedBeforeStart, TokenRefused
+    from bot.webhook import WebhookRefused
 
     try:
         if args.command == "run":
@@ -124,6 +128,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     except TokenRefused as exc:
         return _fail(EXIT_TOKEN, str(exc))
+    except WebhookRefused as exc:
+        return _fail(EXIT_CONFIG, str(exc))
+    except listen.Unusable as exc:
+        return _fail(EXIT_ADDRESS, str(exc))
     except DatabaseUnusable as exc:
         return _fail(EXIT_DATABASE, str(exc))
     except AlreadyRunning as exc:
@@ -143,7 +151,7 @@ def _fail(code: int, message: str) -> int:
 
 
 async def run(settings: Settings) -> int:
-    """Long polling until SIGTERM or SIGINT, then a clean stop."""
+    """Long polling (or the webhook) until SIGTERM or SIGINT, then a clean stop."""
     from bot.app import build_application, running
 
     stop = asyncio.Event()

@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 REDACTED = "<token>"
 
 
 class Redactor:
-    """Replaces the token, and its secret half on its own, in any text."""
+    """Replaces the token, and its secret half on its own, in any text; also `others`
+    (the webhook's secret token)."""
 
-    def __init__(self, token: str = "") -> None:
+    def __init__(self, token: str = "", others: Iterable[str] = ()) -> None:
         secret = token.partition(":")[2]
         # The whole token first, then the secret half (it also appears URL-encoded, %3A...).
-        self._secrets = [s for s in (token, secret) if s]
+        self._secrets = [s for s in (token, secret, *others) if s]
 
     def __call__(self, text: str) -> str:
         for secret in self._secrets:
@@ -58,10 +60,17 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _redact = Redactor()
 
 
-def setup(level: int | str = logging.INFO, *, fmt: str = "text", token: str = "") -> None:
-    """Log to stderr at `level`, as `fmt` ("text" or "json"), with `token` redacted."""
+def setup(
+    level: int | str = logging.INFO,
+    *,
+    fmt: str = "text",
+    token: str = "",
+    secrets: Iterable[str] = (),
+) -> None:
+    """Log to stderr at `level`, as `fmt` ("text" or "json"), with `token` and `secrets`
+    redacted."""
     global _redact
-    _redact = Redactor(token)
+    _redact = Redactor(token, secrets)
     inner = JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT)
     handler = logging.StreamHandler()
     handler.setFormatter(RedactingFormatter(inner, _redact))

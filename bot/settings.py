@@ -6,11 +6,13 @@ line that names the key, so the CLI can print it and exit with code 2 instead of
 
 from __future__ import annotations
 
+import hmac
 import os
 import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, ClassVar, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -29,12 +31,16 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from bot import listen
+
 SUPPORTED_LANGUAGES = ("nl", "en")
 TELEGRAM_API = "https://api.telegram.org"
 _TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
 # The token in config.example.toml: the right shape, so only this check stops it early.
 PLACEHOLDER_TOKEN = "123456789:replace-with-the-token-from-botfather"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+WEBHOOK_PORTS = (None, 443, 80, 88, 8443)  # the ports Telegram delivers webhooks to
+_SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
 class SettingsError(Exception):
@@ -56,6 +62,13 @@ class TelegramSettings(_Section):
     # through instead of a retry that could show a message twice; messages that must exist
     # once wait twice as long, and a stop waits for them.
     read_timeout: float = Field(default=30.0, gt=0, le=300, description="seconds")
+    # Webhook mode: Telegram POSTs each update to this https URL, where a reverse proxy
+    # terminates TLS and passes the request on to `webhook_listen`. Empty: long polling.
+    webhook_url: str = ""
+    webhook_listen: str = "127.0.0.1:8443"
+    # Sent by Telegram with every webhook request; a request without it is refused. Unset: one
+    # derived from the bot token (stable across restarts, secret as long as the token is).
+    webhook_secret_token: SecretStr | None = None
 
     @field_validator("token")
     @classmethod
@@ -73,6 +86,49 @@ class TelegramSettings(_Section):
         if not re.match(r"^https?://[^\s/]+", value):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url_shape(cls, value: str) -> str:
+        if not value:
+            return value
+        url = urlsplit(value)
+        if url.scheme != "https" or not url.hostname:
+            raise ValueError(
+                "must be an https:// URL (Telegram sends updates only over HTTPS; let a reverse "
+                "proxy terminate TLS and pass requests on to telegram.webhook_listen)"
+            )
+        try:
+            port = url.port
+        except ValueError:
+            port = -1
+        if port not in WEBHOOK_PORTS:
+            raise ValueError("Telegram sends webhooks only to port 443, 80, 88 or 8443")
+        return value
+
+    @field_validator("webhook_listen")
+    @classmethod
+    def _listen_shape(cls, value: str) -> str:
+        listen.parse(value)
+        return value
+
+    @field_validator("webhook_secret_token", mode="before")
+    @classmethod
+    def _secret_shape(cls, value: Any) -> Any:
+        if value in ("", None):
+            return None
+        text = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+        if not _SECRET_SHAPE.match(text):  # Telegram's rule; never echo the secret itself
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @property
+    def webhook_secret(self) -> str:
+        """The secret token for webhook requests: the configured one, or one from the token."""
+        if self.webhook_secret_token is not None:
+            return self.webhook_secret_token.get_secret_value()
+        token = self.token.get_secret_value().encode()
+        return hmac.new(token, b"bondgenoten webhook secret token", "sha256").hexdigest()
 
 
 class DatabaseSettings(_Section):

@@ -287,7 +287,7 @@ async def close(sb: Sandbox, p: dict[str, Any]) -> Any:
 
 @method("getUpdates")
 async def get_updates(sb: Sandbox, p: dict[str, Any]) -> Any:
-    if sb.webhook.get("url"):
+    if sb.webhook.active:
         raise ApiError(
             409,
             "Conflict: can't use getUpdates method while webhook is active; "
@@ -303,33 +303,19 @@ async def get_updates(sb: Sandbox, p: dict[str, Any]) -> Any:
 
 @method("setWebhook")
 async def set_webhook(sb: Sandbox, p: dict[str, Any]) -> Any:
-    url = p["url"]
-    if url and not str(url).startswith("https://"):
-        raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
-    if p.get("drop_pending_updates"):
-        sb.updates.pending.clear()
-    sb.webhook = {"url": url, "allowed_updates": p.get("allowed_updates")}
+    await sb.webhook.set(p)
     return True
 
 
 @method("deleteWebhook")
 async def delete_webhook(sb: Sandbox, p: dict[str, Any]) -> Any:
-    if p.get("drop_pending_updates"):
-        sb.updates.pending.clear()
-    sb.webhook = {}
+    await sb.webhook.delete(drop_pending_updates=bool(p.get("drop_pending_updates")))
     return True
 
 
 @method("getWebhookInfo")
 async def get_webhook_info(sb: Sandbox, p: dict[str, Any]) -> Any:
-    info: dict[str, Any] = {
-        "url": sb.webhook.get("url", ""),
-        "has_custom_certificate": False,
-        "pending_update_count": len(sb.updates.pending),
-    }
-    if sb.webhook.get("allowed_updates"):
-        info["allowed_updates"] = sb.webhook["allowed_updates"]
-    return info
+    return sb.webhook.info()
 
 
 # ---------------------------------------------------------------- commands & profile

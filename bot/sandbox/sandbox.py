@@ -19,6 +19,7 @@ from bot.sandbox.faults import Faults
 from bot.sandbox.flood import FloodConfig, FloodControl
 from bot.sandbox.server import RequestRecord, build_app
 from bot.sandbox.transcript import render
+from bot.sandbox.webhook import Webhook
 from bot.sandbox.world import (
     ADMIN_RIGHTS,
     JoinRequest,
@@ -59,7 +60,10 @@ class Sandbox(World):
         self.command_sets: dict[tuple[tuple[str, int | None, int | None], str], list[Any]] = {}
         self.profile: dict[tuple[str, str], str] = {}
         self.menu_buttons: dict[int | None, dict[str, Any]] = {}
-        self.webhook: dict[str, Any] = {}
+        self.webhook = Webhook(self)
+        # Where an https webhook is delivered: the bot's plain-HTTP listen address, as the
+        # operator's TLS reverse proxy does (see bot.sandbox.webhook). None: not delivered.
+        self.webhook_proxy: str | None = None
         self._user_seq = 0
         self._runner: web.AppRunner | None = None
         self.base_url = ""
@@ -91,6 +95,7 @@ class Sandbox(World):
     async def stop(self) -> None:
         self.updates.close()  # releases long polls so the server can shut down at once
         self.faults.recover()  # and requests hanging in a simulated outage
+        await self.webhook.close()
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()

@@ -5,7 +5,10 @@
   ``[]`` restores the default set (everything but chat_member and reactions);
   queued updates of types that are not allowed are dropped;
 * only one getUpdates may wait at a time: a newer request terminates the waiting
-  one, which is answered 409 (as Telegram does when two bot instances poll).
+  one, which is answered 409 (as Telegram does when two bot instances poll); so does
+  setWebhook;
+* with a webhook set, ``next_update`` / ``confirm`` hand the updates out one by one instead
+  (``bot.sandbox.webhook``).
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ CONFLICT = (
     "Conflict: terminated by other getUpdates request; "
     "make sure that only one bot instance is running"
 )
+TERMINATED_BY_WEBHOOK = "Conflict: terminated by setWebhook request"
 
 
 def _first_update_id() -> int:
@@ -72,6 +76,7 @@ class UpdateQueue:
         self._next_id = first_update_id if first_update_id is not None else _first_update_id()
         self._wakeup: asyncio.Event | None = None
         self._generation = 0
+        self._terminated_by = CONFLICT
         self._closed = False
 
     def _event(self) -> asyncio.Event:
@@ -104,6 +109,34 @@ class UpdateQueue:
         self.pending.append(dict(update))
         self.pending.sort(key=lambda u: u["update_id"])
         self._event().set()
+
+    def allow(self, allowed_updates: list[str] | None) -> None:
+        """``allowed_updates`` as getUpdates and setWebhook take it: None keeps the setting."""
+        if allowed_updates is not None:
+            self.allowed = frozenset(allowed_updates) if allowed_updates else DEFAULT_ALLOWED
+
+    def end_long_poll(self) -> None:
+        """A webhook was set: a waiting getUpdates is answered 409, as Telegram does."""
+        self._generation += 1
+        self._terminated_by = TERMINATED_BY_WEBHOOK
+        self._event().set()
+
+    async def next_update(self) -> dict[str, Any] | None:
+        """The oldest pending update, as soon as there is one; None once closed (webhook)."""
+        while True:
+            self._filter()
+            if self._closed:
+                return None
+            if self.pending:
+                return self.pending[0]
+            event = self._event()
+            event.clear()
+            await event.wait()
+
+    def confirm(self, update_id: int) -> None:
+        """The webhook answered 2xx for this update: it is delivered."""
+        self.delivered.extend(u for u in self.pending if u["update_id"] == update_id)
+        self.pending = [u for u in self.pending if u["update_id"] != update_id]
 
     def close(self) -> None:
         """Release every long poll (sandbox stop)."""
@@ -139,16 +172,16 @@ class UpdateQueue:
     ) -> list[dict[str, Any]]:
         # Like Telegram, a newer request terminates the one still waiting (it gets 409).
         self._generation += 1
+        self._terminated_by = CONFLICT
         generation = self._generation
         self._event().set()
-        if allowed_updates is not None:
-            self.allowed = frozenset(allowed_updates) if allowed_updates else DEFAULT_ALLOWED
+        self.allow(allowed_updates)
         limit = 100 if not limit or limit > 100 else max(1, limit)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max(0.0, float(timeout or 0))
         while True:
             if generation != self._generation:
-                raise ApiError(409, CONFLICT)
+                raise ApiError(409, self._terminated_by)
             self._confirm(offset)
             self._filter()
             if self.pending or self._closed:
