@@ -15,7 +15,7 @@ from telegram.error import Conflict, InvalidToken, TelegramError
 from telegram.ext import Application, Defaults
 
 import handlers
-from bot import commands, services, webhook
+from bot import commands, monitoring, ops_notices, services, webhook
 from bot.clock import Clock, SystemClock
 from bot.dispatcher import Dispatcher
 from bot.incoming import ApplicationBuilder  # PTB's, skipping updates it cannot read
@@ -56,6 +56,8 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> BotA
         # retries and duplicates); the outbox sets its own, longer, per send.
         .read_timeout(settings.telegram.read_timeout)
         .write_timeout(settings.telegram.read_timeout)
+        # PTB's one-update-at-a-time processing, counted and timed for /metrics.
+        .concurrent_updates(monitoring.TimedUpdates())
         .post_init(_open)
         .post_stop(_stop_sending)
         .post_shutdown(_close)
@@ -81,6 +83,10 @@ async def _open(application: BotApplication) -> None:
     )
     svc.outbox.listeners.extend(svc.delivery_listeners)
     svc.outbox.outage_listeners.extend(svc.outage_listeners)
+    # The operator's view: /healthz and /metrics (a monitoring address that cannot be used
+    # stops the start here, before anything is sent), and the operator's notices.
+    await monitoring.open_monitor(application)
+    ops_notices.open_notices(application)
     # Whatever was still queued when the bot last stopped goes out now.
     await svc.outbox.start()
     me = application.bot
@@ -95,6 +101,8 @@ async def _stop_sending(application: BotApplication) -> None:
 
 async def _close(application: BotApplication) -> None:
     svc = services.of(application)
+    await ops_notices.close_notices(application)  # gathered failures go into the outbox
+    await monitoring.close_monitor(application)
     if svc.db is not None:
         await svc.db.close()
         svc.db = None

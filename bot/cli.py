@@ -30,7 +30,7 @@ EXIT_TOKEN = 3  # Telegram refused the token
 EXIT_DATABASE = 4  # the database file cannot be used (path, permissions, not a database)
 EXIT_RUNNING = 5  # another bondgenoten holds the database (a running bot)
 EXIT_REFUSED = 6  # backup or restore refused: it would overwrite something
-EXIT_ADDRESS = 7  # an address to listen on (the webhook's) cannot be used: in use, not ours
+EXIT_ADDRESS = 7  # an address to listen on (webhook, monitoring) cannot be used: in use, not ours
 EXIT_INTERRUPTED = 130  # Ctrl+C during migrate, backup or restore (the shell's convention)
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dtm
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 from telegram import Update
@@ -27,6 +27,8 @@ from telegram.ext import ApplicationBuilder as PtbApplicationBuilder
 from telegram.ext import ExtBot
 
 log = logging.getLogger(__name__)
+# Told after each getUpdates: None when Telegram answered, else the error (for /healthz).
+PollListener = Callable[[Exception | None], None]
 
 
 def parse_update(data: JSONDict, bot: ExtBot[Any]) -> Update:
@@ -48,9 +50,15 @@ def parse_update(data: JSONDict, bot: ExtBot[Any]) -> Update:
 
 
 class TolerantBot(ExtBot[Any]):
-    """An `ExtBot` whose `get_updates` never fails a batch because of one update."""
+    """An `ExtBot` whose `get_updates` never fails a batch because of one update, and tells
+    its `poll_listeners` how each poll went."""
 
-    __slots__ = ()
+    __slots__ = ("poll_listeners",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        with self._unfrozen():
+            self.poll_listeners: list[PollListener] = []
 
     async def get_updates(
         self,
@@ -81,19 +89,28 @@ class TolerantBot(ExtBot[Any]):
             effective_read_timeout = base + timeout.total_seconds()
         else:
             effective_read_timeout = base + (timeout or 0)
-        result = cast(
-            "list[JSONDict]",
-            await self._post(
-                "getUpdates",
-                data,
-                read_timeout=effective_read_timeout,
-                write_timeout=write_timeout,
-                connect_timeout=connect_timeout,
-                pool_timeout=pool_timeout,
-                api_kwargs=api_kwargs,
-            ),
-        )
+        try:
+            result = cast(
+                "list[JSONDict]",
+                await self._post(
+                    "getUpdates",
+                    data,
+                    read_timeout=effective_read_timeout,
+                    write_timeout=write_timeout,
+                    connect_timeout=connect_timeout,
+                    pool_timeout=pool_timeout,
+                    api_kwargs=api_kwargs,
+                ),
+            )
+        except Exception as exc:
+            self._polled(exc)
+            raise
+        self._polled(None)
         return tuple(parse_update(item, self) for item in result)
+
+    def _polled(self, error: Exception | None) -> None:
+        for listener in self.poll_listeners:
+            listener(error)
 
 
 class ApplicationBuilder(PtbApplicationBuilder):

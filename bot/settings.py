@@ -228,6 +228,25 @@ class LoggingSettings(_Section):
         return value.upper()
 
 
+class MonitoringSettings(_Section):
+    """The operator's view: health and metrics over HTTP, and notices when sending is held back."""
+
+    # host:port for GET /healthz and GET /metrics; unset: no server. Keep it on loopback.
+    listen: str | None = None
+    # Where the operator's notices go (a person or a group); unset: the configured coordinators.
+    ops_chat_id: int | None = None
+    # Tell the operator when Telegram has not answered for this many minutes.
+    held_back_minutes: int = Field(default=5, ge=1, le=1440)
+
+    @field_validator("listen")
+    @classmethod
+    def _listen_shape(cls, value: str | None) -> str | None:
+        if value in ("", None):
+            return None
+        listen.parse(value)
+        return value
+
+
 class Settings(BaseSettings):
     """Everything the bot reads at start; see config.example.toml for each key."""
 
@@ -247,6 +266,7 @@ class Settings(BaseSettings):
     incidents: IncidentSettings = Field(default_factory=IncidentSettings)
     meetings: MeetingSettings = Field(default_factory=MeetingSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    monitoring: MonitoringSettings = Field(default_factory=MonitoringSettings)
 
     @classmethod
     def settings_customise_sources(
