@@ -11,8 +11,11 @@ same run, never against a wall-clock constant: these machines are shared and noi
 - broadcast clean / faults / kill: one critical alert to 40 networks and 1,000 members against
   Telegram's floor (see bench/broadcast.py).
 
-`python -m bench broadcast` runs only the broadcast scenarios; `python -m bench replies` only
-the others.
+- outage: ten minutes without Telegram in the middle of that fan-out (`BENCH_OUTAGE_S` to
+  shorten it), then the time from recovery to the last copy against the floor for what was left.
+
+`python -m bench broadcast` runs only the broadcast scenarios, `python -m bench outage` only the
+outage, `python -m bench replies` only the others.
 """
 
 from __future__ import annotations
@@ -151,6 +154,8 @@ async def main(which: str) -> None:
             await replies(folder)
         if which in ("all", "broadcast"):
             await broadcast.main(folder)
+        if which in ("all", "outage"):
+            await broadcast.outage(folder)
 
 
 async def replies(folder: Path) -> None:

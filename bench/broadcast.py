@@ -9,6 +9,10 @@ Each scenario prints one JSON line with `fanout_s` (Send pressed → the last co
 - kill: the bot (a real `bondgenoten run` process) is killed with SIGKILL half-way and
   restarted; `in_flight_at_kill` is how many copies Telegram had accepted that the bot had not
   yet recorded — the most that may arrive twice.
+- outage: half-way, Telegram answers every request with 502 for `BENCH_OUTAGE_S` seconds
+  (600 by default: ten minutes, in real time, because the flood limits run on real time); then
+  `recovery_s` (Telegram back → the last copy) is set against the floor for what was left
+  (`left` / 30 per second) as `recovery_ratio`.
 """
 
 from __future__ import annotations
@@ -232,7 +236,8 @@ async def killed_half_way(folder: Path) -> None:
             accepted = sum(delivered(world).values())
             db = await Database.open(database)
             row = await db.fetch_one(
-                "SELECT count(*) FROM deliveries WHERE status = 'sent' AND kind LIKE 'alert%'"
+                "SELECT count(*) FROM deliveries WHERE status = 'sent'"
+                " AND kind IN ('alert_group', 'alert_private')"
             )
             await db.close()
             recorded = row[0] if row is not None else 0
@@ -260,7 +265,47 @@ async def _start_bot(config: Path) -> asyncio.subprocess.Process:
     )  # fmt: skip
 
 
+async def outage_half_way(folder: Path, seconds: float) -> None:
+    """Telegram is down for `seconds` in the middle of the fan-out, then comes back."""
+    async with AsyncExitStack() as stack:
+        sandbox = await stack.enter_async_context(Sandbox(flood_limits=True))
+        database = folder / "outage.sqlite3"
+        world = await build_world(sandbox, database)
+        application = build_application(settings_for(sandbox, database, world.sender.id))
+        await stack.enter_async_context(running(application))
+        loop = asyncio.get_running_loop()
+        pressed = await press_send(world)
+        wall_at_press = _wall_at(loop, pressed)
+        half = len(world.chats) // 2
+        while sum(delivered(world).values()) < half:  # noqa: ASYNC110 (counting requests)
+            await asyncio.sleep(0.01)
+        sandbox.faults.outage("5xx")
+        before = len(delivered(world))
+        await asyncio.sleep(seconds)
+        sandbox.faults.recover()
+        recovered = loop.time()
+        left = len(world.chats) - len(delivered(world))
+        done = await wait_until_all(world, within=600)
+        figures(
+            world,
+            "outage",
+            wall_at_press,
+            done - pressed,
+            outage_s=seconds,
+            delivered_before=before,
+            left=left,
+            recovery_s=round(done - recovered, 2),
+            recovery_floor_s=round(left / TELEGRAM_PER_SECOND, 2),
+            recovery_ratio=round((done - recovered) / (left / TELEGRAM_PER_SECOND), 3),
+            failed_tries=sum(1 for r in sandbox.requests if r.error_code == 502),
+        )
+
+
 async def main(folder: Path) -> None:
     await in_process("clean", folder, faults=False)
     await in_process("faults", folder, faults=True)
     await killed_half_way(folder)
+
+
+async def outage(folder: Path) -> None:
+    await outage_half_way(folder, float(os.environ.get("BENCH_OUTAGE_S", "600")))

@@ -228,6 +228,32 @@ async def an_incident_at_night(cast: Cast) -> None:
     await ahmed.expect("weer rustig")
 
 
+async def telegram_goes_away(cast: Cast) -> None:
+    """Telegram's servers fail for the members' chats just as the police chief sends an alert.
+    Her status message says the bot is waiting for Telegram; ten minutes later Telegram is back
+    and everything arrives, once, most urgent first."""
+    karin, sandbox = cast.karin, cast.sandbox
+    down = [cast.group.resolve().id, cast.ahmed.id, cast.wim.id]
+    sandbox.faults.outage("5xx", methods=["sendMessage"], chat_ids=down)
+    print("  ⚡ Telegram answers 502 Bad Gateway for the members' and the group's chats")
+    await karin.send(
+        "/alert Noord Morgenmiddag is er een demonstratie op het plein. Houd afstand van de "
+        "menigte en deel geen beelden van mensen."
+    )
+    preview = await karin.expect("demonstratie")
+    await tap(karin, preview, button(preview, "📤"))
+    status = await karin.expect("⏳")
+    await sandbox.wait_for(lambda: "Telegram reageert" in (status.text or ""), timeout=30)
+    print(f"  📱 Karin sees: {status.text}")
+    cast.clock.advance(timedelta(minutes=10))
+    sandbox.faults.recover()
+    print("  ⏩ 10 minutes later: Telegram answers again")
+    await cast.group.expect("demonstratie", timeout=30)
+    await cast.ahmed.expect("demonstratie", timeout=30)
+    await cast.wim.expect("demonstratie", timeout=30)
+    await sandbox.wait_for(lambda: (status.text or "").startswith("✅"), timeout=30)
+
+
 async def a_stranger_is_turned_away(cast: Cast) -> None:
     """A forwarded personal link is of no use to a stranger: declined, and the hosts hear it."""
     leaked = cast.ahmed.private_chat.bot_messages()[-1].buttons[0][0].url
@@ -249,6 +275,7 @@ SCENES: list[tuple[str, Scene]] = [
     ("A key figure joins", a_key_figure_joins),
     ("A stranger is turned away", a_stranger_is_turned_away),
     ("An incident at night", an_incident_at_night),
+    ("Telegram goes away for a while", telegram_goes_away),
     ("A meal meeting", meal_meeting),
 ]
 
