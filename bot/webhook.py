@@ -10,8 +10,9 @@ differences, which is why `Updater` below replaces PTB's:
   line that never contains a secret; nothing of it is handled. The comparison takes constant
   time. PTB logs such a request only at DEBUG, with the wrong token in it, and logs every
   update's whole content at DEBUG; we log neither.
-- The server listens before Telegram is told the URL: an address in use fails before anything
-  changed at Telegram, and a webhook Telegram refuses stops the server again.
+- The address is bound at start, before anything else (`bind`), so one in use ends the start
+  in one line with nothing changed; the server serves before Telegram is told the URL, and a
+  webhook Telegram refuses stops the server again.
 
 The bot listens on plain HTTP on a loopback address; a reverse proxy terminates TLS at the
 public https URL and passes the path on unchanged. Back to long polling, PTB's `start_polling`
@@ -182,7 +183,8 @@ class _UpdateHandler(TelegramHandler):
             self._refuse(HTTPStatus.FORBIDDEN, "no secret token")
         if not hmac.compare_digest(given.encode(), self.secret_token.encode()):
             self._refuse(HTTPStatus.FORBIDDEN, "wrong secret token")
-        if self.request.headers.get("Content-Type") != "application/json":
+        media_type = self.request.headers.get("Content-Type", "").partition(";")[0]
+        if media_type.strip().lower() != "application/json":
             self._refuse(HTTPStatus.FORBIDDEN, "not JSON")
 
     def _refuse(self, status: HTTPStatus, reason: str) -> NoReturn:
