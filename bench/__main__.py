@@ -43,8 +43,8 @@ from telegram.ext import (
 
 from bench import broadcast
 from bot.app import build_application, running
-from bot.sandbox import Sandbox, SimUser
 from bot.settings import load_settings
+from sandbox import Sandbox, SimUser
 
 PEOPLE = 50
 COMMANDS_EACH = 4

@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import build_application, running
-from bot.sandbox import Membership, Sandbox, SimChat, SimUser
 from bot.settings import Settings, load_settings
+from sandbox import Membership, Sandbox, SimChat, SimUser
 from storage import group_chats, invites, memberships, networks, people
 from storage.database import Database
 from storage.group_chats import BotRights

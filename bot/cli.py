@@ -93,6 +93,9 @@ def _parser() -> argparse.ArgumentParser:
         "demo", "The bot against the built-in Telegram sandbox; no token needed.", common
     )
     demo.add_argument("--verbose", action="store_true", help="show the bot's log too")
+    demo.add_argument(
+        "--scenes", type=int, metavar="N", help="play only the first N scenes (all by default)"
+    )
     return parser
 
 
@@ -101,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         from bot import demo
 
-        return asyncio.run(demo.main(verbose=args.verbose))
+        return asyncio.run(demo.main(verbose=args.verbose, scenes=args.scenes))
     try:
         settings = load_settings(args.config)
     except SettingsError as exc:

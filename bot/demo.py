@@ -18,8 +18,8 @@ from bot import logs
 from bot.app import BotApplication, build_application, running
 from bot.clock import SkippingClock
 from bot.demo_meetings import meal_meeting
-from bot.sandbox import Sandbox, SimMessage, SimUser
 from bot.settings import load_settings
+from sandbox import Sandbox, SimMessage, SimUser
 
 Scene = Callable[["Cast"], Awaitable[None]]
 
@@ -280,7 +280,7 @@ SCENES: list[tuple[str, Scene]] = [
 ]
 
 
-async def main(*, verbose: bool = False) -> int:
+async def main(*, verbose: bool = False, scenes: int | None = None) -> int:
     logs.setup(logging.INFO if verbose else logging.ERROR)
     with tempfile.TemporaryDirectory(prefix="bondgenoten-demo-") as folder:
         async with Sandbox(flood_limits=True) as sandbox:
@@ -293,7 +293,7 @@ async def main(*, verbose: bool = False) -> int:
             )
             cast.application = build_application(settings, clock=cast.clock)
             async with running(cast.application):
-                for number, (title, scene) in enumerate(SCENES, start=1):
+                for number, (title, scene) in enumerate(SCENES[:scenes], start=1):
                     cast.mark = sandbox.mark()
                     print(f"\n═══ Scene {number}: {title} ═══")
                     print((scene.__doc__ or "").strip())

@@ -6,7 +6,7 @@ import asyncio
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot.sandbox import SimMessage, SimUser
+from sandbox import SimMessage, SimUser
 
 if TYPE_CHECKING:
     from bot.demo import Cast

@@ -415,7 +415,7 @@ class Dispatcher:
             )
         await deliveries.give_up(self.db, delivery.id, status, reason)
         self.outcomes[status] += 1
-        await self._tell(delivery, status)
+        await self._tell(replace(delivery, status=status, error=reason), status)
 
     async def _retry(
         self, delivery: Delivery, error: str, passing: bool, started: float, now: datetime

@@ -1,7 +1,7 @@
 """Making texts fit Telegram: split long HTML texts, page long lists, cut long labels.
 
 Telegram refuses a message whose text, after its HTML is parsed, is longer than 4,096
-characters (Unicode code points, as the sandbox in `bot.sandbox.html` counts them). Texts
+characters (Unicode code points, as the sandbox in `sandbox.html` counts them). Texts
 that grow with data (a headcount with every diet, an agenda with every topic, a thousand
 networks) are therefore cut into parts here: at line boundaries where possible, never inside a
 tag or an entity such as ``&amp;``, with every part's tags balanced (a ``<b>`` open at a cut is

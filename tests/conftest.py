@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from bot.app import BotApplication, build_application, running
-from bot.sandbox import Sandbox, SimUser
 from bot.settings import Settings, load_settings
+from sandbox import Sandbox, SimUser
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.sandbox import SimUser
+from sandbox import SimUser
 from storage import invites, memberships, people
 from storage.database import Database
 

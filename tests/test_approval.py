@@ -8,7 +8,7 @@ import pytest
 
 from bot import services
 from bot.app import BotApplication
-from bot.sandbox import Sandbox, SimChat, SimMessage, SimUser
+from sandbox import Sandbox, SimChat, SimMessage, SimUser
 from storage import group_chats, invites, memberships
 from storage.group_chats import BotRights
 from storage.networks import Network

@@ -30,8 +30,8 @@ from bot.cli import (
     EXIT_RUNNING,
     EXIT_TOKEN,
 )
-from bot.sandbox import Sandbox
 from bot.settings import Settings
+from sandbox import Sandbox
 from tests.conftest import eventually
 
 POLL_TIMEOUT = 40  # far longer than a clean stop may take: stopping must not wait for a poll

@@ -10,8 +10,8 @@ import pytest
 
 from bot import services
 from bot.app import BotApplication, build_application, running
-from bot.sandbox import Sandbox, SimUser
 from bot.settings import Settings
+from sandbox import Sandbox, SimUser
 from storage import deliveries, group_chats
 from storage.database import Database
 from storage.deliveries import NewDelivery, priority

@@ -8,7 +8,7 @@ import pytest
 
 from bot.fit import LIMIT, cut_label, page_bounds, split, visible_length
 from bot.outbox import fit, is_continuation
-from bot.sandbox.html import parse_html
+from sandbox.html import parse_html
 from storage.deliveries import NewDelivery
 
 

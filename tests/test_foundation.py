@@ -9,7 +9,7 @@ import pytest
 
 from bot import services
 from bot.app import ALLOWED_UPDATES, BotApplication
-from bot.sandbox import Sandbox, SimUser
+from sandbox import Sandbox, SimUser
 from storage import people
 from tests.conftest import eventually, not_
 

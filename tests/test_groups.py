@@ -10,8 +10,8 @@ import pytest
 from bot import services
 from bot.app import BotApplication, build_application, running
 from bot.clock import ManualClock
-from bot.sandbox import Sandbox, SimChat, SimUser
 from bot.settings import Settings
+from sandbox import Sandbox, SimChat, SimUser
 from storage import group_chats, memberships, networks
 from storage.database import Database
 from tests import given

@@ -11,8 +11,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from bot.i18n import LOCALE_DIR, Html, escape, pick_language, translator
-from bot.sandbox.html import parse_html
 from bot.settings import SUPPORTED_LANGUAGES
+from sandbox.html import parse_html
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYWORDS = {"_": None, "ngettext": (1, 2)}

@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 from bot import services
 from bot.app import BotApplication, build_application, running
 from bot.clock import ManualClock
-from bot.sandbox import Sandbox, SimUser
 from bot.settings import Settings
 from handlers.incidents import send_alert
+from sandbox import Sandbox, SimUser
 from storage import incidents as store
 from storage import networks
 from tests.conftest import eventually

@@ -9,8 +9,8 @@ import pytest
 
 from bot import services
 from bot.app import BotApplication
-from bot.sandbox import Sandbox, SimChat, SimMessage, SimUser
 from handlers.incidents import send_alert
+from sandbox import Sandbox, SimChat, SimMessage, SimUser
 from storage import group_chats, memberships, networks
 from storage import incidents as store
 from storage.database import Database

@@ -20,8 +20,8 @@ from bot.intake_steps import (
     decode,
     name_offer,
 )
-from bot.sandbox import Sandbox, SimUser, actions
 from bot.settings import Settings
+from sandbox import Sandbox, SimUser, actions
 from storage import invites, memberships, networks, people
 from storage.database import Database
 from storage.networks import Network

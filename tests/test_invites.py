@@ -8,7 +8,7 @@ from babel.dates import format_datetime
 
 from bot import services
 from bot.app import BotApplication
-from bot.sandbox import Sandbox, SimUser
+from sandbox import Sandbox, SimUser
 from storage import invites
 from storage.invites import Refusal
 from tests.test_networks import a_member, a_network, in_english

@@ -15,8 +15,8 @@ from bot import services
 from bot.app import BotApplication
 from bot.clock import ManualClock
 from bot.removal import take_out
-from bot.sandbox import Sandbox, SimMessage, SimUser
 from bot.settings import Settings, SettingsError, load_settings
+from sandbox import Sandbox, SimMessage, SimUser
 from storage import actions as action_store
 from storage import meetings as store
 from storage import networks

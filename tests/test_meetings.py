@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 from bot import services
 from bot.app import BotApplication, build_application, running
 from bot.clock import ManualClock
-from bot.sandbox import Sandbox, SimChat, SimMessage, SimUser
 from bot.settings import Settings
+from sandbox import Sandbox, SimChat, SimMessage, SimUser
 from storage import group_chats, invites, memberships, networks, people
 from storage import meetings as store
 from storage.database import Database

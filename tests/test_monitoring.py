@@ -22,8 +22,8 @@ from bot import monitoring, services
 from bot.app import BotApplication, build_application, running
 from bot.cli import EXIT_ADDRESS, EXIT_CONFIG
 from bot.clock import ManualClock
-from bot.sandbox import Sandbox, SimUser
 from bot.settings import Settings
+from sandbox import Sandbox, SimUser
 from tests.conftest import eventually, make_settings
 from tests.test_cli import assert_no_token, assert_one_line, cli_run, free_port, sandbox_config
 from tests.test_outage import queue, routine

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from bot import services
 from bot.app import BotApplication
-from bot.sandbox import Sandbox, SimChat, SimUser
+from sandbox import Sandbox, SimChat, SimUser
 from storage import coordinators, group_chats, invites, memberships, networks
 from storage.group_chats import BotRights
 from storage.networks import Network

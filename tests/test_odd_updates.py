@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from bot.app import BotApplication, build_application, running
-from bot.sandbox import Sandbox, SimUser
 from bot.settings import Settings
+from sandbox import Sandbox, SimUser
 from storage import memberships, people
 from tests.test_approval import Noord
 from tests.test_intake import db_of, invite_code, noord, now

@@ -19,8 +19,8 @@ from bot import services
 from bot.alerts import close_incident, send_alert
 from bot.app import BotApplication, build_application, running
 from bot.clock import ManualClock
-from bot.sandbox import Sandbox, SimChat, SimUser
 from bot.settings import Settings
+from sandbox import Sandbox, SimChat, SimUser
 from storage import deliveries, group_chats, networks
 from storage import incidents as incident_store
 from storage.database import Database

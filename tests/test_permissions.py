@@ -14,7 +14,7 @@ import pytest
 
 from bot import services
 from bot.app import BotApplication
-from bot.sandbox import Sandbox, SimChat, SimUser
+from sandbox import Sandbox, SimChat, SimUser
 from storage import invites, memberships
 from tests.test_networks import a_linked_group, a_member, a_network, in_english
 

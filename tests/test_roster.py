@@ -10,7 +10,7 @@ import pytest
 from bot import services
 from bot.app import BotApplication
 from bot.group_links import invite_to_groups
-from bot.sandbox import Sandbox, SimChat, SimUser
+from sandbox import Sandbox, SimChat, SimUser
 from storage import invites, memberships, privacy
 from storage.invites import Invite
 from storage.networks import Network

@@ -14,8 +14,8 @@ from bot import services
 from bot.app import BotApplication
 from bot.clock import ManualClock
 from bot.fit import LIMIT
-from bot.sandbox import Sandbox, SimMessage, SimUser
 from bot.settings import Settings
+from sandbox import Sandbox, SimMessage, SimUser
 from storage import actions, group_chats, networks
 from storage import meetings as store
 from storage.database import Database

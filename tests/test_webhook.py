@@ -19,9 +19,9 @@ import pytest
 
 from bot.app import ALLOWED_UPDATES, build_application, running
 from bot.cli import EXIT_ADDRESS, EXIT_CONFIG, EXIT_OK
-from bot.sandbox import Sandbox, SimUser
 from bot.settings import Settings, load_settings
 from bot.webhook import SECRET_HEADER, WebhookRefused
+from sandbox import Sandbox, SimUser
 from tests.test_cli import assert_no_token, assert_one_line, cli_process, cli_run, write_config
 
 WEBHOOK_URL = "https://bondgenoten.example/telegram/updates"

@@ -19,7 +19,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.sandbox import Sandbox, SandboxUsageError, SimMessage
+from sandbox import Sandbox, SandboxUsageError, SimMessage
 
 LANGS = InlineKeyboardMarkup(
     [[InlineKeyboardButton("Nederlands", callback_data="lang:nl")],

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from bot.sandbox.html import check_text_length, parse_html, utf16_len
-from bot.sandbox.spec import ApiError
+from sandbox.html import check_text_length, parse_html, utf16_len
+from sandbox.spec import ApiError
 
 
 def entities_of(text: str) -> list[dict[str, Any]]:

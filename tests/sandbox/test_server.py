@@ -40,7 +40,7 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot.sandbox import FloodConfig, Sandbox, SimUser
+from sandbox import FloodConfig, Sandbox, SimUser
 
 # PTB warns that RetryAfter.retry_after will become a timedelta; not our concern here
 pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*")

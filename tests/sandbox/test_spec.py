@@ -29,8 +29,8 @@ from telegram import (
 )
 from telegram.request import BaseRequest, RequestData
 
-from bot.sandbox import spec as spec_module
-from bot.sandbox.spec import BUNDLED_SPEC_PATH, SPEC_ENV_VAR, ApiError, ApiSpec, find_spec_path
+from sandbox import spec as spec_module
+from sandbox.spec import BUNDLED_SPEC_PATH, SPEC_ENV_VAR, ApiError, ApiSpec, find_spec_path
 
 SHARED_SPEC = Path(__file__).resolve().parents[2].parent / "shared/telegram-bot-api/api.json"
 
@@ -225,7 +225,7 @@ def test_shared_copy_is_preferred_then_the_bundled_one(monkeypatch: pytest.Monke
 @pytest.mark.skipif(not SHARED_SPEC.is_file(), reason="no shared checkout of the API description")
 def test_bundled_copy_is_identical_to_the_shared_description() -> None:
     with gzip.open(BUNDLED_SPEC_PATH, "rb") as bundled:
-        assert bundled.read() == SHARED_SPEC.read_bytes(), "re-gzip api.json into bot/sandbox"
+        assert bundled.read() == SHARED_SPEC.read_bytes(), "re-gzip api.json into sandbox"
 
 
 def test_bundled_copy_loads_and_carries_its_licence() -> None:

@@ -15,7 +15,7 @@ from aiohttp import web
 from telegram import Bot
 from telegram.error import BadRequest, Conflict
 
-from bot.sandbox import Sandbox, SimUser
+from sandbox import Sandbox, SimUser
 
 URL = "https://bondgenoten.example/telegram/updates"
 

@@ -8,7 +8,7 @@
   one, which is answered 409 (as Telegram does when two bot instances poll); so does
   setWebhook;
 * with a webhook set, ``next_update`` / ``confirm`` hand the updates out one by one instead
-  (``bot.sandbox.webhook``).
+  (``sandbox.webhook``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import asyncio
 import secrets
 from typing import Any
 
-from bot.sandbox._api import ApiError
+from sandbox._api import ApiError
 
 UPDATE_TYPES: tuple[str, ...] = (
     "message",

@@ -12,9 +12,9 @@ import secrets
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from bot.sandbox import actions
-from bot.sandbox._api import ApiError, check_text_length, parse_html
-from bot.sandbox.world import (
+from sandbox import actions
+from sandbox._api import ApiError, check_text_length, parse_html
+from sandbox.world import (
     MEMBER_PERMISSIONS,
     PRESENT,
     InviteLink,
@@ -26,7 +26,7 @@ from bot.sandbox.world import (
 )
 
 if TYPE_CHECKING:
-    from bot.sandbox.sandbox import Sandbox
+    from sandbox.sandbox import Sandbox
 
 Handler = Callable[["Sandbox", dict[str, Any]], Awaitable[Any]]
 HANDLERS: dict[str, Handler] = {}

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from bot.sandbox.spec import ApiError
+from sandbox.spec import ApiError
 
 __all__ = ["check_text_length", "parse_html", "utf16_len"]
 

@@ -14,13 +14,13 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.sandbox._api import ApiSpec
-from bot.sandbox.faults import Faults
-from bot.sandbox.flood import FloodConfig, FloodControl
-from bot.sandbox.server import RequestRecord, build_app
-from bot.sandbox.transcript import render
-from bot.sandbox.webhook import Webhook
-from bot.sandbox.world import (
+from sandbox._api import ApiSpec
+from sandbox.faults import Faults
+from sandbox.flood import FloodConfig, FloodControl
+from sandbox.server import RequestRecord, build_app
+from sandbox.transcript import render
+from sandbox.webhook import Webhook
+from sandbox.world import (
     ADMIN_RIGHTS,
     JoinRequest,
     Membership,
@@ -62,7 +62,7 @@ class Sandbox(World):
         self.menu_buttons: dict[int | None, dict[str, Any]] = {}
         self.webhook = Webhook(self)
         # Where an https webhook is delivered: the bot's plain-HTTP listen address, as the
-        # operator's TLS reverse proxy does (see bot.sandbox.webhook). None: not delivered.
+        # operator's TLS reverse proxy does (see sandbox.webhook). None: not delivered.
         self.webhook_proxy: str | None = None
         self._user_seq = 0
         self._runner: web.AppRunner | None = None

@@ -36,11 +36,11 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from bot.sandbox._api import ApiError
-from bot.sandbox.updates import DEFAULT_ALLOWED, UPDATE_TYPES
+from sandbox._api import ApiError
+from sandbox.updates import DEFAULT_ALLOWED, UPDATE_TYPES
 
 if TYPE_CHECKING:
-    from bot.sandbox.sandbox import Sandbox
+    from sandbox.sandbox import Sandbox
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 PORTS = (443, 80, 88, 8443)

@@ -37,8 +37,8 @@ __all__ = [
 
 SPEC_ENV_VAR = "BONDGENOTEN_BOT_API_SPEC"
 BUNDLED_SPEC_PATH = Path(__file__).with_name("api.json.gz")
-# bot/sandbox/spec.py -> the repository root is two levels above the package directory.
-_REPO_ROOT = Path(__file__).resolve().parents[2]
+# sandbox/spec.py -> the repository root is one level above the package directory.
+_REPO_ROOT = Path(__file__).resolve().parents[1]
 _SHARED_SPEC_PATH = _REPO_ROOT.parent / "shared" / "telegram-bot-api" / "api.json"
 
 

@@ -2,7 +2,7 @@
 
 It accepts parameters the ways Telegram does (query string, urlencoded, JSON or
 multipart), validates them against the Bot API description, applies injected
-faults, dispatches to ``bot.sandbox.methods`` and logs every request.
+faults, dispatches to ``sandbox.methods`` and logs every request.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from bot.sandbox._api import ApiError
-from bot.sandbox.methods import HANDLERS
+from sandbox._api import ApiError
+from sandbox.methods import HANDLERS
 
 if TYPE_CHECKING:
-    from bot.sandbox.sandbox import Sandbox
+    from sandbox.sandbox import Sandbox
 
 SANDBOX_KEY: web.AppKey[Sandbox] = web.AppKey("sandbox")
 

@@ -3,7 +3,7 @@
 Plain dataclasses hold the state; ``to_api`` methods render Bot API objects exactly
 as Telegram would put them on the wire. The driver actions on ``SimUser`` /
 ``SimChat`` (``send``, ``press``, ``expect`` ...) are thin wrappers around
-``bot.sandbox.actions`` so that the state stays easy to read.
+``sandbox.actions`` so that the state stays easy to read.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.sandbox.updates import UpdateQueue
+from sandbox.updates import UpdateQueue
 
 ADMIN_RIGHTS: tuple[str, ...] = (
     "can_manage_chat",
@@ -95,48 +95,48 @@ class SimUser:
         member = chat.resolve().members.get(self.id)
         return member.status if member else "left"
 
-    # ---- driver actions (see bot.sandbox.actions) ----
+    # ---- driver actions (see sandbox.actions) ----
     async def send(
         self, text: str, *, chat: SimChat | None = None, reply_to: SimMessage | None = None
     ) -> SimMessage:
-        from bot.sandbox import actions
+        from sandbox import actions
 
         return actions.user_send(self._world(), self, text, chat=chat, reply_to=reply_to)
 
     async def share_contact(self, phone_number: str, *, chat: SimChat | None = None) -> SimMessage:
-        from bot.sandbox import actions
+        from sandbox import actions
 
         return actions.share_contact(self._world(), self, phone_number, chat=chat)
 
     async def press(
         self, message: SimMessage, text: str | None = None, *, data: str | None = None
     ) -> SimCallback:
-        from bot.sandbox import actions
+        from sandbox import actions
 
         return actions.press(self._world(), self, message, text, data=data)
 
     async def answer_poll(self, message: SimMessage, option_ids: list[int]) -> None:
-        from bot.sandbox import actions
+        from sandbox import actions
 
         actions.answer_poll(self._world(), self, message, option_ids)
 
     async def join(self, invite_link: str) -> JoinRequest | None:
-        from bot.sandbox import actions
+        from sandbox import actions
 
         return actions.join(self._world(), self, invite_link)
 
     async def leave(self, chat: SimChat) -> None:
-        from bot.sandbox import actions
+        from sandbox import actions
 
         actions.leave(self._world(), self, chat)
 
     async def block_bot(self) -> None:
-        from bot.sandbox import actions
+        from sandbox import actions
 
         actions.set_blocked(self._world(), self, True)
 
     async def unblock_bot(self) -> None:
-        from bot.sandbox import actions
+        from sandbox import actions
 
         actions.set_blocked(self._world(), self, False)
 
@@ -511,22 +511,22 @@ class SimChat:
 
     # ---- driver actions ----
     async def add_bot(self, *, by: SimUser, rights: dict[str, bool] | None = None) -> None:
-        from bot.sandbox import actions
+        from sandbox import actions
 
         actions.add_bot(self._world(), self, by, rights)
 
     async def set_bot_rights(self, *, by: SimUser, rights: dict[str, bool] | None) -> None:
-        from bot.sandbox import actions
+        from sandbox import actions
 
         actions.set_bot_rights(self._world(), self, by, rights)
 
     async def remove_bot(self, *, by: SimUser) -> None:
-        from bot.sandbox import actions
+        from sandbox import actions
 
         actions.remove_bot(self._world(), self, by)
 
     async def migrate_to_supergroup(self, *, by: SimUser) -> int:
-        from bot.sandbox import actions
+        from sandbox import actions
 
         return actions.migrate(self._world(), self, by)
 
@@ -554,7 +554,7 @@ class SimChat:
         try:
             await world.wait_for(scan, timeout=timeout)
         except AssertionError:
-            from bot.sandbox.transcript import render
+            from sandbox.transcript import render
 
             shown = [self] + ([self.migrated_to] if self.migrated_to else [])
             raise AssertionError(

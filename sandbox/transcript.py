@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from bot.sandbox.world import Event, SimChat, SimMessage, World
+from sandbox.world import Event, SimChat, SimMessage, World
 
 INDENT = "     "
 

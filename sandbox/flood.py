@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.sandbox._api import ApiError
+from sandbox._api import ApiError
 
 
 @dataclass

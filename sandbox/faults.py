@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from bot.sandbox._api import ApiError
+from sandbox._api import ApiError
 
 _STANDARD_5XX = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
 

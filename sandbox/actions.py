@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.sandbox._api import utf16_len
-from bot.sandbox.world import (
+from sandbox._api import utf16_len
+from sandbox.world import (
     PRESENT,
     InviteLink,
     JoinRequest,

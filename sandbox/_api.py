@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.sandbox.html import check_text_length, parse_html, utf16_len
-from bot.sandbox.spec import ApiError, ApiSpec
+from sandbox.html import check_text_length, parse_html, utf16_len
+from sandbox.spec import ApiError, ApiSpec
 
 __all__ = ["ApiError", "ApiSpec", "check_text_length", "parse_html", "utf16_len"]
