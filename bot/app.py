@@ -19,6 +19,7 @@ from bot import commands, monitoring, ops_notices, services, webhook
 from bot.clock import Clock, SystemClock
 from bot.dispatcher import Dispatcher
 from bot.incoming import ApplicationBuilder  # PTB's, skipping updates it cannot read
+from bot.jobs import JobScheduler
 from bot.ratelimit import FloodLimiter
 from bot.settings import Settings, TelegramSettings
 from storage.database import Database, check_path, instance_lock, prepare
@@ -74,21 +75,25 @@ async def _open(application: BotApplication) -> None:
     svc = services.of(application)
     svc.db = await Database.open(svc.settings.database.path)
     await commands.publish(application.bot, svc.settings.bot.default_language)
-    svc.outbox = Dispatcher(
+    sender = Dispatcher(
         application.bot,
         svc.db,
         svc.clock,
         paid_broadcast=svc.settings.broadcast.paid,
         read_timeout=svc.settings.telegram.read_timeout,
     )
-    svc.outbox.listeners.extend(svc.delivery_listeners)
-    svc.outbox.outage_listeners.extend(svc.outage_listeners)
+    sender.listeners.extend(svc.delivery_listeners)
+    sender.outage_listeners.extend(svc.outage_listeners)
+    # The domain's ports, the Telegram way: the outbox and editor, and the JobQueue.
+    svc.outbox = svc.editor = sender
+    assert application.job_queue is not None
+    svc.scheduler = JobScheduler(application.job_queue, svc.clock)
     # The operator's view: /healthz and /metrics (a monitoring address that cannot be used
     # stops the start here, before anything is sent), and the operator's notices.
     await monitoring.open_monitor(application)
     ops_notices.open_notices(application)
     # Whatever was still queued when the bot last stopped goes out now.
-    await svc.outbox.start()
+    await sender.start()
     me = application.bot
     log.info("bot @%s ready (database %s)", me.username, svc.settings.database.path)
 
@@ -96,7 +101,7 @@ async def _open(application: BotApplication) -> None:
 async def _stop_sending(application: BotApplication) -> None:
     svc = services.of(application)
     if svc.outbox is not None:
-        await svc.outbox.stop()
+        await svc.sender.stop()
 
 
 async def _close(application: BotApplication) -> None:

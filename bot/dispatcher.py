@@ -36,12 +36,11 @@ import logging
 import random
 import warnings
 from collections import Counter
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import Bot, Message, Poll, TelegramObject
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Poll, TelegramObject
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -53,6 +52,9 @@ from telegram.error import (
 from telegram.warnings import PTBUserWarning
 
 from bot.clock import Clock
+from domain import ports
+from domain.context import Listener, OutageListener
+from domain.ports import Sent
 from storage import deliveries, group_chats
 from storage.database import Database
 from storage.deliveries import Delivery, NewDelivery
@@ -61,11 +63,18 @@ log = logging.getLogger(__name__)
 # Deliveries store any Bot API method by name, so we call it by name on purpose.
 warnings.filterwarnings("ignore", message="Please use 'Bot.", category=PTBUserWarning)
 
-# Told how each delivery ended: "sent" (with the message Telegram returned), "unreachable",
-# "failed" or "expired" (without).
-Listener = Callable[[Delivery, str, Message | None], Awaitable[None]]
-# Told when an outage begins (with it) and ends (with None).
-OutageListener = Callable[["Outage | None"], Awaitable[None]]
+__all__ = ["Dispatcher", "Listener", "Outage", "OutageListener"]
+
+# The domain's words for what a delivery does, as Bot API methods. Other method names are Bot
+# API names already (deliveries queued before the domain had its own words).
+METHODS = {
+    ports.MESSAGE: "sendMessage",
+    ports.POLL: "sendPoll",
+    ports.VENUE: "sendVenue",
+    ports.PIN: "pinChatMessage",
+    ports.UNPIN: "unpinChatMessage",
+    ports.CLOSE_POLL: "stopPoll",
+}
 # What a method returns, where it is not the sent Message.
 RESULT_TYPES: dict[str, type[TelegramObject] | None] = {
     "stopPoll": Poll,
@@ -95,7 +104,7 @@ class Outage:
 @dataclass(frozen=True)
 class _Sent:
     message_id: int
-    message: Message | None
+    sent: Sent
 
 
 @dataclass(frozen=True)
@@ -122,6 +131,28 @@ class _Final:
 
 
 _Result = _Sent | _Retry | _Wait | _Moved | _Final
+
+
+def render(delivery: Delivery) -> tuple[str, dict[str, Any]]:
+    """The Bot API method and parameters for a delivery: the domain's plain messages (text,
+    buttons as data) become Telegram HTML with an inline keyboard."""
+    params: dict[str, Any] = {**delivery.params, "chat_id": delivery.chat_id}
+    method = METHODS.get(delivery.method, delivery.method)
+    if delivery.method == ports.MESSAGE:
+        params.setdefault("parse_mode", "HTML")
+        rows = ports.buttons_of(params)
+        params.pop("buttons", None)
+        if rows:
+            params["reply_markup"] = InlineKeyboardMarkup(
+                [[_button(button) for button in row] for row in rows]
+            ).to_dict()
+    return method, params
+
+
+def _button(button: ports.Button) -> InlineKeyboardButton:
+    if button.url:
+        return InlineKeyboardButton(button.label, url=button.url)
+    return InlineKeyboardButton(button.label, callback_data=button.action)
 
 
 class Dispatcher:
@@ -164,9 +195,30 @@ class Dispatcher:
         """How long a stop waits for sends on the wire: the longest a send may take."""
         return 2 * self.read_timeout + 5.0
 
+    @property
+    def waiting_for_channel(self) -> bool:
+        """Telegram is not answering at the moment (the domain's word for an outage)."""
+        return self.outage is not None
+
     def wake(self) -> None:
         """New deliveries are queued: look at once instead of at the next poll."""
         self._wake.set()
+
+    async def edit(self, chat_id: int, message_id: int, text: str) -> bool:
+        """The editor port: change a sent message's HTML text in place (a live status)."""
+        try:
+            await self.bot.edit_message_text(
+                text, chat_id=chat_id, message_id=message_id, parse_mode="HTML"
+            )
+        except BadRequest as exc:
+            if "message is not modified" in exc.message:
+                return True
+            log.warning("could not edit message %s in %s: %s", message_id, chat_id, exc.message)
+            return False
+        except TelegramError as exc:
+            log.warning("could not edit message %s in %s: %s", message_id, chat_id, exc)
+            return False
+        return True
 
     async def start(self) -> None:
         self._stopping = False
@@ -285,7 +337,7 @@ class Dispatcher:
         await self._until_recorded(delivery, result)
 
     async def _attempt(self, delivery: Delivery) -> _Result:
-        params: dict[str, Any] = {**delivery.params, "chat_id": delivery.chat_id}
+        method, params = render(delivery)
         if delivery.reply_to is not None:
             replied = await deliveries.message_id_of(self.db, delivery.reply_to)
             if replied is not None:
@@ -298,9 +350,9 @@ class Dispatcher:
         once = delivery.kind.startswith(MUST_BE_ONCE) or delivery.pin
         try:
             result = await self.bot.do_api_request(  # type: ignore[call-arg]
-                delivery.method,
+                method,
                 api_kwargs=params,
-                return_type=RESULT_TYPES.get(delivery.method, Message),
+                return_type=RESULT_TYPES.get(method, Message),
                 rate_limit_args={"max_retries": 0},
                 # Rather a late answer than a retry that may show the message twice.
                 read_timeout=self.read_timeout * (2 if once else 1),
@@ -327,7 +379,9 @@ class Dispatcher:
         # names, pin and unpin with True.
         message = result if isinstance(result, Message) else None
         message_id = message.message_id if message else int(delivery.params["message_id"])
-        return _Sent(message_id, message)
+        poll_id = message.poll.id if message is not None and message.poll is not None else None
+        chat_id = message.chat_id if message is not None else delivery.chat_id
+        return _Sent(message_id, Sent(chat_id, message_id, poll_id))
 
     async def _until_recorded(self, delivery: Delivery, result: _Result) -> None:
         """Record the outcome; while the database refuses, try again (the delivery stays out
@@ -350,13 +404,13 @@ class Dispatcher:
     async def _record(self, delivery: Delivery, result: _Result) -> None:
         now = self.clock.now()
         match result:
-            case _Sent(message_id, message):
+            case _Sent(message_id, sent):
                 await deliveries.mark_sent(
                     self.db, delivery.id, message_id, now, then=self._after(delivery, message_id)
                 )
                 self.outcomes["sent"] += 1
                 await self._answered()
-                await self._tell(delivery, "sent", message)
+                await self._tell(delivery, "sent", sent)
             case _Retry(error, passing, started):
                 await self._retry(delivery, error, passing, started, now)
             case _Wait(seconds):
@@ -391,7 +445,7 @@ class Dispatcher:
                 chat_id=delivery.chat_id,
                 priority=delivery.priority,
                 kind="alert_pin",
-                method="pinChatMessage",
+                method=ports.PIN,
                 params={"message_id": message_id},
                 incident_id=delivery.incident_id,
                 network_id=delivery.network_id,
@@ -479,10 +533,10 @@ class Dispatcher:
             except Exception:
                 log.exception("outage listener failed")
 
-    async def _tell(self, delivery: Delivery, outcome: str, message: Message | None = None) -> None:
+    async def _tell(self, delivery: Delivery, outcome: str, sent: Sent | None = None) -> None:
         for listener in self.listeners:
             try:
-                await listener(delivery, outcome, message)
+                await listener(delivery, outcome, sent)
             except Exception:
                 log.exception("listener failed for delivery %s", delivery.id)
 

@@ -3,13 +3,14 @@
 Every user-facing text is a msgid in English, translated in `bot/locale/<lang>/LC_MESSAGES`.
 `Translator` formats `{placeholders}` and escapes every value it substitutes, so a name like
 `<b>Eve & Co</b>` can never break a message or inject markup. A value that is already safe
-HTML (built by this module) is wrapped in `Html` to pass through unchanged.
+HTML (built by this module) is an `Html` — markupsafe's `Markup` — and passes through unchanged;
+`Markup` keeps that mark under `+`, `%` and `Markup("\n").join(...)`, escaping whatever plain
+text is added to it.
 """
 
 from __future__ import annotations
 
 import gettext
-import html
 import io
 from collections.abc import Mapping
 from functools import cache
@@ -18,6 +19,8 @@ from typing import Any
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from markupsafe import Markup
+from markupsafe import escape as _escape
 
 from bot.settings import SUPPORTED_LANGUAGES
 
@@ -26,15 +29,18 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
 
 
-class Html(str):
-    """A string that is already valid Telegram HTML; `Translator` does not escape it again."""
+# A string that is already valid Telegram HTML; `Translator` does not escape it again.
+Html = Markup
 
 
-def escape(value: object) -> str:
+def escape(value: object) -> Html:
     """Escape anything a user or a network supplied for Telegram's HTML parse mode."""
-    if isinstance(value, Html):
-        return value
-    return html.escape(str(value), quote=True)
+    return _escape(value)
+
+
+def lines(*parts: str) -> Html:
+    """Safe HTML parts one per line; plain text among them is escaped."""
+    return Html("\n").join(parts)
 
 
 class Translator:
@@ -55,7 +61,7 @@ class Translator:
     def _format(template: str, values: Mapping[str, Any]) -> Html:
         if not values:
             return Html(template)
-        return Html(template.format_map({key: escape(v) for key, v in values.items()}))
+        return Html(template).format_map(values)
 
 
 def pick_language(chosen: str | None, telegram_code: str | None, default: str) -> str:

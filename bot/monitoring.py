@@ -30,12 +30,13 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.exposition import generate_latest
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
-from telegram import Message, Update
+from telegram import Update
 from telegram.ext import Application, SimpleUpdateProcessor
 
 from bot import listen, services, supervise
 from bot.incoming import TolerantBot
 from bot.ratelimit import FloodLimiter
+from domain.ports import Sent
 from storage import deliveries
 from storage.deliveries import SEVERITY_RANK, Delivery
 
@@ -141,7 +142,7 @@ class Monitor:
             self.polls.failing_since = now
         self.polls.error = str(error) or type(error).__name__
 
-    async def on_delivery(self, delivery: Delivery, outcome: str, _message: Message | None) -> None:
+    async def on_delivery(self, delivery: Delivery, outcome: str, _sent: Sent | None) -> None:
         severity = SEVERITY_OF_RANK.get(delivery.priority // 2, "routine")
         chat = "private" if delivery.priority % 2 else "group"
         self.outcomes[(outcome, severity, chat)] += 1
@@ -151,7 +152,7 @@ class Monitor:
     async def problems(self) -> list[str]:
         """Why the bot is not healthy; empty when it is."""
         found = self._updates_problems()
-        dispatcher = self.svc.outbox
+        dispatcher = self.svc.sender if self.svc.outbox is not None else None
         now = self.svc.clock.now()
         if dispatcher is None or dispatcher.last_turn_at is None:
             found.append("dispatcher not started")
@@ -248,7 +249,7 @@ class _Readings(Collector):
     def collect(self) -> Iterator[Metric]:
         monitor, reading = self.monitor, self.monitor._reading
         application = monitor.application
-        dispatcher = monitor.svc.outbox
+        dispatcher = monitor.svc.sender if monitor.svc.outbox is not None else None
 
         outcomes = CounterMetricFamily(
             f"{PREFIX}_deliveries",
@@ -308,7 +309,7 @@ async def open_monitor(application: Application[Any, Any, Any, Any, Any, Any]) -
     if not address:
         return
     monitor = Monitor(application)
-    services.of(application).dispatcher.listeners.append(monitor.on_delivery)
+    services.of(application).sender.listeners.append(monitor.on_delivery)
     application.bot_data[_KEY] = monitor  # before starting: a failed start is closed too
     await monitor.start(address)
 

@@ -23,7 +23,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import Message
 from telegram.ext import Application
 
 from bot import services
@@ -32,6 +31,7 @@ from bot.i18n import Html, Translator, translator
 from bot.notify import language_of
 from bot.outbox import CONTINUED
 from bot.services import Services
+from domain.ports import Sent
 from storage import deliveries
 from storage.deliveries import Delivery, NewDelivery, priority
 
@@ -90,7 +90,7 @@ class OpsNotices:
             )
         )
 
-    async def on_delivery(self, delivery: Delivery, outcome: str, _message: Message | None) -> None:
+    async def on_delivery(self, delivery: Delivery, outcome: str, _sent: Sent | None) -> None:
         if outcome not in ("failed", "expired") or delivery.kind.startswith(KIND):
             return
         if outcome == "failed":
@@ -238,8 +238,8 @@ def open_notices(application: Application[Any, Any, Any, Any, Any, Any]) -> OpsN
     """Listen to the dispatcher and start looking for due notices (from post_init)."""
     svc = services.of(application)
     notices = OpsNotices(svc)
-    svc.dispatcher.listeners.append(notices.on_delivery)
-    svc.dispatcher.outage_listeners.append(notices.on_outage)
+    svc.sender.listeners.append(notices.on_delivery)
+    svc.sender.outage_listeners.append(notices.on_outage)
     notices.start()
     application.bot_data[_KEY] = notices
     return notices

@@ -13,11 +13,21 @@ from bot.app import BotApplication, build_application, running
 from bot.settings import Settings, load_settings
 from sandbox import Sandbox, SimUser
 
+# What a person would see if a text were escaped twice ("Eten &amp; Drinken").
+ESCAPED_TWICE = ("&amp;", "&lt;", "&gt;", "&quot;", "&#")
+
 
 @pytest.fixture
 async def sandbox() -> AsyncIterator[Sandbox]:
     async with Sandbox(flood_limits=False) as sb:
         yield sb
+    shown = [
+        (m.text or "") + " ".join(m.button_texts())
+        for chat in sb.chats.values()
+        for m in chat.bot_messages()
+    ]
+    escaped = [text for text in shown if any(mark in text for mark in ESCAPED_TWICE)]
+    assert not escaped, f"escaped twice: {escaped[:3]}"
 
 
 @pytest.fixture

@@ -1,0 +1,59 @@
+"""What every use case needs: settings, the clock, the database and the ports.
+
+The Telegram side's `bot.services.Services` is one of these with more attached (the handlers'
+text takers); use cases ask only for a `Context`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.clock import Clock
+from bot.settings import Settings
+from domain.ports import Editor, Outbox, Scheduler, Sent
+from storage.database import Database
+from storage.deliveries import Delivery
+
+# Told how each delivery ended: "sent" (with where it went), "unreachable", "failed" or
+# "expired" (without).
+Listener = Callable[[Delivery, str, Sent | None], Awaitable[None]]
+# Told when the channel stops answering (with a description) and answers again (with None).
+OutageListener = Callable[[Any], Awaitable[None]]
+
+
+@dataclass
+class Context:
+    settings: Settings
+    clock: Clock
+    db: Database | None = None  # opened at start, closed at the end
+    outbox: Outbox | None = None  # started at start, stopped at the end
+    scheduler: Scheduler | None = None
+    editor: Editor | None = None
+    # Features that want to hear how each delivery ended add themselves at registration.
+    delivery_listeners: list[Listener] = field(default_factory=list)
+    # ... and those that want to hear when the channel stops and starts answering.
+    outage_listeners: list[OutageListener] = field(default_factory=list)
+
+    @property
+    def database(self) -> Database:
+        if self.db is None:
+            raise RuntimeError("the database is not open yet")
+        return self.db
+
+    @property
+    def dispatcher(self) -> Outbox:
+        if self.outbox is None:
+            raise RuntimeError("the outbox is not running yet")
+        return self.outbox
+
+    @property
+    def jobs(self) -> Scheduler:
+        if self.scheduler is None:
+            raise RuntimeError("the scheduler is not running yet")
+        return self.scheduler
+
+    def is_configured_coordinator(self, user_id: int) -> bool:
+        """A coordinator from [access] coordinators (appointed ones: domain.access)."""
+        return user_id in self.settings.access.coordinators

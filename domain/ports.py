@@ -1,0 +1,103 @@
+"""The ports the domain speaks through, and the plain messages it sends through them.
+
+- **The outbox.** A use case queues `NewDelivery` rows (storage.deliveries) in the same
+  transaction as what they announce; their `method` is a word of this module's vocabulary
+  (`MESSAGE`, `POLL`, ...) and their `params` plain data — text in Telegram-flavoured HTML
+  built by the translator, and buttons as `Button`s — never a library's object. The channel
+  side renders them (`bot.render` for Telegram) and tells listeners how each ended.
+- **The scheduler.** "Run this step for that id at that moment", by name, so it can be
+  rebuilt from the database at start and cancelled.
+- **The editor.** A message already sent and shown live (the sender's status) changes in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+# What a delivery does, whatever the channel.
+MESSAGE = "message"  # a text, with buttons under it
+POLL = "poll"  # a native poll: question, options
+VENUE = "venue"  # a place on the map
+PIN = "pin"  # pin the message `message_id` of the chat
+UNPIN = "unpin"
+CLOSE_POLL = "close_poll"  # stop the poll in message `message_id`
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button under a message: it sends `action` back ("feature:verb:args", at most 64
+    bytes), or opens `url`."""
+
+    label: str
+    action: str = ""
+    url: str = ""
+
+    def to_data(self) -> dict[str, str]:
+        return (
+            {"label": self.label, "url": self.url}
+            if self.url
+            else {
+                "label": self.label,
+                "action": self.action,
+            }
+        )
+
+
+Keyboard = Sequence[Sequence[Button]]
+
+
+def message(text: str, buttons: Keyboard = ()) -> dict[str, Any]:
+    """The params of a `MESSAGE` delivery: the HTML text and its buttons as plain data."""
+    params: dict[str, Any] = {"text": str(text)}
+    if buttons:
+        params["buttons"] = [[button.to_data() for button in row] for row in buttons]
+    return params
+
+
+def buttons_of(params: dict[str, Any]) -> list[list[Button]]:
+    """The buttons of a stored `MESSAGE`, back as `Button`s."""
+    return [[Button(**button) for button in row] for row in params.get("buttons", [])]
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What the channel answered for a sent delivery: where it is, and a poll's id."""
+
+    chat_id: int
+    message_id: int
+    poll_id: str | None = None
+
+
+class Outbox(Protocol):
+    """Sends what is queued in the deliveries table."""
+
+    @property
+    def waiting_for_channel(self) -> bool:
+        """The channel (Telegram) is not answering at the moment; deliveries wait for it."""
+        ...
+
+    def wake(self) -> None:
+        """New deliveries are queued: look now instead of at the next poll."""
+        ...
+
+
+class Editor(Protocol):
+    async def edit(self, chat_id: int, message_id: int, text: str) -> bool:
+        """Change a sent message's text in place; False if the channel refused."""
+        ...
+
+
+Step = Callable[[int], Awaitable[object]]
+
+
+class Scheduler(Protocol):
+    def at(self, name: str, when: datetime, step: Step, data: int) -> None:
+        """Run `step(data)` at `when` (at once if that has passed), unless `name` is planned."""
+        ...
+
+    def planned(self, name: str) -> bool: ...
+
+    def cancel(self, name: str) -> None: ...
