@@ -9,27 +9,17 @@ from collections.abc import Callable, Iterable
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden
 
-from bot.i18n import Translator, pick_language, translator
+from bot.i18n import Translator
 from bot.replies import send_text
 from bot.services import Services
-from storage import coordinators, memberships, people
+from domain.notify import hosts_and_coordinators, language_of, languages_of
+from storage import people
+
+__all__ = ["hosts_and_coordinators", "language_of", "languages_of", "tell"]
 
 log = logging.getLogger(__name__)
 
 Compose = Callable[[Translator], tuple[str, InlineKeyboardMarkup | None]]
-
-
-async def language_of(svc: Services, user_id: int) -> Translator:
-    person = await people.get(svc.database, user_id)
-    chosen = person.language if person else None
-    return translator(pick_language(chosen, None, svc.settings.bot.default_language))
-
-
-async def languages_of(svc: Services, user_ids: Iterable[int]) -> dict[int, Translator]:
-    """`language_of` for many people in one query (a broadcast to a thousand members)."""
-    default = svc.settings.bot.default_language
-    chosen = await people.languages(svc.database, user_ids)
-    return {user: translator(pick_language(code, None, default)) for user, code in chosen.items()}
 
 
 async def tell(bot: Bot, svc: Services, user_ids: Iterable[int], compose: Compose) -> list[int]:
@@ -52,10 +42,3 @@ async def tell(bot: Bot, svc: Services, user_ids: Iterable[int], compose: Compos
             continue
         delivered.append(user_id)
     return delivered
-
-
-async def hosts_and_coordinators(svc: Services, network_id: int) -> list[int]:
-    """Who is told about a network's applications and incidents: its hosts, the coordinators."""
-    hosts = [m.user_id for m in await memberships.hosts_of(svc.database, network_id)]
-    appointed = [c.user_id for c in await coordinators.all(svc.database)]
-    return list(dict.fromkeys([*hosts, *svc.settings.access.coordinators, *appointed]))

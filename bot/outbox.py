@@ -1,7 +1,7 @@
 """Queued messages that fit: a delivery whose text is too long becomes several, in order.
 
 The builders of deliveries (alerts, the meeting timeline, agreed actions) pass what they
-queue through `fit` before it is stored. A `sendMessage` whose text Telegram would refuse as
+queue through `fit` before it is stored. A message whose text Telegram would refuse as
 too long is split by `bot.fit.split` into consecutive deliveries to the same chat:
 
 - the first part keeps the delivery's kind and its pin, so whatever looks a delivery up by
@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from bot.fit import LIMIT, split
+from domain import ports
 from storage.deliveries import NewDelivery
 
 CONTINUED = ":more"
@@ -38,18 +39,19 @@ def fit(items: Iterable[NewDelivery], limit: int = LIMIT) -> list[NewDelivery]:
 
 def parts_of(item: NewDelivery, limit: int = LIMIT) -> list[NewDelivery]:
     text = item.params.get("text")
-    if item.method != "sendMessage" or not isinstance(text, str):
+    if item.method not in (ports.MESSAGE, "sendMessage") or not isinstance(text, str):
         return [item]
     parts = split(text, limit)
     if len(parts) == 1:
         return [item]
-    markup = item.params.get("reply_markup")
-    shared = {key: value for key, value in item.params.items() if key != "reply_markup"}
+    # The keyboard: buttons as data (`ports.message`), or a Bot API markup (older callers).
+    keyboard = {k: v for k, v in item.params.items() if k in ("buttons", "reply_markup")}
+    shared = {key: value for key, value in item.params.items() if key not in keyboard}
     found = []
     for number, part in enumerate(parts):
         params = {**shared, "text": part}
-        if markup is not None and number == len(parts) - 1:
-            params["reply_markup"] = markup
+        if number == len(parts) - 1:
+            params.update(keyboard)
         found.append(
             replace(
                 item,

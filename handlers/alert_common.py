@@ -19,7 +19,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot import services
-from bot.alerts import may_manage
+from domain.alerts import may_manage
 from handlers import guard
 from handlers.networks import stale_button
 from storage import incidents as store

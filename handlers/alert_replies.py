@@ -12,11 +12,12 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters, Update
 from telegram.ext import Application, ContextTypes
 
-from bot import alerts, services
-from bot import incidents as rules
+from bot import services
 from bot.i18n import Translator
 from bot.notify import tell
 from bot.replies import edit_message
+from domain import alert_texts, alerts
+from domain import incidents as rules
 from handlers import guard
 from handlers.alert_common import buttons, managed
 from handlers.networks import stale_button
@@ -70,7 +71,7 @@ def mood_keyboard(_: Translator, incident_id: int) -> InlineKeyboardMarkup:
         [
             [
                 InlineKeyboardButton(
-                    alerts.mood_label(_, mood), callback_data=f"inc:mood:{incident_id}:{mood}"
+                    alert_texts.mood_label(_, mood), callback_data=f"inc:mood:{incident_id}:{mood}"
                 )
             ]
             for mood in rules.MOODS
@@ -119,13 +120,13 @@ async def choose_mood(update: Update, context: ContextTypes.DEFAULT_TYPE, args: 
         query,
         _(
             "Noted: {mood}. Anything to add? Type it now – only the hosts will read it.",
-            mood=alerts.mood_label(_, mood),
+            mood=alert_texts.mood_label(_, mood),
         ),
         reply_markup=InlineKeyboardMarkup(
             [[InlineKeyboardButton(_("No, that's all"), callback_data=f"inc:notext:{incident.id}")]]
         ),
     )
-    await alerts.tell_hosts_about(context.bot, svc, incident, person, mood=mood)
+    await alerts.tell_hosts_about(svc, incident, person, mood=mood)
 
 
 async def no_text(update: Update, context: ContextTypes.DEFAULT_TYPE, args: list[str]) -> None:
@@ -162,7 +163,7 @@ async def call_me(update: Update, context: ContextTypes.DEFAULT_TYPE, args: list
             "answer you here. 🚨 Emergency? Call 112."
         )
     await query.answer(answer, show_alert=True)
-    await alerts.tell_hosts_about(context.bot, svc, incident, person, call=True)
+    await alerts.tell_hosts_about(svc, incident, person, call=True)
 
 
 async def take_reply(
@@ -184,7 +185,7 @@ async def take_reply(
     await update.effective_message.reply_text(
         _("Thank you – I passed it on to the hosts, and only to them.")
     )
-    await alerts.tell_hosts_about(context.bot, svc, incident, person, text=text)
+    await alerts.tell_hosts_about(svc, incident, person, text=text)
 
 
 # --- hosts answering a member --------------------------------------------------------------
@@ -221,7 +222,7 @@ async def answer_member(
         update.effective_user.id,
         _(
             "Type your answer to {name} now; only they will read it.",
-            name=alerts.name_of(_, person),
+            name=alert_texts.name_of(_, person),
         ),
     )
 
@@ -257,7 +258,7 @@ async def take_answer(
             None,
         )
 
-    member = alerts.name_of(_, person)
+    member = alert_texts.name_of(_, person)
     if await tell(context.bot, svc, [member_id], compose):
         await update.effective_message.reply_text(_("Sent to {name}.", name=member))
     else:

@@ -1,7 +1,7 @@
 """/alert: a host or coordinator composes an alert step by step.
 
 Networks, severity, sharing label, text, preview, then Send or Cancel. The draft lives in the
-database, so a restart keeps it; what Send does is `bot.alerts.send`.
+database, so a restart keeps it; what Send does is `domain.alerts.send`.
 """
 
 from __future__ import annotations
@@ -12,14 +12,15 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
-from bot import alerts, services
-from bot import incidents as rules
-from bot.access import Action, Actor, networks_where
+from bot import services
 from bot.fit import cut_label
 from bot.i18n import Translator
-from bot.incidents import TextProblem
 from bot.replies import edit_message
 from bot.services import Services
+from domain import alert_texts, alerts
+from domain import incidents as rules
+from domain.access import Action, Actor, networks_where
+from domain.incidents import TextProblem
 from handlers import guard
 from handlers.alert_common import after_command, buttons
 from handlers.common import MAX_CHOICES, more_choices, network_named
@@ -225,7 +226,7 @@ async def preview(_: Translator, svc: Services, draft: Draft) -> tuple[str, Inli
     lines = [
         _("<b>Preview</b> – this is what the members will see:"),
         "",
-        alerts.alert_text(_, draft.severity, draft.sharing, names, draft.text),
+        alert_texts.alert_text(_, draft.severity, draft.sharing, names, draft.text),
         "",
         "———",
         _(
@@ -428,7 +429,6 @@ async def send_draft(update: Update, context: ContextTypes.DEFAULT_TYPE, args: l
     _ = await services.texts_for(update, context)
     await query.answer(_("Sending…"))
     incident_id = await alerts.send(
-        context.bot,
         svc,
         draft.user_id,
         draft.network_ids,
@@ -436,13 +436,12 @@ async def send_draft(update: Update, context: ContextTypes.DEFAULT_TYPE, args: l
         draft.sharing,
         draft.text,
         draft_id=draft.id,
-        job_queue=context.job_queue,
     )
     if incident_id is None:
         return  # a second press while the first was sending: that one did it
     names = await alerts.names_of(svc, draft.network_ids)
     sent = _("📤 Sent as alert #{id}. /update or /close it later.", id=incident_id)
-    shown = alerts.alert_text(_, draft.severity, draft.sharing, names, draft.text)
+    shown = alert_texts.alert_text(_, draft.severity, draft.sharing, names, draft.text)
     await edit_message(query, f"{sent}\n\n{shown}")
 
 

@@ -18,10 +18,10 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from bot import group_links, notify, services
-from bot.access import Action
 from bot.i18n import Html, Translator
 from bot.replies import edit_message
 from bot.services import Services
+from domain.access import Action
 from handlers import guard
 from handlers.intake import application_text
 from storage import group_chats, memberships, networks

@@ -9,9 +9,9 @@ from telegram import InlineKeyboardButton, Update
 from telegram.ext import ContextTypes
 
 from bot import services
-from bot.access import close_matches
 from bot.fit import cut_label
 from bot.i18n import Translator
+from domain.access import close_matches
 from storage import networks
 from storage.networks import Network
 

@@ -27,11 +27,11 @@ from telegram.ext import (
 )
 
 from bot import services
-from bot.access import Action
 from bot.group_links import invite_to_groups
 from bot.i18n import Translator, pick_language, translator
 from bot.notify import hosts_and_coordinators, tell
 from bot.services import Services
+from domain.access import Action
 from handlers import guard
 from handlers.common import network_named
 from storage import group_chats, memberships, networks

@@ -1,6 +1,6 @@
 """The permission guard every handler uses: who is this, and may they do this here?
 
-The rules themselves are the table in `bot.access`; this module applies them to an update and
+The rules themselves are the table in `domain.access`; this module applies them to an update and
 gives a refused person a short, polite answer (a message, or an alert on a button) and the log
 a line, so no handler writes its own permission ifs.
 """
@@ -13,8 +13,8 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import services
-from bot.access import RULES, Action, Actor, allowed, load_actor, networks_where
 from bot.i18n import Translator
+from domain.access import RULES, Action, Actor, allowed, load_actor, networks_where
 from storage.networks import Network
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """/incident, /update and /close: hosts follow their rapid-response incidents up.
 
 The alert itself is composed in `handlers.alerts` and answered in `handlers.alert_replies`; the
-work (sending, following up, closing, escalating) is in `bot.alerts`. Here also the jobs: the
+work (sending, following up, closing, escalating) is in `domain.alerts`. Here also the jobs: the
 sender's live status message, and escalation, rebuilt from the database at start.
 """
 
@@ -21,14 +21,15 @@ from telegram.ext import (
     filters,
 )
 
-from bot import alerts, services
-from bot import incidents as rules
-from bot.alerts import MAX_NAMES, name_of, names_of, waiting
-from bot.alerts import send_alert as send_alert  # its home is bot.alerts; kept importable here
+from bot import services
 from bot.i18n import Html, Translator, escape
-from bot.incidents import TextProblem
 from bot.replies import edit_message, reply_text
 from bot.services import Services
+from domain import alerts
+from domain import incidents as rules
+from domain.alert_texts import MAX_NAMES, name_of
+from domain.alerts import names_of, waiting
+from domain.incidents import TextProblem
 from handlers import guard
 from handlers.alert_common import after_command, buttons, managed
 from handlers.alert_replies import take_answer, take_reply
@@ -321,13 +322,13 @@ async def take_text(update: Update, context: CallbackContext[Any, Any, Any, Any]
 
 async def refresh_status(context: ContextTypes.DEFAULT_TYPE) -> None:
     """A job: edit the status messages whose numbers changed (never an unchanged edit)."""
-    await alerts.refresh_statuses(context.bot, services.of(context))
+    await alerts.refresh_statuses(services.of(context))
 
 
 async def check_escalations(context: ContextTypes.DEFAULT_TYPE) -> None:
     """At start (and now and then): what fell due while we were away runs once; the rest is
     scheduled."""
-    await alerts.catch_up(services.of(context), context.job_queue)
+    await alerts.catch_up(services.of(context))
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -15,9 +15,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot import services
-from bot.access import Action, Actor, Role, allowed, invite_action, networks_where
 from bot.i18n import Html, Translator
 from bot.replies import edit_message, reply_text
+from domain.access import Action, Actor, Role, allowed, invite_action, networks_where
 from handlers import guard
 from handlers.common import more_choices, network_named, network_rows, page_count, page_row
 from handlers.networks import (

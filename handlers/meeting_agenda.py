@@ -24,11 +24,11 @@ from telegram.ext import (
 
 from bot import meetings as rules
 from bot import services
-from bot.access import Action, allowed
 from bot.i18n import Html, Translator
 from bot.meetings import Parsed
 from bot.notify import language_of
 from bot.replies import reply_text, send_text
+from domain.access import Action, allowed
 from handlers import guard
 from handlers.common import network_named, network_rows
 from handlers.meeting_timeline import (

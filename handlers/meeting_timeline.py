@@ -28,12 +28,12 @@ from telegram.ext import (
 
 from bot import meetings as rules
 from bot import services, supervise
-from bot.access import Action
 from bot.i18n import Html, Translator, translator
 from bot.meetings import ActionStep, Step
 from bot.notify import language_of
 from bot.outbox import fit
 from bot.services import Services
+from domain.access import Action
 from handlers import guard
 from handlers.intake import diet_name
 from handlers.networks import moment, permit_button

@@ -32,12 +32,12 @@ from telegram.ext import (
 
 from bot import meetings as rules
 from bot import services
-from bot.access import Action, allowed, networks_where
 from bot.i18n import Html, Translator, translator
 from bot.meetings import Ambiguous, Parsed, Unreadable
 from bot.notify import language_of
 from bot.replies import reply_text, send_text
 from bot.services import Services
+from domain.access import Action, allowed, networks_where
 from handlers import guard, meeting_agenda, meeting_timeline
 from handlers.common import more_choices, network_named, network_rows
 from handlers.meeting_timeline import (

@@ -16,10 +16,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot import services
-from bot.access import Action, Actor, Role, allowed
 from bot.i18n import Html, Translator, escape
 from bot.notify import tell
 from bot.replies import edit_message, reply_text
+from domain.access import Action, Actor, Role, allowed
 from handlers import guard
 from handlers.common import page_count, page_row
 from storage import coordinators, group_chats, memberships, networks

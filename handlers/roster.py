@@ -16,10 +16,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot import removal, services
-from bot.access import Action, Actor, allowed, networks_where, remove_action
 from bot.fit import cut_label
 from bot.i18n import Html, Translator
 from bot.replies import edit_message, reply_text
+from domain.access import Action, Actor, allowed, networks_where, remove_action
 from handlers import guard
 from handlers.common import more_choices, network_named, network_rows, page_count, page_row
 from handlers.networks import (

@@ -8,8 +8,8 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from bot import services
-from bot.access import HOST_ROLES, Actor
 from bot.i18n import Translator
+from domain.access import HOST_ROLES, Actor
 from handlers import guard
 from storage import memberships, networks
 

@@ -16,7 +16,6 @@ from typing import Any
 
 import aiosqlite
 
-from bot.incidents import Progress
 from storage import deliveries
 from storage.database import Database
 from storage.deliveries import Delivery, NewDelivery
@@ -483,6 +482,25 @@ async def set_reply_text(
             (text, stamp, stamp, incident_id, user_id),
         )
         await _changed(conn, incident_id)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where an alert stands: its first deliveries, and what the recipients did."""
+
+    total: int = 0  # deliveries of the alert itself (group chats and people)
+    sent: int = 0
+    pending: int = 0
+    unreachable: int = 0  # people who blocked the bot or never started it
+    failed: int = 0
+    expired: int = 0  # not sent in time: Telegram could not be reached within the window
+    acknowledged: int = 0
+    replies: int = 0  # a mood or a written reply
+    call_me: int = 0
+
+    @property
+    def done(self) -> bool:
+        return self.pending == 0
 
 
 async def progress(db: Database, incident_id: int) -> Progress:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.access import (
+from domain.access import (
     HOST_ROLES,
     Action,
     Actor,

@@ -11,7 +11,7 @@ from bot import services
 from bot.app import BotApplication, build_application, running
 from bot.clock import ManualClock
 from bot.settings import Settings
-from handlers.incidents import send_alert
+from domain.alerts import send_alert
 from sandbox import Sandbox, SimUser
 from storage import incidents as store
 from storage import networks
@@ -89,14 +89,12 @@ async def test_one_reminder_then_the_hosts_list_and_a_restart_repeats_nothing(
         people, network_id = await arrange(app, sandbox, coordinator)
         svc = services.of(app)
         incident_id = await send_alert(
-            app.bot,
             svc,
             people.chief.id,
             [network_id],
             "critical",
             "network_only",
             "Shots fired",
-            job_queue=app.job_queue,
         )
         await svc.dispatcher.idle()
         alert = await people.fatima.expect("Shots fired")
@@ -149,7 +147,7 @@ async def test_steps_that_fell_due_while_the_bot_was_down_run_once_at_start(
         people, network_id = await arrange(app, sandbox, coordinator)
         svc = services.of(app)
         await send_alert(
-            app.bot, svc, people.chief.id, [network_id], "urgent", "shareable", "Unrest downtown"
+            svc, people.chief.id, [network_id], "urgent", "shareable", "Unrest downtown"
         )
         await svc.dispatcher.idle()
         await people.ahmed.expect("Unrest downtown")
@@ -173,24 +171,20 @@ async def test_closing_stops_escalation_and_info_is_never_escalated(
         people, network_id = await arrange(app, sandbox, coordinator)
         svc = services.of(app)
         urgent = await send_alert(
-            app.bot,
             svc,
             people.chief.id,
             [network_id],
             "urgent",
             "network_only",
             "Closed soon",
-            job_queue=app.job_queue,
         )
         await send_alert(
-            app.bot,
             svc,
             people.chief.id,
             [network_id],
             "info",
             "network_only",
             "Just so you know",
-            job_queue=app.job_queue,
         )
         await svc.dispatcher.idle()
         await people.chief.send("/close")
@@ -211,9 +205,7 @@ async def test_an_alert_queued_before_a_restart_is_delivered_after_it_exactly_on
         people, network_id = await arrange(app, sandbox, coordinator)
         svc = services.of(app)
         await svc.dispatcher.stop()  # as if the bot died right after Send
-        await send_alert(
-            app.bot, svc, people.chief.id, [network_id], "critical", "network_only", "Evacuate"
-        )
+        await send_alert(svc, people.chief.id, [network_id], "critical", "network_only", "Evacuate")
     assert all(
         not any("Evacuate" in t for t in texts(p.private_chat))
         for p in (people.fatima, people.ahmed, people.bea)

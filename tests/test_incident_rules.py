@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot import incidents as rules
 from bot.i18n import translator
-from bot.incidents import Progress, Step, TextProblem
+from domain import incidents as rules
+from domain.incidents import Progress, Step, TextProblem
 
 _ = translator("en")
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

@@ -9,7 +9,7 @@ import pytest
 
 from bot import services
 from bot.app import BotApplication
-from handlers.incidents import send_alert
+from domain.alerts import send_alert
 from sandbox import Sandbox, SimChat, SimMessage, SimUser
 from storage import group_chats, memberships, networks
 from storage import incidents as store
@@ -280,7 +280,7 @@ async def test_a_member_answers_the_mood_without_text_and_asks_to_be_called(
     app: BotApplication, db: Database, noord: Noord
 ) -> None:
     svc = services.of(app)
-    await send_alert(app.bot, svc, noord.chief.id, [noord.network.id], "urgent", "shareable", "Hi")
+    await send_alert(svc, noord.chief.id, [noord.network.id], "urgent", "shareable", "Hi")
     alert = await noord.fatima.expect("URGENT · may be shared with your following")
     await (await noord.fatima.press(alert, "💬 Reply")).answered()
     moods = await noord.fatima.expect("How is the mood")
@@ -310,7 +310,7 @@ async def test_buttons_of_unknown_incidents_strangers_and_removed_members(
 ) -> None:
     svc = services.of(app)
     fatima, chief = noord.fatima, noord.chief
-    await send_alert(app.bot, svc, chief.id, [noord.network.id], "info", "network_only", "Hi all")
+    await send_alert(svc, chief.id, [noord.network.id], "info", "network_only", "Hi all")
     alert = await fatima.expect("Hi all")
     unknown = await (await fatima.press(alert, data="inc:ack:999")).answered()
     assert unknown["show_alert"] and "don't know this alert" in unknown["text"]
@@ -333,9 +333,7 @@ async def test_a_member_removed_while_the_alert_is_queued_does_not_get_it(
 ) -> None:
     svc = services.of(app)
     await svc.dispatcher.stop()  # the alert waits in the outbox
-    await send_alert(
-        app.bot, svc, noord.chief.id, [noord.network.id], "urgent", "network_only", "Queued"
-    )
+    await send_alert(svc, noord.chief.id, [noord.network.id], "urgent", "network_only", "Queued")
     await memberships.remove(
         db, noord.network.id, noord.ahmed.id, noord.chief.id, datetime.now(UTC)
     )
@@ -352,9 +350,7 @@ async def test_blocked_member_429_and_a_group_migration_during_the_fan_out(
     await noord.ahmed.block_bot()
     sandbox.faults.fail_next("sendMessage", chat_id=noord.fatima.id, error_code=429, retry_after=1)
     await svc.dispatcher.stop()
-    await send_alert(
-        app.bot, svc, noord.chief.id, [noord.network.id], "critical", "network_only", "Riots"
-    )
+    await send_alert(svc, noord.chief.id, [noord.network.id], "critical", "network_only", "Riots")
     old_id = noord.group.id
     new_id = await noord.group.migrate_to_supergroup(by=coordinator)
     await svc.dispatcher.start()
@@ -382,8 +378,8 @@ async def test_update_and_close_choose_among_several_open_incidents(
 ) -> None:
     svc = services.of(app)
     chief = noord.chief
-    await send_alert(app.bot, svc, chief.id, [noord.network.id], "urgent", "network_only", "First")
-    await send_alert(app.bot, svc, chief.id, [noord.network.id], "info", "network_only", "Second")
+    await send_alert(svc, chief.id, [noord.network.id], "urgent", "network_only", "First")
+    await send_alert(svc, chief.id, [noord.network.id], "info", "network_only", "Second")
     await chief.send("/update More news")
     choice = await chief.expect("Which incident do you want to update?")
     assert len(choice.buttons) == 2
@@ -420,9 +416,7 @@ async def test_who_may_alert_follow_up_and_see_incidents(
     stranger = sandbox.add_user("Mallory", language_code="en")
     stranger.started = True
     fatima, chief = noord.fatima, noord.chief
-    await send_alert(
-        app.bot, svc, chief.id, [noord.network.id], "urgent", "network_only", "Noord only"
-    )
+    await send_alert(svc, chief.id, [noord.network.id], "urgent", "network_only", "Noord only")
     alert = await fatima.expect("Noord only")
 
     # Key figures and strangers: refused everywhere.

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 
 from bot import services
-from bot.alerts import close_incident, send_alert
 from bot.app import BotApplication, build_application, running
 from bot.clock import ManualClock
 from bot.settings import Settings
+from domain.alerts import close_incident, send_alert
 from sandbox import Sandbox, SimChat, SimUser
 from storage import deliveries, group_chats, networks
 from storage import incidents as incident_store
@@ -110,7 +110,6 @@ async def test_a_critical_alert_through_ten_minutes_of_outage_arrives_once_every
         network, chief, members, group = await network_of(app, sandbox, coordinator, 12)
         sandbox.faults.outage(mode)
         incident_id = await send_alert(
-            app.bot,
             svc,
             chief.id,
             [network.id],
@@ -143,7 +142,7 @@ async def test_the_sender_sees_waiting_for_telegram_then_everything_arrives(
         down = [group.id, *(m.id for m in members)]
         sandbox.faults.outage("5xx", methods=["sendMessage"], chat_ids=down)
         incident_id = await send_alert(
-            app.bot, svc, chief.id, [network.id], "urgent", "network_only", "Unrest at the square"
+            svc, chief.id, [network.id], "urgent", "network_only", "Unrest at the square"
         )
         status = await chief.expect(f"Alert #{incident_id}")
         await sandbox.wait_for(
@@ -168,7 +167,7 @@ async def test_an_alert_that_cannot_reach_the_group_in_its_window_is_told_to_the
         svc = services.of(app)
         network, chief, _members, group = await network_of(app, sandbox, coordinator, 2)
         sandbox.faults.outage("5xx", methods=["sendMessage"])
-        await send_alert(app.bot, svc, chief.id, [network.id], "info", "network_only", "Power cut")
+        await send_alert(svc, chief.id, [network.id], "info", "network_only", "Power cut")
         await sandbox.wait_for(lambda: svc.dispatcher.outage is not None, timeout=15)
         clock.advance(timedelta(minutes=61))
 
@@ -202,9 +201,9 @@ async def test_closing_an_incident_ends_its_queued_reminders(
         network, chief, members, _group = await network_of(app, sandbox, coordinator, 2)
         await svc.dispatcher.stop()
         incident_id = await send_alert(
-            app.bot, svc, chief.id, [network.id], "critical", "network_only", "Fire"
+            svc, chief.id, [network.id], "critical", "network_only", "Fire"
         )
-        from bot.alerts import escalate_due
+        from domain.alerts import escalate_due
 
         clock.advance(timedelta(minutes=16))
         assert await escalate_due(svc, incident_id)  # the reminder is queued, not yet sent
@@ -369,7 +368,7 @@ async def test_a_group_that_became_a_supergroup_during_the_outage_gets_the_post_
         network, chief, _members, group = await network_of(app, sandbox, coordinator, 1)
         old_id = group.id
         sandbox.faults.outage("drop", methods=["sendMessage"])
-        await send_alert(app.bot, svc, chief.id, [network.id], "urgent", "network_only", "Smoke")
+        await send_alert(svc, chief.id, [network.id], "urgent", "network_only", "Smoke")
         new_id = await group.migrate_to_supergroup(by=coordinator)
         await outage_of(sandbox, clock, 10, "drop")
         await settled(svc.database, clock)

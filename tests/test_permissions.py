@@ -1,6 +1,6 @@
 """Who may do what, walked through every command and button of the membership feature.
 
-The table below is the specification, written out by hand (not derived from bot.access): for
+The table below is the specification, written out by hand (not derived from domain.access): for
 each command or button, the people who may use it. Everyone else must get a polite refusal
 that says who can, and nothing may happen.
 """

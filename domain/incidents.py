@@ -8,11 +8,11 @@ database: the handlers in `handlers.incidents` and the repository `storage.incid
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.i18n import Html, Translator
+from storage.incidents import Progress
 
 MAX_TEXT = 3500  # the column allows 1–3500; leaves room for the header within Telegram's 4096
 SEVERITIES = ("info", "urgent", "critical")
@@ -105,25 +105,6 @@ def tally_line(_: Translator, tally: Mapping[str, int]) -> str:
     return " · ".join(
         f"{MOOD_ICON[mood]} {mood_name(_, mood)} {n}" for mood, n in tally.items() if n
     )
-
-
-@dataclass(frozen=True)
-class Progress:
-    """Where an alert stands: its first deliveries, and what the recipients did."""
-
-    total: int = 0  # deliveries of the alert itself (group chats and people)
-    sent: int = 0
-    pending: int = 0
-    unreachable: int = 0  # people who blocked the bot or never started it
-    failed: int = 0
-    expired: int = 0  # not sent in time: Telegram could not be reached within the window
-    acknowledged: int = 0
-    replies: int = 0  # a mood or a written reply
-    call_me: int = 0
-
-    @property
-    def done(self) -> bool:
-        return self.pending == 0
 
 
 def progress_line(_: Translator, progress: Progress) -> str:

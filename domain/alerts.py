@@ -13,23 +13,20 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from telegram.error import BadRequest, TelegramError
-from telegram.ext import ContextTypes, JobQueue
-
-from bot import incidents as rules
-from bot import services, supervise
-from bot.access import Action, Actor, allowed
-from bot.dispatcher import Outage
-from bot.i18n import Html, Translator, escape, translator
-from bot.incidents import Step, TextProblem
-from bot.notify import hosts_and_coordinators, language_of, languages_of
+from bot import supervise
+from bot.i18n import Html, Translator, translator
 from bot.outbox import fit
-from bot.services import Services
+from domain import alert_texts as texts
+from domain import incidents as rules
+from domain.access import Action, Actor, allowed
+from domain.context import Context
+from domain.incidents import Step, TextProblem
+from domain.notify import hosts_and_coordinators, language_of, languages_of
+from domain.ports import MESSAGE, UNPIN, Button, Sent, message
 from storage import group_chats, memberships, networks
 from storage import incidents as store
 from storage.deliveries import Delivery, NewDelivery, priority
@@ -37,83 +34,18 @@ from storage.incidents import Incident, Recipient
 
 log = logging.getLogger(__name__)
 
-MAX_NAMES = 40  # names listed in /incident and the hosts' call list before "and N more"
 NAMED_NETWORKS = 10  # networks named in an alert's header; more are counted
-HTML = "HTML"  # deliveries are sent by method name: parse mode goes with their parameters
 STATUS_KIND = "alert_status"
 
 
-# --- what recipients see -------------------------------------------------------------------
-
-
-def alert_text(_: Translator, severity: str, sharing: str, network_names: str, text: str) -> str:
-    """The alert as every recipient sees it (group chats and private chats alike)."""
-    return "\n".join(
-        [
-            rules.header(_, severity, sharing),
-            _("📍 <b>{networks}</b>", networks=network_names),
-            "",
-            escape(text),
-            "",
-            _("🚨 Emergency? Call 112 first – this chat is not the emergency line."),
-        ]
-    )
-
-
-def alert_buttons(_: Translator, incident_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(_("✅ Seen"), callback_data=f"inc:ack:{incident_id}"),
-                InlineKeyboardButton(_("💬 Reply"), callback_data=f"inc:reply:{incident_id}"),
-            ],
-            [InlineKeyboardButton(_("📞 Call me"), callback_data=f"inc:call:{incident_id}")],
-        ]
-    )
-
-
-def follow_up_text(_: Translator, kind: str, severity: str, network_names: str, text: str) -> str:
-    title = _("🔁 <b>Update</b>") if kind == "update" else _("✅ <b>Closed</b>")
-    icon = rules.SEVERITY_ICON[severity]
-    return _(
-        "{icon} {title} · {networks}\n\n{text}",
-        icon=icon,
-        title=title,
-        networks=network_names,
-        text=text,
-    )
-
-
-def reminder_text(_: Translator) -> str:
-    return _(
-        "⏰ Have you seen this alert? Please press ✅ Seen, so the hosts know it reached you. "
-        "🚨 Emergency? Call 112."
-    )
-
-
-def mood_label(_: Translator, mood: str) -> str:
-    return f"{rules.MOOD_ICON[mood]} {rules.mood_name(_, mood)}"
-
-
-def name_of(_: Translator, person: Recipient) -> str:
-    return person.display_name or _("a member")
-
-
-def _message(text: str, markup: InlineKeyboardMarkup | None = None) -> dict[str, Any]:
-    params: dict[str, Any] = {"text": text, "parse_mode": HTML}
-    if markup is not None:
-        params["reply_markup"] = markup.to_dict()
-    return params
-
-
-def window_end(svc: Services) -> datetime:
+def window_end(ctx: Context) -> datetime:
     """Until when an alert's messages are worth sending, through any outage."""
-    return svc.clock.now() + svc.settings.incidents.delivery_window
+    return ctx.clock.now() + ctx.settings.incidents.delivery_window
 
 
-async def names_of(svc: Services, network_ids: Sequence[int]) -> str:
+async def names_of(ctx: Context, network_ids: Sequence[int]) -> str:
     """The networks' names for a header; an alert to many networks names the first few."""
-    found = [await networks.get(svc.database, n) for n in network_ids[:NAMED_NETWORKS]]
+    found = [await networks.get(ctx.database, n) for n in network_ids[:NAMED_NETWORKS]]
     names = ", ".join(n.name for n in found if n is not None)
     more = len(network_ids) - NAMED_NETWORKS
     return f"{names} (+{more})" if more > 0 else names
@@ -131,35 +63,35 @@ def may_alert_somewhere(actor: Actor) -> bool:
     return actor.is_coordinator or any(allowed(actor, Action.send_alert, n) for n in actor.roles)
 
 
-async def approved_members(svc: Services, network_id: int) -> list[int]:
-    roster = await memberships.roster(svc.database, network_id)
+async def approved_members(ctx: Context, network_id: int) -> list[int]:
+    roster = await memberships.roster(ctx.database, network_id)
     return [m.user_id for m in roster if m.status == "approved"]
 
 
 async def reach(
-    svc: Services, sender_id: int, network_ids: Sequence[int]
+    ctx: Context, sender_id: int, network_ids: Sequence[int]
 ) -> tuple[dict[int, int], list[tuple[int, int]]]:
     """Who an alert would reach: people (user → network) and group chats (chat, network)."""
-    members = {n: await approved_members(svc, n) for n in network_ids}
+    members = {n: await approved_members(ctx, n) for n in network_ids}
     people = rules.recipients(members, network_ids, sender_id)
     groups: dict[int, int] = {}
     for network_id in network_ids:
-        for chat in await group_chats.for_network(svc.database, network_id):
+        for chat in await group_chats.for_network(ctx.database, network_id):
             groups.setdefault(chat.chat_id, network_id)
     return people, list(groups.items())
 
 
-async def incident_hosts(svc: Services, incident: Incident) -> list[int]:
+async def incident_hosts(ctx: Context, incident: Incident) -> list[int]:
     """Who hears replies and escalations: the hosts of its networks and the coordinators."""
     found: list[int] = []
     for network_id in incident.network_ids:
-        found += await hosts_and_coordinators(svc, network_id)
+        found += await hosts_and_coordinators(ctx, network_id)
     return list(dict.fromkeys(found))
 
 
-async def host_name(svc: Services, incident: Incident, user_id: int, fallback: str) -> str:
+async def host_name(ctx: Context, incident: Incident, user_id: int, fallback: str) -> str:
     for network_id in incident.network_ids:
-        membership = await memberships.get(svc.database, network_id, user_id)
+        membership = await memberships.get(ctx.database, network_id, user_id)
         if membership is not None and membership.display_name:
             return membership.display_name
     return fallback
@@ -169,31 +101,25 @@ async def host_name(svc: Services, incident: Incident, user_id: int, fallback: s
 
 
 async def send_alert(
-    bot: Bot,
-    svc: Services,
+    ctx: Context,
     sender_id: int,
     network_ids: Sequence[int],
     severity: str,
     sharing: str,
     text: str,
-    *,
-    job_queue: JobQueue[Any] | None = None,
 ) -> int:
     """Do what pressing Send does; returns the new incident's id.
 
     Raises ValueError for an unknown severity or sharing label, or a text that is empty or too
     long. Permission is the caller's business.
     """
-    incident_id = await send(
-        bot, svc, sender_id, network_ids, severity, sharing, text, job_queue=job_queue
-    )
+    incident_id = await send(ctx, sender_id, network_ids, severity, sharing, text)
     assert incident_id is not None  # only a draft can have been sent already
     return incident_id
 
 
 async def send(
-    bot: Bot,
-    svc: Services,
+    ctx: Context,
     sender_id: int,
     network_ids: Sequence[int],
     severity: str,
@@ -201,7 +127,6 @@ async def send(
     text: str,
     *,
     draft_id: int | None = None,
-    job_queue: JobQueue[Any] | None = None,
 ) -> int | None:
     """`send_alert`, also for a draft: None if that draft was sent already (a second press)."""
     checked = rules.check_text(text)
@@ -210,14 +135,14 @@ async def send(
     if severity not in rules.SEVERITIES or sharing not in rules.SHARINGS:
         raise ValueError(f"unknown severity {severity!r} or sharing {sharing!r}")
     network_ids = list(dict.fromkeys(network_ids))
-    people, groups = await reach(svc, sender_id, network_ids)
-    names = await names_of(svc, network_ids)
-    group_text = alert_text(
-        translator(svc.settings.bot.default_language), severity, sharing, names, checked
+    people, groups = await reach(ctx, sender_id, network_ids)
+    names = await names_of(ctx, network_ids)
+    group_text = texts.alert_text(
+        translator(ctx.settings.bot.default_language), severity, sharing, names, checked
     )
-    languages = await languages_of(svc, people)
-    sender_ = await language_of(svc, sender_id)
-    until = window_end(svc)
+    languages = await languages_of(ctx, people)
+    sender_ = await language_of(ctx, sender_id)
+    until = window_end(ctx)
 
     def build(incident_id: int) -> list[NewDelivery]:
         items = [
@@ -225,7 +150,8 @@ async def send(
                 chat_id=chat_id,
                 priority=priority(severity, group=True),
                 kind="alert_group",
-                params=_message(group_text),
+                method=MESSAGE,
+                params=message(group_text),
                 incident_id=incident_id,
                 network_id=network_id,
                 pin=severity == "critical",
@@ -242,7 +168,8 @@ async def send(
                 chat_id=sender_id,
                 priority=priority(severity, group=True),
                 kind=STATUS_KIND,
-                params=_message(rules.status_text(sender_, incident_id, starting)),
+                method=MESSAGE,
+                params=message(rules.status_text(sender_, incident_id, starting)),
                 incident_id=incident_id,
                 user_id=sender_id,
                 expires_at=until,
@@ -253,15 +180,16 @@ async def send(
         for user_id, network_id in people.items():
             _ = languages[user_id]
             if _.language not in by_language:
-                by_language[_.language] = _message(
-                    alert_text(_, severity, sharing, names, checked),
-                    alert_buttons(_, incident_id),
+                by_language[_.language] = message(
+                    texts.alert_text(_, severity, sharing, names, checked),
+                    texts.alert_buttons(_, incident_id),
                 )
             items.append(
                 NewDelivery(
                     chat_id=user_id,
                     priority=priority(severity, group=False),
                     kind="alert_private",
+                    method=MESSAGE,
                     params=by_language[_.language],
                     incident_id=incident_id,
                     network_id=network_id,
@@ -271,9 +199,9 @@ async def send(
             )
         return items
 
-    now = svc.clock.now()
+    now = ctx.clock.now()
     incident_id = await store.create(
-        svc.database,
+        ctx.database,
         sender_id=sender_id,
         network_ids=network_ids,
         severity=severity,
@@ -294,26 +222,26 @@ async def send(
         len(people),
         len(groups),
     )
-    svc.dispatcher.wake()
-    incident = await store.get(svc.database, incident_id)
+    ctx.dispatcher.wake()
+    incident = await store.get(ctx.database, incident_id)
     assert incident is not None
-    if job_queue is not None:
-        schedule_escalation(job_queue, svc, incident)
+    if ctx.scheduler is not None:
+        schedule_escalation(ctx, incident)
     return incident_id
 
 
-async def follow_up(svc: Services, incident: Incident, kind: str, text: str) -> list[NewDelivery]:
+async def follow_up(ctx: Context, incident: Incident, kind: str, text: str) -> list[NewDelivery]:
     """A follow-up to everyone who got the alert, threaded under it in each chat."""
-    names = await names_of(svc, incident.network_ids)
-    members = {r.user_id: r for r in await store.recipients(svc.database, incident.id)}
-    group_ = translator(svc.settings.bot.default_language)
+    names = await names_of(ctx, incident.network_ids)
+    members = {r.user_id: r for r in await store.recipients(ctx.database, incident.id)}
+    group_ = translator(ctx.settings.bot.default_language)
     items: list[NewDelivery] = []
-    for original in await store.alert_deliveries(svc.database, incident.id):
+    for original in await store.alert_deliveries(ctx.database, incident.id):
         if original.user_id is not None:
             member = members.get(original.user_id)
             if member is None or not member.still_member:
                 continue
-            _ = await language_of(svc, original.user_id)
+            _ = await language_of(ctx, original.user_id)
         else:
             _ = group_
         items.append(
@@ -321,57 +249,58 @@ async def follow_up(svc: Services, incident: Incident, kind: str, text: str) -> 
                 chat_id=original.chat_id,
                 priority=original.priority,
                 kind=f"alert_{kind}",
-                params=_message(follow_up_text(_, kind, incident.severity, names, text)),
+                method=MESSAGE,
+                params=message(texts.follow_up_text(_, kind, incident.severity, names, text)),
                 incident_id=incident.id,
                 network_id=original.network_id,
                 user_id=original.user_id,
                 reply_to=original.id,
-                expires_at=window_end(svc),
+                expires_at=window_end(ctx),
             )
         )
     return fit(items)
 
 
-async def unpins(svc: Services, incident: Incident) -> list[NewDelivery]:
+async def unpins(ctx: Context, incident: Incident) -> list[NewDelivery]:
     """A closed critical alert no longer needs to sit on top of its group chats."""
     return [
         NewDelivery(
             chat_id=original.chat_id,
             priority=priority("routine", group=True),
             kind="incident_unpin",
-            method="unpinChatMessage",
+            method=UNPIN,
             params={"message_id": original.message_id},
             incident_id=incident.id,
             network_id=original.network_id,
         )
-        for original in await store.alert_deliveries(svc.database, incident.id)
+        for original in await store.alert_deliveries(ctx.database, incident.id)
         if original.pin and original.message_id is not None
     ]
 
 
-async def update_incident(svc: Services, incident_id: int, text: str) -> bool:
+async def update_incident(ctx: Context, incident_id: int, text: str) -> bool:
     """Queue a follow-up of an open incident; False if it is unknown or closed."""
-    incident = await store.get(svc.database, incident_id)
+    incident = await store.get(ctx.database, incident_id)
     if incident is None or not incident.is_open:
         return False
-    items = await follow_up(svc, incident, "update", text)
-    if not await store.add_follow_up(svc.database, incident.id, items, svc.clock.now()):
+    items = await follow_up(ctx, incident, "update", text)
+    if not await store.add_follow_up(ctx.database, incident.id, items, ctx.clock.now()):
         return False
-    svc.dispatcher.wake()
+    ctx.dispatcher.wake()
     return True
 
 
-async def close_incident(svc: Services, incident_id: int, by: int, text: str | None) -> bool:
+async def close_incident(ctx: Context, incident_id: int, by: int, text: str | None) -> bool:
     """Close an open incident (escalation stops); a closing text goes out like an update."""
-    incident = await store.get(svc.database, incident_id)
+    incident = await store.get(ctx.database, incident_id)
     if incident is None or not incident.is_open:
         return False
-    items = await follow_up(svc, incident, "close", text) if text else []
-    items += await unpins(svc, incident)
-    if not await store.close(svc.database, incident.id, by, text, items, svc.clock.now()):
+    items = await follow_up(ctx, incident, "close", text) if text else []
+    items += await unpins(ctx, incident)
+    if not await store.close(ctx.database, incident.id, by, text, items, ctx.clock.now()):
         return False
     log.info("incident %s closed by %s", incident.id, by)
-    svc.dispatcher.wake()
+    ctx.dispatcher.wake()
     return True
 
 
@@ -379,8 +308,7 @@ async def close_incident(svc: Services, incident_id: int, by: int, text: str | N
 
 
 async def tell_hosts_about(
-    bot: Bot,
-    svc: Services,
+    ctx: Context,
     incident: Incident,
     person: Recipient,
     *,
@@ -389,11 +317,11 @@ async def tell_hosts_about(
     call: bool = False,
 ) -> None:
     """What a member sent back reaches the hosts and coordinators only – never the group."""
-    network = await networks.get(svc.database, person.network_id)
+    network = await networks.get(ctx.database, person.network_id)
     network_name = network.name if network else "?"
 
-    def compose(_: Translator) -> tuple[str, InlineKeyboardMarkup | None]:
-        name = name_of(_, person)
+    def compose(_: Translator) -> tuple[str, list[list[Button]]]:
+        name = texts.name_of(_, person)
         if call:
             said = (
                 _(
@@ -418,7 +346,7 @@ async def tell_hosts_about(
                 name=name,
                 network=network_name,
                 id=incident.id,
-                mood=mood_label(_, mood),
+                mood=texts.mood_label(_, mood),
             )
         else:
             said = _(
@@ -428,40 +356,41 @@ async def tell_hosts_about(
                 id=incident.id,
                 text=text or "",
             )
-        button = InlineKeyboardButton(
+        button = Button(
             _("Answer {name}", name=Html(name[:40])),
-            callback_data=f"inc:ans:{incident.id}:{person.user_id}",
+            f"inc:ans:{incident.id}:{person.user_id}",
         )
-        return said, InlineKeyboardMarkup([[button]])
+        return said, [[button]]
 
     # Through the outbox, so a crash or a Telegram hiccup does not swallow what a member said.
-    hosts = [h for h in await incident_hosts(svc, incident) if h != person.user_id]
-    languages = await languages_of(svc, hosts)
+    hosts = [h for h in await incident_hosts(ctx, incident) if h != person.user_id]
+    languages = await languages_of(ctx, hosts)
     items = []
     for host in hosts:
-        said, markup = compose(languages[host])
+        said, buttons = compose(languages[host])
         items.append(
             NewDelivery(
                 chat_id=host,
                 priority=priority(incident.severity, group=False),
                 kind="alert_reply",
-                params=_message(said, markup),
+                method=MESSAGE,
+                params=message(said, buttons),
                 incident_id=incident.id,
                 network_id=person.network_id,
                 user_id=host,
                 about_user_id=person.user_id,
-                expires_at=window_end(svc),
+                expires_at=window_end(ctx),
             )
         )
-    await store.queue(svc.database, fit(items), svc.clock.now())
-    svc.dispatcher.wake()
+    await store.queue(ctx.database, fit(items), ctx.clock.now())
+    ctx.dispatcher.wake()
 
 
 # --- the live status message ---------------------------------------------------------------
 
 
 async def on_delivery(
-    svc: Services, delivery: Delivery, outcome: str, message: Message | None = None
+    ctx: Context, delivery: Delivery, outcome: str, message: Sent | None = None
 ) -> None:
     """A delivery listener: the sender's status message is known once it is out, unreachable
     people are marked, the status changes, and a group post that did not arrive is told."""
@@ -470,33 +399,33 @@ async def on_delivery(
     if delivery.kind == STATUS_KIND:
         if outcome == "sent" and message is not None:
             await store.set_status_message(
-                svc.database,
+                ctx.database,
                 delivery.incident_id,
                 message.chat_id,
                 message.message_id,
                 str(delivery.params["text"]),
             )
-            await store.mark_changed(svc.database, delivery.incident_id)
+            await store.mark_changed(ctx.database, delivery.incident_id)
         return
     if delivery.kind not in store.ALERT_KINDS:
         return
     if outcome == "unreachable" and delivery.user_id is not None:
         await store.mark_unreachable(
-            svc.database, delivery.incident_id, delivery.user_id, svc.clock.now()
+            ctx.database, delivery.incident_id, delivery.user_id, ctx.clock.now()
         )
     if delivery.kind == "alert_group" and outcome in ("failed", "expired"):
-        await _tell_sender_group_missed(svc, delivery, outcome)
-    await store.mark_changed(svc.database, delivery.incident_id)
+        await _tell_sender_group_missed(ctx, delivery, outcome)
+    await store.mark_changed(ctx.database, delivery.incident_id)
 
 
-async def _tell_sender_group_missed(svc: Services, delivery: Delivery, outcome: str) -> None:
+async def _tell_sender_group_missed(ctx: Context, delivery: Delivery, outcome: str) -> None:
     """The group chat did not get the alert: its sender must not believe it did."""
     assert delivery.incident_id is not None
-    incident = await store.get(svc.database, delivery.incident_id)
+    incident = await store.get(ctx.database, delivery.incident_id)
     if incident is None or incident.created_by is None:
         return
-    network = await networks.get(svc.database, delivery.network_id or 0)
-    _ = await language_of(svc, incident.created_by)
+    network = await networks.get(ctx.database, delivery.network_id or 0)
+    _ = await language_of(ctx, incident.created_by)
     why = (
         _("Telegram refused it: {reason}", reason=delivery.error or "?")
         if outcome == "failed"
@@ -513,42 +442,38 @@ async def _tell_sender_group_missed(svc: Services, delivery: Delivery, outcome: 
         chat_id=incident.created_by,
         priority=priority(incident.severity, group=False),
         kind="alert_notice",
-        params=_message(text),
+        method=MESSAGE,
+        params=message(text),
         incident_id=incident.id,
         user_id=incident.created_by,
-        expires_at=window_end(svc),
+        expires_at=window_end(ctx),
     )
-    await store.queue(svc.database, [item], svc.clock.now())
-    svc.dispatcher.wake()
+    await store.queue(ctx.database, [item], ctx.clock.now())
+    ctx.dispatcher.wake()
 
 
-async def on_outage(svc: Services, _outage: Outage | None) -> None:
+async def on_outage(ctx: Context, _outage: object) -> None:
     """Telegram stopped or started answering: the senders' status messages say so."""
-    await store.mark_sending_changed(svc.database)
+    await store.mark_sending_changed(ctx.database)
 
 
-async def refresh_statuses(bot: Bot, svc: Services) -> None:
+async def refresh_statuses(ctx: Context) -> None:
     """Edit the status messages whose numbers changed (never an unchanged edit)."""
-    waiting = svc.outbox is not None and svc.outbox.outage is not None
-    for incident in await store.take_changed(svc.database):
+    if ctx.editor is None:
+        return
+    editor = ctx.editor
+    waiting = ctx.outbox is not None and ctx.outbox.waiting_for_channel
+    for incident in await store.take_changed(ctx.database):
         assert incident.status_chat_id is not None and incident.status_message_id is not None
-        _ = await language_of(svc, incident.created_by or 0)
-        progress = await store.progress(svc.database, incident.id)
+        _ = await language_of(ctx, incident.created_by or 0)
+        progress = await store.progress(ctx.database, incident.id)
         text = rules.status_text(_, incident.id, progress, waiting=waiting)
         if text == incident.status_text:
             continue
-        try:
-            await bot.edit_message_text(
-                text, chat_id=incident.status_chat_id, message_id=incident.status_message_id
-            )
-        except BadRequest as exc:
-            if "message is not modified" not in exc.message:
-                log.warning("status of incident %s: %s", incident.id, exc.message)
-        except TelegramError as exc:
-            log.warning("status of incident %s: %s", incident.id, exc)
-            await store.mark_changed(svc.database, incident.id)  # try again next time
+        if not await editor.edit(incident.status_chat_id, incident.status_message_id, text):
+            await store.mark_changed(ctx.database, incident.id)  # try again next time
             continue
-        await store.set_status_text(svc.database, incident.id, text)
+        await store.set_status_text(ctx.database, incident.id, text)
 
 
 # --- escalation ----------------------------------------------------------------------------
@@ -558,67 +483,55 @@ def _job_name(incident_id: int, step: Step) -> str:
     return f"incident-{incident_id}-{step}"
 
 
-def _progress(svc: Services, incident: Incident) -> dict[str, Any]:
+def _progress(ctx: Context, incident: Incident) -> dict[str, Any]:
     """Where an incident stands, as the escalation rules take it."""
     return {
         "open_": incident.is_open,
         "created_at": datetime.fromisoformat(incident.created_at),
-        "timings": svc.settings.incidents.timings(incident.severity),
+        "timings": ctx.settings.incidents.timings(incident.severity),
         "reminded": incident.reminded_at is not None,
         "escalated": incident.escalated_at is not None,
     }
 
 
-def schedule_escalation(job_queue: JobQueue[Any], svc: Services, incident: Incident) -> None:
+def schedule_escalation(ctx: Context, incident: Incident) -> None:
     """One-off jobs for the steps still to come (what is overdue runs at once)."""
-    upcoming = rules.next_step_at(**_progress(svc, incident))
-    now = svc.clock.now()
+    upcoming = rules.next_step_at(**_progress(ctx, incident))
     for step, when in upcoming.items():
-        name = _job_name(incident.id, step)
-        if job_queue.get_jobs_by_name(name):
-            continue
-        delay = max(0.0, (when - now).total_seconds())
-        job_queue.run_once(escalation_job, when=delay, data=incident.id, name=name)
+        ctx.jobs.at(
+            _job_name(incident.id, step), when, functools.partial(escalate_due, ctx), incident.id
+        )
 
 
-async def escalation_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A job for one incident: take the escalation steps that are due by our clock.
-
-    It lives here, not among the handlers, because sending an alert schedules it.
-    """
-    assert context.job is not None and isinstance(context.job.data, int)
-    await escalate_due(services.of(context), context.job.data)
-
-
-async def catch_up(svc: Services, job_queue: JobQueue[Any] | None) -> None:
+async def catch_up(ctx: Context) -> None:
     """What fell due while we were away runs once; the rest is scheduled."""
 
     async def steps(incident: Incident) -> None:
-        await escalate_due(svc, incident.id)
-        fresh = await store.get(svc.database, incident.id)
-        if fresh is not None and job_queue is not None:
-            schedule_escalation(job_queue, svc, fresh)
+        await escalate_due(ctx, incident.id)
+        fresh = await store.get(ctx.database, incident.id)
+        if fresh is not None:
+            schedule_escalation(ctx, fresh)
 
     # One incident that fails does not hold up the escalation of the others.
     await supervise.each(
-        "escalation", await store.open_incidents(svc.database), steps, lambda i: f"incident {i.id}"
+        "escalation", await store.open_incidents(ctx.database), steps, lambda i: f"incident {i.id}"
     )
 
 
-async def escalate_due(svc: Services, incident_id: int) -> list[Step]:
+async def escalate_due(ctx: Context, incident_id: int) -> list[Step]:
     """Take the steps due now for one incident; each step is done at most once, ever."""
-    incident = await store.get(svc.database, incident_id)
+    incident = await store.get(ctx.database, incident_id)
     if incident is None:
         return []
-    due = rules.due_steps(**_progress(svc, incident), now=svc.clock.now())
+    due = rules.due_steps(**_progress(ctx, incident), now=ctx.clock.now())
     done = []
     for step in due:
-        took = await (_remind(svc, incident) if step is Step.remind else _escalate(svc, incident))
+        took = await (_remind(ctx, incident) if step is Step.remind else _escalate(ctx, incident))
         if took:
             done.append(step)
     if done:
         log.info("incident %s: %s", incident.id, ", ".join(done))
-        svc.dispatcher.wake()
+        ctx.dispatcher.wake()
     return done
 
 
@@ -627,72 +540,58 @@ def waiting(recipients: list[Recipient]) -> list[Recipient]:
     return [r for r in recipients if r.acknowledged_at is None and r.still_member]
 
 
-async def _remind(svc: Services, incident: Incident) -> bool:
+async def _remind(ctx: Context, incident: Incident) -> bool:
     items, reminded = [], []
-    for person in waiting(await store.recipients(svc.database, incident.id)):
+    for person in waiting(await store.recipients(ctx.database, incident.id)):
         if person.unreachable_at is not None or person.reminded_at is not None:
             continue
-        _ = await language_of(svc, person.user_id)
+        _ = await language_of(ctx, person.user_id)
         items.append(
             NewDelivery(
                 chat_id=person.user_id,
                 priority=priority(incident.severity, group=False),
                 kind="alert_reminder",
-                params=_message(reminder_text(_), alert_buttons(_, incident.id)),
+                method=MESSAGE,
+                params=message(texts.reminder_text(_), texts.alert_buttons(_, incident.id)),
                 incident_id=incident.id,
                 network_id=person.network_id,
                 user_id=person.user_id,
                 reply_to=await store.private_alert_delivery(
-                    svc.database, incident.id, person.user_id
+                    ctx.database, incident.id, person.user_id
                 ),
-                expires_at=window_end(svc),
+                expires_at=window_end(ctx),
             )
         )
         reminded.append(person.user_id)
     return await store.record_reminder(
-        svc.database, incident.id, fit(items), reminded, svc.clock.now()
+        ctx.database, incident.id, fit(items), reminded, ctx.clock.now()
     )
 
 
-def person_line(_: Translator, person: Recipient) -> str:
-    name = name_of(_, person)
-    if person.unreachable_at is not None:
-        return _("• {name} – unreachable (blocked the bot)", name=name)
-    if person.phone:
-        return _("• {name} – {phone}", name=name, phone=person.phone)
-    return _("• {name} – no phone number shared", name=name)
-
-
-def _names_list(_: Translator, people: list[Recipient], line: Callable[[Recipient], str]) -> str:
-    shown = [line(p) for p in people[:MAX_NAMES]]
-    if len(people) > MAX_NAMES:
-        shown.append(_("… and {n} more", n=len(people) - MAX_NAMES))
-    return "\n".join(shown)
-
-
-async def _escalate(svc: Services, incident: Incident) -> bool:
-    to_call = waiting(await store.recipients(svc.database, incident.id))
+async def _escalate(ctx: Context, incident: Incident) -> bool:
+    to_call = waiting(await store.recipients(ctx.database, incident.id))
     items = []
     if to_call:
-        names = await names_of(svc, incident.network_ids)
-        for host in await incident_hosts(svc, incident):
-            _ = await language_of(svc, host)
+        names = await names_of(ctx, incident.network_ids)
+        for host in await incident_hosts(ctx, incident):
+            _ = await language_of(ctx, host)
             text = _(
                 "📞 Alert #{id} ({networks}): these members have not acknowledged it yet. "
                 "Please call them yourself:\n{people}",
                 id=incident.id,
                 networks=names,
-                people=Html(_names_list(_, to_call, functools.partial(person_line, _))),
+                people=Html(texts.names_list(_, to_call, functools.partial(texts.person_line, _))),
             )
             items.append(
                 NewDelivery(
                     chat_id=host,
                     priority=priority(incident.severity, group=False),
                     kind="escalation",
-                    params=_message(text),
+                    method=MESSAGE,
+                    params=message(text),
                     incident_id=incident.id,
                     user_id=host,
-                    expires_at=window_end(svc),
+                    expires_at=window_end(ctx),
                 )
             )
-    return await store.record_escalation(svc.database, incident.id, fit(items), svc.clock.now())
+    return await store.record_escalation(ctx.database, incident.id, fit(items), ctx.clock.now())
