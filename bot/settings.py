@@ -142,6 +142,12 @@ class AccessSettings(_Section):
 class BotSettings(_Section):
     timezone: str = "Europe/Amsterdam"
     default_language: str = "nl"
+    conversation_minutes: int = Field(
+        default=60,
+        ge=5,
+        le=7 * 24 * 60,
+        description="An abandoned draft or question (alert, meeting, topic, intake) expires",
+    )
 
     @field_validator("timezone")
     @classmethod

@@ -1,7 +1,8 @@
 """Every feature's handlers, registered in one visible place.
 
 Order matters within a handler group: the first matching handler wins. `intake` comes before
-`start` (it takes `/start <invite code>` and the answers typed during an intake), and the
+`start` (it takes `/start <invite code>`), `flows` before both (typed private text goes to the
+open conversation, whichever feature it belongs to), and the
 catch-alls in `fallback` come last. Tracking runs in its own group (-1) beside everything else;
 before it (-2), `once` stops an update Telegram delivered again.
 """
@@ -18,6 +19,7 @@ from handlers import (
     approval,
     errors,
     fallback,
+    flows,
     groups,
     incidents,
     intake,
@@ -37,7 +39,8 @@ def register_all(application: Application[Any, Any, Any, Any, Any, Any]) -> None
     once.register(application)  # group -2: an update delivered again stops here
     tracking.register(application)
     groups.register(application)
-    intake.register(application)  # before start: /start <code> and intake answers
+    flows.register(application)  # typed private text, /cancel and Cancel: the open conversation
+    intake.register(application)  # before start: /start <code>
     start.register(application)
     language.register(application)
     privacy.register(application)
@@ -47,7 +50,7 @@ def register_all(application: Application[Any, Any, Any, Any, Any, Any]) -> None
     roster.register(application)
     alerts.register(application)  # then alert_replies, then incidents: its `inc:` catch-all
     alert_replies.register(application)
-    incidents.register(application)  # before fallback: it takes replies typed after a button
+    incidents.register(application)
     meetings.register(application)
     fallback.register(application)  # last: unknown commands, free text and stale buttons
     errors.register(application)

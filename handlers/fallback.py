@@ -30,11 +30,8 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Text typed in the private chat: for the feature waiting for it, or a pointer to /help."""
+    """Text typed in the private chat with nothing open (see handlers.conversation): /help."""
     assert update.effective_message
-    for take in services.of(context).text_takers:
-        if await take(update, context):
-            return
     _ = await services.texts_for(update, context)
     await update.effective_message.reply_text(
         _("I work with commands and buttons. /help shows what you can do. 🚨 Emergency? Call 112.")
@@ -53,6 +50,7 @@ async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(MessageHandler(filters.COMMAND, unknown_command))
+    # Photos, stickers and the like in the private chat (typed text: handlers.conversation).
     application.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND, private_text)
     )

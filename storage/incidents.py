@@ -16,7 +16,7 @@ from typing import Any
 
 import aiosqlite
 
-from storage import deliveries
+from storage import conversations, deliveries
 from storage.database import Database
 from storage.deliveries import Delivery, NewDelivery
 
@@ -116,11 +116,11 @@ async def cancel_draft(db: Database, draft_id: int, now: datetime) -> bool:
             " WHERE id = ? AND status = 'composing'",
             (now.isoformat(), draft_id),
         )
-        await conn.execute("DELETE FROM incident_prompts WHERE draft_id = ?", (draft_id,))
+        await conversations.close_about(conn, "alert", "draft_id", draft_id)
         return cursor.rowcount > 0
 
 
-# --- prompts: what someone is about to type --------------------------------------------------
+# --- prompts: what someone is about to type (kept in storage.conversations) -----------------
 
 
 @dataclass(frozen=True)
@@ -132,39 +132,6 @@ class Prompt:
     about_user_id: int | None
     text: str | None
     created_at: str
-
-
-async def set_prompt(
-    db: Database,
-    user_id: int,
-    kind: str,
-    now: datetime,
-    *,
-    draft_id: int | None = None,
-    incident_id: int | None = None,
-    about_user_id: int | None = None,
-    text: str | None = None,
-) -> None:
-    async with db.transaction() as conn:
-        await conn.execute(
-            "INSERT OR REPLACE INTO incident_prompts (user_id, kind, draft_id, incident_id,"
-            " about_user_id, text, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (user_id, kind, draft_id, incident_id, about_user_id, text, now.isoformat()),
-        )
-
-
-async def get_prompt(db: Database, user_id: int) -> Prompt | None:
-    row = await db.fetch_one("SELECT * FROM incident_prompts WHERE user_id = ?", (user_id,))
-    return Prompt(**dict(row)) if row is not None else None
-
-
-async def clear_prompt(db: Database, user_id: int, kind: str | None = None) -> bool:
-    async with db.transaction() as conn:
-        cursor = await conn.execute(
-            "DELETE FROM incident_prompts WHERE user_id = ? AND (? IS NULL OR kind = ?)",
-            (user_id, kind, kind),
-        )
-        return cursor.rowcount > 0
 
 
 # --- incidents ----------------------------------------------------------------------------
@@ -277,7 +244,7 @@ async def create(
             await conn.execute(
                 "UPDATE incident_drafts SET incident_id = ? WHERE id = ?", (incident_id, draft_id)
             )
-            await conn.execute("DELETE FROM incident_prompts WHERE draft_id = ?", (draft_id,))
+            await conversations.close_about(conn, "alert", "draft_id", draft_id)
     return incident_id
 
 
@@ -613,7 +580,6 @@ async def forget(conn: aiosqlite.Connection, user_id: int) -> int:
     (incident_recipients) go as well."""
     total = 0
     for statement, params in (
-        ("DELETE FROM incident_prompts WHERE user_id = ? OR about_user_id = ?", (user_id, user_id)),
         ("DELETE FROM incident_drafts WHERE user_id = ?", (user_id,)),
         ("UPDATE incidents SET created_by = NULL WHERE created_by = ?", (user_id,)),
         ("UPDATE incidents SET closed_by = NULL WHERE closed_by = ?", (user_id,)),

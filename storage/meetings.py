@@ -8,7 +8,6 @@ Agreed actions are in `storage.actions`.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -453,55 +452,11 @@ async def attendance_per_member(db: Database, network_id: int) -> list[sqlite3.R
     )
 
 
-# --- drafts: what someone is in the middle of ----------------------------------------------------
-
-
-async def draft(db: Database, user_id: int) -> Draft | None:
-    row = await db.fetch_one("SELECT * FROM meeting_drafts WHERE user_id = ?", (user_id,))
-    if row is None:
-        return None
-    return Draft(**{**dict(row), "data": json.loads(row["data"])})
-
-
-async def save_draft(
-    db: Database,
-    user_id: int,
-    kind: str,
-    step: str,
-    now: datetime,
-    *,
-    network_id: int | None = None,
-    meeting_id: int | None = None,
-    data: dict[str, Any] | None = None,
-) -> None:
-    async with db.transaction() as conn:
-        await conn.execute(
-            "INSERT OR REPLACE INTO meeting_drafts"
-            " (user_id, kind, step, network_id, meeting_id, data, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                user_id,
-                kind,
-                step,
-                network_id,
-                meeting_id,
-                json.dumps(data or {}),
-                now.isoformat(),
-            ),
-        )
-
-
-async def clear_draft(db: Database, user_id: int) -> None:
-    async with db.transaction() as conn:
-        await conn.execute("DELETE FROM meeting_drafts WHERE user_id = ?", (user_id,))
-
-
 async def forget(conn: aiosqlite.Connection, user_id: int) -> int:
-    """Part of forgetting a person: drafts go; answers and actions go by the foreign keys;
-    meetings they planned stay, without the reference."""
+    """Part of forgetting a person: answers and actions go by the foreign keys; meetings they
+    planned stay, without the reference. (Drafts are conversations: storage.conversations.)"""
     total = 0
     for statement in (
-        "DELETE FROM meeting_drafts WHERE user_id = ?",
         "UPDATE meetings SET created_by = NULL WHERE created_by = ?",
         "UPDATE actions SET created_by = NULL WHERE created_by = ?",
     ):

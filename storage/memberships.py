@@ -238,8 +238,15 @@ async def submit(db: Database, network_id: int, user_id: int, now: datetime) -> 
 
 
 async def cancel_intake(db: Database, network_id: int, user_id: int) -> bool:
-    """/cancel: drop an unsubmitted intake and its answers. The invite stays used."""
+    """/cancel: drop an unsubmitted intake and its answers. Its invite is open again (until it
+    expires), so the person can start over with the same link."""
     async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE invites SET used_by = NULL, used_at = NULL WHERE used_by = ? AND id ="
+            " (SELECT invite_id FROM memberships"
+            "  WHERE network_id = ? AND user_id = ? AND status = 'intake')",
+            (user_id, network_id, user_id),
+        )
         cursor = await conn.execute(
             "DELETE FROM memberships WHERE network_id = ? AND user_id = ? AND status = 'intake'",
             (network_id, user_id),

@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from storage import (
+    conversations,
     coordinators,
+    early_votes,
     deliveries,
     group_chats,
     incidents,
@@ -41,11 +43,10 @@ _REFERENCES = (
     ("incidents", "closed_by"),
     ("incident_recipients", "user_id"),
     ("incident_drafts", "user_id"),
-    ("incident_prompts", "user_id"),
     ("attendance", "user_id"),
     ("meeting_topics", "user_id"),
     ("actions", "owner_id"),
-    ("meeting_drafts", "user_id"),
+    ("conversations", "user_id"),
 )
 
 
@@ -134,5 +135,7 @@ async def forget_person(db: Database, user_id: int) -> int:
         removed += await deliveries.forget(conn, user_id)
         removed += await incidents.forget(conn, user_id)
         removed += await meetings.forget(conn, user_id)
+        removed += await conversations.forget(conn, user_id)
+        removed += await early_votes.forget(conn, user_id)
         removed += await people.delete(conn, user_id)
         return removed

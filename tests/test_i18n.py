@@ -20,7 +20,7 @@ KEYWORDS = {"_": None, "ngettext": (1, 2)}
 
 def messages_in_code() -> set[str]:
     found: set[str] = set()
-    for folder in ("bot", "handlers", "storage"):
+    for folder in ("bot", "domain", "handlers", "storage"):
         for _file, _line, message, _comments, _context in extract_from_dir(
             ROOT / folder, method_map=[("**.py", "python")], keywords=KEYWORDS
         ):

@@ -16,6 +16,7 @@ from bot.app import BotApplication
 from bot.clock import ManualClock
 from bot.removal import take_out
 from bot.settings import Settings, SettingsError, load_settings
+from handlers import conversation as talk
 from sandbox import Sandbox, SimMessage, SimUser
 from storage import actions as action_store
 from storage import meetings as store
@@ -255,7 +256,7 @@ POLITE_NO = (
 
 TABLES = (
     "meetings",
-    "meeting_drafts",
+    "conversations",
     "attendance",
     "meeting_topics",
     "meeting_polls",
@@ -337,7 +338,7 @@ async def test_who_may_plan_move_cancel_answer_and_record(
         async def happened(what: str, name: str, answer: str) -> None:
             """What an allowed attempt must have done; then the world is put back."""
             user = people[name]
-            draft = await store.draft(db, user.id)
+            draft = await talk.draft(services.of(app), user.id)
             if what == "/meeting Noord":
                 assert draft and draft.kind == "plan" and draft.network_id == noord.network_id
             elif what == "/meetings plan Noord":
@@ -361,7 +362,7 @@ async def test_who_may_plan_move_cancel_answer_and_record(
                 await user.expect("It is on the list")
             elif what.startswith("mtg:move"):
                 await user.expect("When is the meeting?")
-                draft = await store.draft(db, user.id)
+                draft = await talk.draft(services.of(app), user.id)
                 assert draft and draft.kind == "reschedule" and draft.meeting_id == m
             elif what.startswith("mtg:cancel:"):
                 await user.expect("Cancel the meal meeting")
@@ -382,7 +383,7 @@ async def test_who_may_plan_move_cancel_answer_and_record(
             elif what.startswith("act:"):
                 expected = "done" if what.startswith("act:done") else "in_progress"
                 assert (await action_store.get(db, a)).status == expected  # type: ignore[union-attr]
-            await store.clear_draft(db, user.id)
+            await talk.clear_draft(services.of(app), user.id)
             async with db.transaction() as conn:
                 await conn.execute("DELETE FROM attendance")
                 await conn.execute("DELETE FROM meeting_topics")
@@ -405,14 +406,14 @@ async def test_who_may_plan_move_cancel_answer_and_record(
                     answer = (await pressed.answered()).get("text", "")
                 if name == "zoe" and what.startswith("/action "):
                     # A host elsewhere records for her own network, and cannot reach into Noord.
-                    draft = await store.draft(db, zoe.id)
+                    draft = await talk.draft(services.of(app), zoe.id)
                     assert draft and draft.network_id == zuid.id and "Who does it?" in answer
                     whom = await user.press(helped[name], data=f"act:who:{noord.ahmed.id}")
                     assert "not in this network" in (await whom.answered()).get("text", "")
                     switch = await user.press(helped[name], data=f"act:net:{noord.network_id}")
                     assert "Sorry, only" in (await switch.answered()).get("text", "")
-                    assert (await store.draft(db, zoe.id)) == draft
-                    await store.clear_draft(db, zoe.id)
+                    assert (await talk.draft(services.of(app), zoe.id)) == draft
+                    await talk.clear_draft(services.of(app), zoe.id)
                     continue
                 if name in may:
                     assert not any(no in answer for no in POLITE_NO), (what, name, answer)

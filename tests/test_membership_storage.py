@@ -253,14 +253,19 @@ async def test_a_submitted_intake_can_no_longer_be_changed(db: Database, noord: 
         await memberships.save_intake(db, noord.id, AYSE, NOW, answers={"status": "approved"})
 
 
-async def test_cancel_drops_the_intake_but_the_invite_stays_used(
+async def test_cancel_drops_the_intake_and_opens_the_invite_again(
     db: Database, noord: Network
 ) -> None:
     invite = await invites.create(db, noord.id, "key_figure", PETRA, NOW)
     await invites.redeem(db, invite.code, AYSE, NOW)
     assert await memberships.cancel_intake(db, noord.id, AYSE)
     assert await memberships.get(db, noord.id, AYSE) is None
-    assert await invites.redeem(db, invite.code, AYSE, NOW) is Refusal.USED
+    reopened = await invites.get(db, invite.id)
+    assert reopened is not None and (reopened.used_by, reopened.used_at) == (None, None)
+    assert isinstance(await invites.redeem(db, invite.code, AYSE, NOW), invites.Invite)
+    assert await memberships.cancel_intake(db, noord.id, AYSE)
+    later = NOW + invites.DEFAULT_TTL
+    assert await invites.redeem(db, invite.code, AYSE, later) is Refusal.EXPIRED
 
 
 async def test_the_database_refuses_a_submitted_application_without_consent(

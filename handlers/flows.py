@@ -1,0 +1,106 @@
+"""Every conversation a person can be in, in one list: how each is named, restarted, stopped.
+
+The steps themselves live with their feature (`handlers.alerts`, `handlers.meetings`, ...); this
+module tells the router in `handlers.conversation` which feature takes typed text for which
+flow, and what to say when one is stopped, dropped or expires.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, ContextTypes
+
+from bot import services
+from bot.i18n import Translator
+from bot.services import Services
+from handlers import conversation as talk
+from handlers import incidents, intake, meeting_agenda, meetings
+from handlers.conversation import Flow
+from storage import incidents as incident_store
+from storage import networks
+from storage.conversations import Conversation
+
+
+async def _network(svc: Services, conversation: Conversation) -> str:
+    network = await networks.get(svc.database, int(conversation.data.get("network_id") or 0))
+    return network.name if network is not None else "?"
+
+
+async def _meeting(_: Translator, svc: Services, conversation: Conversation) -> str:
+    return _("Your draft meeting for {network}", network=await _network(svc, conversation))
+
+
+async def _moving(_: Translator, svc: Services, conversation: Conversation) -> str:
+    return _(
+        "Your new date for the meeting of {network}", network=await _network(svc, conversation)
+    )
+
+
+async def _topic(_: Translator, svc: Services, conversation: Conversation) -> str:
+    return _("Your topic for the meeting")
+
+
+async def _action(_: Translator, svc: Services, conversation: Conversation) -> str:
+    return _("Your draft action")
+
+
+async def _alert(_: Translator, svc: Services, conversation: Conversation) -> str:
+    return _("Your draft alert")
+
+
+async def _reply(_: Translator, svc: Services, conversation: Conversation) -> str:
+    return _("Your reply to alert #{id}", id=conversation.data.get("incident_id"))
+
+
+async def _answer(_: Translator, svc: Services, conversation: Conversation) -> str:
+    return _("Your answer about alert #{id}", id=conversation.data.get("incident_id"))
+
+
+async def _follow_up(_: Translator, svc: Services, conversation: Conversation) -> str:
+    if conversation.flow == "close":
+        return _("Closing an alert")
+    return _("Your update to an alert")
+
+
+async def _intake(_: Translator, svc: Services, conversation: Conversation) -> str:
+    return _("Your application to {network}", network=await _network(svc, conversation))
+
+
+async def _nothing_to_take(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    return False  # /update and /close wait for a button, not for text
+
+
+async def _stop_alert(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, conversation: Conversation
+) -> bool:
+    """The draft is cancelled: nothing is sent."""
+    assert update.effective_chat
+    svc = services.of(context)
+    draft_id = int(conversation.data.get("draft_id") or 0)
+    await incident_store.cancel_draft(svc.database, draft_id, svc.clock.now())
+    _ = await services.texts_for(update, context)
+    await update.effective_chat.send_message(_("Cancelled: the alert was not sent."))
+    return True
+
+
+FLOWS = (
+    Flow("plan", meetings.take_text, _meeting, "/meeting"),
+    Flow("year", meetings.take_text, _meeting, "/meetings plan"),
+    Flow("reschedule", meetings.take_text, _moving, "/meetings"),
+    Flow("topic", meeting_agenda.take_text, _topic, "/topic"),
+    Flow("action", meeting_agenda.take_text, _action, "/action"),
+    Flow("alert", incidents.take_text, _alert, "/alert", stop=_stop_alert),
+    Flow("reply", incidents.take_text, _reply),
+    Flow("answer", incidents.take_text, _answer),
+    Flow("update", _nothing_to_take, _follow_up, "/update"),
+    Flow("close", _nothing_to_take, _follow_up, "/close"),
+    Flow("intake", intake.take_text, _intake, "/start", stop=intake.stop_flow),
+)
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    for flow in FLOWS:
+        talk.add_flow(application, flow)
+    talk.register(application)
