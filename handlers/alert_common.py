@@ -21,7 +21,7 @@ from telegram.ext import CallbackQueryHandler, ContextTypes
 from bot import services
 from domain.alerts import may_manage
 from handlers import guard
-from handlers.networks import stale_button
+from handlers.common import stale_button
 from storage import incidents as store
 from storage.incidents import Incident
 

@@ -20,7 +20,7 @@ from domain import alert_texts, alerts
 from domain import incidents as rules
 from handlers import guard
 from handlers.alert_common import buttons, managed
-from handlers.networks import stale_button
+from handlers.common import stale_button
 from storage import incidents as store
 from storage.incidents import Incident, Recipient
 

@@ -23,8 +23,7 @@ from domain.access import Action, Actor, networks_where
 from domain.incidents import TextProblem
 from handlers import guard
 from handlers.alert_common import after_command, buttons
-from handlers.common import MAX_CHOICES, more_choices, network_named
-from handlers.networks import stale_button
+from handlers.common import MAX_CHOICES, more_choices, network_named, stale_button
 from storage import incidents as store
 from storage import networks
 from storage.incidents import Draft

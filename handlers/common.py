@@ -3,6 +3,7 @@ and keyboards built from lists (networks to choose from, pages of a long list)."
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 
 from telegram import InlineKeyboardButton, Update
@@ -11,9 +12,12 @@ from telegram.ext import ContextTypes
 from bot import services
 from bot.fit import cut_label
 from bot.i18n import Translator
-from domain.access import close_matches
-from storage import networks
+from domain.access import Action, Actor, allowed, close_matches
+from handlers import guard
+from storage import memberships, networks
 from storage.networks import Network
+
+log = logging.getLogger(__name__)
 
 # Network buttons in one "which network?" keyboard. Telegram takes at most 100 buttons in
 # all; a coordinator with a thousand networks types the name instead.
@@ -78,3 +82,27 @@ def page_row(data: str, page: int, pages: int) -> list[InlineKeyboardButton]:
     if page < pages - 1:
         row.append(InlineKeyboardButton("▶", callback_data=f"{data}:{page + 1}"))
     return row
+
+
+async def permit_button(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, action: Action, network_id: int
+) -> Actor | None:
+    """`guard.permit` for a button; someone removed from the network hears it no longer works."""
+    assert update.effective_user
+    svc = services.of(context)
+    membership = await memberships.get(svc.database, network_id, update.effective_user.id)
+    if membership is not None and membership.status == "removed":
+        actor = await guard.actor_of(update, context)
+        if not allowed(actor, action, network_id):
+            log.info("old button of removed member %s (network %s)", actor.user_id, network_id)
+            _ = await services.texts_for(update, context)
+            await guard.refuse(update, context, _("This button no longer works."))
+            return None
+        return actor
+    return await guard.permit(update, context, action, network_id)
+
+
+async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button about a network, invite or member that is gone."""
+    _ = await services.texts_for(update, context)
+    await guard.refuse(update, context, _("This button no longer works."))

@@ -30,11 +30,12 @@ from domain import incidents as rules
 from domain.alert_texts import MAX_NAMES, name_of
 from domain.alerts import names_of, waiting
 from domain.incidents import TextProblem
+from domain.labels import moment
 from handlers import guard
 from handlers.alert_common import after_command, buttons, managed
 from handlers.alert_replies import take_answer, take_reply
 from handlers.alerts import take_draft_text
-from handlers.networks import moment, stale_button
+from handlers.common import stale_button
 from storage import incidents as store
 from storage.incidents import Incident, Recipient
 

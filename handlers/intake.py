@@ -49,6 +49,7 @@ from bot.intake_steps import (
 )
 from bot.replies import edit_message
 from bot.settings import SUPPORTED_LANGUAGES
+from domain.labels import diet_name
 from handlers import fallback
 from handlers import start as welcome
 from storage import invites, memberships, networks, people
@@ -89,20 +90,6 @@ def role_name(_: Translator, role: str) -> str:
         "key_figure": _("key figure"),
     }
     return names.get(role, role)
-
-
-def diet_name(_: Translator, diet: str | None) -> str:
-    """A dietary need as shown: the button's label, or what the person typed."""
-    names = {
-        "none": _("no special needs"),
-        "halal": _("halal"),
-        "vegetarian": _("vegetarian"),
-        "vegan": _("vegan"),
-        "kosher": _("kosher"),
-    }
-    if diet is None:
-        return _("not given")
-    return names.get(diet, diet)
 
 
 def intro_text(_: Translator, network: Network, role: str) -> str:

@@ -18,16 +18,18 @@ from bot import services
 from bot.i18n import Html, Translator
 from bot.replies import edit_message, reply_text
 from domain.access import Action, Actor, Role, allowed, invite_action, networks_where
+from domain.labels import moment, role_name
 from handlers import guard
-from handlers.common import more_choices, network_named, network_rows, page_count, page_row
-from handlers.networks import (
-    invite_buttons,
-    moment,
-    network_button,
+from handlers.common import (
+    more_choices,
+    network_named,
+    network_rows,
+    page_count,
+    page_row,
     permit_button,
-    role_name,
     stale_button,
 )
+from handlers.networks import invite_buttons, network_button
 from storage import invites, memberships
 from storage.invites import Invite
 from storage.networks import Network

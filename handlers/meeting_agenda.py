@@ -30,7 +30,7 @@ from bot.notify import language_of
 from bot.replies import reply_text, send_text
 from domain.access import Action, allowed
 from handlers import guard
-from handlers.common import network_named, network_rows
+from handlers.common import network_named, network_rows, permit_button
 from handlers.meeting_timeline import (
     ROUTINE_PRIVATE,
     action_buttons,
@@ -41,7 +41,6 @@ from handlers.meeting_timeline import (
     run_action_due,
     when_text,
 )
-from handlers.networks import permit_button
 from storage import actions as action_store
 from storage import deliveries, memberships, networks
 from storage import meetings as store

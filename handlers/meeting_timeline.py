@@ -34,9 +34,9 @@ from bot.notify import language_of
 from bot.outbox import fit
 from bot.services import Services
 from domain.access import Action
+from domain.labels import diet_name, moment
 from handlers import guard
-from handlers.intake import diet_name
-from handlers.networks import moment, permit_button
+from handlers.common import permit_button
 from storage import actions as action_store
 from storage import group_chats, memberships, networks
 from storage import meetings as store

@@ -38,8 +38,9 @@ from bot.notify import language_of
 from bot.replies import reply_text, send_text
 from bot.services import Services
 from domain.access import Action, allowed, networks_where
+from domain.labels import moment
 from handlers import guard, meeting_agenda, meeting_timeline
-from handlers.common import more_choices, network_named, network_rows
+from handlers.common import more_choices, network_named, network_rows, permit_button
 from handlers.meeting_timeline import (
     ROUTINE_GROUP,
     ROUTINE_PRIVATE,
@@ -51,7 +52,6 @@ from handlers.meeting_timeline import (
     venue_text,
     when_text,
 )
-from handlers.networks import moment, permit_button
 from storage import group_chats, networks
 from storage import meetings as store
 from storage.deliveries import NewDelivery

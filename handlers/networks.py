@@ -7,21 +7,19 @@ time zone, and the guard for old buttons of people who are no longer in a networ
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot import services
-from bot.i18n import Html, Translator, escape
+from bot.i18n import Translator
 from bot.notify import tell
 from bot.replies import edit_message, reply_text
 from domain.access import Action, Actor, Role, allowed
+from domain.labels import role_name
 from handlers import guard
-from handlers.common import page_count, page_row
+from handlers.common import page_count, page_row, permit_button, stale_button
 from storage import coordinators, group_chats, memberships, networks
 from storage.networks import NameTaken, Network
 
@@ -29,34 +27,6 @@ log = logging.getLogger(__name__)
 
 
 # --- the shared vocabulary -----------------------------------------------------------------
-
-
-def role_name(_: Translator, role: str) -> Html:
-    """The role as people say it: police chief, municipality contact, key figure."""
-    names: dict[str, Html] = {
-        Role.police_chief: _("police chief"),
-        Role.municipality: _("municipality contact"),
-        Role.key_figure: _("key figure"),
-    }
-    return names.get(role, Html(escape(role)))
-
-
-def status_name(_: Translator, status: str) -> Html:
-    names = {
-        "intake": _("in intake"),
-        "awaiting_approval": _("awaiting approval"),
-        "approved": _("approved"),
-        "rejected": _("rejected"),
-        "removed": _("removed"),
-    }
-    return names.get(status, Html(escape(status)))
-
-
-def moment(_: Translator, iso: str, tz: ZoneInfo, *, long: bool = False) -> str:
-    """A stored UTC moment as a reader in the network's time zone says it."""
-    when = datetime.fromisoformat(iso).astimezone(tz)
-    pattern = "EEEE d MMMM y, HH:mm" if long else "d MMM y, HH:mm"
-    return str(format_datetime(when, pattern, tzinfo=tz, locale=_.language))
 
 
 def invite_buttons(_: Translator, network_id: int, roles: list[Role]) -> InlineKeyboardMarkup:
@@ -74,24 +44,6 @@ def invite_buttons(_: Translator, network_id: int, roles: list[Role]) -> InlineK
     )
 
 
-async def permit_button(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, action: Action, network_id: int
-) -> Actor | None:
-    """`guard.permit` for a button; someone removed from the network hears it no longer works."""
-    assert update.effective_user
-    svc = services.of(context)
-    membership = await memberships.get(svc.database, network_id, update.effective_user.id)
-    if membership is not None and membership.status == "removed":
-        actor = await guard.actor_of(update, context)
-        if not allowed(actor, action, network_id):
-            log.info("old button of removed member %s (network %s)", actor.user_id, network_id)
-            _ = await services.texts_for(update, context)
-            await guard.refuse(update, context, _("This button no longer works."))
-            return None
-        return actor
-    return await guard.permit(update, context, action, network_id)
-
-
 async def network_button(
     update: Update, context: ContextTypes.DEFAULT_TYPE, network_id: int, action: Action
 ) -> tuple[Network, Actor] | None:
@@ -103,12 +55,6 @@ async def network_button(
         return None
     actor = await permit_button(update, context, action, network.id)
     return (network, actor) if actor is not None else None
-
-
-async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A button about a network, invite or member that is gone."""
-    _ = await services.texts_for(update, context)
-    await guard.refuse(update, context, _("This button no longer works."))
 
 
 # --- /newnetwork ---------------------------------------------------------------------------

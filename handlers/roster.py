@@ -20,16 +20,18 @@ from bot.fit import cut_label
 from bot.i18n import Html, Translator
 from bot.replies import edit_message, reply_text
 from domain.access import Action, Actor, allowed, networks_where, remove_action
+from domain.labels import moment, role_name, status_name
 from handlers import guard
-from handlers.common import more_choices, network_named, network_rows, page_count, page_row
-from handlers.networks import (
-    moment,
-    network_button,
+from handlers.common import (
+    more_choices,
+    network_named,
+    network_rows,
+    page_count,
+    page_row,
     permit_button,
-    role_name,
     stale_button,
-    status_name,
 )
+from handlers.networks import network_button
 from storage import memberships, networks
 from storage.memberships import Membership
 from storage.networks import Network
