@@ -22,13 +22,13 @@ from telegram.ext import (
     filters,
 )
 
-from bot import meetings as rules
 from bot import services
 from bot.i18n import Html, Translator
-from bot.meetings import Parsed
 from bot.notify import language_of
 from bot.replies import reply_text, send_text
+from domain import meetings as rules
 from domain.access import Action, allowed
+from domain.meetings import Parsed
 from handlers import guard
 from handlers.common import network_named, network_rows, permit_button
 from handlers.meeting_timeline import (

@@ -5,7 +5,7 @@ of agreed actions.
 Every step checks the database, claims itself there together with the messages it queues (all
 through the dispatcher, at routine priority) and so happens at most once, across restarts.
 Jobs are rebuilt from the database at start; what was missed runs once if it still makes sense
-(`bot.meetings.due_steps`).
+(`domain.meetings.due_steps`).
 """
 
 from __future__ import annotations
@@ -26,15 +26,15 @@ from telegram.ext import (
     PollAnswerHandler,
 )
 
-from bot import meetings as rules
 from bot import services, supervise
 from bot.i18n import Html, Translator, translator
-from bot.meetings import ActionStep, Step
 from bot.notify import language_of
 from bot.outbox import fit
 from bot.services import Services
+from domain import meetings as rules
 from domain.access import Action
 from domain.labels import diet_name, moment
+from domain.meetings import ActionStep, Step
 from handlers import guard
 from handlers.common import permit_button
 from storage import actions as action_store

@@ -30,15 +30,15 @@ from telegram.ext import (
     filters,
 )
 
-from bot import meetings as rules
 from bot import services
 from bot.i18n import Html, Translator, translator
-from bot.meetings import Ambiguous, Parsed, Unreadable
 from bot.notify import language_of
 from bot.replies import reply_text, send_text
 from bot.services import Services
+from domain import meetings as rules
 from domain.access import Action, allowed, networks_where
 from domain.labels import moment
+from domain.meetings import Ambiguous, Parsed, Unreadable
 from handlers import guard, meeting_agenda, meeting_timeline
 from handlers.common import more_choices, network_named, network_rows, permit_button
 from handlers.meeting_timeline import (

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from bot import meetings as rules
 from bot import services
 from bot.app import BotApplication
 from bot.clock import ManualClock
 from bot.removal import take_out
 from bot.settings import Settings, SettingsError, load_settings
+from domain import meetings as rules
 from handlers import conversation as talk
 from sandbox import Sandbox, SimMessage, SimUser
 from storage import actions as action_store

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import meetings as rules
 from bot.i18n import translator
-from bot.meetings import ActionStep, Ambiguous, Parsed, Step, Unreadable
+from domain import meetings as rules
+from domain.meetings import ActionStep, Ambiguous, Parsed, Step, Unreadable
 
 AMS = ZoneInfo("Europe/Amsterdam")
 TODAY = date(2026, 2, 10)  # a Tuesday
