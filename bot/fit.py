@@ -18,12 +18,15 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 __all__ = [
     "BUTTON_LABEL",
     "LIMIT",
     "MAX_BUTTONS",
+    "MAX_ROW_BUTTONS",
     "cut_label",
+    "keyboard_rows",
     "page_bounds",
     "split",
     "visible_length",
@@ -32,6 +35,8 @@ __all__ = [
 LIMIT = 4096  # characters of a message text after entity parsing
 BUTTON_LABEL = 40  # characters of a data-built button label (names) before "…"
 MAX_BUTTONS = 100  # inline buttons in one keyboard, all rows together
+T = TypeVar("T")
+MAX_ROW_BUTTONS = 12  # buttons of a row Telegram keeps; it drops the rest without a word
 
 # A tag, an entity (``&amp;``, ``&#39;``), or one character. Our HTML is built by
 # `bot.i18n` with every value escaped, so a ``<`` always starts a tag and ``&`` an entity.
@@ -228,6 +233,15 @@ def cut_label(text: str, width: int = BUTTON_LABEL) -> str:
     if len(text) <= width:
         return text
     return text[: width - 1].rstrip() + _ELLIPSIS
+
+
+def keyboard_rows(buttons: Sequence[T], per_row: int = 1, *, reserved: int = 1) -> list[list[T]]:
+    """`buttons` built from data in rows of `per_row`, cut to what a keyboard holds beside
+    `reserved` other buttons (Confirm, Cancel, ◀ ▶): Telegram keeps only the first
+    `MAX_ROW_BUTTONS` of a row and refuses a keyboard of more than `MAX_BUTTONS`."""
+    per_row = max(1, min(per_row, MAX_ROW_BUTTONS))
+    kept = list(buttons[: max(0, MAX_BUTTONS - reserved)])
+    return [kept[i : i + per_row] for i in range(0, len(kept), per_row)]
 
 
 def page_bounds(

@@ -232,10 +232,8 @@ async def join_request(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             await memberships.mark_joined(db, chat.id, user.id, svc.clock.now())
             log.info("approved join request of user %s for chat %s", user.id, chat.id)
         return
-    if not await _settle(request.decline(), user.id, chat.id):
-        return  # declined before: the hosts and the person heard then
-    log.warning("declined join request of user %s for chat %s", user.id, chat.id)
-    await _tell_about_stranger(context, svc, chat, user.full_name, user.username, user.id)
+    # Telegram lets the bot write to user_chat_id only until the request is processed, so
+    # the person hears why before the decline (a repeat of the update can't reach them).
     _ = translator(_language(user.language_code, svc))
     try:
         await context.bot.send_message(
@@ -247,6 +245,10 @@ async def join_request(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         )
     except TelegramError as exc:
         log.info("could not tell user %s why: %s", user.id, exc)
+    if not await _settle(request.decline(), user.id, chat.id):
+        return  # declined before: the hosts heard then
+    log.warning("declined join request of user %s for chat %s", user.id, chat.id)
+    await _tell_about_stranger(context, svc, chat, user.full_name, user.username, user.id)
 
 
 # What Telegram answers when the request was approved or declined already (by us before, or by

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from sandbox.links import LinkError, check_link
 from sandbox.spec import ApiError
 
 __all__ = ["check_text_length", "parse_html", "utf16_len"]
@@ -61,8 +62,6 @@ _ENTITY_RE = re.compile(r"&(?:#([0-9]+)|#x([0-9a-fA-F]+)|([A-Za-z]+));")
 _SPACES = " \t\r\n\v\f"
 # Characters of an unquoted attribute value ("name token" in SGML terms).
 _NAME_TOKEN_RE = re.compile(r"[A-Za-z0-9.-]*")
-_URL_SCHEME_RE = re.compile(r"(?i)(https?|tg|ton|tonsite)://\S+")
-_BARE_HOST_RE = re.compile(r"(?i)[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}(/\S*)?")
 
 
 def utf16_len(text: str) -> int:
@@ -345,13 +344,11 @@ class _Parser:
 
 
 def _checked_url(url: str) -> str | None:
-    """Telegram keeps a link only if its URL is usable, and reads a bare host as http."""
-    url = url.strip()
-    if _URL_SCHEME_RE.fullmatch(url):
-        return url
-    if _BARE_HOST_RE.fullmatch(url):
-        return f"http://{url}"
-    return None
+    """Telegram keeps a link only if its URL passes tdlib's check, stored normalised."""
+    try:
+        return check_link(url.strip())
+    except LinkError:
+        return None
 
 
 # Which entities may not contain which (https://core.telegram.org/bots/api#formatting-options):

@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from sandbox import actions
 from sandbox._api import ApiError, check_text_length, parse_html
+from sandbox.entities import stored_entities
+from sandbox.links import LinkError, check_link, link_user_id
+from sandbox.spec import MAX_ROW_BUTTONS
 from sandbox.world import (
     MEMBER_PERMISSIONS,
     PRESENT,
@@ -144,55 +147,91 @@ def _require_right(sb: Sandbox, chat: SimChat, right: str, error: str) -> None:
 
 
 def format_text(
-    p: dict[str, Any], text_key: str = "text", limit: int = 4096
+    sb: Sandbox, p: dict[str, Any], text_key: str = "text", limit: int = 4096
 ) -> tuple[str, list[dict[str, Any]], str | None]:
-    """Plain text, entities and the original HTML (if parse_mode HTML) of a text param."""
+    """Plain text, entities (as Telegram stores them) and the original HTML of a text param.
+
+    As the Bot API server does, a parse_mode wins over entities given as well: these are then
+    ignored (telegram-bot-api, Client::get_formatted_text).
+    """
     text = p[text_key]
     if not isinstance(text, str):
         text = str(text)
     entity_key = "entities" if text_key == "text" else f"{text_key}_entities"
     mode_key = "parse_mode" if text_key == "text" else f"{text_key}_parse_mode"
-    mode = p.get(mode_key)
+    mode = str(p.get(mode_key) or "").lower()
     html: str | None = None
-    if p.get(entity_key):
-        plain, entities = text, list(p[entity_key])
-    elif not mode:
-        plain, entities = text, []
-    elif str(mode).lower() == "html":
+    if mode in ("", "none"):
+        plain, entities = text, list(p.get(entity_key) or [])
+    elif mode == "html":
         plain, entities = parse_html(text)
         html = text
-    elif str(mode).lower() in ("markdownv2", "markdown"):
-        raise ApiError(501, f"sandbox: parse_mode {mode} is not simulated (use HTML)")
+    elif mode in ("markdownv2", "markdown"):
+        raise ApiError(501, f"sandbox: parse_mode {p[mode_key]} is not simulated (use HTML)")
     else:
         raise ApiError(400, "Bad Request: unsupported parse_mode")
     check_text_length(plain, limit)
+    try:
+        entities = stored_entities(plain, entities, lambda uid: _known_user(sb, uid))
+    except LinkError as problem:
+        raise ApiError(400, f"Bad Request: entity {problem}") from None
     return plain, entities, html
 
 
-def check_markup(markup: dict[str, Any] | None) -> None:
-    """Telegram refuses inline buttons that do nothing."""
-    if not markup or "inline_keyboard" not in markup:
-        return
-    actions_keys = (
-        "callback_data",
-        "url",
-        "web_app",
-        "login_url",
-        "switch_inline_query",
-        "switch_inline_query_current_chat",
-        "switch_inline_query_chosen_chat",
-        "copy_text",
-        "callback_game",
-        "pay",
-    )
-    for row in markup["inline_keyboard"]:
-        for button in row:
-            if not any(key in button for key in actions_keys):
-                raise ApiError(
-                    400,
-                    "Bad Request: can't parse inline keyboard button: "
-                    "Text buttons are unallowed in the inline keyboard",
-                )
+def _known_user(sb: Sandbox, user_id: int) -> dict[str, Any] | None:
+    user = sb.bot_user if user_id == sb.bot_user.id else sb.users.get(user_id)
+    return user.to_api() if user is not None else None
+
+
+# Reply keyboard buttons Telegram allows in private chats only (td/telegram/ReplyMarkup.cpp).
+_PRIVATE_ONLY_BUTTONS = (
+    ("request_contact", "phone number can be requested in private chats only"),
+    ("request_location", "location can be requested in private chats only"),
+    ("request_poll", "poll can be requested in private chats only"),
+    ("web_app", "web App buttons can be used in private chats only"),
+    ("request_users", "users can be requested in private chats only"),
+    ("request_chat", "chats can be requested in private chats only"),
+)
+
+
+def stored_markup(chat: SimChat | None, markup: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The reply markup as Telegram keeps it, or ApiError where Telegram refuses it.
+
+    Of each row only the first 12 buttons are kept; an inline keyboard without buttons is
+    no keyboard at all; a URL button's link is checked and stored normalised; a reply
+    keyboard may ask for a contact, location, poll, users or chat in private chats only.
+    Telegram keeps no reply keyboard on the message it returns.
+    """
+    if not markup:
+        return None
+    if "inline_keyboard" in markup:
+        rows = []
+        for row in markup["inline_keyboard"]:
+            kept = [_stored_inline_button(button) for button in row[:MAX_ROW_BUTTONS]]
+            if kept:
+                rows.append(kept)
+        return {"inline_keyboard": rows} if rows else None
+    if "keyboard" in markup:
+        for row in markup["keyboard"]:
+            for button in row[:MAX_ROW_BUTTONS]:
+                if not isinstance(button, dict) or chat is None or chat.type == "private":
+                    continue
+                for key, refusal in _PRIVATE_ONLY_BUTTONS:
+                    if button.get(key):
+                        raise ApiError(400, f"Bad Request: {refusal}")
+    return markup
+
+
+def _stored_inline_button(button: dict[str, Any]) -> dict[str, Any]:
+    url = button.get("url")
+    if not url or link_user_id(url) is not None:
+        return button
+    try:
+        return {**button, "url": check_link(url)}
+    except LinkError as problem:
+        raise ApiError(
+            400, f"Bad Request: inline keyboard button URL '{url}' is invalid: {problem}"
+        ) from None
 
 
 def reply_target(sb: Sandbox, chat: SimChat, p: dict[str, Any]) -> SimMessage | None:
@@ -224,8 +263,7 @@ def send_common(sb: Sandbox, p: dict[str, Any], **fields: Any) -> SimMessage:
     chat = chat_of(sb, p["chat_id"])
     require_access(sb, chat, sending=True)
     reply_to = reply_target(sb, chat, p)
-    markup = p.get("reply_markup")
-    check_markup(markup)
+    markup = stored_markup(chat, p.get("reply_markup"))
     spend_flood(sb, chat, p)
     options = {
         key: p[key]
@@ -414,7 +452,7 @@ async def get_chat_menu_button(sb: Sandbox, p: dict[str, Any]) -> Any:
 
 @method("sendMessage")
 async def send_message(sb: Sandbox, p: dict[str, Any]) -> Any:
-    plain, entities, html = format_text(p)
+    plain, entities, html = format_text(sb, p)
     message = send_common(sb, p, text=plain, entities=entities, html=html)
     return message.to_api()
 
@@ -450,8 +488,8 @@ async def send_poll(sb: Sandbox, p: dict[str, Any]) -> Any:
     if not 1 <= len(question) <= 300:
         raise ApiError(400, "Bad Request: poll question length must be between 1 and 300")
     options = [o["text"] if isinstance(o, dict) else str(o) for o in p["options"]]
-    if len(options) < 2:
-        raise ApiError(400, "Bad Request: poll must have at least 2 option")
+    if not options:
+        raise ApiError(400, "Bad Request: poll must have at least 1 option")
     if len(options) > 12:
         raise ApiError(400, "Bad Request: poll can't have more than 12 options")
     if any(not 1 <= len(text) <= 100 for text in options):
@@ -480,7 +518,7 @@ async def stop_poll(sb: Sandbox, p: dict[str, Any]) -> Any:
         raise ApiError(400, "Bad Request: poll has already been closed")
     message.poll.is_closed = True
     if "reply_markup" in p:
-        message.reply_markup = p["reply_markup"]
+        message.reply_markup = stored_markup(chat, p["reply_markup"])
     sb.record(chat, "poll_closed", "Bot", "", message)
     sb.push_update("poll", message.poll.to_api())
     return message.poll.to_api()
@@ -493,9 +531,8 @@ async def edit_message_text(sb: Sandbox, p: dict[str, Any]) -> Any:
         raise ApiError(400, "Bad Request: message can't be edited")
     if message.text is None:
         raise ApiError(400, "Bad Request: there is no text in the message to edit")
-    plain, entities, html = format_text(p)
-    markup = p.get("reply_markup")
-    check_markup(markup)
+    plain, entities, html = format_text(sb, p)
+    markup = stored_markup(chat, p.get("reply_markup"))
     if plain == message.text and entities == message.entities and markup == message.reply_markup:
         raise ApiError(400, NOT_MODIFIED)
     spend_flood(sb, chat, p, edit=True)
@@ -512,9 +549,8 @@ async def edit_message_reply_markup(sb: Sandbox, p: dict[str, Any]) -> Any:
     chat, message = own_message(sb, p, "Bad Request: message to edit not found")
     if not message.from_bot:
         raise ApiError(400, "Bad Request: message can't be edited")
-    markup = p.get("reply_markup")
-    check_markup(markup)
-    if markup == message.reply_markup or (not markup and not message.reply_markup):
+    markup = stored_markup(chat, p.get("reply_markup"))
+    if markup == message.reply_markup:
         raise ApiError(400, NOT_MODIFIED)
     spend_flood(sb, chat, p, edit=True)
     message.reply_markup = markup
@@ -867,12 +903,26 @@ def _pending_request(sb: Sandbox, p: dict[str, Any]) -> tuple[SimChat, Any]:
     raise ApiError(400, "Bad Request: HIDE_REQUESTER_MISSING")
 
 
+def _close_join_window(sb: Sandbox, user: SimUser) -> None:
+    """A processed join request no longer lets the bot write to the person: Telegram allows
+    ``user_chat_id`` "for 5 minutes ... until the join request is processed". Another request
+    of theirs still pending keeps its own window open."""
+    windows = [
+        request.date + 300
+        for chat in sb.chats.values()
+        for request in chat.join_requests
+        if request.user is user and request.pending
+    ]
+    user.reachable_until = max(windows, default=0.0)
+
+
 @method("approveChatJoinRequest")
 async def approve_chat_join_request(sb: Sandbox, p: dict[str, Any]) -> Any:
     chat, request = _pending_request(sb, p)
     if request.user.in_chat(chat) in PRESENT:
         raise ApiError(400, "Bad Request: USER_ALREADY_PARTICIPANT")
     request.approved = True
+    _close_join_window(sb, request.user)
     sb.record(chat, "join_approved", "Bot", request.user.full_name)
     old = Membership(request.user, "left").to_api()
     chat.members[request.user.id] = Membership(request.user, "member")
@@ -897,5 +947,6 @@ async def approve_chat_join_request(sb: Sandbox, p: dict[str, Any]) -> Any:
 async def decline_chat_join_request(sb: Sandbox, p: dict[str, Any]) -> Any:
     chat, request = _pending_request(sb, p)
     request.declined = True
+    _close_join_window(sb, request.user)
     sb.record(chat, "join_declined", "Bot", request.user.full_name)
     return True

@@ -235,9 +235,16 @@ def _check_inline_button(button: dict[str, Any]) -> None:
         raise _bad_request("BUTTON_DATA_INVALID")
 
 
+# tdlib keeps the first 12 buttons of a row and drops the rest without a word
+# (td/telegram/ReplyMarkup.cpp); Telegram's servers refuse an inline keyboard of more than 100
+# buttons (REPLY_MARKUP_TOO_LONG). The sandbox drops the same buttons when it stores a message.
+MAX_ROW_BUTTONS = 12
+MAX_INLINE_BUTTONS = 100
+
+
 def _check_inline_keyboard(markup: dict[str, Any]) -> None:
-    # Telegram takes at most 100 inline buttons in all (8 to a row are shown); more is refused.
-    if sum(len(row) for row in markup["inline_keyboard"]) > 100:
+    kept = sum(min(len(row), MAX_ROW_BUTTONS) for row in markup["inline_keyboard"])
+    if kept > MAX_INLINE_BUTTONS:
         raise _bad_request("reply markup is too long")
 
 
@@ -279,8 +286,8 @@ def _check_poll(params: dict[str, Any]) -> None:
     if len(question) > 300:
         raise _bad_request("poll question length must not exceed 300")
     options = params["options"]
-    if len(options) < 2:
-        raise _bad_request("poll must have at least 2 option")
+    if not options:  # Bot API 10.1: "a JSON-serialized list of 1-12 answer options"
+        raise _bad_request("poll must have at least 1 option")
     if len(options) > 12:
         raise _bad_request("poll can't have more than 12 options")
 
@@ -311,6 +318,55 @@ Rule = Callable[[dict[str, Any]], None]
 # sendContact, ...). Telegram ignores unknown parameters, so such a request works there; the
 # sandbox ignores exactly this one too rather than reject a correct bot.
 TOLERATED_EXTRA_PARAMETERS = frozenset({"parse_mode"})
+
+# Parameters the Bot API server still reads although api.json no longer lists them
+# (telegram-bot-api/Client.cpp): they are read as their successors.
+_LEGACY_PARAMETERS = (
+    "reply_to_message_id",
+    "allow_sending_without_reply",
+    "disable_web_page_preview",
+)
+
+
+def _legacy_to_current(fields: Mapping[str, FieldSpec], present: dict[str, Any]) -> None:
+    """Rewrite the legacy reply and link preview parameters into their successors."""
+    if "reply_parameters" in fields and "reply_to_message_id" in present:
+        if "reply_parameters" not in present:
+            reply: dict[str, Any] = {"message_id": _legacy_int(present["reply_to_message_id"])}
+            if "allow_sending_without_reply" in present:
+                reply["allow_sending_without_reply"] = _legacy_bool(
+                    present["allow_sending_without_reply"]
+                )
+            present["reply_parameters"] = reply
+        present.pop("reply_to_message_id")
+        present.pop("allow_sending_without_reply", None)
+    if "link_preview_options" in fields and "disable_web_page_preview" in present:
+        disabled = _legacy_bool(present.pop("disable_web_page_preview"))
+        if disabled and "link_preview_options" not in present:
+            present["link_preview_options"] = {"is_disabled": True}
+
+
+def _legacy_int(value: Any) -> int:
+    decoded = _decode_primitive("Integer", value)
+    if decoded is _NO_VALUE:
+        raise _bad_request("can't parse reply_to_message_id: expected Integer")
+    return int(decoded)
+
+
+def _legacy_bool(value: Any) -> bool:
+    return _decode_primitive("Boolean", value) is True
+
+
+def _poll_options_as_objects(present: dict[str, Any]) -> None:
+    """The Bot API server still takes poll options as plain strings (Client.cpp)."""
+    options = present.get("options")
+    if isinstance(options, str):
+        try:
+            options = json.loads(options)
+        except ValueError:
+            return  # the schema check words the error
+    if isinstance(options, list):
+        present["options"] = [{"text": o} if isinstance(o, str) else o for o in options]
 
 
 EXTRA_RULES: Mapping[str, tuple[Rule, ...]] = {
@@ -408,6 +464,10 @@ class ApiSpec:
             for part in _attached_parts(present.values())
             if part in present and part not in spec.fields and _is_upload(present[part])
         }
+        if any(key in present for key in _LEGACY_PARAMETERS):
+            _legacy_to_current(spec.fields, present)
+        if name == "sendPoll":
+            _poll_options_as_objects(present)
         for key in list(present):
             if key not in spec.fields:
                 if key in TOLERATED_EXTRA_PARAMETERS:

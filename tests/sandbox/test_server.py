@@ -530,8 +530,10 @@ async def test_polls(sb: Sandbox, bot: Bot, alice: SimUser) -> None:
         await bot.stop_poll(group.id, sent.message_id)
     with pytest.raises(AssertionError, match=r"(?i)closed"):
         await bob.answer_poll(message, [0])
-    with pytest.raises(BadRequest):
-        await bot.send_poll(group.id, "Eén optie?", ["Ja"], is_anonymous=False)
+    one = await bot.send_poll(group.id, "Eén optie?", ["Ja"])  # Bot API 10.1: 1-12 options
+    assert one.poll is not None and [o.text for o in one.poll.options] == ["Ja"]
+    with pytest.raises(BadRequest, match=r"(?i)poll must have at least 1 option"):
+        await bot.send_poll(group.id, "Geen optie?", [])
 
 
 async def test_venue_contact_copy_forward(bot: Bot, alice: SimUser) -> None:

@@ -583,11 +583,12 @@ def _poll(options: list[Any], question: str = "Wanneer?") -> dict[str, Any]:
     return {"chat_id": "1", "question": question, "options": json.dumps(options)}
 
 
-def test_poll_needs_2_to_12_options(api: ApiSpec) -> None:
-    api.validate("sendPoll", _poll([{"text": "a"}, {"text": "b"}]))
+def test_poll_needs_1_to_12_options(api: ApiSpec) -> None:
+    # Bot API 10.1: "a JSON-serialized list of 1-12 answer options"
+    api.validate("sendPoll", _poll([{"text": "a"}]))
     api.validate("sendPoll", _poll([{"text": str(i)} for i in range(12)]))
-    error = rejects(api, "sendPoll", _poll([{"text": "a"}]))
-    assert error.description == "Bad Request: poll must have at least 2 option"
+    error = rejects(api, "sendPoll", _poll([]))
+    assert error.description == "Bad Request: poll must have at least 1 option"
     error = rejects(api, "sendPoll", _poll([{"text": str(i)} for i in range(13)]))
     assert error.description == "Bad Request: poll can't have more than 12 options"
 
