@@ -31,11 +31,12 @@ from prometheus_client.exposition import generate_latest
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 from telegram import Update
-from telegram.ext import Application, SimpleUpdateProcessor
+from telegram.ext import Application
 
 from bot import listen, services, supervise
 from bot.incoming import TolerantBot
 from bot.ratelimit import FloodLimiter
+from bot.updates import ChatOrderedUpdates
 from domain.ports import Sent
 from storage import deliveries
 from storage.deliveries import SEVERITY_RANK, Delivery
@@ -54,13 +55,13 @@ SEVERITY_OF_RANK = {rank: name for name, rank in SEVERITY_RANK.items()}
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 
-class TimedUpdates(SimpleUpdateProcessor):
-    """python-telegram-bot's one-at-a-time update processor, counting and timing each update
-    from its first handler group to its last — also one that stops early (a repeat stopped
-    in group -2, an error), which handlers in a late group would never see."""
+class TimedUpdates(ChatOrderedUpdates):
+    """The update processor (several chats at once, each chat in order), counting and timing
+    each update from its turn to its last handler group — also one that stops early (a repeat
+    stopped in group -2, an error), which handlers in a late group would never see."""
 
     def __init__(self) -> None:
-        super().__init__(max_concurrent_updates=1)
+        super().__init__()
         # Not registered anywhere yet: each application's Monitor registers them in its own.
         self.handled = Counter(
             f"{PREFIX}_updates", "Updates handled, by kind", ["kind"], registry=None
@@ -75,7 +76,7 @@ class TimedUpdates(SimpleUpdateProcessor):
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         started = time.perf_counter()
         try:
-            await coroutine
+            await super().do_process_update(update, coroutine)
         finally:
             self.seconds.observe(time.perf_counter() - started)
             self.handled.labels(kind=kind_of(update)).inc()

@@ -57,7 +57,7 @@ class Faults:
 
     def __init__(self) -> None:
         self._rules: list[FaultRule] = []
-        self._slow: dict[str, float] = {}
+        self._slow: dict[tuple[str, str | None], float] = {}
         self._rate_5xx = 0.0
         self._rate_429 = 0.0
         self._random_methods: set[str] | None = None
@@ -93,12 +93,14 @@ class Faults:
         """Close the connection without any answer on the next matching call."""
         self._rules.append(FaultRule("drop", method, chat_id, times))
 
-    def slow(self, method: str, seconds: float) -> None:
-        """Delay every call of ``method`` by ``seconds`` (0 removes the delay)."""
+    def slow(self, method: str, seconds: float, *, chat_id: int | str | None = None) -> None:
+        """Delay every call of ``method`` (to ``chat_id`` only, if given) by ``seconds``
+        (0 removes the delay)."""
+        key = (method.lower(), None if chat_id is None else str(chat_id))
         if seconds <= 0:
-            self._slow.pop(method.lower(), None)
+            self._slow.pop(key, None)
         else:
-            self._slow[method.lower()] = seconds
+            self._slow[key] = seconds
 
     def random_errors(
         self,
@@ -156,7 +158,10 @@ class Faults:
         self.recover()
 
     def decide(self, method: str, chat_id: Any) -> FaultDecision:
-        decision = FaultDecision(delay=self._slow.get(method.lower(), 0.0))
+        delay = self._slow.get(
+            (method.lower(), str(chat_id)), self._slow.get((method.lower(), None))
+        )
+        decision = FaultDecision(delay=delay or 0.0)
         if (
             self._outage is not None
             and (self._outage_methods is None or method.lower() in self._outage_methods)
