@@ -84,7 +84,14 @@ def _parse_url(url: str) -> tuple[str, str, str, int, str, bool]:
 
 
 def check_link(link: str) -> str:
-    """The URL as Telegram stores it, or :class:`LinkError` with tdlib's reason."""
+    """The URL as Telegram stores it, or :class:`LinkError`: "URL '<link>' is invalid: <reason>"."""
+    try:
+        return _checked(link)
+    except LinkError as problem:
+        raise LinkError(f"URL '{link}' is invalid: {problem}") from None
+
+
+def _checked(link: str) -> str:
     lower = link.lower()
     scheme = next((s for s in ("tg", "ton", "tonsite") if lower.startswith(s + ":")), None)
     rest = link

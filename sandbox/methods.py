@@ -229,9 +229,7 @@ def _stored_inline_button(button: dict[str, Any]) -> dict[str, Any]:
     try:
         return {**button, "url": check_link(url)}
     except LinkError as problem:
-        raise ApiError(
-            400, f"Bad Request: inline keyboard button URL '{url}' is invalid: {problem}"
-        ) from None
+        raise ApiError(400, f"Bad Request: inline keyboard button {problem}") from None
 
 
 def reply_target(sb: Sandbox, chat: SimChat, p: dict[str, Any]) -> SimMessage | None:

@@ -671,8 +671,10 @@ def _primitive_ok(type_name: str, value: Any) -> bool:
     raise AssertionError(type_name)
 
 
-_TRUE_STRINGS = frozenset({"true", "True", "1"})
-_FALSE_STRINGS = frozenset({"false", "False", "0"})
+# Telegram (Client::to_bool) reads "true", "yes" and "1", in any case, as true and anything
+# else as false; the sandbox refuses what is neither, so "on" is not silently false.
+_TRUE_STRINGS = frozenset({"true", "yes", "1"})
+_FALSE_STRINGS = frozenset({"false", "no", "0"})
 
 
 def _decode_chat_id(name: str, value: Any) -> int | str:
@@ -730,13 +732,14 @@ def _decode_primitive(type_name: str, value: Any) -> Any:
             return value
         if isinstance(value, int) and value in (0, 1):
             return bool(value)
-        if value in _TRUE_STRINGS:
+        if isinstance(value, str) and value.strip().lower() in _TRUE_STRINGS:
             return True
-        if value in _FALSE_STRINGS:
+        if isinstance(value, str) and value.strip().lower() in _FALSE_STRINGS:
             return False
         return _NO_VALUE
     if type_name == "True":
-        return True if value is True or value in _TRUE_STRINGS else _NO_VALUE
+        truthy = isinstance(value, str) and value.strip().lower() in _TRUE_STRINGS
+        return True if value is True or truthy else _NO_VALUE
     if type_name == "InputFile":
         if _is_upload(value):
             return value

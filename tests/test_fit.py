@@ -6,7 +6,16 @@ import random
 
 import pytest
 
-from bot.fit import LIMIT, cut_label, page_bounds, split, visible_length
+from bot.fit import (
+    LIMIT,
+    MAX_BUTTONS,
+    MAX_ROW_BUTTONS,
+    cut_label,
+    keyboard_rows,
+    page_bounds,
+    split,
+    visible_length,
+)
 from bot.outbox import fit, is_continuation
 from sandbox.html import parse_html
 from storage.deliveries import NewDelivery
@@ -176,3 +185,15 @@ def test_a_long_delivery_becomes_parts_with_buttons_last_and_pin_first() -> None
 def test_other_methods_are_left_alone() -> None:
     poll = NewDelivery(7, 6, "meeting_poll:1:0", {"question": "?"}, method="sendPoll")
     assert fit([poll]) == [poll]
+
+
+def test_buttons_built_from_data_stay_within_telegrams_keyboard_shape() -> None:
+    """A network with 300 members: the owner and attendance keyboards keep what Telegram takes
+    (100 buttons in all, 12 to a row), leaving room for Confirm and Cancel."""
+    people = [f"Lid {i}" for i in range(300)]
+    rows = keyboard_rows(people, 2, reserved=2)
+    assert sum(len(row) for row in rows) == MAX_BUTTONS - 2
+    assert rows[0] == ["Lid 0", "Lid 1"] and all(len(row) == 2 for row in rows)
+    wide = keyboard_rows(people, 50)
+    assert max(len(row) for row in wide) == MAX_ROW_BUTTONS
+    assert keyboard_rows(people[:3]) == [["Lid 0"], ["Lid 1"], ["Lid 2"]]
