@@ -1,55 +1,28 @@
-"""What every handler needs besides the update: settings, database, clock and texts."""
+"""What every handler needs besides the update: the domain's `Context` (settings, database,
+clock, ports) with the Telegram side attached, and the person's texts."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
 from telegram import Update
 from telegram.ext import Application, CallbackContext
 
-from bot.clock import Clock
-from bot.dispatcher import Dispatcher, Listener, OutageListener
+from bot.dispatcher import Dispatcher
 from bot.i18n import Translator, pick_language, translator
-from bot.settings import Settings
+from domain.context import Context
 from storage import people
-from storage.database import Database
 
 _KEY = "services"
-# Returns True when it took the message (the person was in the middle of something).
-TextTaker = Callable[[Update, CallbackContext[Any, Any, Any, Any]], Awaitable[bool]]
 
 
 @dataclass
-class Services:
-    settings: Settings
-    clock: Clock
-    db: Database | None = None  # opened in post_init, closed in post_shutdown
-    outbox: Dispatcher | None = None  # started in post_init, stopped in post_stop
-    # Features that want to hear how each delivery ended add themselves in register().
-    delivery_listeners: list[Listener] = field(default_factory=list)
-    # ... and those that want to hear when Telegram stops and starts answering.
-    outage_listeners: list[OutageListener] = field(default_factory=list)
-    # Features waiting for typed text (an intake answer, a reply to an alert) add a taker in
-    # register(); the private-text handler offers each message to them in turn.
-    text_takers: list[TextTaker] = field(default_factory=list)
-
+class Services(Context):
     @property
-    def database(self) -> Database:
-        if self.db is None:
-            raise RuntimeError("the database is not open yet")
-        return self.db
-
-    @property
-    def dispatcher(self) -> Dispatcher:
-        if self.outbox is None:
-            raise RuntimeError("the dispatcher is not running yet")
-        return self.outbox
-
-    def is_configured_coordinator(self, user_id: int) -> bool:
-        """A coordinator from [access] coordinators (appointed ones: bot.access.load_actor)."""
-        return user_id in self.settings.access.coordinators
+    def sender(self) -> Dispatcher:
+        """The outbox as the Telegram side runs it (with its counters, for monitoring)."""
+        return cast(Dispatcher, self.dispatcher)
 
 
 def attach(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:

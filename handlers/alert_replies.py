@@ -18,6 +18,7 @@ from bot.notify import tell
 from bot.replies import edit_message
 from domain import alert_texts, alerts
 from domain import incidents as rules
+from handlers import conversation as talk
 from handlers import guard
 from handlers.alert_common import buttons, managed
 from handlers.common import stale_button
@@ -112,9 +113,10 @@ async def choose_mood(update: Update, context: ContextTypes.DEFAULT_TYPE, args: 
     svc = services.of(context)
     _ = await services.texts_for(update, context)
     await store.set_mood(svc.database, incident.id, person.user_id, mood, svc.clock.now())
-    await store.set_prompt(
-        svc.database, person.user_id, "reply", svc.clock.now(), incident_id=incident.id
+    dropped = await talk.set_prompt(
+        svc, person.user_id, "reply", svc.clock.now(), incident_id=incident.id
     )
+    await talk.tell_dropped(update, context, dropped)
     await query.answer()
     await edit_message(
         query,
@@ -135,9 +137,9 @@ async def no_text(update: Update, context: ContextTypes.DEFAULT_TYPE, args: list
     assert query and update.effective_user
     svc = services.of(context)
     _ = await services.texts_for(update, context)
-    prompt = await store.get_prompt(svc.database, update.effective_user.id)
+    prompt = await talk.get_prompt(svc, update.effective_user.id)
     if prompt is not None and prompt.kind == "reply" and str(prompt.incident_id) == args[0]:
-        await store.clear_prompt(svc.database, update.effective_user.id, "reply")
+        await talk.clear_prompt(svc, update.effective_user.id, "reply")
     await query.answer()
     await edit_message(query, _("Thank you – the hosts know how it is around you."))
 
@@ -174,7 +176,7 @@ async def take_reply(
     svc = services.of(context)
     _ = await services.texts_for(update, context)
     person = await store.recipient(svc.database, incident.id, update.effective_user.id)
-    await store.clear_prompt(svc.database, update.effective_user.id, "reply")
+    await talk.clear_prompt(svc, update.effective_user.id, "reply")
     if person is None or not person.still_member:
         await update.effective_message.reply_text(
             _("This alert is no longer for you: you are not in its network any more.")
@@ -209,8 +211,8 @@ async def answer_member(
     if person is None:
         await stale_button(update, context)
         return
-    await store.set_prompt(
-        svc.database,
+    await talk.set_prompt(
+        svc,
         update.effective_user.id,
         "answer",
         svc.clock.now(),
@@ -238,7 +240,7 @@ async def take_answer(
     assert update.effective_message and update.effective_user
     svc = services.of(context)
     _ = await services.texts_for(update, context)
-    await store.clear_prompt(svc.database, update.effective_user.id, "answer")
+    await talk.clear_prompt(svc, update.effective_user.id, "answer")
     actor = await guard.actor_of(update, context)
     person = await store.recipient(svc.database, incident.id, member_id)
     if not alerts.may_manage(actor, incident) or person is None:
@@ -281,4 +283,5 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
             two_numbers=("ans",),
         )
     )
-    # What members and hosts type after a button is taken by `handlers.incidents.take_text`.
+    # What members and hosts type after a button reaches `handlers.incidents.take_text` through
+    # handlers.conversation.

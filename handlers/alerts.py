@@ -21,6 +21,7 @@ from domain import alert_texts, alerts
 from domain import incidents as rules
 from domain.access import Action, Actor, networks_where
 from domain.incidents import TextProblem
+from handlers import conversation as talk
 from handlers import guard
 from handlers.alert_common import after_command, buttons
 from handlers.common import MAX_CHOICES, more_choices, network_named, stale_button
@@ -48,6 +49,7 @@ async def alert(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         draft = await store.new_draft(
             svc.database, user_id, now, network_ids=[network.id], step="text"
         )
+        await _started(update, context, draft)
         if not text:
             await _ask_for_text(update, context, draft)
             return
@@ -62,11 +64,13 @@ async def alert(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         draft = await store.new_draft(
             svc.database, user_id, now, network_ids=[choices[0].id], step="severity"
         )
+        await _started(update, context, draft)
         await message.reply_text(
             severity_question(_, draft), reply_markup=severity_keyboard(_, draft)
         )
         return
     draft = await store.new_draft(svc.database, user_id, now)
+    await _started(update, context, draft)
     await message.reply_text(
         _("🚨 New alert. Which networks should it reach?") + more_choices(_, choices, "/alert"),
         reply_markup=networks_keyboard(_, draft, choices, actor),
@@ -159,11 +163,17 @@ def cancel_keyboard(_: Translator, draft: Draft) -> InlineKeyboardMarkup:
 # --- the text and the preview --------------------------------------------------------------
 
 
+async def _started(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> None:
+    """The draft is the person's open conversation (a flow open before is dropped, with a word)."""
+    svc = services.of(context)
+    state = {"draft_id": draft.id}
+    dropped = await talk.open_flow(svc, draft.user_id, "alert", draft.step, state)
+    await talk.tell_dropped(update, context, dropped)
+
+
 async def _wait_for_text(svc: Services, draft: Draft) -> None:
     """The next text this person types is the draft's."""
-    await store.set_prompt(
-        svc.database, draft.user_id, "draft_text", svc.clock.now(), draft_id=draft.id
-    )
+    await talk.set_prompt(svc, draft.user_id, "draft_text", svc.clock.now(), draft_id=draft.id)
 
 
 async def _ask_for_text(
@@ -209,7 +219,7 @@ async def take_draft_text(
     updated = await store.update_draft(
         svc.database, draft.id, svc.clock.now(), text=checked, step="preview"
     )
-    await store.clear_prompt(svc.database, draft.user_id, "draft_text")
+    await talk.clear_prompt(svc, draft.user_id, "draft_text")
     if updated is None:
         await update.effective_message.reply_text(_("This alert was sent or cancelled already."))
         return
@@ -474,4 +484,5 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
             two_numbers=("net",),
         )
     )
-    # The text typed for a draft is taken by `handlers.incidents.take_text`.
+    # The text typed for a draft reaches `handlers.incidents.take_text` through
+    # handlers.conversation.

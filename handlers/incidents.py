@@ -31,11 +31,12 @@ from domain.alert_texts import MAX_NAMES, name_of
 from domain.alerts import names_of, waiting
 from domain.incidents import TextProblem
 from domain.labels import moment
+from handlers import conversation as talk
 from handlers import guard
 from handlers.alert_common import after_command, buttons, managed
 from handlers.alert_replies import take_answer, take_reply
 from handlers.alerts import take_draft_text
-from handlers.common import stale_button
+from handlers.common import MAX_CHOICES, stale_button
 from storage import incidents as store
 from storage.incidents import Incident, Recipient
 
@@ -67,7 +68,7 @@ def choice_keyboard(found: list[Incident], action: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [InlineKeyboardButton(incident_label(i), callback_data=f"inc:{action}:{i.id}")]
-            for i in found
+            for i in found[:MAX_CHOICES]  # more: /incident NUMBER
         ]
     )
 
@@ -107,9 +108,10 @@ async def _follow_up_command(update: Update, context: ContextTypes.DEFAULT_TYPE,
     if len(found) == 1:
         await message.reply_text(await _do_follow_up(update, context, found[0], kind, text))
         return
-    await store.set_prompt(
-        svc.database, update.effective_user.id, kind, svc.clock.now(), text=text or None
+    dropped = await talk.set_prompt(
+        svc, update.effective_user.id, kind, svc.clock.now(), text=text or None
     )
+    await talk.tell_dropped(update, context, dropped)
     question = (
         _("Which incident do you want to update?")
         if kind == "update"
@@ -151,11 +153,11 @@ async def chosen_for_follow_up(
     if incident is None:
         return
     svc = services.of(context)
-    prompt = await store.get_prompt(svc.database, update.effective_user.id)
+    prompt = await talk.get_prompt(svc, update.effective_user.id)
     if prompt is None or prompt.kind != kind:
         await stale_button(update, context)
         return
-    await store.clear_prompt(svc.database, update.effective_user.id, kind)
+    await talk.clear_prompt(svc, update.effective_user.id, kind)
     await query.answer()
     await edit_message(
         query, await _do_follow_up(update, context, incident, kind, prompt.text or "")
@@ -290,26 +292,26 @@ async def report(_: Translator, svc: Services, incident: Incident) -> str:
 
 
 async def take_text(update: Update, context: CallbackContext[Any, Any, Any, Any]) -> bool:
-    """A text taker: typed text someone's incident prompt is waiting for."""
+    """Typed text of an alert draft, a reply after a button, or a host's answer."""
     message = update.effective_message
     user = update.effective_user
     if message is None or user is None or message.text is None:
         return False
     svc = services.of(context)
-    prompt = await store.get_prompt(svc.database, user.id)
+    prompt = await talk.get_prompt(svc, user.id)
     if prompt is None or prompt.kind not in ("draft_text", "reply", "answer"):
         return False
     if prompt.kind == "draft_text":
         draft = await store.get_draft(svc.database, prompt.draft_id or 0)
         if draft is None or draft.status != "composing":
-            await store.clear_prompt(svc.database, user.id)
+            await talk.clear_prompt(svc, user.id)
             return False
         await take_draft_text(update, context, draft, message.text)
         return True
     assert prompt.incident_id is not None
     incident = await store.get(svc.database, prompt.incident_id)
     if incident is None:
-        await store.clear_prompt(svc.database, user.id)
+        await talk.clear_prompt(svc, user.id)
         return False
     if prompt.kind == "reply":
         await take_reply(update, context, incident, message.text)
@@ -344,7 +346,6 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # is forged or from an older version.
     application.add_handler(CallbackQueryHandler(stale_button, pattern=r"^inc:"))
     svc = services.of(application)
-    svc.text_takers.append(take_text)
     svc.delivery_listeners.append(functools.partial(alerts.on_delivery, svc))
     svc.outage_listeners.append(functools.partial(alerts.on_outage, svc))
     assert application.job_queue is not None

@@ -49,7 +49,8 @@ from bot.intake_steps import (
 )
 from bot.replies import edit_message
 from bot.settings import SUPPORTED_LANGUAGES
-from domain.labels import diet_name
+from domain.labels import diet_name, moment
+from handlers import conversation as talk
 from handlers import fallback
 from handlers import start as welcome
 from storage import invites, memberships, networks, people
@@ -476,6 +477,7 @@ async def start_intake(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     membership = await memberships.get(svc.database, redeemed.network_id, user.id)
     assert network is not None and membership is not None
     await update.effective_message.reply_text(intro_text(_, network, redeemed.role))
+    await open_conversation(update, context, membership)
     await ask(update, context, membership)
 
 
@@ -497,39 +499,63 @@ async def resume(
                 "submitted, or stop this one with /cancel."
             )
     await update.effective_message.reply_text(text)
+    await open_conversation(update, context, membership)
     await ask(update, context, membership)
 
 
-async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/cancel: the intake stops, its answers are deleted and the person hears what that means."""
-    assert update.effective_message and update.effective_user
-    _ = await services.texts_for(update, context)
-    membership = await current_intake(update, context)
-    if membership is None:
-        await update.effective_message.reply_text(
-            _("There is nothing to stop: you are not in the middle of an application.")
-        )
-        return
-    await stop(update, context, membership)
-
-
 async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE, membership: Membership) -> None:
+    """/cancel, Cancel or "stop" at the consent: the answers go and the invite opens again."""
     assert update.effective_chat
     _ = await services.texts_for(update, context)
+    svc = services.of(context)
     network = await network_of(context, membership)
-    await memberships.cancel_intake(
-        services.of(context).database, membership.network_id, membership.user_id
-    )
+    invite = await invites.get(svc.database, membership.invite_id or 0)
+    await memberships.cancel_intake(svc.database, membership.network_id, membership.user_id)
+    await talk.close(svc, membership.user_id, "intake")
     log.info("user %s stopped the intake for network %s", membership.user_id, network.id)
-    await update.effective_chat.send_message(
-        _(
+    if invite is None or invite.expires_at <= svc.clock.now().isoformat():
+        text = _(
             "Stopped. Your answers for {network} are deleted and nothing was sent to the "
             "hosts. Your invite link is used up: if you change your mind, ask the person who "
             "invited you for a new one.",
             network=network.name,
-        ),
-        reply_markup=ReplyKeyboardRemove(),
-    )
+        )
+    else:
+        text = _(
+            "Stopped. Your answers for {network} are deleted and nothing was sent to the "
+            "hosts. Changed your mind? Open the same invite link again before {until}; after "
+            "that, ask the person who invited you for a new one.",
+            network=network.name,
+            until=moment(_, invite.expires_at, svc.settings.bot.tz),
+        )
+    await update.effective_chat.send_message(text, reply_markup=ReplyKeyboardRemove())
+
+
+async def open_conversation(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, membership: Membership
+) -> None:
+    """The intake is the person's open conversation: typed text is its answers."""
+    svc = services.of(context)
+    state = {"network_id": membership.network_id}
+    dropped = await talk.open_flow(svc, membership.user_id, "intake", "answer", state)
+    await talk.tell_dropped(update, context, dropped)
+
+
+async def take_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """The intake's step of the conversation: a typed answer, if an intake is open."""
+    if await current_intake(update, context) is None:
+        return False
+    await answer_text(update, context)
+    return True
+
+
+async def stop_flow(update: Update, context: ContextTypes.DEFAULT_TYPE, conversation: Any) -> bool:
+    """/cancel or Cancel during an intake: `stop` says what that means."""
+    membership = await current_intake(update, context)
+    if membership is None:
+        return False
+    await stop(update, context, membership)
+    return True
 
 
 async def answer_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -738,6 +764,7 @@ async def submit(
     if outcome is Submission.NOT_IN_INTAKE:
         return
     log.info("user %s applied to network %s", membership.user_id, network.id)
+    await talk.close(svc, membership.user_id, "intake")
     await edit_message(query, answered(review_text(_, network, membership), _("Submitted")))
     await update.effective_chat.send_message(submitted_text(_, network))
     submitted = await memberships.get(svc.database, network.id, membership.user_id)
@@ -770,7 +797,5 @@ async def announce(
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("start", start_intake, filters=private))
-    application.add_handler(CommandHandler("cancel", cancel, filters=private))
-    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, answer_text))
     application.add_handler(MessageHandler(private & filters.CONTACT, answer_contact))
     application.add_handler(CallbackQueryHandler(answer_button, pattern=CALLBACK))

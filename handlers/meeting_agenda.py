@@ -23,12 +23,14 @@ from telegram.ext import (
 )
 
 from bot import services
+from bot.fit import keyboard_rows
 from bot.i18n import Html, Translator
 from bot.notify import language_of
 from bot.replies import reply_text, send_text
 from domain import meetings as rules
 from domain.access import Action, allowed
 from domain.meetings import Parsed
+from handlers import conversation as talk
 from handlers import guard
 from handlers.common import network_named, network_rows, permit_button
 from handlers.meeting_timeline import (
@@ -86,8 +88,8 @@ async def topic_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     meeting = min(open_, key=lambda m: m.starts_at)
     text = " ".join(context.args or []).strip()
-    await store.save_draft(
-        svc.database,
+    dropped = await talk.save_draft(
+        svc,
         update.effective_user.id,
         "topic",
         "anon" if text else "text",
@@ -96,6 +98,7 @@ async def topic_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         meeting_id=meeting.id,
         data={"text": text[:500]},
     )
+    await talk.tell_dropped(update, context, dropped)
     if text:
         await ask_anonymous(update, context, meeting)
     else:
@@ -133,7 +136,7 @@ async def topic_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     svc = services.of(context)
     _ = await services.texts_for(update, context)
     _prefix, meeting_id, how = query.data.split(":")
-    draft = await store.draft(svc.database, update.effective_user.id)
+    draft = await talk.draft(svc, update.effective_user.id)
     meeting = await store.get(svc.database, int(meeting_id))
     if draft is None or draft.kind != "topic" or meeting is None or draft.meeting_id != meeting.id:
         await query.answer(_("This button no longer works."), show_alert=True)
@@ -142,7 +145,7 @@ async def topic_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     tz = svc.settings.bot.tz
     if not meeting.is_planned or not rules.topics_open(meeting.start, svc.clock.now(), tz):
-        await store.clear_draft(svc.database, draft.user_id)
+        await talk.clear_draft(svc, draft.user_id)
         await query.answer(
             _("The agenda is closed: please raise it at the table."), show_alert=True
         )
@@ -150,7 +153,7 @@ async def topic_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await store.add_topic(
         svc.database, meeting.id, draft.user_id, draft.data["text"], how == "anon", svc.clock.now()
     )
-    await store.clear_draft(svc.database, draft.user_id)
+    await talk.clear_draft(svc, draft.user_id)
     await query.answer()
     await reply(
         update,
@@ -173,14 +176,15 @@ async def action_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     what = " ".join(context.args or []).strip()[:500]
     if len(found) > 1:
-        await store.save_draft(
-            svc.database,
+        dropped = await talk.save_draft(
+            svc,
             update.effective_user.id,
             "action",
             "network",
             svc.clock.now(),
             data={"what": what},
         )
+        await talk.tell_dropped(update, context, dropped)
         await update.effective_message.reply_text(
             _("Which network agreed it?"),
             # More than MAX_CHOICES networks (a coordinator's): the first ones only.
@@ -202,8 +206,8 @@ async def action_for(
     ]
     meeting_id = held[-1].id if held else None
     step = "who" if what else "what"
-    await store.save_draft(
-        svc.database,
+    dropped = await talk.save_draft(
+        svc,
         update.effective_user.id,
         "action",
         step,
@@ -212,6 +216,7 @@ async def action_for(
         meeting_id=meeting_id,
         data={"what": what},
     )
+    await talk.tell_dropped(update, context, dropped)
     if what:
         await ask_owner(update, context, network_id)
     else:
@@ -234,7 +239,7 @@ async def ask_owner(update: Update, context: ContextTypes.DEFAULT_TYPE, network_
     await reply(
         update,
         _("👤 Who does it? Any member can."),
-        InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)]),
+        InlineKeyboardMarkup(keyboard_rows(buttons, 2)),  # within Telegram's shape limits
     )
 
 
@@ -265,7 +270,7 @@ async def record_action(update: Update, context: ContextTypes.DEFAULT_TYPE, due_
     assert update.effective_user
     svc = services.of(context)
     _ = await services.texts_for(update, context)
-    draft = await store.draft(svc.database, update.effective_user.id)
+    draft = await talk.draft(svc, update.effective_user.id)
     assert draft is not None and draft.network_id is not None
     today = svc.clock.now().astimezone(svc.settings.bot.tz).date()
     if due_on < today:
@@ -274,7 +279,7 @@ async def record_action(update: Update, context: ContextTypes.DEFAULT_TYPE, due_
     owner_id = int(draft.data["owner"])
     owner = await memberships.get(svc.database, draft.network_id, owner_id)
     if owner is None or owner.status != "approved":
-        await store.clear_draft(svc.database, draft.user_id)
+        await talk.clear_draft(svc, draft.user_id)
         await reply(update, _("That person is not in this network (any more)."))
         return
     what = draft.data["what"]
@@ -306,7 +311,7 @@ async def record_action(update: Update, context: ContextTypes.DEFAULT_TYPE, due_
         build=build,
         now=svc.clock.now(),
     )
-    await store.clear_draft(svc.database, draft.user_id)
+    await talk.clear_draft(svc, draft.user_id)
     svc.dispatcher.wake()
     await run_action_due(svc, action_id)
     log.info("action %s recorded in network %s", action_id, draft.network_id)
@@ -346,7 +351,7 @@ async def action_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if what in ("prog", "done"):
         await progress(update, context, int(value), what)
         return
-    draft = await store.draft(svc.database, update.effective_user.id)
+    draft = await talk.draft(svc, update.effective_user.id)
     if draft is None or draft.kind != "action":
         await query.answer(_("This button no longer works."), show_alert=True)
         return
@@ -365,8 +370,8 @@ async def action_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             await query.answer(_("That person is not in this network."), show_alert=True)
             return
         await query.answer()
-        await store.save_draft(
-            svc.database,
+        await talk.save_draft(
+            svc,
             draft.user_id,
             "action",
             "due",
@@ -567,13 +572,13 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 async def take_text(update: Update, context: CallbackContext[Any, Any, Any, Any]) -> bool:
-    """A text taker: the topic or the action someone is typing."""
+    """Typed text of a /topic or /action: the topic or the action someone is typing."""
     message = update.effective_message
     user = update.effective_user
     if message is None or user is None or message.text is None:
         return False
     svc = services.of(context)
-    draft = await store.draft(svc.database, user.id)
+    draft = await talk.draft(svc, user.id)
     if draft is None or draft.kind not in ("topic", "action"):
         return False
     text = message.text.strip()
@@ -581,8 +586,8 @@ async def take_text(update: Update, context: CallbackContext[Any, Any, Any, Any]
         meeting = await store.get(svc.database, draft.meeting_id)
         if meeting is None:
             return False
-        await store.save_draft(
-            svc.database,
+        await talk.save_draft(
+            svc,
             user.id,
             "topic",
             "anon",
@@ -594,8 +599,8 @@ async def take_text(update: Update, context: CallbackContext[Any, Any, Any, Any]
         await ask_anonymous(update, context, meeting)
         return True
     if draft.kind == "action" and draft.step == "what" and draft.network_id is not None:
-        await store.save_draft(
-            svc.database,
+        await talk.save_draft(
+            svc,
             user.id,
             "action",
             "who",
@@ -628,4 +633,4 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(
         CallbackQueryHandler(action_button, pattern=r"^act:(net|who|due|prog|done):\d+$")
     )
-    services.of(application).text_takers.append(take_text)
+    # The typed topic or action reaches `take_text` through handlers.conversation.

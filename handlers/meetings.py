@@ -3,7 +3,8 @@ them; everyone sees the coming ones.
 
 Planning is a short conversation in the private chat: network, date and time (typed the usual
 Dutch or English way, or with buttons), venue, a note about the meal, a summary with ✅. Every
-answer is stored in `meeting_drafts`, so a restart loses nothing. The timeline itself runs in
+answer is stored as the person's conversation (`handlers.conversation`), so a restart loses
+nothing. The timeline itself runs in
 `handlers.meeting_timeline`; topics, actions and statistics are in `handlers.meeting_agenda`.
 
 Callback data: mtg:net:<network> · mtg:day:<yyyymmdd> · mtg:time:<hhmm> ·
@@ -39,6 +40,7 @@ from domain import meetings as rules
 from domain.access import Action, allowed, networks_where
 from domain.labels import moment
 from domain.meetings import Ambiguous, Parsed, Unreadable
+from handlers import conversation as talk
 from handlers import guard, meeting_agenda, meeting_timeline
 from handlers.common import more_choices, network_named, network_rows, permit_button
 from handlers.meeting_timeline import (
@@ -123,8 +125,8 @@ async def start_plan(
 ) -> None:
     assert update.effective_user
     svc = services.of(context)
-    await store.save_draft(
-        svc.database,
+    dropped = await talk.save_draft(
+        svc,
         update.effective_user.id,
         kind,
         "date",
@@ -132,6 +134,7 @@ async def start_plan(
         network_id=network_id,
         meeting_id=meeting_id,
     )
+    await talk.tell_dropped(update, context, dropped)
     await ask_date(update, context)
 
 
@@ -231,7 +234,7 @@ async def chosen_moment(
         return
     if draft.kind == "reschedule":
         assert draft.meeting_id is not None
-        await store.clear_draft(svc.database, draft.user_id)
+        await talk.clear_draft(svc, draft.user_id)
         await move(update, context, draft.meeting_id, starts_at)
         return
     if draft.kind == "year":
@@ -245,8 +248,8 @@ async def chosen_moment(
 
 
 async def save(svc: Services, draft: Draft, step: str, **data: Any) -> None:
-    await store.save_draft(
-        svc.database,
+    await talk.save_draft(
+        svc,
         draft.user_id,
         draft.kind,
         step,
@@ -471,7 +474,7 @@ async def plan_confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE, dra
         )
         existing.append(starts_at)
         planned.append(meeting)
-    await store.clear_draft(svc.database, draft.user_id)
+    await talk.clear_draft(svc, draft.user_id)
     for meeting in planned:
         log.info("meeting %s planned for network %s", meeting.id, meeting.network_id)
         await meeting_timeline.run_due(svc, meeting.id)
@@ -499,7 +502,7 @@ async def show_proposal(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     assert update.effective_user
     svc = services.of(context)
     _ = await services.texts_for(update, context)
-    draft = await store.draft(svc.database, update.effective_user.id)
+    draft = await talk.draft(svc, update.effective_user.id)
     assert draft is not None
     tz = svc.settings.bot.tz
     dates = draft.data["dates"]
@@ -569,14 +572,15 @@ async def meetings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
                 reply_markup=network_buttons(found, "mtg:ynet"),
             )
             return
-        await store.save_draft(
-            svc.database,
+        dropped = await talk.save_draft(
+            svc,
             update.effective_user.id,
             "year",
             "weekday",
             svc.clock.now(),
             network_id=found[0].id,
         )
+        await talk.tell_dropped(update, context, dropped)
         await ask_weekday(update, context)
         return
     actor = await guard.actor_of(update, context)
@@ -807,17 +811,18 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if what == "net":
             await start_plan(update, context, "plan", network_id)
         else:
-            await store.save_draft(
-                svc.database,
+            dropped = await talk.save_draft(
+                svc,
                 update.effective_user.id,
                 "year",
                 "weekday",
                 svc.clock.now(),
                 network_id=network_id,
             )
+            await talk.tell_dropped(update, context, dropped)
             await ask_weekday(update, context)
         return
-    draft = await store.draft(svc.database, update.effective_user.id)
+    draft = await talk.draft(svc, update.effective_user.id)
     if (
         draft is None
         or draft.kind not in ("plan", "year", "reschedule")
@@ -830,7 +835,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     await query.answer()
     if what == "no":
-        await store.clear_draft(svc.database, draft.user_id)
+        await talk.clear_draft(svc, draft.user_id)
         await reply(update, _("Stopped: nothing was planned."))
     elif what == "day" and draft.step in ("date", "time", "adjust"):
         day = datetime.strptime(value, "%Y%m%d").date()
@@ -884,7 +889,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _fresh(svc: Services, draft: Draft) -> Draft:
-    found = await store.draft(svc.database, draft.user_id)
+    found = await talk.draft(svc, draft.user_id)
     assert found is not None
     return found
 
@@ -893,13 +898,13 @@ async def _fresh(svc: Services, draft: Draft) -> Draft:
 
 
 async def take_text(update: Update, context: CallbackContext[Any, Any, Any, Any]) -> bool:
-    """A text taker: a date, an address or a meal note someone's plan is waiting for."""
+    """Typed text of a plan: a date, an address or a meal note its step is waiting for."""
     message = update.effective_message
     user = update.effective_user
     if message is None or user is None or message.text is None:
         return False
     svc = services.of(context)
-    draft = await store.draft(svc.database, user.id)
+    draft = await talk.draft(svc, user.id)
     if draft is None or draft.kind not in ("plan", "year", "reschedule"):
         return False
     assert isinstance(update, Update)
@@ -923,4 +928,4 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     meeting_timeline.register(application)  # poll answers, answer and attendance buttons
     application.add_handler(CallbackQueryHandler(button, pattern=r"^mtg:"))
     meeting_agenda.register(application)
-    services.of(application).text_takers.append(take_text)
+    # Typed dates, places and notes reach `take_text` through handlers.conversation.
