@@ -40,7 +40,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Poll, TelegramObject
+from telegram import Bot, Message, Poll, TelegramObject
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -52,6 +52,7 @@ from telegram.error import (
 from telegram.warnings import PTBUserWarning
 
 from bot.clock import Clock
+from bot.render import keyboard
 from domain import ports
 from domain.context import Listener, OutageListener
 from domain.ports import Sent
@@ -140,19 +141,11 @@ def render(delivery: Delivery) -> tuple[str, dict[str, Any]]:
     method = METHODS.get(delivery.method, delivery.method)
     if delivery.method == ports.MESSAGE:
         params.setdefault("parse_mode", "HTML")
-        rows = ports.buttons_of(params)
+        markup = keyboard(ports.buttons_of(params))
         params.pop("buttons", None)
-        if rows:
-            params["reply_markup"] = InlineKeyboardMarkup(
-                [[_button(button) for button in row] for row in rows]
-            ).to_dict()
+        if markup is not None:
+            params["reply_markup"] = markup.to_dict()
     return method, params
-
-
-def _button(button: ports.Button) -> InlineKeyboardButton:
-    if button.url:
-        return InlineKeyboardButton(button.label, url=button.url)
-    return InlineKeyboardButton(button.label, callback_data=button.action)
 
 
 class Dispatcher:
@@ -205,18 +198,22 @@ class Dispatcher:
         self._wake.set()
 
     async def edit(self, chat_id: int, message_id: int, text: str) -> bool:
-        """The editor port: change a sent message's HTML text in place (a live status)."""
+        """The editor port: change a sent message's HTML text in place (a live status).
+
+        False only when Telegram did not answer (try again later); a refusal (the message was
+        deleted, or is unchanged) is final and logged: trying again would not help.
+        """
         try:
             await self.bot.edit_message_text(
                 text, chat_id=chat_id, message_id=message_id, parse_mode="HTML"
             )
         except BadRequest as exc:
-            if "message is not modified" in exc.message:
-                return True
-            log.warning("could not edit message %s in %s: %s", message_id, chat_id, exc.message)
-            return False
+            if "message is not modified" not in exc.message:
+                log.warning("message %s in %s not edited: %s", message_id, chat_id, exc.message)
+        except Forbidden as exc:
+            log.warning("message %s in %s not edited: %s", message_id, chat_id, exc.message)
         except TelegramError as exc:
-            log.warning("could not edit message %s in %s: %s", message_id, chat_id, exc)
+            log.warning("could not edit message %s in %s yet: %s", message_id, chat_id, exc)
             return False
         return True
 

@@ -86,7 +86,8 @@ class Outbox(Protocol):
 
 class Editor(Protocol):
     async def edit(self, chat_id: int, message_id: int, text: str) -> bool:
-        """Change a sent message's text in place; False if the channel refused."""
+        """Change a sent message's text in place. False only when the channel did not answer
+        (try again later); a refusal is final and True (trying again would not help)."""
         ...
 
 
