@@ -10,14 +10,13 @@ Jobs are rebuilt from the database at start; what was missed runs once if it sti
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -27,6 +26,7 @@ from telegram.ext import (
 )
 
 from bot import services, supervise
+from bot.fit import keyboard_rows
 from bot.i18n import Html, Translator, translator
 from bot.notify import language_of
 from bot.outbox import fit
@@ -35,10 +35,11 @@ from domain import meetings as rules
 from domain.access import Action
 from domain.labels import diet_name, moment
 from domain.meetings import ActionStep, Step
+from domain.ports import Sent
 from handlers import guard
 from handlers.common import permit_button
 from storage import actions as action_store
-from storage import group_chats, memberships, networks
+from storage import early_votes, group_chats, memberships, networks
 from storage import meetings as store
 from storage.actions import AgreedAction
 from storage.deliveries import Delivery, NewDelivery, priority
@@ -52,7 +53,6 @@ ROUTINE_PRIVATE = priority("routine", group=False)
 SWEEP_EVERY = 60.0  # seconds: a safety net beside the precise one-off jobs
 POLL_KIND = "meeting_poll"
 MAX_NAMES = 40
-POLL_RECORD_WAITS = 30  # × 0.1 s
 
 
 # --- words ---------------------------------------------------------------------------------------
@@ -69,16 +69,16 @@ def when_text(_: Translator, meeting: Meeting, tz: Any) -> str:
     return moment(_, meeting.starts_at, tz, long=True)
 
 
-def venue_text(_: Translator, meeting: Meeting) -> str:
+def venue_text(_: Translator, meeting: Meeting) -> Html:
     """Where: "the police station, Stationsplein 1"."""
     names = {
         "police_station": _("the police station"),
         "town_hall": _("the town hall"),
     }
-    place = names.get(meeting.venue_kind) or Html(_("{name}", name=meeting.venue_name or ""))
+    place = names.get(meeting.venue_kind) or _("{name}", name=meeting.venue_name or "")
     if meeting.address:
         return _("{place}, {address}", place=place, address=meeting.address)
-    return str(place)
+    return place
 
 
 def answer_name(_: Translator, answer: str | None) -> Html:
@@ -455,7 +455,7 @@ def attended_buttons(_: Translator, meeting_id: int, people: list[Answer]) -> In
         )
         for p in people
     ]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows = keyboard_rows(buttons, 2, reserved=2)  # beside Confirm (and Cancel)
     rows.append([InlineKeyboardButton(_("💾 Confirm"), callback_data=f"mtg:herok:{meeting_id}")])
     return InlineKeyboardMarkup(rows)
 
@@ -637,22 +637,26 @@ async def sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_delivery(
-    svc: Services, delivery: Delivery, outcome: str, message: Message | None = None
+    svc: Services, delivery: Delivery, outcome: str, sent: Sent | None = None
 ) -> None:
     """A delivery listener: a sent poll is remembered, so its answers find the meeting."""
-    if not delivery.kind.startswith(f"{POLL_KIND}:") or outcome != "sent" or message is None:
+    if not delivery.kind.startswith(f"{POLL_KIND}:") or outcome != "sent" or sent is None:
         return
-    if message.poll is None:
+    if sent.poll_id is None:
         return
     _kind, meeting_id, round_ = delivery.kind.split(":")
     await store.record_poll(
         svc.database,
-        message.poll.id,
+        sent.poll_id,
         int(meeting_id),
         int(round_),
-        message.chat_id,
-        message.message_id,
+        sent.chat_id,
+        sent.message_id,
     )
+    recorded = await store.poll(svc.database, sent.poll_id)
+    for vote in await early_votes.take(svc.database, sent.poll_id):
+        if recorded is not None:
+            await count_vote(svc, recorded, vote.user_id, vote.option_ids)
     meeting = await store.get(svc.database, int(meeting_id))
     if meeting is not None and (meeting.round != int(round_) or await answers_closed(svc, meeting)):
         await close_polls(svc, meeting)  # it went out after its time: close it at once
@@ -665,27 +669,31 @@ async def poll_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     svc = services.of(context)
     poll = await store.poll(svc.database, answer.poll_id)
-    for _attempt in range(POLL_RECORD_WAITS):
-        if poll is not None:
-            break
-        # A vote can arrive before the dispatcher recorded the poll it just sent: wait a moment.
-        await asyncio.sleep(0.1)
-        poll = await store.poll(svc.database, answer.poll_id)
     if poll is None:
+        # The vote came before the dispatcher recorded the poll it just sent: keep it, and
+        # count it when the poll is recorded (on_delivery) — nobody waits meanwhile.
+        await early_votes.keep(
+            svc.database, answer.poll_id, answer.user.id, list(answer.option_ids), svc.clock.now()
+        )
         return
+    await count_vote(svc, poll, answer.user.id, list(answer.option_ids))
+
+
+async def count_vote(svc: Services, poll: store.Poll, user_id: int, option_ids: list[int]) -> None:
+    """A member's vote in a meeting's poll becomes their answer, while answers are open."""
     meeting = await store.get(svc.database, poll.meeting_id)
     if meeting is None or poll.closed_at is not None or poll.round != meeting.round:
-        log.info("vote on closed poll %s by %s ignored", poll.poll_id, answer.user.id)
+        log.info("vote on closed poll %s by %s ignored", poll.poll_id, user_id)
         return
     if await answers_closed(svc, meeting):
         log.info("vote after the deadline of meeting %s ignored", meeting.id)
         return
-    membership = await memberships.get(svc.database, meeting.network_id, answer.user.id)
+    membership = await memberships.get(svc.database, meeting.network_id, user_id)
     if membership is None or membership.status != "approved":
-        log.info("vote by non-member %s on meeting %s ignored", answer.user.id, meeting.id)
+        log.info("vote by non-member %s on meeting %s ignored", user_id, meeting.id)
         return
-    chosen = rules.ANSWERS[answer.option_ids[0]] if answer.option_ids else None
-    await store.set_answer(svc.database, meeting.id, answer.user.id, chosen, svc.clock.now())
+    chosen = rules.ANSWERS[option_ids[0]] if option_ids else None
+    await store.set_answer(svc.database, meeting.id, user_id, chosen, svc.clock.now())
 
 
 async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

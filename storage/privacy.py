@@ -11,8 +11,8 @@ from typing import Any
 from storage import (
     conversations,
     coordinators,
-    early_votes,
     deliveries,
+    early_votes,
     group_chats,
     incidents,
     invites,
@@ -47,6 +47,7 @@ _REFERENCES = (
     ("meeting_topics", "user_id"),
     ("actions", "owner_id"),
     ("conversations", "user_id"),
+    ("early_votes", "user_id"),
 )
 
 
