@@ -12,11 +12,12 @@ from typing import Any, TypeVar
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import Conflict, InvalidToken, TelegramError
-from telegram.ext import Application, Defaults
+from telegram.ext import Application, ContextTypes, Defaults
 
 import handlers
 from bot import commands, monitoring, ops_notices, services, webhook
 from bot.clock import Clock, SystemClock
+from bot.context import BotContext
 from bot.dispatcher import Dispatcher
 from bot.incoming import ApplicationBuilder  # PTB's, skipping updates it cannot read
 from bot.jobs import JobScheduler
@@ -52,6 +53,8 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> BotA
         .base_url(f"{base}/bot")
         .base_file_url(f"{base}/file/bot")
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.bot.tz))
+        # Handlers get `context.services` and `await context.texts()` (bot/context.py).
+        .context_types(ContextTypes(context=BotContext))
         .rate_limiter(FloodLimiter(max_retries=FLOOD_RETRIES, pace=settings.telegram.flood_limits))
         # A slow Telegram gets time to answer (PTB's default of 5 s turned slow answers into
         # retries and duplicates); the outbox sets its own, longer, per send.

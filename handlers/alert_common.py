@@ -19,6 +19,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot import services
+from bot.context import BotContext
 from domain.alerts import may_manage
 from handlers import guard
 from handlers.common import stale_button
@@ -27,19 +28,19 @@ from storage.incidents import Incident
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE, list[str]], Awaitable[None]]
+Handler = Callable[[Update, BotContext, list[str]], Awaitable[None]]
 
 
 def buttons(
     actions: dict[str, Handler], *, two_numbers: tuple[str, ...] = ()
-) -> CallbackQueryHandler[ContextTypes.DEFAULT_TYPE, None]:
+) -> CallbackQueryHandler[BotContext, None]:
     """One handler for the `inc:<action>:…` buttons of `actions`.
 
     The first argument (both, for the actions in `two_numbers`) must be a number; a forged one
     hears "no longer works". Other `inc:` buttons are left to the next handler.
     """
 
-    async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def button(update: Update, context: BotContext) -> None:
         query = update.callback_query
         assert query and query.data
         _prefix, _sep, rest = query.data.partition(":")

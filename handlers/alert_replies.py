@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters, Update
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
-from bot import services
+from bot.context import BotContext
 from bot.i18n import Translator
 from bot.notify import tell
 from bot.replies import edit_message
@@ -29,12 +29,12 @@ from storage.incidents import Incident, Recipient
 
 
 async def _as_recipient(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, incident_id: str
+    update: Update, context: BotContext, incident_id: str
 ) -> tuple[Incident, Recipient] | None:
     """The incident and this person's part in it; otherwise a polite alert and None."""
     assert update.callback_query and update.effective_user
-    svc = services.of(context)
-    _ = await services.texts_for(update, context)
+    svc = context.services
+    _ = await context.texts()
     incident = await store.get(svc.database, int(incident_id))
     if incident is None:
         await update.callback_query.answer(_("I don't know this alert any more."), show_alert=True)
@@ -52,15 +52,15 @@ async def _as_recipient(
     return incident, person
 
 
-async def acknowledge(update: Update, context: ContextTypes.DEFAULT_TYPE, args: list[str]) -> None:
+async def acknowledge(update: Update, context: BotContext, args: list[str]) -> None:
     """✅ Seen: the hosts can count on you having it."""
     assert update.callback_query
     found = await _as_recipient(update, context, args[0])
     if found is None:
         return
     incident, person = found
-    svc = services.of(context)
-    _ = await services.texts_for(update, context)
+    svc = context.services
+    _ = await context.texts()
     if await store.acknowledge(svc.database, incident.id, person.user_id, svc.clock.now()):
         await update.callback_query.answer(_("✅ Thank you – noted that you have seen it."))
     else:
@@ -80,7 +80,7 @@ def mood_keyboard(_: Translator, incident_id: int) -> InlineKeyboardMarkup:
     )
 
 
-async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE, args: list[str]) -> None:
+async def reply(update: Update, context: BotContext, args: list[str]) -> None:
     """💬 Reply: first the mood, in one tap."""
     query = update.callback_query
     assert query and query.message
@@ -88,7 +88,7 @@ async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE, args: list[s
     if found is None:
         return
     incident, _person = found
-    _ = await services.texts_for(update, context)
+    _ = await context.texts()
     await query.answer()
     await context.bot.send_message(
         query.message.chat.id,
@@ -98,7 +98,7 @@ async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE, args: list[s
     )
 
 
-async def choose_mood(update: Update, context: ContextTypes.DEFAULT_TYPE, args: list[str]) -> None:
+async def choose_mood(update: Update, context: BotContext, args: list[str]) -> None:
     """A mood: the hosts hear it at once; then a few words may follow (or not)."""
     query = update.callback_query
     assert query
@@ -110,8 +110,8 @@ async def choose_mood(update: Update, context: ContextTypes.DEFAULT_TYPE, args: 
         return
     incident, person = found
     mood = args[1]
-    svc = services.of(context)
-    _ = await services.texts_for(update, context)
+    svc = context.services
+    _ = await context.texts()
     await store.set_mood(svc.database, incident.id, person.user_id, mood, svc.clock.now())
     dropped = await talk.set_prompt(
         svc, person.user_id, "reply", svc.clock.now(), incident_id=incident.id
@@ -131,12 +131,12 @@ async def choose_mood(update: Update, context: ContextTypes.DEFAULT_TYPE, args: 
     await alerts.tell_hosts_about(svc, incident, person, mood=mood)
 
 
-async def no_text(update: Update, context: ContextTypes.DEFAULT_TYPE, args: list[str]) -> None:
+async def no_text(update: Update, context: BotContext, args: list[str]) -> None:
     """ "No, that's all" after a mood."""
     query = update.callback_query
     assert query and update.effective_user
-    svc = services.of(context)
-    _ = await services.texts_for(update, context)
+    svc = context.services
+    _ = await context.texts()
     prompt = await talk.get_prompt(svc, update.effective_user.id)
     if prompt is not None and prompt.kind == "reply" and str(prompt.incident_id) == args[0]:
         await talk.clear_prompt(svc, update.effective_user.id, "reply")
@@ -144,7 +144,7 @@ async def no_text(update: Update, context: ContextTypes.DEFAULT_TYPE, args: list
     await edit_message(query, _("Thank you – the hosts know how it is around you."))
 
 
-async def call_me(update: Update, context: ContextTypes.DEFAULT_TYPE, args: list[str]) -> None:
+async def call_me(update: Update, context: BotContext, args: list[str]) -> None:
     """📞 Call me: the hosts are asked to call, with the number if the member shared it."""
     query = update.callback_query
     assert query
@@ -152,8 +152,8 @@ async def call_me(update: Update, context: ContextTypes.DEFAULT_TYPE, args: list
     if found is None:
         return
     incident, person = found
-    svc = services.of(context)
-    _ = await services.texts_for(update, context)
+    svc = context.services
+    _ = await context.texts()
     if not await store.ask_to_be_called(svc.database, incident.id, person.user_id, svc.clock.now()):
         await query.answer(_("You asked already – the hosts know."), show_alert=True)
         return
@@ -168,13 +168,11 @@ async def call_me(update: Update, context: ContextTypes.DEFAULT_TYPE, args: list
     await alerts.tell_hosts_about(svc, incident, person, call=True)
 
 
-async def take_reply(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, incident: Incident, typed: str
-) -> None:
+async def take_reply(update: Update, context: BotContext, incident: Incident, typed: str) -> None:
     """The few words a member typed after the mood: on to the hosts."""
     assert update.effective_message and update.effective_user
-    svc = services.of(context)
-    _ = await services.texts_for(update, context)
+    svc = context.services
+    _ = await context.texts()
     person = await store.recipient(svc.database, incident.id, update.effective_user.id)
     await talk.clear_prompt(svc, update.effective_user.id, "reply")
     if person is None or not person.still_member:
@@ -193,9 +191,7 @@ async def take_reply(
 # --- hosts answering a member --------------------------------------------------------------
 
 
-async def answer_member(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, args: list[str]
-) -> None:
+async def answer_member(update: Update, context: BotContext, args: list[str]) -> None:
     """ "Answer <name>": the host types the answer next."""
     query = update.callback_query
     assert query and update.effective_user
@@ -205,8 +201,8 @@ async def answer_member(
     incident = await managed(update, context, args[0])
     if incident is None:
         return
-    svc = services.of(context)
-    _ = await services.texts_for(update, context)
+    svc = context.services
+    _ = await context.texts()
     person = await store.recipient(svc.database, incident.id, int(args[1]))
     if person is None:
         await stale_button(update, context)
@@ -231,15 +227,15 @@ async def answer_member(
 
 async def take_answer(
     update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: BotContext,
     incident: Incident,
     member_id: int,
     typed: str,
 ) -> None:
     """The answer a host typed: privately to the member, never to the group."""
     assert update.effective_message and update.effective_user
-    svc = services.of(context)
-    _ = await services.texts_for(update, context)
+    svc = context.services
+    _ = await context.texts()
     await talk.clear_prompt(svc, update.effective_user.id, "answer")
     actor = await guard.actor_of(update, context)
     person = await store.recipient(svc.database, incident.id, member_id)

@@ -15,9 +15,10 @@ from typing import Any
 
 from telegram import CallbackQuery, Message, Update, User
 from telegram.error import TelegramError
-from telegram.ext import Application, CallbackQueryHandler, ContextTypes
+from telegram.ext import Application, CallbackQueryHandler
 
-from bot import group_links, notify, services
+from bot import group_links, notify
+from bot.context import BotContext
 from bot.i18n import Html, Translator
 from bot.replies import edit_message
 from bot.services import Services
@@ -58,12 +59,12 @@ def already_text(_: Translator, status: str, who: str, when: str) -> str:
 
 
 async def name_of(
-    context: ContextTypes.DEFAULT_TYPE, network_id: int, user_id: int | None, presser: User
+    context: BotContext, network_id: int, user_id: int | None, presser: User
 ) -> str | None:
     """How a decider is named: their name in the network, else their Telegram first name."""
     if user_id is None:  # the decider has since deleted their data
         return None
-    member = await memberships.get(services.of(context).database, network_id, user_id)
+    member = await memberships.get(context.services.database, network_id, user_id)
     if member is not None and member.display_name:
         return member.display_name
     if user_id == presser.id:
@@ -75,7 +76,7 @@ async def name_of(
     return chat.first_name or chat.full_name
 
 
-async def decide(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def decide(update: Update, context: BotContext) -> None:
     """Approve/Reject on an application: decided once; a second press hears who decided."""
     query = update.callback_query
     assert query and query.data
@@ -85,8 +86,8 @@ async def decide(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     actor = await guard.permit(update, context, Action.decide_application, network_id)
     if actor is None:
         return
-    svc = services.of(context)
-    _ = await services.texts_for(update, context)
+    svc = context.services
+    _ = await context.texts()
     network = await networks.get(svc.database, network_id)
     if network is None:
         log.warning("decide button for unknown network %s from user %s", network_id, actor.user_id)
@@ -140,11 +141,9 @@ async def close(query: CallbackQuery, text: str) -> None:
         log.warning("could not remove stale decide buttons: %s", exc)
 
 
-async def welcome_member(
-    context: ContextTypes.DEFAULT_TYPE, network: Network, user_id: int
-) -> None:
+async def welcome_member(context: BotContext, network: Network, user_id: int) -> None:
     """The new member hears the news in their language, and gets their group join link(s)."""
-    svc = services.of(context)
+    svc = context.services
     has_group = bool(await group_chats.for_network(svc.database, network.id))
 
     def compose(_: Translator) -> tuple[str, None]:
@@ -168,7 +167,7 @@ async def welcome_member(
         log.info("sent %d join link(s) to user %s for network %s", sent, user_id, network.id)
 
 
-async def tell_rejected(context: ContextTypes.DEFAULT_TYPE, network: Network, user_id: int) -> None:
+async def tell_rejected(context: BotContext, network: Network, user_id: int) -> None:
     """A rejected applicant gets a kind word, without a reason."""
 
     def compose(_: Translator) -> tuple[str, None]:
@@ -179,18 +178,18 @@ async def tell_rejected(context: ContextTypes.DEFAULT_TYPE, network: Network, us
             network=network.name,
         ), None
 
-    await notify.tell(context.bot, services.of(context), [user_id], compose)
+    await notify.tell(context.bot, context.services, [user_id], compose)
 
 
 async def tell_other_hosts(
-    context: ContextTypes.DEFAULT_TYPE,
+    context: BotContext,
     network: Network,
     membership: Membership,
     decider: str,
     decider_id: int,
 ) -> None:
     """The other hosts and coordinators learn who decided, so nobody decides twice."""
-    svc = services.of(context)
+    svc = context.services
     others = [
         uid
         for uid in await notify.hosts_and_coordinators(svc, network.id)

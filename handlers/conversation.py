@@ -25,12 +25,12 @@ from telegram.ext import (
     CallbackContext,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     MessageHandler,
     filters,
 )
 
 from bot import services
+from bot.context import BotContext
 from bot.i18n import Translator
 from bot.services import Services
 from handlers import fallback
@@ -53,13 +53,13 @@ class Flow:
 
     name: str
     # Typed text while this flow is open; False: not for this step (the usual answer follows).
-    take_text: Callable[[Update, Ctx], Awaitable[bool]]
+    take_text: Callable[[Update, BotContext], Awaitable[bool]]
     # "Your draft meeting for Noord": how the person is told what stopped or lapsed.
     describe: Callable[[Translator, Services, Conversation], Awaitable[str]]
     # The command that begins it again, for the word on expiry ("/meeting").
     restart: str | None = None
     # /cancel or Cancel: the flow's own clean-up; True when it told the person itself.
-    stop: Callable[[Update, Ctx, Conversation], Awaitable[bool]] | None = None
+    stop: Callable[[Update, BotContext, Conversation], Awaitable[bool]] | None = None
 
 
 def add_flow(application: Application[Any, Any, Any, Any, Any, Any], flow: Flow) -> None:
@@ -260,7 +260,7 @@ async def _lapsed(update: Update, context: Ctx) -> None:
     await update.effective_chat.send_message(text)
 
 
-async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def private_text(update: Update, context: BotContext) -> None:
     """Text typed in the private chat: for the open flow's step, else the usual pointer."""
     assert update.effective_user
     await _lapsed(update, context)
@@ -271,7 +271,7 @@ async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await fallback.private_text(update, context)
 
 
-async def _stop(update: Update, context: Ctx) -> bool:
+async def _stop(update: Update, context: BotContext) -> bool:
     """Ends what is open and says so; False if nothing was."""
     assert update.effective_user and update.effective_chat
     await _lapsed(update, context)
@@ -289,7 +289,7 @@ async def _stop(update: Update, context: Ctx) -> bool:
     return True
 
 
-async def cancel_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cancel_command(update: Update, context: BotContext) -> None:
     """/cancel: whatever the person is in the middle of stops, and they hear what it was."""
     assert update.effective_message
     if await _stop(update, context):
@@ -300,7 +300,7 @@ async def cancel_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     )
 
 
-async def cancel_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cancel_pressed(update: Update, context: BotContext) -> None:
     """The Cancel button under a step: as /cancel; the buttons of the step go away."""
     query = update.callback_query
     assert query

@@ -21,12 +21,11 @@ from telegram.ext import (
     ChatJoinRequestHandler,
     ChatMemberHandler,
     CommandHandler,
-    ContextTypes,
     MessageHandler,
     filters,
 )
 
-from bot import services
+from bot.context import BotContext
 from bot.group_links import invite_to_groups
 from bot.i18n import Translator, pick_language, translator
 from bot.notify import hosts_and_coordinators, tell
@@ -74,20 +73,20 @@ def rights_request(_: Translator, missing: list[str]) -> str:
     )
 
 
-async def bot_status_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def bot_status_changed(update: Update, context: BotContext) -> None:
     """The bot was added to a group, removed from it, or its rights changed."""
     change = update.my_chat_member
     assert change is not None
     chat = change.chat
     if chat.type not in (Chat.GROUP, Chat.SUPERGROUP):
         return  # private chats: blocking and unblocking, see handlers.tracking
-    svc = services.of(context)
+    svc = context.services
     db = svc.database
     now = svc.clock.now()
     was_in = change.old_chat_member.status in PRESENT
     is_in = change.new_chat_member.status in PRESENT
     is_admin, rights = rights_of(change.new_chat_member)
-    _ = await services.texts_for(update, context)
+    _ = await context.texts()
     if is_in and not was_in:
         recorded = await group_chats.record_added(
             db, chat.id, chat.title, change.from_user.id, now, is_admin, rights
@@ -129,7 +128,7 @@ async def _welcome(_: Translator, svc: Services, chat: group_chats.GroupChat) ->
 
 
 async def _tell_hosts_removed(
-    context: ContextTypes.DEFAULT_TYPE, svc: Services, network_id: int, title: str
+    context: BotContext, svc: Services, network_id: int, title: str
 ) -> None:
     network = await networks.get(svc.database, network_id)
 
@@ -148,12 +147,12 @@ async def _tell_hosts_removed(
     await tell(context.bot, svc, await hosts_and_coordinators(svc, network_id), compose)
 
 
-async def link_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def link_group(update: Update, context: BotContext) -> None:
     """/link NETWORK in a group: it becomes that network's group chat, if the bot may run it."""
     message = update.effective_message
     chat = update.effective_chat
     assert message and chat and update.effective_user
-    _ = await services.texts_for(update, context)
+    _ = await context.texts()
     if not context.args:
         await message.reply_text(_("Send /link followed by the network's name, e.g. /link Noord."))
         return
@@ -162,7 +161,7 @@ async def link_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     if await guard.permit(update, context, Action.link_group, network.id) is None:
         return
-    svc = services.of(context)
+    svc = context.services
     db = svc.database
     now = svc.clock.now()
     # Ask Telegram rather than trust what we stored: rights can change while we were down.
@@ -210,20 +209,20 @@ def _needs_link(member: memberships.Membership) -> bool:
     return member.status == "approved" and member.joined_at is None
 
 
-async def link_outside_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def link_outside_group(update: Update, context: BotContext) -> None:
     """/link in a private chat: explain where it belongs."""
     assert update.effective_message
-    _ = await services.texts_for(update, context)
+    _ = await context.texts()
     await update.effective_message.reply_text(
         _("Send /link in the group chat you want to connect, with me in it as an administrator.")
     )
 
 
-async def join_request(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def join_request(update: Update, context: BotContext) -> None:
     """Approve approved members of the group's network; decline everyone else, tell the hosts."""
     request = update.chat_join_request
     assert request is not None
-    svc = services.of(context)
+    svc = context.services
     db = svc.database
     user = request.from_user
     chat = request.chat
@@ -273,7 +272,7 @@ def _language(code: str | None, svc: Services) -> str:
 
 
 async def _tell_about_stranger(
-    context: ContextTypes.DEFAULT_TYPE,
+    context: BotContext,
     svc: Services,
     chat: Chat,
     name: str,
@@ -299,7 +298,7 @@ async def _tell_about_stranger(
     await tell(context.bot, svc, await hosts_and_coordinators(svc, known.network_id), compose)
 
 
-async def member_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def member_changed(update: Update, context: BotContext) -> None:
     """Someone entered the group: note when an approved member joined."""
     change = update.chat_member
     assert change is not None
@@ -307,12 +306,12 @@ async def member_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         change.new_chat_member.status in PRESENT and change.old_chat_member.status not in PRESENT
     )
     if joined:
-        svc = services.of(context)
+        svc = context.services
         user_id = change.new_chat_member.user.id
         await memberships.mark_joined(svc.database, change.chat.id, user_id, svc.clock.now())
 
 
-async def migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def migrated(update: Update, context: BotContext) -> None:
     """The group became a supergroup: the link moves to the new chat id."""
     message = update.effective_message
     assert message
@@ -321,7 +320,7 @@ async def migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     else:
         assert message.migrate_from_chat_id
         old, new = message.migrate_from_chat_id, message.chat.id
-    await follow_migration(services.of(context), old, new)
+    await follow_migration(context.services, old, new)
 
 
 async def follow_migration(svc: Services, old_chat_id: int, new_chat_id: int) -> None:
@@ -331,9 +330,9 @@ async def follow_migration(svc: Services, old_chat_id: int, new_chat_id: int) ->
         log.info("chat %s migrated to %s", old_chat_id, new_chat_id)
 
 
-async def leave_unlinked_groups(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def leave_unlinked_groups(context: BotContext) -> None:
     """A job: leave groups nobody linked to a network in time, saying why."""
-    svc = services.of(context)
+    svc = context.services
     hours = svc.settings.membership.unlinked_group_hours
     cutoff = svc.clock.now() - timedelta(hours=hours)
     _ = translator(svc.settings.bot.default_language)

@@ -14,14 +14,13 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
-    CallbackContext,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     filters,
 )
 
 from bot import services
+from bot.context import BotContext
 from bot.i18n import Html, Translator, escape
 from bot.replies import edit_message, reply_text
 from bot.services import Services
@@ -47,13 +46,13 @@ ESCALATION_SWEEP = timedelta(minutes=1)  # a safety net beside the precise one-o
 # --- /update and /close --------------------------------------------------------------------
 
 
-async def _open_ones(update: Update, context: ContextTypes.DEFAULT_TYPE) -> list[Incident] | None:
+async def _open_ones(update: Update, context: BotContext) -> list[Incident] | None:
     """Open incidents this person hosts; None (refused) for people who cannot alert at all."""
     actor = await guard.actor_of(update, context)
     if not alerts.may_alert_somewhere(actor):
         await guard.refuse(update, context)
         return None
-    svc = services.of(context)
+    svc = context.services
     return [i for i in await store.open_incidents(svc.database) if alerts.may_manage(actor, i)]
 
 
@@ -73,21 +72,21 @@ def choice_keyboard(found: list[Incident], action: str) -> InlineKeyboardMarkup:
     )
 
 
-async def update_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def update_command(update: Update, context: BotContext) -> None:
     """/update text…: a follow-up to an open incident, threaded under the alert everywhere."""
     await _follow_up_command(update, context, "update")
 
 
-async def close_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def close_command(update: Update, context: BotContext) -> None:
     """/close [closing text]: close an incident; escalation stops."""
     await _follow_up_command(update, context, "close")
 
 
-async def _follow_up_command(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: str) -> None:
+async def _follow_up_command(update: Update, context: BotContext, kind: str) -> None:
     message = update.effective_message
     assert message and message.text and update.effective_user
-    svc = services.of(context)
-    _ = await services.texts_for(update, context)
+    svc = context.services
+    _ = await context.texts()
     found = await _open_ones(update, context)
     if found is None:
         return
@@ -123,11 +122,11 @@ async def _follow_up_command(update: Update, context: ContextTypes.DEFAULT_TYPE,
 
 
 async def _do_follow_up(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, incident: Incident, kind: str, text: str
+    update: Update, context: BotContext, incident: Incident, kind: str, text: str
 ) -> str:
     assert update.effective_user
-    svc = services.of(context)
-    _ = await services.texts_for(update, context)
+    svc = context.services
+    _ = await context.texts()
     if kind == "update":
         if await alerts.update_incident(svc, incident.id, text):
             return _(
@@ -145,14 +144,14 @@ async def _do_follow_up(
 
 
 async def chosen_for_follow_up(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, args: list[str], kind: str
+    update: Update, context: BotContext, args: list[str], kind: str
 ) -> None:
     query = update.callback_query
     assert query and update.effective_user
     incident = await managed(update, context, args[0])
     if incident is None:
         return
-    svc = services.of(context)
+    svc = context.services
     prompt = await talk.get_prompt(svc, update.effective_user.id)
     if prompt is None or prompt.kind != kind:
         await stale_button(update, context)
@@ -164,14 +163,12 @@ async def chosen_for_follow_up(
     )
 
 
-async def chosen_update(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, args: list[str]
-) -> None:
+async def chosen_update(update: Update, context: BotContext, args: list[str]) -> None:
     """The incident to send a pending /update to."""
     await chosen_for_follow_up(update, context, args, "update")
 
 
-async def chosen_close(update: Update, context: ContextTypes.DEFAULT_TYPE, args: list[str]) -> None:
+async def chosen_close(update: Update, context: BotContext, args: list[str]) -> None:
     """The incident a pending /close is for."""
     await chosen_for_follow_up(update, context, args, "close")
 
@@ -179,12 +176,12 @@ async def chosen_close(update: Update, context: ContextTypes.DEFAULT_TYPE, args:
 # --- /incident -----------------------------------------------------------------------------
 
 
-async def incident_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def incident_command(update: Update, context: BotContext) -> None:
     """/incident [number]: who received, acknowledged, replied; without a number, a choice."""
     message = update.effective_message
     assert message
-    svc = services.of(context)
-    _ = await services.texts_for(update, context)
+    svc = context.services
+    _ = await context.texts()
     args = context.args or []
     if args:
         number = args[0].lstrip("#")
@@ -209,9 +206,7 @@ async def incident_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     )
 
 
-async def show_incident(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, args: list[str]
-) -> None:
+async def show_incident(update: Update, context: BotContext, args: list[str]) -> None:
     """An incident button of /incident: its report in this message."""
     query = update.callback_query
     assert query
@@ -219,8 +214,8 @@ async def show_incident(
     if incident is None:
         return
     await query.answer()
-    _ = await services.texts_for(update, context)
-    await edit_message(query, await report(_, services.of(context), incident))
+    _ = await context.texts()
+    await edit_message(query, await report(_, context.services, incident))
 
 
 async def report(_: Translator, svc: Services, incident: Incident) -> str:
@@ -291,13 +286,13 @@ async def report(_: Translator, svc: Services, incident: Incident) -> str:
 # --- typed text: the draft, a member's reply, a host's answer ---------------------------------
 
 
-async def take_text(update: Update, context: CallbackContext[Any, Any, Any, Any]) -> bool:
+async def take_text(update: Update, context: BotContext) -> bool:
     """Typed text of an alert draft, a reply after a button, or a host's answer."""
     message = update.effective_message
     user = update.effective_user
     if message is None or user is None or message.text is None:
         return False
-    svc = services.of(context)
+    svc = context.services
     prompt = await talk.get_prompt(svc, user.id)
     if prompt is None or prompt.kind not in ("draft_text", "reply", "answer"):
         return False
@@ -323,15 +318,15 @@ async def take_text(update: Update, context: CallbackContext[Any, Any, Any, Any]
 # --- jobs ----------------------------------------------------------------------------------
 
 
-async def refresh_status(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def refresh_status(context: BotContext) -> None:
     """A job: edit the status messages whose numbers changed (never an unchanged edit)."""
-    await alerts.refresh_statuses(services.of(context))
+    await alerts.refresh_statuses(context.services)
 
 
-async def check_escalations(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def check_escalations(context: BotContext) -> None:
     """At start (and now and then): what fell due while we were away runs once; the rest is
     scheduled."""
-    await alerts.catch_up(services.of(context))
+    await alerts.catch_up(context.services)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -26,12 +26,12 @@ from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     MessageHandler,
     filters,
 )
 
-from bot import notify, services
+from bot import notify
+from bot.context import BotContext
 from bot.i18n import LANGUAGE_NAMES, Html, Translator, escape, translator
 from bot.intake_steps import (
     CORRECTABLE,
@@ -374,26 +374,26 @@ def answered(text: str, answer: str) -> Html:
 # --- the conversation ----------------------------------------------------------------------
 
 
-async def current_intake(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Membership | None:
+async def current_intake(update: Update, context: BotContext) -> Membership | None:
     """The open intake of the person behind the update; the latest one if there are several."""
     assert update.effective_user
-    db = services.of(context).database
+    db = context.services.database
     open_intakes = await memberships.in_intake(db, update.effective_user.id)
     if not open_intakes:
         return None
     return max(open_intakes, key=lambda m: m.last_active_at or "")
 
 
-async def network_of(context: ContextTypes.DEFAULT_TYPE, membership: Membership) -> Network:
-    network = await networks.get(services.of(context).database, membership.network_id)
+async def network_of(context: BotContext, membership: Membership) -> Network:
+    network = await networks.get(context.services.database, membership.network_id)
     assert network is not None  # memberships reference networks, which are never deleted
     return network
 
 
-async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE, membership: Membership) -> None:
+async def ask(update: Update, context: BotContext, membership: Membership) -> None:
     """Sends the question (or the review) the person is at."""
     assert update.effective_chat and update.effective_user
-    _ = await services.texts_for(update, context)
+    _ = await context.texts()
     network = await network_of(context, membership)
     position = decode(membership.intake_step)
     if position.step is Step.REVIEW:
@@ -407,14 +407,14 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE, membership: Me
 
 
 async def store(
-    context: ContextTypes.DEFAULT_TYPE,
+    context: BotContext,
     membership: Membership,
     position: Position,
     answers: dict[str, str | bool | None] | None = None,
     consent: bool | None = None,
 ) -> Membership | None:
     """Stores the answers with the next step in one go; None if the intake closed meanwhile."""
-    svc = services.of(context)
+    svc = context.services
     return await memberships.save_intake(
         svc.database,
         membership.network_id,
@@ -428,7 +428,7 @@ async def store(
 
 async def proceed(
     update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: BotContext,
     membership: Membership,
     position: Position,
     answers: dict[str, str | bool | None] | None = None,
@@ -445,10 +445,10 @@ async def proceed(
     await ask(update, context, saved)
 
 
-async def start_intake(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start_intake(update: Update, context: BotContext) -> None:
     """/start with an invite code opens the intake; during an intake /start resumes it."""
     assert update.effective_user and update.effective_message
-    svc = services.of(context)
+    svc = context.services
     code = context.args[0] if context.args else None
     membership = await current_intake(update, context)
     if membership is not None:
@@ -458,7 +458,7 @@ async def start_intake(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await welcome.start(update, context)
         return
     user = update.effective_user
-    _ = await services.texts_for(update, context)
+    _ = await context.texts()
     redeemed = await invites.redeem(svc.database, code, user.id, svc.clock.now())
     if isinstance(redeemed, Refusal):
         log.info("refused an invite to user %s: %s", user.id, redeemed)
@@ -482,17 +482,17 @@ async def start_intake(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def resume(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, membership: Membership, code: str | None
+    update: Update, context: BotContext, membership: Membership, code: str | None
 ) -> None:
     """Carries on where the person left off (a new link waits until this intake is done)."""
     assert update.effective_message
-    _ = await services.texts_for(update, context)
+    _ = await context.texts()
     network = await network_of(context, membership)
     text: str = _(
         "Welcome back! Let's carry on with your application for {network}.", network=network.name
     )
     if code is not None and membership.invite_id is not None:
-        invite = await invites.get(services.of(context).database, membership.invite_id)
+        invite = await invites.get(context.services.database, membership.invite_id)
         if invite is None or invite.code != code:
             text += "\n" + _(
                 "Your other link stays valid: open it again once this application is "
@@ -503,11 +503,11 @@ async def resume(
     await ask(update, context, membership)
 
 
-async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE, membership: Membership) -> None:
+async def stop(update: Update, context: BotContext, membership: Membership) -> None:
     """/cancel, Cancel or "stop" at the consent: the answers go and the invite opens again."""
     assert update.effective_chat
-    _ = await services.texts_for(update, context)
-    svc = services.of(context)
+    _ = await context.texts()
+    svc = context.services
     network = await network_of(context, membership)
     invite = await invites.get(svc.database, membership.invite_id or 0)
     await memberships.cancel_intake(svc.database, membership.network_id, membership.user_id)
@@ -531,17 +531,15 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE, membership: M
     await update.effective_chat.send_message(text, reply_markup=ReplyKeyboardRemove())
 
 
-async def open_conversation(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, membership: Membership
-) -> None:
+async def open_conversation(update: Update, context: BotContext, membership: Membership) -> None:
     """The intake is the person's open conversation: typed text is its answers."""
-    svc = services.of(context)
+    svc = context.services
     state = {"network_id": membership.network_id}
     dropped = await talk.open_flow(svc, membership.user_id, "intake", "answer", state)
     await talk.tell_dropped(update, context, dropped)
 
 
-async def take_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def take_text(update: Update, context: BotContext) -> bool:
     """The intake's step of the conversation: a typed answer, if an intake is open."""
     if await current_intake(update, context) is None:
         return False
@@ -549,7 +547,7 @@ async def take_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     return True
 
 
-async def stop_flow(update: Update, context: ContextTypes.DEFAULT_TYPE, conversation: Any) -> bool:
+async def stop_flow(update: Update, context: BotContext, conversation: Any) -> bool:
     """/cancel or Cancel during an intake: `stop` says what that means."""
     membership = await current_intake(update, context)
     if membership is None:
@@ -558,7 +556,7 @@ async def stop_flow(update: Update, context: ContextTypes.DEFAULT_TYPE, conversa
     return True
 
 
-async def answer_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def answer_text(update: Update, context: BotContext) -> None:
     """A typed answer to the question the person is at; without an intake, the usual reply."""
     message = update.effective_message
     assert message and message.text is not None
@@ -566,7 +564,7 @@ async def answer_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if membership is None:
         await fallback.private_text(update, context)
         return
-    _ = await services.texts_for(update, context)
+    _ = await context.texts()
     position = decode(membership.intake_step)
     step = position.step
     if step is Step.PHONE:
@@ -593,7 +591,7 @@ async def answer_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await proceed(update, context, membership, after(position), {TYPED_FIELD[step]: answer})
 
 
-async def answer_contact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def answer_contact(update: Update, context: BotContext) -> None:
     """A phone number shared with the contact button; only the person's own is accepted."""
     message = update.effective_message
     assert message and message.contact and update.effective_user
@@ -601,7 +599,7 @@ async def answer_contact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if membership is None:
         await fallback.private_text(update, context)
         return
-    _ = await services.texts_for(update, context)
+    _ = await context.texts()
     position = decode(membership.intake_step)
     if position.step is not Step.PHONE:
         await message.reply_text(
@@ -632,15 +630,15 @@ async def answer_contact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     )
 
 
-async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def answer_button(update: Update, context: BotContext) -> None:
     """A button of an intake question or of the review."""
     query = update.callback_query
     assert query and query.data
     match = CALLBACK.match(query.data)
     assert match
     network_id, step_name, choice = int(match[1]), match[2], match[3]
-    _ = await services.texts_for(update, context)
-    db = services.of(context).database
+    _ = await context.texts()
+    db = context.services.database
     membership = await memberships.get(db, network_id, query.from_user.id)
     if membership is None or membership.status != "intake":
         text = (
@@ -696,7 +694,7 @@ def button_answer(
 
 async def on_button(
     update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: BotContext,
     membership: Membership,
     position: Position,
     choice: str,
@@ -704,8 +702,8 @@ async def on_button(
     """Acts on a button of the current question; False if the choice is not one of its own."""
     query = update.callback_query
     assert query
-    _ = await services.texts_for(update, context)
-    svc = services.of(context)
+    _ = await context.texts()
+    svc = context.services
     network = await network_of(context, membership)
     step = position.step
     offer = name_offer(query.from_user.first_name, query.from_user.last_name)
@@ -715,6 +713,7 @@ async def on_button(
             await people.set_language(
                 svc.database, membership.user_id, answer.language, svc.clock.now()
             )
+            context.forget_texts()  # the next question speaks the language just chosen
         saved = await store(context, membership, answer.position, answer.answers, answer.consent)
         await query.answer()
         text, _markup = question(_, network, position)
@@ -745,13 +744,13 @@ async def on_button(
 
 
 async def submit(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, membership: Membership, network: Network
+    update: Update, context: BotContext, membership: Membership, network: Network
 ) -> None:
     """Hands the application to the hosts, or goes back to what is still missing."""
     query = update.callback_query
     assert query and update.effective_chat
-    _ = await services.texts_for(update, context)
-    svc = services.of(context)
+    _ = await context.texts()
+    svc = context.services
     outcome = await memberships.submit(
         svc.database, network.id, membership.user_id, svc.clock.now()
     )
@@ -772,11 +771,9 @@ async def submit(
     await announce(context, network, submitted)
 
 
-async def announce(
-    context: ContextTypes.DEFAULT_TYPE, network: Network, membership: Membership
-) -> None:
+async def announce(context: BotContext, network: Network, membership: Membership) -> None:
     """The network's hosts and the coordinators get the application with Approve/Reject."""
-    svc = services.of(context)
+    svc = context.services
     recipients = [
         user_id
         for user_id in await notify.hosts_and_coordinators(svc, network.id)

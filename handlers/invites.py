@@ -12,9 +12,9 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot import services
+from bot.context import BotContext
 from bot.i18n import Html, Translator
 from bot.replies import edit_message, reply_text
 from domain.access import Action, Actor, Role, allowed, invite_action, networks_where
@@ -67,12 +67,10 @@ def invitable_roles(actor: Actor, network_id: int) -> list[Role]:
 # --- making an invite ----------------------------------------------------------------------
 
 
-async def make_invite(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, network: Network, role: Role
-) -> None:
+async def make_invite(update: Update, context: BotContext, network: Network, role: Role) -> None:
     """Permission checked by the caller: the invite is made and sent with a Revoke button."""
     assert update.effective_user and update.effective_chat
-    svc = services.of(context)
+    svc = context.services
     invite = await invites.create(
         svc.database,
         network.id,
@@ -82,7 +80,7 @@ async def make_invite(
         timedelta(days=svc.settings.membership.invite_days),
     )
     log.info("invite %s to network %s as %s by %s", invite.id, network.id, role, invite.created_by)
-    _ = await services.texts_for(update, context)
+    _ = await context.texts()
     link = f"https://t.me/{context.bot.username}?start={invite.code}"
     text = _(
         "Here is an invite for a <b>{role}</b> of <b>{network}</b>:\n{link}\n\n"
@@ -112,16 +110,14 @@ def revoke_keyboard(
     return InlineKeyboardMarkup(rows)
 
 
-async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def invite(update: Update, context: BotContext) -> None:
     """`/invite NETWORK ROLE` gives a link at once; with less, buttons ask what is missing."""
     assert update.effective_message
-    _ = await services.texts_for(update, context)
+    _ = await context.texts()
     name, role = parse_invite_args(context.args or [])
     if not name:
         actor = await guard.actor_of(update, context)
-        choices = await networks_where(
-            services.of(context).database, actor, Action.invite_key_figure
-        )
+        choices = await networks_where(context.services.database, actor, Action.invite_key_figure)
         if not choices:
             await guard.refuse(update, context)
             return
@@ -155,7 +151,7 @@ def network_keyboard(choices: list[Network], role: Role | None) -> InlineKeyboar
     return InlineKeyboardMarkup(network_rows(choices, data))
 
 
-async def pick_network(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def pick_network(update: Update, context: BotContext) -> None:
     """A network button: now the roles this person may invite there."""
     query = update.callback_query
     assert query and query.data
@@ -166,7 +162,7 @@ async def pick_network(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     network, actor = found
     await query.answer()
-    _ = await services.texts_for(update, context)
+    _ = await context.texts()
     await edit_message(
         query,
         _("Who is the invite for in <b>{network}</b>?", network=network.name),
@@ -174,7 +170,7 @@ async def pick_network(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     )
 
 
-async def new_invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def new_invite(update: Update, context: BotContext) -> None:
     """A role button: a fresh invite for that role, as a new message."""
     query = update.callback_query
     assert query and query.data
@@ -197,10 +193,10 @@ async def new_invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 INVITES_PER_PAGE = 10  # on one page of /invites, each with a Revoke button
 
 
-async def list_invites(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def list_invites(update: Update, context: BotContext) -> None:
     """The open invites of the networks this person runs, each with a Revoke button."""
     assert update.effective_message
-    _ = await services.texts_for(update, context)
+    _ = await context.texts()
     if context.args:
         network = await network_named(update, context, " ".join(context.args))
         if network is None:
@@ -210,7 +206,7 @@ async def list_invites(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         scope = [network]
     else:
         actor = await guard.actor_of(update, context)
-        scope = await networks_where(services.of(context).database, actor, Action.list_invites)
+        scope = await networks_where(context.services.database, actor, Action.list_invites)
         if not scope:
             await guard.refuse(update, context)
             return
@@ -221,13 +217,13 @@ async def list_invites(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def invites_page(
     _: Translator,
     update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: BotContext,
     scope: list[Network],
     page: int,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """One page of the open invites in `scope`, numbered, with a Revoke button each, and ◀
     and ▶ (`inv:list:<network_id, or 0 for all>:<page>`) when there are more."""
-    svc = services.of(context)
+    svc = context.services
     assert update.effective_user
     viewer = update.effective_user.id
     now = svc.clock.now()
@@ -265,7 +261,7 @@ async def invites_page(
     return "\n".join(lines), keyboard
 
 
-async def turn_invites_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def turn_invites_page(update: Update, context: BotContext) -> None:
     """◀ or ▶ under /invites: that page, in the same message."""
     query = update.callback_query
     assert query and query.data
@@ -277,36 +273,32 @@ async def turn_invites_page(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         scope = [found[0]]
     else:
         actor = await guard.actor_of(update, context)
-        scope = await networks_where(services.of(context).database, actor, Action.list_invites)
+        scope = await networks_where(context.services.database, actor, Action.list_invites)
         if not scope:
             await stale_button(update, context)
             return
     await query.answer()
-    _ = await services.texts_for(update, context)
+    _ = await context.texts()
     text, keyboard = await invites_page(_, update, context, scope, int(page))
     await edit_message(query, text, reply_markup=keyboard)
 
 
-async def creator_name(
-    _: Translator, context: ContextTypes.DEFAULT_TYPE, made: Invite, viewer: int
-) -> str:
+async def creator_name(_: Translator, context: BotContext, made: Invite, viewer: int) -> str:
     if made.created_by is None:
         return _("someone who has since left")
     if made.created_by == viewer:
         return _("you")
-    membership = await memberships.get(
-        services.of(context).database, made.network_id, made.created_by
-    )
+    membership = await memberships.get(context.services.database, made.network_id, made.created_by)
     if membership is not None and membership.display_name:
         return membership.display_name
     return _("a coordinator")
 
 
-async def revoke(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def revoke(update: Update, context: BotContext) -> None:
     """A Revoke button: the link stops working; pressing it again is harmless."""
     query = update.callback_query
     assert query and query.data
-    svc = services.of(context)
+    svc = context.services
     found = await invites.get(svc.database, int(query.data.split(":")[2]))
     if found is None:
         await stale_button(update, context)
@@ -314,7 +306,7 @@ async def revoke(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     actor = await permit_button(update, context, Action.revoke_invite, found.network_id)
     if actor is None:
         return
-    _ = await services.texts_for(update, context)
+    _ = await context.texts()
     if not await invites.revoke(svc.database, found.id, actor.user_id, svc.clock.now()):
         await query.answer(why_not_revoked(_, await invites.get(svc.database, found.id)))
         return

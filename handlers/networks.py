@@ -10,9 +10,9 @@ import logging
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot import services
+from bot.context import BotContext
 from bot.i18n import Translator
 from bot.notify import tell
 from bot.replies import edit_message, reply_text
@@ -45,11 +45,11 @@ def invite_buttons(_: Translator, network_id: int, roles: list[Role]) -> InlineK
 
 
 async def network_button(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, network_id: int, action: Action
+    update: Update, context: BotContext, network_id: int, action: Action
 ) -> tuple[Network, Actor] | None:
     """The network a button is about and the permitted presser; or None, when the network is
     gone or the presser may not (they were told either way)."""
-    network = await networks.get(services.of(context).database, network_id)
+    network = await networks.get(context.services.database, network_id)
     if network is None:
         await stale_button(update, context)
         return None
@@ -66,13 +66,13 @@ def parse_new_network(text: str) -> tuple[str, str | None]:
     return " ".join(name.split()), " ".join(area.split()) or None
 
 
-async def new_network(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def new_network(update: Update, context: BotContext) -> None:
     """A coordinator creates a network and gets buttons to invite its first members."""
     assert update.effective_message and update.effective_user
     if await guard.permit(update, context, Action.create_network) is None:
         return
-    _ = await services.texts_for(update, context)
-    svc = services.of(context)
+    _ = await context.texts()
+    svc = context.services
     name, area = parse_new_network(" ".join(context.args or []))
     if not name:
         await update.effective_message.reply_text(
@@ -116,16 +116,16 @@ def created_text(_: Translator, network: Network) -> str:
 NETWORKS_PER_PAGE = 20  # in a coordinator's overview; ◀ and ▶ turn the pages
 
 
-async def list_networks(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def list_networks(update: Update, context: BotContext) -> None:
     """Coordinators see every network with its numbers; members see their own, with their role."""
     assert update.effective_message and update.effective_user
-    _ = await services.texts_for(update, context)
+    _ = await context.texts()
     actor = await guard.actor_of(update, context)
     if not allowed(actor, Action.list_networks):
         # Not a refusal: a stranger gets told how to get in.
         await update.effective_message.reply_text(await stranger_text(_, context, actor))
         return
-    svc = services.of(context)
+    svc = context.services
     if actor.is_coordinator:
         text, keyboard = await overview_page(_, context, 0)
         await reply_text(update.effective_message, text, keyboard)
@@ -143,10 +143,10 @@ async def list_networks(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 async def overview_page(
-    _: Translator, context: ContextTypes.DEFAULT_TYPE, page: int
+    _: Translator, context: BotContext, page: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """One page of the coordinator's overview of all networks, with ◀ and ▶ if there are more."""
-    found = await networks.all(services.of(context).database)
+    found = await networks.all(context.services.database)
     if not found:
         return _("There are no networks yet. Create the first one with /newnetwork NAME."), None
     pages = page_count(len(found), NETWORKS_PER_PAGE)
@@ -165,7 +165,7 @@ async def overview_page(
     return "\n\n".join(lines), InlineKeyboardMarkup([row]) if row else None
 
 
-async def turn_overview_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def turn_overview_page(update: Update, context: BotContext) -> None:
     """◀ or ▶ under the coordinator's overview: that page, in the same message."""
     query = update.callback_query
     assert query and query.data
@@ -174,15 +174,13 @@ async def turn_overview_page(update: Update, context: ContextTypes.DEFAULT_TYPE)
         await stale_button(update, context)
         return
     await query.answer()
-    _ = await services.texts_for(update, context)
+    _ = await context.texts()
     text, keyboard = await overview_page(_, context, int(query.data.split(":")[2]))
     await edit_message(query, text, keyboard)
 
 
-async def network_overview(
-    _: Translator, context: ContextTypes.DEFAULT_TYPE, network: Network
-) -> str:
-    db = services.of(context).database
+async def network_overview(_: Translator, context: BotContext, network: Network) -> str:
+    db = context.services.database
     people = await memberships.roster(db, network.id)
     approved = sum(1 for m in people if m.status == "approved")
     waiting = sum(1 for m in people if m.status == "awaiting_approval")
@@ -202,8 +200,8 @@ async def network_overview(
     return f"{title}\n{counts}"
 
 
-async def stranger_text(_: Translator, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> str:
-    db = services.of(context).database
+async def stranger_text(_: Translator, context: BotContext, actor: Actor) -> str:
+    db = context.services.database
     names = {network.id: network.name for network in await networks.all(db)}
     pending = [
         names[m.network_id]
@@ -226,13 +224,13 @@ async def stranger_text(_: Translator, context: ContextTypes.DEFAULT_TYPE, actor
 # --- /appoint ------------------------------------------------------------------------------
 
 
-async def appoint(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def appoint(update: Update, context: BotContext) -> None:
     """A coordinator makes someone else a coordinator; the new one is told privately."""
     assert update.effective_message and update.effective_user
     if await guard.permit(update, context, Action.appoint_coordinator) is None:
         return
-    _ = await services.texts_for(update, context)
-    svc = services.of(context)
+    _ = await context.texts()
+    svc = context.services
     args = context.args or []
     if len(args) != 1 or not args[0].isdigit():
         await update.effective_message.reply_text(

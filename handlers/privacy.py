@@ -11,9 +11,10 @@ import logging
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot import removal, services
+from bot.context import BotContext
 from bot.i18n import escape
 from bot.replies import edit_message, reply_text
 from storage import memberships, networks, privacy
@@ -21,10 +22,10 @@ from storage import memberships, networks, privacy
 log = logging.getLogger(__name__)
 
 
-async def show_privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def show_privacy(update: Update, context: BotContext) -> None:
     """The privacy notice: what is stored, why, who sees it and for how long."""
     assert update.effective_message
-    _ = await services.texts_for(update, context)
+    _ = await context.texts()
     await update.effective_message.reply_text(
         _(
             "<b>Privacy</b>\n\n"
@@ -51,11 +52,11 @@ async def show_privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     )
 
 
-async def show_my_data(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def show_my_data(update: Update, context: BotContext) -> None:
     """Everything stored about the person, as a JSON document."""
     assert update.effective_message and update.effective_user
-    _ = await services.texts_for(update, context)
-    svc = services.of(context)
+    _ = await context.texts()
+    svc = context.services
     document = await privacy.export_person(svc.database, update.effective_user.id)
     dumped = json.dumps(document, indent=2, ensure_ascii=False)
     heading = _("This is everything we store about you:")
@@ -73,16 +74,16 @@ def forget_keyboard(_: Any) -> InlineKeyboardMarkup:
     )
 
 
-async def ask_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def ask_forget(update: Update, context: BotContext) -> None:
     """Asks for confirmation before deleting anything."""
     assert update.effective_message and update.effective_user
-    _ = await services.texts_for(update, context)
-    if not await privacy.has_data(services.of(context).database, update.effective_user.id):
+    _ = await context.texts()
+    if not await privacy.has_data(context.services.database, update.effective_user.id):
         await update.effective_message.reply_text(
             _("We store nothing about you, so there is nothing to delete.")
         )
         return
-    svc = services.of(context)
+    svc = context.services
     names = await network_names(svc, update.effective_user.id)
     if names:
         question = _(
@@ -109,16 +110,16 @@ async def network_names(svc: services.Services, user_id: int) -> list[str]:
     ]
 
 
-async def confirm_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def confirm_forget(update: Update, context: BotContext) -> None:
     """The confirmation buttons: delete everything in one go, or keep it."""
     query = update.callback_query
     assert query and query.data
-    _ = await services.texts_for(update, context)
+    _ = await context.texts()
     await query.answer()
     if query.data == "forget:no":
         await edit_message(query, _("Nothing was deleted."))
         return
-    svc = services.of(context)
+    svc = context.services
     user = query.from_user
     departures = await leave_every_network(context, user.id, user.full_name)
     removed = await privacy.forget_person(svc.database, user.id)
@@ -147,10 +148,10 @@ async def confirm_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 async def leave_every_network(
-    context: ContextTypes.DEFAULT_TYPE, user_id: int, name: str
+    context: BotContext, user_id: int, name: str
 ) -> list[removal.Departure]:
     """Before forgetting: out of every network and its group chats, the hosts told."""
-    svc = services.of(context)
+    svc = context.services
     departures = []
     for membership in await memberships.for_user(svc.database, user_id):
         if membership.status == "removed":

@@ -13,9 +13,10 @@ import logging
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot import removal, services
+from bot import removal
+from bot.context import BotContext
 from bot.fit import cut_label
 from bot.i18n import Html, Translator
 from bot.replies import edit_message, reply_text
@@ -44,13 +45,13 @@ MEMBERS_PER_PAGE = 10  # people on one page of /members, each with a Remove butt
 # --- /members ------------------------------------------------------------------------------
 
 
-async def members(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def members(update: Update, context: BotContext) -> None:
     """The network's people with role, status and dates, and a Remove button for each."""
     assert update.effective_message
-    _ = await services.texts_for(update, context)
+    _ = await context.texts()
     if not context.args:
         actor = await guard.actor_of(update, context)
-        choices = await networks_where(services.of(context).database, actor, Action.view_roster)
+        choices = await networks_where(context.services.database, actor, Action.view_roster)
         if not choices:
             await guard.refuse(update, context)
             return
@@ -78,7 +79,7 @@ def network_keyboard(choices: list[Network], data: str) -> InlineKeyboardMarkup:
 
 async def roster_view(
     _: Translator,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: BotContext,
     actor: Actor,
     network: Network,
     *,
@@ -86,7 +87,7 @@ async def roster_view(
     page: int = 0,
 ) -> tuple[str, InlineKeyboardMarkup]:
     """One page of the roster: a line or two per person, a Remove button for each."""
-    svc = services.of(context)
+    svc = context.services
     everyone = await memberships.roster(svc.database, network.id, include_removed=include_removed)
     tz = svc.settings.bot.tz
     pages = page_count(len(everyone), MEMBERS_PER_PAGE)
@@ -154,7 +155,7 @@ def removable(actor: Actor, member: Membership) -> bool:
     )
 
 
-async def show_roster(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def show_roster(update: Update, context: BotContext) -> None:
     """A network button or the show/hide removed toggle: the roster in this message."""
     query = update.callback_query
     assert query and query.data
@@ -164,7 +165,7 @@ async def show_roster(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     network, actor = found
     await query.answer()
-    _ = await services.texts_for(update, context)
+    _ = await context.texts()
     text, keyboard = await roster_view(
         _,
         context,
@@ -179,14 +180,12 @@ async def show_roster(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 # --- removing a member ---------------------------------------------------------------------
 
 
-async def _target(
-    update: Update, context: ContextTypes.DEFAULT_TYPE
-) -> tuple[Network, Membership, Actor] | None:
+async def _target(update: Update, context: BotContext) -> tuple[Network, Membership, Actor] | None:
     """The network and member a roster button is about, if the presser may remove them."""
     query = update.callback_query
     assert query and query.data
     _prefix, _verb, network_id, user_id = query.data.split(":")
-    db = services.of(context).database
+    db = context.services.database
     network = await networks.get(db, int(network_id))
     member = await memberships.get(db, int(network_id), int(user_id))
     if network is None or member is None:
@@ -198,7 +197,7 @@ async def _target(
     return network, member, actor
 
 
-async def ask_remove(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def ask_remove(update: Update, context: BotContext) -> None:
     """A Remove button: are you sure? (a new message, so the roster stays)."""
     query = update.callback_query
     assert query and update.effective_chat
@@ -206,7 +205,7 @@ async def ask_remove(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if target is None:
         return
     network, member, _actor = target
-    _ = await services.texts_for(update, context)
+    _ = await context.texts()
     if member.status == "removed":
         await query.answer(
             _("{name} was already removed.", name=removal.member_name(_, member)), show_alert=True
@@ -234,7 +233,7 @@ async def ask_remove(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     )
 
 
-async def confirm_remove(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def confirm_remove(update: Update, context: BotContext) -> None:
     """Yes or no: remove the member everywhere at once, or leave everything as it was."""
     query = update.callback_query
     assert query and query.data and update.effective_user
@@ -243,13 +242,13 @@ async def confirm_remove(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     network, member, actor = target
     await query.answer()
-    _ = await services.texts_for(update, context)
+    _ = await context.texts()
     name = removal.member_name(_, member)
     if query.data.startswith("roster:keep:"):
         await edit_message(query, _("Nothing changed: {name} stays.", name=name))
         return
     departure = await removal.take_out(
-        context.bot, services.of(context), network.id, member.user_id, actor.user_id
+        context.bot, context.services, network.id, member.user_id, actor.user_id
     )
     if not departure.removed:
         await edit_message(query, _("{name} was already removed.", name=name))
@@ -260,7 +259,7 @@ async def confirm_remove(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await edit_message(query, text)
     await removal.tell_about_departure(
         context.bot,
-        services.of(context),
+        context.services,
         departure,
         member.user_id,
         by=actor.user_id,
@@ -288,12 +287,12 @@ def leave_question(_: Translator, network: Network) -> str:
     )
 
 
-async def leave(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def leave(update: Update, context: BotContext) -> None:
     """`/leave NETWORK` asks for confirmation; without a name, buttons for your networks."""
     assert update.effective_message and update.effective_user
-    _ = await services.texts_for(update, context)
+    _ = await context.texts()
     if not context.args:
-        own = await networks.for_user(services.of(context).database, update.effective_user.id)
+        own = await networks.for_user(context.services.database, update.effective_user.id)
         if not own:
             await update.effective_message.reply_text(_("You are not in any network."))
             return
@@ -315,18 +314,18 @@ async def leave(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-async def confirm_leave(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def confirm_leave(update: Update, context: BotContext) -> None:
     """The leave buttons: which network, then yes (out of everything at once) or no."""
     query = update.callback_query
     assert query and query.data and update.effective_user
     _prefix, verb, network_id = query.data.split(":")
-    svc = services.of(context)
+    svc = context.services
     found = await network_button(update, context, int(network_id), Action.leave_network)
     if found is None:
         return
     network, actor = found
     await query.answer()
-    _ = await services.texts_for(update, context)
+    _ = await context.texts()
     if verb == "ask":
         await edit_message(
             query, leave_question(_, network), reply_markup=leave_keyboard(_, network.id)

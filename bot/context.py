@@ -1,0 +1,55 @@
+"""The context every handler gets: the services and, once per update, the person's texts.
+
+python-telegram-bot builds one `CallbackContext` per update (shared by the handlers of every
+group that takes it) from the class named in `ContextTypes(context=...)`; `bot.app` names this
+one. So `await context.texts()` looks the person's language up once, however many helpers of a
+handler ask for it. A handler that changes the person's language calls `context.forget_texts()`
+so that what follows speaks the new one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot import services
+from bot.i18n import Translator
+from bot.services import Services
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """`ContextTypes.DEFAULT_TYPE` with `services` and the person's `texts()`."""
+
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        chat_id: int | None = None,
+        user_id: int | None = None,
+    ) -> None:
+        super().__init__(application, chat_id=chat_id, user_id=user_id)
+        self._texts: Translator | None = None
+        self._about: object = None  # the update, for the person's language
+
+    @property
+    def services(self) -> Services:
+        """Settings, clock, database and the ports (`bot.services.of` for this context)."""
+        return services.of(self)
+
+    async def texts(self) -> Translator:
+        """The translator of the person behind this update; looked up once per update."""
+        if self._texts is None:
+            self._texts = await services.texts_for(self._about, self)
+        return self._texts
+
+    def forget_texts(self) -> None:
+        """The person chose another language: the next `texts()` looks it up again."""
+        self._texts = None
+
+    @classmethod
+    def from_update(
+        cls, update: object, application: Application[Any, Any, Any, Any, Any, Any]
+    ) -> BotContext:
+        context = super().from_update(update, application)
+        context._about = update
+        return context
