@@ -12,43 +12,24 @@ import logging
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import (
-    Application,
-    CallbackContext,
-    CallbackQueryHandler,
-    CommandHandler,
-    ContextTypes,
-    filters,
-)
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot import services
-from bot.fit import keyboard_rows
-from bot.i18n import Html, Translator
-from bot.notify import language_of
+from bot.context import BotContext
 from bot.replies import reply_text, send_text
+from domain import agenda
 from domain import meetings as rules
 from domain.access import Action, allowed
+from domain.meeting_texts import action_line, due_text, when_text
 from domain.meetings import Parsed
 from handlers import conversation as talk
 from handlers import guard
-from handlers.common import network_named, network_rows, permit_button
-from handlers.meeting_timeline import (
-    ROUTINE_PRIVATE,
-    action_buttons,
-    action_line,
-    due_text,
-    hosts,
-    params,
-    run_action_due,
-    when_text,
-)
+from handlers import meeting_keyboards as keys
+from handlers.common import network_named, permit_button
 from storage import actions as action_store
-from storage import deliveries, memberships, networks
 from storage import meetings as store
-from storage.actions import AgreedAction
-from storage.deliveries import NewDelivery
-from storage.meetings import Meeting
+from storage import memberships
+from storage.meetings import Draft, Meeting
 
 log = logging.getLogger(__name__)
 
@@ -62,11 +43,11 @@ async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None =
 # --- /topic --------------------------------------------------------------------------------------
 
 
-async def topic_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def topic_command(update: Update, context: BotContext) -> None:
     """Any member proposes a topic for the next meeting, until two days before."""
     assert update.effective_message and update.effective_user
-    svc = services.of(context)
-    _ = await services.texts_for(update, context)
+    svc = context.services
+    _ = await context.texts()
     mine = await guard.networks_for(update, context, Action.take_part)
     if not mine:
         await guard.refuse(update, context, _("Meal meetings are for the members of a network."))
@@ -103,38 +84,29 @@ async def topic_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await ask_anonymous(update, context, meeting)
     else:
         await update.effective_message.reply_text(
-            _("What would you like to put on the agenda of {when}?", when=when_text(_, meeting, tz))
+            _(
+                "What would you like to put on the agenda of {when}?",
+                when=when_text(_, meeting, tz),
+            ),
+            reply_markup=talk.with_cancel(_),
         )
 
 
-async def ask_anonymous(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, meeting: Meeting
-) -> None:
-    _ = await services.texts_for(update, context)
+async def ask_anonymous(update: Update, context: BotContext, meeting: Meeting) -> None:
+    _ = await context.texts()
     await reply(
         update,
         _("👤 Shall the hosts see it with your name, or without?"),
-        InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(
-                        _("👤 With my name"), callback_data=f"top:{meeting.id}:named"
-                    ),
-                    InlineKeyboardButton(
-                        _("🕶 Without my name"), callback_data=f"top:{meeting.id}:anon"
-                    ),
-                ]
-            ]
-        ),
+        keys.named_or_not(_, meeting.id),
     )
 
 
-async def topic_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def topic_button(update: Update, context: BotContext) -> None:
     """With or without my name: the topic goes on the list."""
     query = update.callback_query
     assert query is not None and query.data is not None and update.effective_user
-    svc = services.of(context)
-    _ = await services.texts_for(update, context)
+    svc = context.services
+    _ = await context.texts()
     _prefix, meeting_id, how = query.data.split(":")
     draft = await talk.draft(svc, update.effective_user.id)
     meeting = await store.get(svc.database, int(meeting_id))
@@ -144,16 +116,15 @@ async def topic_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if await permit_button(update, context, Action.take_part, meeting.network_id) is None:
         return
     tz = svc.settings.bot.tz
-    if not meeting.is_planned or not rules.topics_open(meeting.start, svc.clock.now(), tz):
-        await talk.clear_draft(svc, draft.user_id)
+    taken = await agenda.propose_topic(
+        svc, meeting, draft.user_id, draft.data["text"], anonymous=how == "anon"
+    )
+    await talk.clear_draft(svc, draft.user_id)
+    if not taken:
         await query.answer(
             _("The agenda is closed: please raise it at the table."), show_alert=True
         )
         return
-    await store.add_topic(
-        svc.database, meeting.id, draft.user_id, draft.data["text"], how == "anon", svc.clock.now()
-    )
-    await talk.clear_draft(svc, draft.user_id)
     await query.answer()
     await reply(
         update,
@@ -165,11 +136,11 @@ async def topic_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 # --- /action -------------------------------------------------------------------------------------
 
 
-async def action_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def action_command(update: Update, context: BotContext) -> None:
     """A host records an agreed action: what, who (any member), by when."""
     assert update.effective_message and update.effective_user
-    svc = services.of(context)
-    _ = await services.texts_for(update, context)
+    svc = context.services
+    _ = await context.texts()
     found = await guard.networks_for(update, context, Action.record_action)
     if not found:
         await guard.refuse(update, context, guard.refusal_text(_, Action.record_action))
@@ -187,24 +158,17 @@ async def action_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await talk.tell_dropped(update, context, dropped)
         await update.effective_message.reply_text(
             _("Which network agreed it?"),
-            # More than MAX_CHOICES networks (a coordinator's): the first ones only.
-            reply_markup=InlineKeyboardMarkup(network_rows(found, lambda n: f"act:net:{n.id}")),
+            reply_markup=keys.action_networks(_, found),
         )
         return
     await action_for(update, context, found[0].id, what)
 
 
-async def action_for(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, network_id: int, what: str
-) -> None:
+async def action_for(update: Update, context: BotContext, network_id: int, what: str) -> None:
     assert update.effective_user
-    svc = services.of(context)
-    _ = await services.texts_for(update, context)
-    # The action belongs to the network's latest meeting that has begun, if any.
-    held = [
-        m for m in await store.of_network(svc.database, network_id) if m.start <= svc.clock.now()
-    ]
-    meeting_id = held[-1].id if held else None
+    svc = context.services
+    _ = await context.texts()
+    meeting_id = await agenda.latest_held(svc, network_id)
     step = "who" if what else "what"
     dropped = await talk.save_draft(
         svc,
@@ -220,32 +184,22 @@ async def action_for(
     if what:
         await ask_owner(update, context, network_id)
     else:
-        await reply(update, _("✍️ What was agreed? Type it in a sentence."))
+        await reply(update, _("✍️ What was agreed? Type it in a sentence."), talk.with_cancel(_))
 
 
-async def ask_owner(update: Update, context: ContextTypes.DEFAULT_TYPE, network_id: int) -> None:
-    _ = await services.texts_for(update, context)
+async def ask_owner(update: Update, context: BotContext, network_id: int) -> None:
+    _ = await context.texts()
     people = [
         m
-        for m in await memberships.roster(services.of(context).database, network_id)
+        for m in await memberships.roster(context.services.database, network_id)
         if m.status == "approved"
     ]
-    buttons = [
-        InlineKeyboardButton(
-            (m.display_name or str(m.user_id))[:30], callback_data=f"act:who:{m.user_id}"
-        )
-        for m in people
-    ]
-    await reply(
-        update,
-        _("👤 Who does it? Any member can."),
-        InlineKeyboardMarkup(keyboard_rows(buttons, 2)),  # within Telegram's shape limits
-    )
+    await reply(update, _("👤 Who does it? Any member can."), keys.owners(_, people))
 
 
-async def ask_due(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    _ = await services.texts_for(update, context)
-    svc = services.of(context)
+async def ask_due(update: Update, context: BotContext) -> None:
+    _ = await context.texts()
+    svc = context.services
     today = svc.clock.now().astimezone(svc.settings.bot.tz).date()
     options = [
         (_("in 2 weeks"), today + timedelta(weeks=2)),
@@ -253,23 +207,14 @@ async def ask_due(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         (_("in 3 months"), today + timedelta(days=91)),
     ]
     await reply(
-        update,
-        _("📅 By when? Choose, or type a date (e.g. “1 June”)."),
-        InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(label, callback_data=f"act:due:{d:%Y%m%d}")
-                    for label, d in options
-                ]
-            ]
-        ),
+        update, _("📅 By when? Choose, or type a date (e.g. “1 June”)."), keys.due_dates(_, options)
     )
 
 
-async def record_action(update: Update, context: ContextTypes.DEFAULT_TYPE, due_on: date) -> None:
+async def record_action(update: Update, context: BotContext, due_on: date) -> None:
     assert update.effective_user
-    svc = services.of(context)
-    _ = await services.texts_for(update, context)
+    svc = context.services
+    _ = await context.texts()
     draft = await talk.draft(svc, update.effective_user.id)
     assert draft is not None and draft.network_id is not None
     today = svc.clock.now().astimezone(svc.settings.bot.tz).date()
@@ -283,38 +228,16 @@ async def record_action(update: Update, context: ContextTypes.DEFAULT_TYPE, due_
         await reply(update, _("That person is not in this network (any more)."))
         return
     what = draft.data["what"]
-    lang = await language_of(svc, owner_id)
-    network = await networks.get(svc.database, draft.network_id)
-    network_name = network.name if network else "?"
-
-    def build(action_id: int) -> list[NewDelivery]:
-        text = agreed_text(lang, network_name, due_on, what)
-        return [
-            NewDelivery(
-                chat_id=owner_id,
-                priority=ROUTINE_PRIVATE,
-                kind="action_new",
-                params=params(text, action_buttons(lang, action_id)),
-                network_id=draft.network_id,
-                user_id=owner_id,
-            )
-        ]
-
-    action_id = await action_store.create(
-        svc.database,
+    await talk.clear_draft(svc, draft.user_id)
+    await agenda.record_action(
+        svc,
         network_id=draft.network_id,
         meeting_id=draft.meeting_id,
         what=what,
         owner_id=owner_id,
         due_on=due_on,
-        created_by=update.effective_user.id,
-        build=build,
-        now=svc.clock.now(),
+        host_id=update.effective_user.id,
     )
-    await talk.clear_draft(svc, draft.user_id)
-    svc.dispatcher.wake()
-    await run_action_due(svc, action_id)
-    log.info("action %s recorded in network %s", action_id, draft.network_id)
     await reply(
         update,
         _(
@@ -327,75 +250,92 @@ async def record_action(update: Update, context: ContextTypes.DEFAULT_TYPE, due_
     )
 
 
-def agreed_text(_: Translator, network_name: str, due_on: date, what: str) -> str:
-    return _(
-        "📌 At the meal meeting of {network} you agreed to do this, by {due}:\n<b>{what}</b>\n"
-        "Let the network know how it goes with the buttons.",
-        network=network_name,
-        due=due_text(_, due_on),
-        what=what,
-    )
-
-
-def done_text(_: Translator, action: AgreedAction, tz: Any) -> str:
-    return _("✅ Done: {line}", line=Html(action_line(_, action, tz)))
-
-
-async def action_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The /action conversation's buttons, and the owner's 🔄 In progress / ✅ Done."""
+async def _action_pressed(update: Update, context: BotContext) -> tuple[Draft, int] | None:
+    """The open /action draft a button belongs to, and the network it is for (act:net names
+    it; the later steps have it), if its maker may still record actions there."""
     query = update.callback_query
     assert query is not None and query.data is not None and update.effective_user
-    svc = services.of(context)
-    _ = await services.texts_for(update, context)
+    _ = await context.texts()
     _prefix, what, value = query.data.split(":")
-    if what in ("prog", "done"):
-        await progress(update, context, int(value), what)
-        return
-    draft = await talk.draft(svc, update.effective_user.id)
+    draft = await talk.draft(context.services, update.effective_user.id)
     if draft is None or draft.kind != "action":
         await query.answer(_("This button no longer works."), show_alert=True)
-        return
+        return None
     network_id = int(value) if what == "net" else draft.network_id
     if (
         network_id is None
         or await permit_button(update, context, Action.record_action, network_id) is None
     ):
-        return
-    if what == "net":
-        await query.answer()
-        await action_for(update, context, network_id, draft.data.get("what", ""))
-    elif what == "who" and draft.step == "who":
-        member = await memberships.get(svc.database, network_id, int(value))
-        if member is None or member.status != "approved":
-            await query.answer(_("That person is not in this network."), show_alert=True)
-            return
-        await query.answer()
-        await talk.save_draft(
-            svc,
-            draft.user_id,
-            "action",
-            "due",
-            svc.clock.now(),
-            network_id=network_id,
-            meeting_id=draft.meeting_id,
-            data={**draft.data, "owner": member.user_id},
-        )
-        await ask_due(update, context)
-    elif what == "due" and draft.step == "due":
-        await query.answer()
-        await record_action(update, context, datetime.strptime(value, "%Y%m%d").date())
-    else:
+        return None
+    if what != "net" and draft.step != what:
         await query.answer(_("This button no longer works."), show_alert=True)
+        return None
+    return draft, network_id
 
 
-async def progress(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, action_id: int, what: str
-) -> None:
+async def action_network_pressed(update: Update, context: BotContext) -> None:
+    """The network that agreed the action."""
+    found = await _action_pressed(update, context)
+    if found is None:
+        return
+    draft, network_id = found
+    assert update.callback_query
+    await update.callback_query.answer()
+    await action_for(update, context, network_id, draft.data.get("what", ""))
+
+
+async def owner_pressed(update: Update, context: BotContext) -> None:
+    """Who does it: any approved member of the network."""
+    found = await _action_pressed(update, context)
+    if found is None:
+        return
+    draft, network_id = found
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    svc = context.services
+    member = await memberships.get(svc.database, network_id, int(query.data.split(":")[2]))
+    if member is None or member.status != "approved":
+        _ = await context.texts()
+        await query.answer(_("That person is not in this network."), show_alert=True)
+        return
+    await query.answer()
+    await talk.save_draft(
+        svc,
+        draft.user_id,
+        "action",
+        "due",
+        svc.clock.now(),
+        network_id=network_id,
+        meeting_id=draft.meeting_id,
+        data={**draft.data, "owner": member.user_id},
+    )
+    await ask_due(update, context)
+
+
+async def due_pressed(update: Update, context: BotContext) -> None:
+    """By when: the action is recorded."""
+    if await _action_pressed(update, context) is None:
+        return
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await query.answer()
+    await record_action(update, context, datetime.strptime(query.data[8:], "%Y%m%d").date())
+
+
+async def progress_pressed(update: Update, context: BotContext) -> None:
+    """The owner's 🔄 In progress / ✅ Done."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _prefix, what, value = query.data.split(":")
+    await progress(update, context, int(value), what)
+
+
+async def progress(update: Update, context: BotContext, action_id: int, what: str) -> None:
     """The owner (or a host) marks an action in progress or done; done ones reach the hosts."""
     query = update.callback_query
     assert query is not None and update.effective_user
-    svc = services.of(context)
-    _ = await services.texts_for(update, context)
+    svc = context.services
+    _ = await context.texts()
     action = await action_store.get(svc.database, action_id)
     if action is None:
         await query.answer(_("This button no longer works."), show_alert=True)
@@ -416,30 +356,10 @@ async def progress(
     if not action.is_open:
         await query.answer(_("This one is done already. 🎉"))
         return
-    status = "done" if what == "done" else "in_progress"
-    await action_store.set_status(svc.database, action.id, status, svc.clock.now())
-    tz = svc.settings.bot.tz
-    if status == "done":
+    done = what == "done"
+    await agenda.report_progress(svc, action, done, actor.user_id)
+    if done:
         await query.answer(_("Well done – thank you! 🎉"))
-        items = []
-        for host in await hosts(svc, action.network_id):
-            if host == actor.user_id:
-                continue
-            lang = await language_of(svc, host)
-            items.append(
-                NewDelivery(
-                    chat_id=host,
-                    priority=ROUTINE_PRIVATE,
-                    kind="action_done",
-                    params=params(done_text(lang, action, tz)),
-                    network_id=action.network_id,
-                    user_id=host,
-                )
-            )
-        if items:
-            async with svc.database.transaction() as conn:
-                await deliveries.add_many(conn, items, svc.clock.now())
-            svc.dispatcher.wake()
         await query.edit_message_reply_markup(None)
     else:
         await query.answer(_("Noted: in progress. Thank you!"))
@@ -448,11 +368,11 @@ async def progress(
 # --- /actions ------------------------------------------------------------------------------------
 
 
-async def actions_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def actions_command(update: Update, context: BotContext) -> None:
     """A network's agreed actions: open ones first; hosts see which are overdue."""
     assert update.effective_message
-    svc = services.of(context)
-    _ = await services.texts_for(update, context)
+    svc = context.services
+    _ = await context.texts()
     name = " ".join(context.args or [])
     if name:
         network = await network_named(update, context, name)
@@ -500,11 +420,11 @@ async def actions_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 # --- /stats --------------------------------------------------------------------------------------
 
 
-async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def stats_command(update: Update, context: BotContext) -> None:
     """The hosts' numbers: attendance per meeting and per member, actions done on time."""
     assert update.effective_message
-    svc = services.of(context)
-    _ = await services.texts_for(update, context)
+    svc = context.services
+    _ = await context.texts()
     name = " ".join(context.args or [])
     if not name:
         found = await guard.networks_for(update, context, Action.view_stats)
@@ -571,13 +491,13 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 # --- typed text ----------------------------------------------------------------------------------
 
 
-async def take_text(update: Update, context: CallbackContext[Any, Any, Any, Any]) -> bool:
+async def take_text(update: Update, context: BotContext) -> bool:
     """Typed text of a /topic or /action: the topic or the action someone is typing."""
     message = update.effective_message
     user = update.effective_user
     if message is None or user is None or message.text is None:
         return False
-    svc = services.of(context)
+    svc = context.services
     draft = await talk.draft(svc, user.id)
     if draft is None or draft.kind not in ("topic", "action"):
         return False
@@ -612,7 +532,7 @@ async def take_text(update: Update, context: CallbackContext[Any, Any, Any, Any]
         await ask_owner(update, context, draft.network_id)
         return True
     if draft.kind == "action" and draft.step == "due":
-        _ = await services.texts_for(update, context)
+        _ = await context.texts()
         today = svc.clock.now().astimezone(svc.settings.bot.tz).date()
         reading = rules.read_date(text, today)
         if not isinstance(reading, Parsed):
@@ -630,7 +550,10 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CommandHandler("actions", actions_command, filters=private))
     application.add_handler(CommandHandler("stats", stats_command, filters=private))
     application.add_handler(CallbackQueryHandler(topic_button, pattern=r"^top:\d+:(named|anon)$"))
+    application.add_handler(CallbackQueryHandler(action_network_pressed, pattern=r"^act:net:\d+$"))
+    application.add_handler(CallbackQueryHandler(owner_pressed, pattern=r"^act:who:\d+$"))
+    application.add_handler(CallbackQueryHandler(due_pressed, pattern=r"^act:due:\d{8}$"))
     application.add_handler(
-        CallbackQueryHandler(action_button, pattern=r"^act:(net|who|due|prog|done):\d+$")
+        CallbackQueryHandler(progress_pressed, pattern=r"^act:(prog|done):\d+$")
     )
     # The typed topic or action reaches `take_text` through handlers.conversation.

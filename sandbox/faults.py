@@ -46,6 +46,9 @@ class FaultDecision:
     drop: bool = False
     error: ApiError | None = None
     hang: bool = False  # no answer until the outage ends (or the client gives up), then drop
+    # Perform the call at once, then answer only after this long: what the bot hears late
+    # (a sent poll's id) has already happened for everyone else.
+    delay_after: float = 0.0
 
 
 OUTAGE_MODES = ("5xx", "drop", "timeout")
@@ -57,7 +60,7 @@ class Faults:
 
     def __init__(self) -> None:
         self._rules: list[FaultRule] = []
-        self._slow: dict[tuple[str, str | None], float] = {}
+        self._slow: dict[tuple[str, str | None], tuple[float, bool]] = {}
         self._rate_5xx = 0.0
         self._rate_429 = 0.0
         self._random_methods: set[str] | None = None
@@ -93,14 +96,22 @@ class Faults:
         """Close the connection without any answer on the next matching call."""
         self._rules.append(FaultRule("drop", method, chat_id, times))
 
-    def slow(self, method: str, seconds: float, *, chat_id: int | str | None = None) -> None:
+    def slow(
+        self,
+        method: str,
+        seconds: float,
+        *,
+        chat_id: int | str | None = None,
+        after: bool = False,
+    ) -> None:
         """Delay every call of ``method`` (to ``chat_id`` only, if given) by ``seconds``
-        (0 removes the delay)."""
+        (0 removes the delay). With ``after``, the call is performed at once and only its
+        answer is late, as when Telegram has delivered a message before the bot hears so."""
         key = (method.lower(), None if chat_id is None else str(chat_id))
         if seconds <= 0:
             self._slow.pop(key, None)
         else:
-            self._slow[key] = seconds
+            self._slow[key] = (seconds, after)
 
     def random_errors(
         self,
@@ -158,10 +169,10 @@ class Faults:
         self.recover()
 
     def decide(self, method: str, chat_id: Any) -> FaultDecision:
-        delay = self._slow.get(
-            (method.lower(), str(chat_id)), self._slow.get((method.lower(), None))
+        seconds, after = self._slow.get(
+            (method.lower(), str(chat_id)), self._slow.get((method.lower(), None), (0.0, False))
         )
-        decision = FaultDecision(delay=delay or 0.0)
+        decision = FaultDecision(delay_after=seconds) if after else FaultDecision(delay=seconds)
         if (
             self._outage is not None
             and (self._outage_methods is None or method.lower() in self._outage_methods)

@@ -92,6 +92,8 @@ async def handle(request: web.Request) -> web.StreamResponse:
         if decision.error is not None:
             raise decision.error
         result = await handler(sb, params)
+        if decision.delay_after:
+            await asyncio.sleep(decision.delay_after)
     except ApiError as error:
         record.status = record.error_code = error.error_code
         record.description = error.description

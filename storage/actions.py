@@ -111,15 +111,25 @@ async def open_from_before(db: Database, network_id: int, meeting_id: int) -> li
     return [_action(row) for row in rows]
 
 
-async def set_status(db: Database, action_id: int, status: str, now: datetime) -> bool:
-    """In progress or done; False if it was done already."""
+async def set_status(
+    db: Database,
+    action_id: int,
+    status: str,
+    now: datetime,
+    items: Iterable[NewDelivery] = (),
+) -> bool:
+    """In progress or done, and `items` (the news of it) queued with it; False if it was done
+    already (then nothing is queued)."""
     column = "done_at" if status == "done" else "progress_at"
     async with db.transaction() as conn:
         cursor = await conn.execute(
             f"UPDATE actions SET status = ?, {column} = ? WHERE id = ? AND status <> 'done'",
             (status, now.isoformat(), action_id),
         )
-    return cursor.rowcount > 0
+        changed = cursor.rowcount > 0
+        if changed:
+            await deliveries.add_many(conn, list(items), now)
+    return changed
 
 
 async def steps_done(db: Database, action_id: int) -> set[str]:

@@ -359,3 +359,48 @@ async def test_bad_input_and_who_may_do_what(
         assert "🗓 Move" not in mine.button_texts()
         forged = await ahmed.press(mine, data=f"mtg:cancel:{1}")
         assert "only the network's police chief" in (await forged.answered()).get("text", "")
+
+
+async def test_a_vote_before_the_bot_knows_its_poll_counts_once_the_poll_is_recorded(
+    sandbox: Sandbox, settings: Settings, coordinator: SimUser
+) -> None:
+    """Telegram shows the poll to the group before it answers the bot's sendPoll: a member who
+    votes at once is not lost, and nobody waits for the answer meanwhile."""
+    clock = ManualClock(datetime(2026, 3, 26, 9, 0, tzinfo=UTC))
+    async with bot(settings, clock) as app:
+        noord = await arrange(app, sandbox, coordinator)
+        db = services.of(app).database
+        sandbox.faults.slow("sendPoll", 3, after=True)  # performed at once, answered late
+        await plan(noord, "zondag 19:00")  # near: the poll goes out at once
+        [meeting] = await store.planned(db)
+
+        async def poll_shown() -> bool:
+            return len(polls(noord.group)) == 1
+
+        await eventually(poll_shown)
+        [poll] = polls(noord.group)
+        assert poll.poll is not None
+        await noord.ahmed.answer_poll(poll, [0])  # before the bot has heard the poll's id
+
+        async def kept() -> bool:
+            found = await db.fetch_all("SELECT user_id FROM early_votes")
+            return [row["user_id"] for row in found] == [noord.ahmed.id]
+
+        await eventually(kept)
+        assert await store.poll(db, poll.poll.id) is None  # still not recorded: nobody waited
+        await noord.wim.send("/meetings")  # the bot answers others meanwhile
+        await noord.wim.expect("Meal meeting of Noord")
+        assert await store.poll(db, poll.poll.id) is None
+
+        async def ahmed_said_yes() -> bool:
+            return await _said_yes(app, meeting.id, noord.ahmed.id)
+
+        await eventually(ahmed_said_yes)  # the poll is recorded: the kept vote counts
+        assert await db.fetch_all("SELECT * FROM early_votes") == []
+        await noord.wim.answer_poll(poll, [1])  # a vote after the poll is recorded counts too
+
+        async def wim_said_no() -> bool:
+            answers = await store.answers(db, meeting)
+            return any(a.user_id == noord.wim.id and a.answer == "no" for a in answers)
+
+        await eventually(wim_said_no)

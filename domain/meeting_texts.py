@@ -1,0 +1,305 @@
+"""The words and buttons of meal meetings and agreed actions, apart from the flow that sends them.
+
+Every text is a gettext msgid through the reader's translator `_`; a group's texts take the
+group's translator, so they are extracted for the catalogs like every other text. Buttons are
+the domain's `Button`s; the Telegram side renders them (`bot.render`).
+
+Button actions: mtg:att:<meeting>:<answer> (Yes / No / Maybe) · mtg:here:<meeting>:<user> and
+mtg:herok:<meeting> (who came) · act:prog:<action> and act:done:<action> (the owner's progress).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from babel.dates import format_date
+
+from bot.fit import keyboard_rows
+from bot.i18n import Html, Translator
+from domain import meetings as rules
+from domain.labels import diet_name, moment
+from domain.ports import Button
+from storage.actions import AgreedAction
+from storage.meetings import Answer, Meeting, Topic
+
+MAX_NAMES = 40
+
+
+# --- shared words --------------------------------------------------------------------------------
+
+
+def when_text(_: Translator, meeting: Meeting, tz: Any) -> str:
+    return moment(_, meeting.starts_at, tz, long=True)
+
+
+def venue_text(_: Translator, meeting: Meeting) -> Html:
+    """Where: "the police station, Stationsplein 1"."""
+    names = {
+        "police_station": _("the police station"),
+        "town_hall": _("the town hall"),
+    }
+    place = names.get(meeting.venue_kind) or _("{name}", name=meeting.venue_name or "")
+    if meeting.address:
+        return _("{place}, {address}", place=place, address=meeting.address)
+    return place
+
+
+def venue_title(_: Translator, meeting: Meeting) -> str:
+    if meeting.venue_kind == "police_station":
+        return _("Police station")
+    if meeting.venue_kind == "town_hall":
+        return _("Town hall")
+    return meeting.venue_name or _("Meal meeting")
+
+
+def answer_name(_: Translator, answer: str | None) -> Html:
+    names = {"yes": _("Yes"), "no": _("No"), "maybe": _("Maybe")}
+    return names.get(answer or "", _("no answer"))
+
+
+def person_name(_: Translator, person: Answer) -> str:
+    return person.display_name or _("a member")
+
+
+def names_of(_: Translator, people: list[Answer]) -> str:
+    shown = [person_name(_, p) for p in people[:MAX_NAMES]]
+    if len(people) > MAX_NAMES:
+        shown.append(_("and {n} more", n=len(people) - MAX_NAMES))
+    return ", ".join(shown) if shown else "–"
+
+
+def due_text(_: Translator, due: date) -> str:
+    return str(format_date(due, "EEEE d MMMM", locale=_.language))
+
+
+def invitation_text(_: Translator, network_name: str, meeting: Meeting, tz: Any) -> Html:
+    lines = [
+        _("🍽 <b>Meal meeting of {network}</b>", network=network_name),
+        _("🗓 {when}", when=when_text(_, meeting, tz)),
+        _("📍 {where}", where=venue_text(_, meeting)),
+    ]
+    if meeting.meal_note:
+        lines.append(_("🥘 {note}", note=meeting.meal_note))
+    return Html("\n".join(lines))  # already safe: each line came through `_`
+
+
+def answer_buttons(_: Translator, meeting_id: int, chosen: str | None = None) -> list[list[Button]]:
+    labels = {"yes": _("✅ Yes"), "no": _("❌ No"), "maybe": _("🤔 Maybe")}
+    return [
+        [
+            Button(
+                f"• {labels[a]} •" if a == chosen else labels[a],
+                f"mtg:att:{meeting_id}:{a}",
+            )
+            for a in rules.ANSWERS
+        ]
+    ]
+
+
+def topic_lines(_: Translator, topics: list[Topic], *, for_hosts: bool = False) -> str:
+    lines = []
+    for topic in topics:
+        if topic.anonymous or not topic.display_name:
+            lines.append(_("• {text}", text=topic.text))
+        else:
+            lines.append(_("• {text} ({name})", text=topic.text, name=topic.display_name))
+    return "\n".join(lines)
+
+
+def headcount_line(_: Translator, people: list[Answer]) -> str:
+    """ "7 coming (2 halal, 1 vegetarian), 2 maybe, 3 no answer"."""
+    count = rules.headcount((p.answer, p.diet) for p in people)
+    return rules.headcount_line(_, count, lambda diet: diet_name(_, diet))
+
+
+# --- the timeline --------------------------------------------------------------------------------
+
+
+def poll_question(_: Translator, name: str, meeting: Meeting, tz: Any) -> str:
+    return _(
+        "🍽 {network}: meal meeting {when}. Are you coming?",
+        network=name,
+        when=when_text(_, meeting, tz),
+    )
+
+
+def poll_invitation_text(_: Translator, name: str, meeting: Meeting, tz: Any) -> str:
+    return "\n\n".join(
+        [
+            invitation_text(_, name, meeting, tz),
+            _("Are you coming? Answer here or in the group's poll."),
+        ]
+    )
+
+
+def reminder_text(_: Translator, name: str, meeting: Meeting, tz: Any) -> str:
+    return "\n\n".join(
+        [
+            _("⏰ We have not heard from you yet. Are you coming?"),
+            invitation_text(_, name, meeting, tz),
+        ]
+    )
+
+
+def silent_in_group_text(_: Translator, meeting: Meeting, silent: list[Answer], tz: Any) -> str:
+    return _(
+        "⏰ Meal meeting {when}: we have not heard yet from {names}. "
+        "Please answer the poll, or in your private chat with me.",
+        when=when_text(_, meeting, tz),
+        names=names_of(_, silent),
+    )
+
+
+def headcount_text(
+    _: Translator,
+    name: str,
+    meeting: Meeting,
+    people: list[Answer],
+    tz: Any,
+    topics: list[Topic],
+) -> str:
+    lines = [
+        _("📋 <b>Headcount for the meal meeting of {network}</b>", network=name),
+        _("🗓 {when} · 📍 {where}", when=when_text(_, meeting, tz), where=venue_text(_, meeting)),
+        "",
+        headcount_line(_, people),
+        "",
+        _("✅ Coming: {names}", names=names_of(_, [p for p in people if p.answer == "yes"])),
+        _("🤔 Maybe: {names}", names=names_of(_, [p for p in people if p.answer == "maybe"])),
+        _("❔ No answer: {names}", names=names_of(_, [p for p in people if p.answer is None])),
+    ]
+    if meeting.meal_note:
+        lines.append(_("🥘 {note}", note=meeting.meal_note))
+    if topics:
+        lines += ["", _("<b>Topics proposed</b>"), topic_lines(_, topics, for_hosts=True)]
+    return "\n".join(lines)
+
+
+def day_before_text(
+    _: Translator,
+    name: str,
+    meeting: Meeting,
+    tz: Any,
+    topics: list[Topic],
+    earlier: list[AgreedAction],
+) -> str:
+    lines = [
+        _("👋 See you tomorrow!"),
+        invitation_text(_, name, meeting, tz),
+        "",
+        _("<b>Agenda</b>"),
+        topic_lines(_, topics) if topics else _("• The mood in the neighbourhood"),
+    ]
+    if earlier:
+        lines += ["", _("<b>Open actions from earlier meetings</b>")]
+        lines += [action_line(_, a, tz) for a in earlier]
+    return "\n".join(lines)
+
+
+def attended_text(_: Translator, name: str, meeting: Meeting, tz: Any) -> str:
+    return _(
+        "🙏 How was the meal meeting of {network} ({when})? Please confirm who came: tap a "
+        "name to change it, then 💾 Confirm. Record what was agreed with /action.",
+        network=name,
+        when=when_text(_, meeting, tz),
+    )
+
+
+def attended_buttons(_: Translator, meeting_id: int, people: list[Answer]) -> list[list[Button]]:
+    buttons = [
+        Button(
+            ("✅ " if p.attended else "▫️ ") + person_name(_, p)[:30],
+            f"mtg:here:{meeting_id}:{p.user_id}",
+        )
+        for p in people
+    ]
+    rows = keyboard_rows(buttons, 2, reserved=2)  # beside Confirm (and Cancel)
+    rows.append([Button(_("💾 Confirm"), f"mtg:herok:{meeting_id}")])
+    return rows
+
+
+def came_text(_: Translator, name: str, meeting: Meeting, tz: Any, came: list[Answer]) -> str:
+    return _(
+        "🍽 Meal meeting of {network} ({when}): {n} came – {names}.\n"
+        "Record what was agreed with /action.",
+        network=name,
+        when=when_text(_, meeting, tz),
+        n=len(came),
+        names=names_of(_, came),
+    )
+
+
+# --- news: a meeting moved or cancelled ----------------------------------------------------------
+
+
+def moved_text(_: Translator, name: str, moved: Meeting, tz: Any) -> str:
+    return _(
+        "🗓 The meal meeting has moved. Are you coming on the new date?\n\n{meeting}",
+        meeting=Html(invitation_text(_, name, moved, tz)),
+    )
+
+
+def moved_group_text(_: Translator, moved: Meeting, tz: Any) -> str:
+    return _(
+        "🗓 The meal meeting has moved to {when}. Please answer again.",
+        when=when_text(_, moved, tz),
+    )
+
+
+def cancelled_text(_: Translator, name: str, meeting: Meeting, tz: Any) -> str:
+    return _(
+        "✖️ The meal meeting of {network} on {when} is cancelled.",
+        network=name,
+        when=when_text(_, meeting, tz),
+    )
+
+
+# --- agreed actions ------------------------------------------------------------------------------
+
+
+def action_line(_: Translator, action: AgreedAction, tz: Any) -> str:
+    return _(
+        "• {what} – {owner}, by {due}",
+        what=action.what,
+        owner=action.owner_name or _("a member"),
+        due=due_text(_, action.due),
+    )
+
+
+def action_buttons(_: Translator, action_id: int) -> list[list[Button]]:
+    return [
+        [
+            Button(_("🔄 In progress"), f"act:prog:{action_id}"),
+            Button(_("✅ Done"), f"act:done:{action_id}"),
+        ]
+    ]
+
+
+def overdue_text(_: Translator, action: AgreedAction, tz: Any) -> str:
+    return _(
+        "⏰ An agreed action is overdue:\n{line}\nYou may want to ask how it goes.",
+        line=Html(action_line(_, action, tz)),
+    )
+
+
+def action_reminder_text(_: Translator, action: AgreedAction) -> str:
+    return _(
+        "⏰ Reminder of what you agreed to do, by {due}:\n<b>{what}</b>\nHow is it going?",
+        due=due_text(_, action.due),
+        what=action.what,
+    )
+
+
+def agreed_text(_: Translator, network_name: str, due_on: date, what: str) -> str:
+    return _(
+        "📌 At the meal meeting of {network} you agreed to do this, by {due}:\n<b>{what}</b>\n"
+        "Let the network know how it goes with the buttons.",
+        network=network_name,
+        due=due_text(_, due_on),
+        what=what,
+    )
+
+
+def done_text(_: Translator, action: AgreedAction, tz: Any) -> str:
+    return _("✅ Done: {line}", line=Html(action_line(_, action, tz)))

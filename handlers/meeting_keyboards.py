@@ -1,0 +1,180 @@
+"""The buttons of the meeting conversations (/meeting, /meetings, /topic, /action), apart from
+their flow. Every step of a conversation carries Cancel (`handlers.conversation`).
+
+Callback data: mtg:net:<network> · mtg:ynet:<network> · mtg:day:<yyyymmdd> · mtg:time:<hhmm> ·
+mtg:venue:<kind> · mtg:note:skip · mtg:ok · mtg:no · mtg:ywd:<weekday> · mtg:yadj:<index> ·
+mtg:yok · mtg:move:<meeting> · mtg:cancel:<meeting> · mtg:cancelok:<meeting> ·
+top:<meeting>:named|anon · act:net:<network> · act:who:<user> · act:due:<yyyymmdd>.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from babel.dates import format_date
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.fit import keyboard_rows
+from bot.i18n import Translator
+from handlers.common import network_rows
+from handlers.conversation import with_cancel
+from storage.memberships import Membership
+from storage.networks import Network
+
+TIMES = ("17:30", "18:00", "18:30", "19:00")
+WEEKDAYS = 5  # Monday to Friday
+
+
+def day_label(_: Translator, day: date) -> str:
+    return str(format_date(day, "EEE d MMM", locale=_.language))
+
+
+def networks(found: Sequence[Network], prefix: str) -> InlineKeyboardMarkup:
+    """Which network: the first step, before anything is open to cancel."""
+    return InlineKeyboardMarkup(network_rows(found, lambda n: f"{prefix}:{n.id}"))
+
+
+def days(_: Translator, choices: Sequence[date]) -> InlineKeyboardMarkup:
+    buttons = [
+        InlineKeyboardButton(day_label(_, d), callback_data=f"mtg:day:{d:%Y%m%d}") for d in choices
+    ]
+    return with_cancel(_, InlineKeyboardMarkup(keyboard_rows(buttons, 4)))
+
+
+def which_day(_: Translator, options: Sequence[date]) -> InlineKeyboardMarkup:
+    """“Did you mean…?”: one button per reading of an ambiguous date."""
+    rows = [
+        [
+            InlineKeyboardButton(
+                str(format_date(d, "EEEE d MMMM y", locale=_.language)),
+                callback_data=f"mtg:day:{d:%Y%m%d}",
+            )
+        ]
+        for d in options
+    ]
+    return with_cancel(_, InlineKeyboardMarkup(rows))
+
+
+def times(_: Translator) -> InlineKeyboardMarkup:
+    buttons = [
+        InlineKeyboardButton(t, callback_data=f"mtg:time:{t.replace(':', '')}") for t in TIMES
+    ]
+    return with_cancel(_, InlineKeyboardMarkup([buttons]))
+
+
+def venues(_: Translator) -> InlineKeyboardMarkup:
+    return with_cancel(
+        _,
+        InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        _("🚓 Police station"), callback_data="mtg:venue:police_station"
+                    )
+                ],
+                [InlineKeyboardButton(_("🏛 Town hall"), callback_data="mtg:venue:town_hall")],
+                [InlineKeyboardButton(_("📍 Another place"), callback_data="mtg:venue:other")],
+            ]
+        ),
+    )
+
+
+def skip_note(_: Translator) -> InlineKeyboardMarkup:
+    return with_cancel(
+        _, InlineKeyboardMarkup([[InlineKeyboardButton(_("Skip"), callback_data="mtg:note:skip")]])
+    )
+
+
+def plan_it(_: Translator) -> InlineKeyboardMarkup:
+    """Under the summary: plan it, or stop (the flow's own Cancel: "nothing was planned")."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(_("✅ Plan it"), callback_data="mtg:ok"),
+                InlineKeyboardButton(_("✖️ Cancel"), callback_data="mtg:no"),
+            ]
+        ]
+    )
+
+
+def proposal(_: Translator, count: int) -> InlineKeyboardMarkup:
+    adjust = [
+        InlineKeyboardButton(_("✏️ {n}", n=i), callback_data=f"mtg:yadj:{i - 1}")
+        for i in range(1, count + 1)
+    ]
+    return InlineKeyboardMarkup(
+        [
+            adjust,
+            [
+                InlineKeyboardButton(_("✅ Looks good"), callback_data="mtg:yok"),
+                InlineKeyboardButton(_("✖️ Cancel"), callback_data="mtg:no"),
+            ],
+        ]
+    )
+
+
+def weekdays(_: Translator) -> InlineKeyboardMarkup:
+    names = [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday")]
+    rows = [[InlineKeyboardButton(n, callback_data=f"mtg:ywd:{i}")] for i, n in enumerate(names)]
+    return with_cancel(_, InlineKeyboardMarkup(rows))
+
+
+def move_or_cancel(_: Translator, meeting_id: int) -> InlineKeyboardMarkup:
+    """A host's buttons under a coming meeting in /meetings."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(_("🗓 Move"), callback_data=f"mtg:move:{meeting_id}"),
+                InlineKeyboardButton(_("✖️ Cancel"), callback_data=f"mtg:cancel:{meeting_id}"),
+            ]
+        ]
+    )
+
+
+def sure_to_cancel(_: Translator, meeting_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(_("✖️ Yes, cancel it"), callback_data=f"mtg:cancelok:{meeting_id}")]]
+    )
+
+
+# --- /topic and /action ------------------------------------------------------------------------
+
+
+def named_or_not(_: Translator, meeting_id: int) -> InlineKeyboardMarkup:
+    return with_cancel(
+        _,
+        InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        _("👤 With my name"), callback_data=f"top:{meeting_id}:named"
+                    ),
+                    InlineKeyboardButton(
+                        _("🕶 Without my name"), callback_data=f"top:{meeting_id}:anon"
+                    ),
+                ]
+            ]
+        ),
+    )
+
+
+def action_networks(_: Translator, found: Sequence[Network]) -> InlineKeyboardMarkup:
+    # More than MAX_CHOICES networks (a coordinator's): the first ones only.
+    return with_cancel(_, InlineKeyboardMarkup(network_rows(found, lambda n: f"act:net:{n.id}")))
+
+
+def owners(_: Translator, people: Sequence[Membership]) -> InlineKeyboardMarkup:
+    buttons = [
+        InlineKeyboardButton(
+            (m.display_name or str(m.user_id))[:30], callback_data=f"act:who:{m.user_id}"
+        )
+        for m in people
+    ]
+    # Within Telegram's shape limits, beside Cancel.
+    return with_cancel(_, InlineKeyboardMarkup(keyboard_rows(buttons, 2)))
+
+
+def due_dates(_: Translator, options: Sequence[tuple[str, date]]) -> InlineKeyboardMarkup:
+    row = [InlineKeyboardButton(label, callback_data=f"act:due:{d:%Y%m%d}") for label, d in options]
+    return with_cancel(_, InlineKeyboardMarkup([row]))
