@@ -9,12 +9,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot
 from telegram.error import TelegramError
 
 from bot.i18n import Translator
-from bot.notify import tell
 from bot.services import Services
+from domain.notify import tell
+from domain.ports import Button, Keyboard
 from storage import group_chats, memberships, networks
 
 log = logging.getLogger(__name__)
@@ -54,16 +55,15 @@ async def invite_to_groups(
 
             def compose(
                 _: Translator, title: str = chat.title or "", url: str = link.invite_link
-            ) -> tuple[str, InlineKeyboardMarkup]:
+            ) -> tuple[str, Keyboard]:
                 text = _(
                     "Welcome to the network {network}! Join its group chat “{group}” with your "
                     "personal link below. It is for you alone: please don't pass it on.",
                     network=network.name,
                     group=title,
                 )
-                button = InlineKeyboardButton(_("Join the group"), url=url)
-                return text, InlineKeyboardMarkup([[button]])
+                return text, [[Button(_("Join the group"), url=url)]]
 
-            if await tell(bot, svc, [user_id], compose):
+            if await tell(svc, [user_id], compose, kind="group_link"):
                 sent += 1
     return sent

@@ -28,9 +28,9 @@ from telegram.ext import Application
 from bot import services
 from bot.dispatcher import Outage
 from bot.i18n import Html, Translator, translator
-from bot.notify import language_of
 from bot.outbox import CONTINUED
 from bot.services import Services
+from domain.notify import language_of
 from domain.ports import Sent
 from storage import deliveries
 from storage.deliveries import Delivery, NewDelivery, priority

@@ -14,12 +14,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 
 from bot.i18n import Html, Translator
-from bot.notify import hosts_and_coordinators, tell
 from bot.services import Services
+from domain.notify import hosts_and_coordinators, tell
+from domain.ports import Keyboard
 from storage import group_chats, memberships, networks
 from storage.memberships import GroupInviteLink, Membership
 
@@ -179,7 +180,7 @@ async def tell_about_departure(
     network, membership = departure.network_name, departure.membership
     left = by == user_id
 
-    def to_hosts(_: Translator) -> tuple[str, InlineKeyboardMarkup | None]:
+    def to_hosts(_: Translator) -> tuple[str, Keyboard]:
         name = member_name(_, membership)
         if left:
             text = _("{member} has left the network {network}.", member=name, network=network)
@@ -192,14 +193,14 @@ async def tell_about_departure(
             )
         if departure.failures:
             text = Html(f"{text}\n{failure_lines(_, departure.failures)}")
-        return text, None
+        return text, ()
 
     hosts = await hosts_and_coordinators(svc, departure.network_id)
-    await tell(bot, svc, [h for h in hosts if h not in (by, user_id)], to_hosts)
+    await tell(svc, [h for h in hosts if h not in (by, user_id)], to_hosts)
     if left:
         return
 
-    def to_member(_: Translator) -> tuple[str, InlineKeyboardMarkup | None]:
+    def to_member(_: Translator) -> tuple[str, Keyboard]:
         return (
             _(
                 "You are no longer a member of the network {network}. Thank you for everything "
@@ -207,7 +208,7 @@ async def tell_about_departure(
                 "its police chief or municipality contact.",
                 network=network,
             ),
-            None,
+            (),
         )
 
-    await tell(bot, svc, [user_id], to_member)
+    await tell(svc, [user_id], to_member)

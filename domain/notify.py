@@ -1,12 +1,27 @@
-"""Who is told about a network's business, and in which language each person reads it."""
+"""Who is told about a network's business, in which language each person reads it, and the
+private notices the bot starts itself (to hosts, coordinators, members).
+
+A notice goes through the outbox like an alert: queued, it survives an outage or a restart
+and keeps within Telegram's limits; someone who blocked the bot or never started it ends as
+an unreachable or failed delivery instead of failing the use case that told them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Callable, Iterable
 
 from bot.i18n import Translator, pick_language, translator
+from domain import ports
 from domain.context import Context
-from storage import coordinators, memberships, people
+from domain.ports import Keyboard
+from storage import coordinators, deliveries, memberships, people
+from storage.deliveries import NewDelivery, priority
+
+log = logging.getLogger(__name__)
+
+# A notice in the recipient's language: its HTML text and its buttons.
+Compose = Callable[[Translator], tuple[str, Keyboard]]
 
 
 async def language_of(ctx: Context, user_id: int) -> Translator:
@@ -27,3 +42,44 @@ async def hosts_and_coordinators(ctx: Context, network_id: int) -> list[int]:
     hosts = [m.user_id for m in await memberships.hosts_of(ctx.database, network_id)]
     appointed = [c.user_id for c in await coordinators.all(ctx.database)]
     return list(dict.fromkeys([*hosts, *ctx.settings.access.coordinators, *appointed]))
+
+
+async def tell(
+    ctx: Context,
+    user_ids: Iterable[int],
+    compose: Compose,
+    *,
+    kind: str = "notice",
+    about_user_id: int | None = None,
+) -> list[int]:
+    """Queue `compose(their texts)` for each person privately, once each; returns who it was
+    queued for: everyone but those known to have blocked the bot.
+
+    `about_user_id`: whose words the notice carries (an application), so that forgetting
+    that person takes the notice along.
+    """
+    now = ctx.clock.now()
+    items, told = [], []
+    for user_id in dict.fromkeys(user_ids):  # once each, in order
+        person = await people.get(ctx.database, user_id)
+        if person is not None and person.blocked_at is not None:
+            log.info("not telling user %s (%s): they blocked the bot", user_id, kind)
+            continue
+        text, buttons = compose(await language_of(ctx, user_id))
+        items.append(
+            NewDelivery(
+                chat_id=user_id,
+                priority=priority("routine", group=False),
+                kind=kind,
+                method=ports.MESSAGE,
+                params=ports.message(text, buttons),
+                user_id=user_id,
+                about_user_id=about_user_id,
+            )
+        )
+        told.append(user_id)
+    if items:
+        async with ctx.database.transaction() as conn:
+            await deliveries.add_many(conn, items, now)
+        ctx.dispatcher.wake()
+    return told

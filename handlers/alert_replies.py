@@ -14,10 +14,11 @@ from telegram.ext import Application
 
 from bot.context import BotContext
 from bot.i18n import Translator
-from bot.notify import tell
 from bot.replies import edit_message
 from domain import alert_texts, alerts
 from domain import incidents as rules
+from domain.notify import tell
+from domain.ports import Keyboard
 from handlers import conversation as talk
 from handlers import guard
 from handlers.alert_common import buttons, managed
@@ -118,15 +119,16 @@ async def choose_mood(update: Update, context: BotContext, args: list[str]) -> N
     )
     await talk.tell_dropped(update, context, dropped)
     await query.answer()
+    that_is_all = InlineKeyboardButton(
+        _("No, that's all"), callback_data=f"inc:notext:{incident.id}"
+    )
     await edit_message(
         query,
         _(
             "Noted: {mood}. Anything to add? Type it now – only the hosts will read it.",
             mood=alert_texts.mood_label(_, mood),
         ),
-        reply_markup=InlineKeyboardMarkup(
-            [[InlineKeyboardButton(_("No, that's all"), callback_data=f"inc:notext:{incident.id}")]]
-        ),
+        reply_markup=talk.with_cancel(_, InlineKeyboardMarkup([[that_is_all]])),
     )
     await alerts.tell_hosts_about(svc, incident, person, mood=mood)
 
@@ -222,6 +224,7 @@ async def answer_member(update: Update, context: BotContext, args: list[str]) ->
             "Type your answer to {name} now; only they will read it.",
             name=alert_texts.name_of(_, person),
         ),
+        reply_markup=talk.with_cancel(_),
     )
 
 
@@ -245,7 +248,7 @@ async def take_answer(
     name = await alerts.host_name(svc, incident, actor.user_id, update.effective_user.full_name)
     text = typed.strip()[: rules.MAX_TEXT]
 
-    def compose(_: Translator) -> tuple[str, InlineKeyboardMarkup | None]:
+    def compose(_: Translator) -> tuple[str, Keyboard]:
         return (
             _(
                 "💬 Answer from {host} about alert #{id}:\n{text}",
@@ -253,11 +256,11 @@ async def take_answer(
                 id=incident.id,
                 text=text,
             ),
-            None,
+            (),
         )
 
     member = alert_texts.name_of(_, person)
-    if await tell(context.bot, svc, [member_id], compose):
+    if await tell(svc, [member_id], compose, about_user_id=update.effective_user.id):
         await update.effective_message.reply_text(_("Sent to {name}.", name=member))
     else:
         await update.effective_message.reply_text(

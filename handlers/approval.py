@@ -3,7 +3,7 @@
 The decision is made exactly once (`memberships.decide`): whoever presses second, be it a
 double tap or another host at the same moment, hears who decided what and when. An approved
 member gets their personal join link(s) to the network's group chat; a rejected applicant
-gets a kind message. The buttons come from `handlers.intake.application_keyboard`.
+gets a kind message. The buttons come from `domain.intake_texts.application_keyboard`.
 """
 
 from __future__ import annotations
@@ -17,14 +17,16 @@ from telegram import CallbackQuery, Message, Update, User
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot import group_links, notify
+from bot import group_links
 from bot.context import BotContext
 from bot.i18n import Html, Translator
 from bot.replies import edit_message
 from bot.services import Services
+from domain import notify
 from domain.access import Action
+from domain.intake_texts import application_text
+from domain.ports import Keyboard
 from handlers import guard
-from handlers.intake import application_text
 from storage import group_chats, memberships, networks
 from storage.memberships import Membership, Outcome
 from storage.networks import Network
@@ -146,7 +148,7 @@ async def welcome_member(context: BotContext, network: Network, user_id: int) ->
     svc = context.services
     has_group = bool(await group_chats.for_network(svc.database, network.id))
 
-    def compose(_: Translator) -> tuple[str, None]:
+    def compose(_: Translator) -> tuple[str, Keyboard]:
         text: str = _(
             "Good news: the hosts of {network} have approved your membership. Welcome! 🎉",
             network=network.name,
@@ -159,9 +161,9 @@ async def welcome_member(context: BotContext, network: Network, user_id: int) ->
                 "as soon as it is."
             )
         text += "\n\n" + _("🚨 Emergency? Always call 112 first.")
-        return text, None
+        return text, ()
 
-    await notify.tell(context.bot, svc, [user_id], compose)
+    await notify.tell(svc, [user_id], compose)
     if has_group:
         sent = await group_links.invite_to_groups(context.bot, svc, network.id, [user_id])
         log.info("sent %d join link(s) to user %s for network %s", sent, user_id, network.id)
@@ -170,15 +172,15 @@ async def welcome_member(context: BotContext, network: Network, user_id: int) ->
 async def tell_rejected(context: BotContext, network: Network, user_id: int) -> None:
     """A rejected applicant gets a kind word, without a reason."""
 
-    def compose(_: Translator) -> tuple[str, None]:
+    def compose(_: Translator) -> tuple[str, Keyboard]:
         return _(
             "Thank you for your interest in {network} and for your time. The hosts have decided "
             "not to add you to the network. Questions? Please talk to the person who invited "
             "you.",
             network=network.name,
-        ), None
+        ), ()
 
-    await notify.tell(context.bot, context.services, [user_id], compose)
+    await notify.tell(context.services, [user_id], compose)
 
 
 async def tell_other_hosts(
@@ -197,7 +199,7 @@ async def tell_other_hosts(
     ]
     name = membership.display_name or "–"
 
-    def compose(_: Translator) -> tuple[str, None]:
+    def compose(_: Translator) -> tuple[str, Keyboard]:
         if membership.status == "approved":
             text = _(
                 "{decider} approved {name} for {network}.",
@@ -212,9 +214,9 @@ async def tell_other_hosts(
                 name=name,
                 network=network.name,
             )
-        return text, None
+        return text, ()
 
-    await notify.tell(context.bot, svc, others, compose)
+    await notify.tell(svc, others, compose)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

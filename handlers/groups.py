@@ -28,9 +28,10 @@ from telegram.ext import (
 from bot.context import BotContext
 from bot.group_links import invite_to_groups
 from bot.i18n import Translator, pick_language, translator
-from bot.notify import hosts_and_coordinators, tell
 from bot.services import Services
 from domain.access import Action
+from domain.notify import hosts_and_coordinators, tell
+from domain.ports import Keyboard
 from handlers import guard
 from handlers.common import network_named
 from storage import group_chats, memberships, networks
@@ -132,7 +133,7 @@ async def _tell_hosts_removed(
 ) -> None:
     network = await networks.get(svc.database, network_id)
 
-    def compose(_: Translator) -> tuple[str, None]:
+    def compose(_: Translator) -> tuple[str, Keyboard]:
         return (
             _(
                 "I was removed from the group “{group}” of the network {network}. Members "
@@ -141,10 +142,10 @@ async def _tell_hosts_removed(
                 group=title,
                 network=network.name if network else "?",
             ),
-            None,
+            (),
         )
 
-    await tell(context.bot, svc, await hosts_and_coordinators(svc, network_id), compose)
+    await tell(svc, await hosts_and_coordinators(svc, network_id), compose)
 
 
 async def link_group(update: Update, context: BotContext) -> None:
@@ -284,7 +285,7 @@ async def _tell_about_stranger(
         return
     who = f"{name} (@{username})" if username else name
 
-    def compose(_: Translator) -> tuple[str, None]:
+    def compose(_: Translator) -> tuple[str, Keyboard]:
         return (
             _(
                 "{who} asked to join the group “{group}” but is not an approved member, so I "
@@ -292,10 +293,10 @@ async def _tell_about_stranger(
                 who=who,
                 group=chat.title or "",
             ),
-            None,
+            (),
         )
 
-    await tell(context.bot, svc, await hosts_and_coordinators(svc, known.network_id), compose)
+    await tell(svc, await hosts_and_coordinators(svc, known.network_id), compose)
 
 
 async def member_changed(update: Update, context: BotContext) -> None:

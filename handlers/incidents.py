@@ -116,9 +116,8 @@ async def _follow_up_command(update: Update, context: BotContext, kind: str) -> 
         if kind == "update"
         else _("Which incident do you want to close?")
     )
-    await message.reply_text(
-        question, reply_markup=choice_keyboard(found, "upd" if kind == "update" else "close")
-    )
+    choices = choice_keyboard(found, "upd" if kind == "update" else "close")
+    await message.reply_text(question, reply_markup=talk.with_cancel(_, choices))
 
 
 async def _do_follow_up(

@@ -4,7 +4,9 @@
 (buttons where possible), explicit consent to the privacy notice, a review with a button per
 answer, and Submit, which hands the application to the network's hosts and the coordinators.
 The step reached is stored with every answer, so the conversation survives a restart; `/start`
-resumes it and `/cancel` drops it. The order of the questions lives in `bot.intake_steps`.
+resumes it and `/cancel` or the Cancel under every step drops it (the invite opens again). The
+order of the questions lives in `domain.intake_steps`, the texts and buttons in
+`domain.intake_texts`.
 """
 
 from __future__ import annotations
@@ -15,13 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import (
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
 )
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -30,10 +32,13 @@ from telegram.ext import (
     filters,
 )
 
-from bot import notify
 from bot.context import BotContext
-from bot.i18n import LANGUAGE_NAMES, Html, Translator, escape, translator
-from bot.intake_steps import (
+from bot.i18n import LANGUAGE_NAMES, Html, Translator, translator
+from bot.render import keyboard
+from bot.replies import edit_message
+from bot.settings import SUPPORTED_LANGUAGES
+from domain import notify
+from domain.intake_steps import (
     CORRECTABLE,
     DIETS,
     OTHER_DIET,
@@ -47,9 +52,24 @@ from bot.intake_steps import (
     decode,
     name_offer,
 )
-from bot.replies import edit_message
-from bot.settings import SUPPORTED_LANGUAGES
+from domain.intake_texts import (
+    TYPED_FIELD,
+    answered,
+    application_keyboard,
+    application_text,
+    consent_text,
+    intro_text,
+    no_consent_keyboard,
+    no_consent_text,
+    problem_text,
+    question,
+    refusal_text,
+    review_keyboard,
+    review_text,
+    submitted_text,
+)
 from domain.labels import diet_name, moment
+from domain.ports import Keyboard
 from handlers import conversation as talk
 from handlers import fallback
 from handlers import start as welcome
@@ -63,312 +83,40 @@ log = logging.getLogger(__name__)
 # intake:<network id>:<step>:<answer>, e.g. intake:3:diet:halal or intake:3:review:submit.
 CALLBACK = re.compile(r"^intake:(\d+):([a-z_]+):([a-z_]+)$")
 
-# Which membership column a typed answer goes to.
-TYPED_FIELD = {
-    Step.NAME: "display_name",
-    Step.ORGANISATION: "organisation",
-    Step.REACH: "reach",
-    Step.DIET_OTHER: "diet",
-}
-
-
-def button_data(network_id: int, step: Step, answer: str) -> str:
-    return f"intake:{network_id}:{step}:{answer}"
-
-
-def decision_data(verdict: str, network_id: int, user_id: int) -> str:
-    """The hosts' Approve/Reject buttons, handled in `handlers.approval`."""
-    return f"decide:{verdict}:{network_id}:{user_id}"
-
-
-# --- texts ---------------------------------------------------------------------------------
-
-
-def role_name(_: Translator, role: str) -> str:
-    names = {
-        "police_chief": _("police chief"),
-        "municipality": _("municipality contact"),
-        "key_figure": _("key figure"),
-    }
-    return names.get(role, role)
-
-
-def intro_text(_: Translator, network: Network, role: str) -> str:
-    """What the person is entering, and the agreement, before the first question."""
-    where = (
-        _("<b>{network}</b> ({area})", network=network.name, area=network.area)
-        if network.area
-        else _("<b>{network}</b>", network=network.name)
-    )
-    return _(
-        "Welcome! You are invited to join the network {where} as {role}.\n\n"
-        "In this network the police, the municipality and people from the neighbourhood keep "
-        "in touch, meet over a meal a few times a year and act together after incidents.\n\n"
-        "<b>What we agree on</b>\n"
-        "• Membership is not without obligation: after an incident, members can be called on.\n"
-        "• What is shared stays in the network, unless it is marked as shareable.\n"
-        "• This bot is not an emergency line. 🚨 In an emergency, call 112.\n\n"
-        "A few questions follow, one at a time. /cancel stops at any moment.",
-        where=Html(where),
-        role=role_name(_, role),
-    )
-
-
-def refusal_text(_: Translator, refusal: Refusal, network: Network | None = None) -> str:
-    if refusal is Refusal.APPLIED and network is not None:
-        return _(
-            "You have already applied to {network}: your application is with its hosts. You "
-            "will hear from me as soon as they decide. You don't need this link; it stays "
-            "unused.",
-            network=network.name,
-        )
-    if refusal is Refusal.EXPIRED:
-        return _(
-            "This invite link has expired. Please ask the person who invited you for a new one."
-        )
-    if refusal is Refusal.USED:
-        return _(
-            "This invite link has already been used. Each link is for one person only: please "
-            "ask the person who invited you for a new one."
-        )
-    if refusal is Refusal.REVOKED:
-        return _(
-            "This invite link was withdrawn. If you think that is a mistake, please talk to "
-            "the person who invited you."
-        )
-    if refusal is Refusal.ALREADY_MEMBER:
-        return _("You are already a member of this network, so you don't need this link. 🙂")
-    return _(
-        "Sorry, this link doesn't work. Please check that you opened the whole link, or ask "
-        "the person who invited you for a new one."
-    )
-
-
-def problem_text(_: Translator, problem: Problem, limit: int) -> str:
-    if problem is Problem.EMPTY:
-        return _("I didn't get an answer there. Please type a few words.")
-    return _("That is a bit long: at most {limit} characters, please.", limit=limit)
-
-
-def question(
-    _: Translator, network: Network, position: Position, *, offer: str | None = None
-) -> tuple[str, InlineKeyboardMarkup | ReplyKeyboardMarkup | None]:
-    """The text and buttons of one intake question (not the review)."""
-    step, nid = position.step, network.id
-    if step is Step.NAME:
-        text = _("What name should the network know you by? Type it, or tap your Telegram name.")
-        if offer is None:
-            return text, None
-        mine = InlineKeyboardButton(offer, callback_data=button_data(nid, step, "tg"))
-        return text, InlineKeyboardMarkup([[mine]])
-    if step is Step.ORGANISATION:
-        text = _(
-            "Are you active in an organisation? A foundation, sports club, mosque, church, "
-            "residents' association… Type its name, or skip this question."
-        )
-        skip = InlineKeyboardButton(_("Skip"), callback_data=button_data(nid, step, "skip"))
-        return text, InlineKeyboardMarkup([[skip]])
-    if step is Step.REACH:
-        return _(
-            "Which people or communities do you reach? For example: young people in the "
-            "neighbourhood, parents at a school, a church congregation. A few words are enough."
-        ), None
-    if step is Step.PHONE:
-        return _(
-            "Would you like to leave your phone number? After an incident, members like to "
-            "reach each other quickly. Share it with the button below, or tap “No thanks”."
-        ), phone_keyboard(_)
-    if step is Step.SHARE_PHONE:
-        yes, no = button_data(nid, step, "yes"), button_data(nid, step, "no")
-        return _(
-            "Show your number to the other members of {network} in the members' directory? "
-            "If not, no member sees it.",
-            network=network.name,
-        ), InlineKeyboardMarkup(
-            [
-                [InlineKeyboardButton(_("Yes, show it"), callback_data=yes)],
-                [InlineKeyboardButton(_("No, keep it private"), callback_data=no)],
-            ]
-        )
-    if step is Step.DIET:
-        options = [(diet, diet_name(_, diet)) for diet in DIETS] + [(OTHER_DIET, _("Other…"))]
-        rows = [
-            [
-                InlineKeyboardButton(label, callback_data=button_data(nid, step, diet))
-                for diet, label in options[i : i + 2]
-            ]
-            for i in range(0, len(options), 2)
-        ]
-        return _(
-            "The network meets over a meal about five times a year. "
-            "Do you have dietary needs we should keep in mind?"
-        ), InlineKeyboardMarkup(rows)
-    if step is Step.DIET_OTHER:
-        return _("What should we keep in mind for the meals? A few words are enough."), None
-    if step is Step.LANGUAGE:
-        languages = [
-            InlineKeyboardButton(LANGUAGE_NAMES[code], callback_data=button_data(nid, step, code))
-            for code in SUPPORTED_LANGUAGES
-        ]
-        return _("Which language shall I write to you in?"), InlineKeyboardMarkup([languages])
-    if step is Step.CONSENT:
-        return consent_text(_, network), consent_keyboard(_, nid)
-    raise ValueError(f"{step} is not a question")
+# --- the phone question's keyboard (Telegram's contact button) ----------------------------
 
 
 def phone_keyboard(_: Translator) -> ReplyKeyboardMarkup:
+    """The phone question's own keyboard: Telegram's contact button, “No thanks” and Cancel
+    (an inline Cancel cannot sit under a message with a reply keyboard)."""
     return ReplyKeyboardMarkup(
-        [[KeyboardButton(_("📱 Share my number"), request_contact=True)], [_("No thanks")]],
+        [
+            [KeyboardButton(_("📱 Share my number"), request_contact=True)],
+            [_("No thanks"), _("Cancel")],
+        ],
         resize_keyboard=True,
         one_time_keyboard=True,
     )
 
 
-def no_thanks(text: str) -> bool:
-    """Whether typed text is the “No thanks” button of the phone question, in any language."""
-    labels = {translator(code)("No thanks").casefold() for code in SUPPORTED_LANGUAGES}
+def pressed(text: str, label: str) -> bool:
+    """Whether typed text is the reply-keyboard button `label` (a msgid), in any language."""
+    labels = {translator(code)(label).casefold() for code in SUPPORTED_LANGUAGES}
     return text.strip().casefold() in labels
 
 
-def consent_text(_: Translator, network: Network) -> str:
-    return _(
-        "<b>Privacy</b>: before anything goes to the hosts, please read this.\n\n"
-        "<b>What we store:</b> your answers, your Telegram user id and, if you gave it, your "
-        "phone number.\n"
-        "<b>Who sees it:</b> the hosts of {network} (its police chief and municipality "
-        "contact) and the coordinators. Other members see your name, organisation and the "
-        "communities you reach – and your phone number only if you chose to show it.\n"
-        "<b>Why:</b> to run the network, nothing else. Nothing is sold or passed on.\n"
-        "<b>How long:</b> as long as you are a member. /mydata shows everything, /forget "
-        "deletes it.\n\n"
-        "Do you agree?",
-        network=network.name,
-    )
+def no_thanks(text: str) -> bool:
+    """Whether typed text is the “No thanks” button of the phone question."""
+    return pressed(text, "No thanks")
 
 
-def consent_keyboard(_: Translator, network_id: int) -> InlineKeyboardMarkup:
-    yes, no = (button_data(network_id, Step.CONSENT, choice) for choice in ("yes", "no"))
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(_("I agree"), callback_data=yes)],
-            [InlineKeyboardButton(_("I don't agree"), callback_data=no)],
-        ]
-    )
-
-
-def no_consent_keyboard(_: Translator, network_id: int) -> InlineKeyboardMarkup:
-    yes, stop = (button_data(network_id, Step.CONSENT, choice) for choice in ("yes", "stop"))
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(_("I agree after all"), callback_data=yes)],
-            [InlineKeyboardButton(_("Stop my application"), callback_data=stop)],
-        ]
-    )
-
-
-def no_consent_text(_: Translator) -> str:
-    return _(
-        "That's fine, and your choice. Without your consent I can't pass your application "
-        "to the hosts, so you can't join the network: nothing has been sent to anyone.\n\n"
-        "Changed your mind? Tap “I agree after all”. Or stop, and your answers are deleted."
-    )
-
-
-def review_text(_: Translator, network: Network, membership: Membership) -> str:
-    """All answers in one message, to check before submitting."""
-    if membership.phone:
-        phone = (
-            _("{phone} (shown to members)", phone=membership.phone)
-            if membership.share_phone
-            else _("{phone} (not shown to members)", phone=membership.phone)
-        )
-    else:
-        phone = _("not given")
-    return _(
-        "<b>Your application for {network}</b>\n\n"
-        "<b>Name:</b> {name}\n"
-        "<b>Organisation:</b> {organisation}\n"
-        "<b>Communities you reach:</b> {reach}\n"
-        "<b>Phone:</b> {phone}\n"
-        "<b>Meals:</b> {diet}\n"
-        "<b>Language:</b> {language}\n\n"
-        "Is everything right? Tap an answer to change it, or submit.",
-        network=network.name,
-        name=membership.display_name or "–",
-        organisation=membership.organisation or _("none"),
-        reach=membership.reach or "–",
-        phone=phone,
-        diet=diet_name(_, membership.diet),
-        language=LANGUAGE_NAMES.get(_.language, _.language),
-    )
-
-
-def review_keyboard(_: Translator, network_id: int) -> InlineKeyboardMarkup:
-    labels = {
-        Step.NAME: _("✏️ Name"),
-        Step.ORGANISATION: _("✏️ Organisation"),
-        Step.REACH: _("✏️ Communities"),
-        Step.PHONE: _("✏️ Phone"),
-        Step.DIET: _("✏️ Meals"),
-        Step.LANGUAGE: _("✏️ Language"),
-    }
-    fixes = [
-        InlineKeyboardButton(labels[step], callback_data=button_data(network_id, Step.REVIEW, step))
-        for step in CORRECTABLE
-    ]
-    rows = [fixes[i : i + 2] for i in range(0, len(fixes), 2)]
-    submit = button_data(network_id, Step.REVIEW, "submit")
-    rows.append([InlineKeyboardButton(_("✅ Submit"), callback_data=submit)])
-    return InlineKeyboardMarkup(rows)
-
-
-def submitted_text(_: Translator, network: Network) -> str:
-    return _(
-        "Thank you! Your application for {network} is now awaiting approval.\n\n"
-        "What happens next: one of the hosts will contact you for a one-to-one conversation "
-        "– to get to know each other and to answer your questions. After that they decide, "
-        "and I'll let you know.",
-        network=network.name,
-    )
-
-
-def application_text(_: Translator, network: Network, membership: Membership) -> str:
-    """An application as the hosts see it: no phone number unless the person chose to show it."""
-    name = membership.display_name or "–"
-    mention = Html(f'<a href="tg://user?id={int(membership.user_id)}">{escape(name)}</a>')
-    lines = [
-        _("📝 <b>New application for {network}</b>", network=network.name),
-        "",
-        _("<b>Name:</b> {name}", name=mention),
-        _("<b>Role:</b> {role}", role=role_name(_, membership.role)),
-        _("<b>Organisation:</b> {organisation}", organisation=membership.organisation or "–"),
-        _("<b>Communities they reach:</b> {reach}", reach=membership.reach or "–"),
-        _("<b>Meals:</b> {diet}", diet=diet_name(_, membership.diet)),
-    ]
-    if membership.phone and membership.share_phone:
-        lines.append(_("<b>Phone:</b> {phone}", phone=membership.phone))
-    lines += ["", _("Please talk with them one-to-one before you decide.")]
-    return "\n".join(lines)
-
-
-def application_keyboard(_: Translator, network_id: int, user_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    _("✅ Approve"), callback_data=decision_data("approve", network_id, user_id)
-                ),
-                InlineKeyboardButton(
-                    _("❌ Reject"), callback_data=decision_data("reject", network_id, user_id)
-                ),
-            ]
-        ]
-    )
-
-
-def answered(text: str, answer: str) -> Html:
-    """A question after it was answered with a button: the question, then the answer."""
-    return Html(f"{text}\n\n✓ {escape(answer)}")
+def question_markup(
+    _: Translator, position: Position, rows: Keyboard
+) -> InlineKeyboardMarkup | ReplyKeyboardMarkup:
+    """A question's buttons with Cancel under them; the phone question has its own keyboard."""
+    if position.step is Step.PHONE:
+        return phone_keyboard(_)
+    return talk.with_cancel(_, keyboard(rows))
 
 
 # --- the conversation ----------------------------------------------------------------------
@@ -398,12 +146,32 @@ async def ask(update: Update, context: BotContext, membership: Membership) -> No
     position = decode(membership.intake_step)
     if position.step is Step.REVIEW:
         await update.effective_chat.send_message(
-            review_text(_, network, membership), reply_markup=review_keyboard(_, network.id)
+            review_text(_, network, membership),
+            reply_markup=talk.with_cancel(_, keyboard(review_keyboard(_, network.id))),
         )
         return
     user = update.effective_user
-    text, markup = question(_, network, position, offer=name_offer(user.first_name, user.last_name))
-    await update.effective_chat.send_message(text, reply_markup=markup)
+    offer = name_offer(user.first_name, user.last_name)
+    text, rows = question(_, network, position, offer=offer)
+    asked = await update.effective_chat.send_message(
+        text, reply_markup=question_markup(_, position, rows)
+    )
+    # Remembered so that its buttons (Cancel among them) go once it is answered by typing.
+    state = {"network_id": membership.network_id, "asked": asked.message_id}
+    await talk.open_flow(context.services, membership.user_id, "intake", "answer", state)
+
+
+async def clear_asked(update: Update, context: BotContext) -> None:
+    """The buttons under the question just answered by typing go: only the next one counts."""
+    assert update.effective_user
+    found = await talk.current(context.services, update.effective_user.id)
+    asked = found.data.get("asked") if found is not None and found.flow == "intake" else None
+    if asked is None:
+        return
+    try:
+        await context.bot.edit_message_reply_markup(update.effective_user.id, int(asked))
+    except TelegramError:  # no inline buttons (the phone question), or already gone
+        log.debug("no buttons to clear under question %s", asked)
 
 
 async def store(
@@ -437,6 +205,7 @@ async def proceed(
 ) -> None:
     """Stores the answers and the next step, then (after `note`, if any) asks the next question."""
     assert update.effective_chat
+    await clear_asked(update, context)
     saved = await store(context, membership, position, answers)
     if saved is None:  # submitted or cancelled in the meantime
         return
@@ -568,7 +337,9 @@ async def answer_text(update: Update, context: BotContext) -> None:
     position = decode(membership.intake_step)
     step = position.step
     if step is Step.PHONE:
-        if no_thanks(message.text):
+        if pressed(message.text, "Cancel"):  # the phone keyboard's Cancel, as /cancel
+            await stop(update, context, membership)
+        elif no_thanks(message.text):
             await message.reply_text(
                 _("Fine, no phone number."), reply_markup=ReplyKeyboardRemove()
             )
@@ -726,7 +497,7 @@ async def on_button(
         )
         await query.answer()
         text = Html(f"{consent_text(_, network)}\n\n{no_consent_text(_)}")
-        await edit_message(query, text, no_consent_keyboard(_, network.id))
+        await edit_message(query, text, keyboard(no_consent_keyboard(_, network.id)))
     elif step is Step.CONSENT and choice == "stop":
         await query.answer()
         await edit_message(query, consent_text(_, network))
@@ -780,13 +551,15 @@ async def announce(context: BotContext, network: Network, membership: Membership
         if user_id != membership.user_id
     ]
 
-    def compose(_: Translator) -> tuple[str, InlineKeyboardMarkup]:
+    def compose(_: Translator) -> tuple[str, Keyboard]:
         return (
             application_text(_, network, membership),
             application_keyboard(_, network.id, membership.user_id),
         )
 
-    told = await notify.tell(context.bot, svc, recipients, compose)
+    told = await notify.tell(
+        svc, recipients, compose, kind="application", about_user_id=membership.user_id
+    )
     if not told:
         log.warning("nobody could be told about the application of user %s", membership.user_id)
 

@@ -14,10 +14,11 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.context import BotContext
 from bot.i18n import Translator
-from bot.notify import tell
 from bot.replies import edit_message, reply_text
 from domain.access import Action, Actor, Role, allowed
 from domain.labels import role_name
+from domain.notify import tell
+from domain.ports import Keyboard
 from handlers import guard
 from handlers.common import page_count, page_row, permit_button, stale_button
 from storage import coordinators, group_chats, memberships, networks
@@ -251,17 +252,17 @@ async def appoint(update: Update, context: BotContext) -> None:
         return
     log.info("user %s appointed coordinator by %s", user_id, appointer.id)
 
-    def compose(_: Translator) -> tuple[str, InlineKeyboardMarkup | None]:
+    def compose(_: Translator) -> tuple[str, Keyboard]:
         return (
             _(
                 "{name} appointed you as a <b>coordinator</b> of Bondgenoten: you can now set up "
                 "networks, invite their hosts and vet members. /networks shows them all.",
                 name=appointer.full_name,
             ),
-            None,
+            (),
         )
 
-    told = await tell(context.bot, svc, [user_id], compose)
+    told = await tell(svc, [user_id], compose)
     if told:
         text = _("Done: {user_id} is now a coordinator, and I told them.", user_id=user_id)
     else:

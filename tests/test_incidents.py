@@ -382,7 +382,8 @@ async def test_update_and_close_choose_among_several_open_incidents(
     await send_alert(svc, chief.id, [noord.network.id], "info", "network_only", "Second")
     await chief.send("/update More news")
     choice = await chief.expect("Which incident do you want to update?")
-    assert len(choice.buttons) == 2
+    assert [row[0].text for row in choice.buttons][-1] == "Cancel"  # under the two incidents
+    assert len(choice.buttons) == 3
     await (await chief.press(choice, choice.buttons[1][0].text)).answered()
     await _wait_text(choice, "Update to alert #2")
     follow = await noord.fatima.expect("More news")

@@ -9,7 +9,8 @@ import pytest
 
 from bot import services
 from bot.app import BotApplication, build_application, running
-from bot.intake_steps import (
+from bot.settings import Settings
+from domain.intake_steps import (
     FIRST,
     Position,
     Problem,
@@ -20,7 +21,6 @@ from bot.intake_steps import (
     decode,
     name_offer,
 )
-from bot.settings import Settings
 from sandbox import Sandbox, SimUser, actions
 from storage import invites, memberships, networks, people
 from storage.database import Database
@@ -158,19 +158,19 @@ async def test_an_invited_key_figure_answers_every_question_and_the_hosts_get_th
     assert "/cancel" in intro.text
 
     name = await eve.expect("What name")
-    assert name.button_texts() == ["Eve Jansen"]
+    assert name.button_texts() == ["Eve Jansen", "Cancel"]  # Cancel under every step
     await (await eve.press(name, "Eve Jansen")).answered()
     await sandbox.wait_for(lambda: name.text.endswith("✓ Eve Jansen") and not name.buttons)
 
     organisation = await eve.expect("organisation")
-    assert organisation.button_texts() == ["Skip"]
+    assert organisation.button_texts() == ["Skip", "Cancel"]
     await eve.send("Stichting Buurtkracht")
 
     await eve.expect("communities do you reach")
     await eve.send("young people in Noord")
 
     phone = await eve.expect("phone number")
-    assert phone.keyboard == [["📱 Share my number"], ["No thanks"]]
+    assert phone.keyboard == [["📱 Share my number"], ["No thanks", "Cancel"]]
     assert phone.reply_markup and phone.reply_markup["keyboard"][0][0]["request_contact"] is True
     await eve.share_contact("31612345678")
     noted = await eve.expect("noted: +31612345678")
@@ -187,6 +187,7 @@ async def test_an_invited_key_figure_answers_every_question_and_the_hosts_get_th
         "vegan",
         "kosher",
         "Other…",
+        "Cancel",
     ]
     await eve.press(diet, "Other…")
     await eve.expect("keep in mind for the meals")
@@ -294,7 +295,7 @@ async def test_someone_elses_contact_and_bad_answers_are_refused_with_the_reason
 
     await eve.send("06-12345678")  # typed: only the button gives a number that is really hers
     hint = await eve.expect("use the buttons below")
-    assert hint.keyboard == [["📱 Share my number"], ["No thanks"]]
+    assert hint.keyboard == [["📱 Share my number"], ["No thanks", "Cancel"]]
 
     world = sandbox
     forwarded = world.add_message(
