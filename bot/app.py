@@ -19,6 +19,7 @@ from bot import commands, monitoring, ops_notices, services, webhook
 from bot.clock import Clock, SystemClock
 from bot.context import BotContext
 from bot.dispatcher import Dispatcher
+from bot.groups import TelegramGroups
 from bot.incoming import ApplicationBuilder  # PTB's, skipping updates it cannot read
 from bot.jobs import JobScheduler
 from bot.ratelimit import FloodLimiter
@@ -87,10 +88,11 @@ async def _open(application: BotApplication) -> None:
     )
     sender.listeners.extend(svc.delivery_listeners)
     sender.outage_listeners.extend(svc.outage_listeners)
-    # The domain's ports, the Telegram way: the outbox and editor, and the JobQueue.
+    # The domain's ports, the Telegram way: the outbox and editor, the JobQueue, the groups.
     svc.outbox = svc.editor = sender
     assert application.job_queue is not None
     svc.scheduler = JobScheduler(application.job_queue, svc.clock)
+    svc.groups_port = TelegramGroups(application.bot)
     # The operator's view: /healthz and /metrics (a monitoring address that cannot be used
     # stops the start here, before anything is sent), and the operator's notices.
     await monitoring.open_monitor(application)

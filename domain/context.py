@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.settings import Settings
-from domain.ports import Editor, Outbox, Scheduler, Sent
+from domain.ports import Editor, Groups, Outbox, Scheduler, Sent
 from storage.database import Database
 from storage.deliveries import Delivery
 
@@ -31,6 +31,7 @@ class Context:
     outbox: Outbox | None = None  # started at start, stopped at the end
     scheduler: Scheduler | None = None
     editor: Editor | None = None
+    groups_port: Groups | None = None  # what only the chat platform can do with a group
     # Features that want to hear how each delivery ended add themselves at registration.
     delivery_listeners: list[Listener] = field(default_factory=list)
     # ... and those that want to hear when the channel stops and starts answering.
@@ -53,6 +54,12 @@ class Context:
         if self.scheduler is None:
             raise RuntimeError("the scheduler is not running yet")
         return self.scheduler
+
+    @property
+    def groups(self) -> Groups:
+        if self.groups_port is None:
+            raise RuntimeError("the group chats port is not open yet")
+        return self.groups_port
 
     def is_configured_coordinator(self, user_id: int) -> bool:
         """A coordinator from [access] coordinators (appointed ones: domain.access)."""

@@ -8,6 +8,8 @@
 - **The scheduler.** "Run this step for that id at that moment", by name, so it can be
   rebuilt from the database at start and cancelled.
 - **The editor.** A message already sent and shown live (the sender's status) changes in place.
+- **The groups.** What only the chat platform can do with a group chat: take a person out,
+  make or withdraw a personal join link, leave. What it refuses comes back as a `Refusal`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Protocol
 
 # What a delivery does, whatever the channel.
@@ -102,3 +105,33 @@ class Scheduler(Protocol):
     def planned(self, name: str) -> bool: ...
 
     def cancel(self, name: str) -> None: ...
+
+
+class Refusal(StrEnum):
+    """Why the chat platform would not do something in a group chat."""
+
+    NO_RIGHTS = "no_rights"  # the bot lacks the administrator right it needs there
+    NOT_IN_CHAT = "not_in_chat"  # the bot is not in that group (any more)
+    ADMIN = "admin"  # the person is an administrator there: only a person can remove them
+    GONE = "gone"  # the link expired or was withdrawn already
+    OTHER = "other"
+
+
+class Groups(Protocol):
+    async def remove(self, chat_id: int, user_id: int) -> Refusal | None:
+        """Take `user_id` out of the group so that a new invite can bring them back later;
+        None when done."""
+        ...
+
+    async def invite_link(self, chat_id: int, name: str) -> str | None:
+        """A new personal link to the group, named `name`, that asks to join (a join request
+        the bot decides) instead of letting anyone in; None when refused."""
+        ...
+
+    async def revoke_link(self, chat_id: int, link: str) -> Refusal | None:
+        """Withdraw a link made by `invite_link`; None when done."""
+        ...
+
+    async def leave(self, chat_id: int) -> Refusal | None:
+        """The bot leaves the group; None when done."""
+        ...

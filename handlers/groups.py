@@ -26,10 +26,10 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from bot.group_links import invite_to_groups
 from bot.i18n import Translator, pick_language, translator
 from bot.services import Services
 from domain.access import Action
+from domain.group_links import invite_to_groups
 from domain.notify import hosts_and_coordinators, tell
 from domain.ports import Keyboard
 from handlers import guard
@@ -203,7 +203,7 @@ async def link_group(update: Update, context: BotContext) -> None:
         )
     )
     waiting = [m.user_id for m in await memberships.roster(db, network.id) if _needs_link(m)]
-    await invite_to_groups(context.bot, svc, network.id, waiting)
+    await invite_to_groups(svc, network.id, waiting)
 
 
 def _needs_link(member: memberships.Membership) -> bool:
@@ -347,9 +347,9 @@ async def leave_unlinked_groups(context: BotContext) -> None:
                     hours=hours,
                 ),
             )
-            await context.bot.leave_chat(chat.chat_id)
         except TelegramError as exc:
-            log.warning("leaving unlinked chat %s: %s", chat.chat_id, exc)
+            log.warning("saying goodbye to unlinked chat %s: %s", chat.chat_id, exc)
+        await svc.groups.leave(chat.chat_id)
         await group_chats.mark_left(svc.database, chat.chat_id, svc.clock.now())
         log.info("left unlinked chat %s", chat.chat_id)
 

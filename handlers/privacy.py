@@ -1,7 +1,7 @@
 """/privacy, /mydata and /forget: people see what we keep about them and can delete it.
 
 /forget first takes the person out of every network and its group chats (the same steps as
-removing a member, `bot.removal`), then deletes their data in one transaction.
+removing a member, `domain.removal`), then deletes their data in one transaction.
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot import removal, services
+from bot import services
 from bot.context import BotContext
 from bot.i18n import escape
 from bot.replies import edit_message, reply_text
+from domain import removal
 from storage import memberships, networks, privacy
 
 log = logging.getLogger(__name__)
@@ -121,7 +122,7 @@ async def confirm_forget(update: Update, context: BotContext) -> None:
         return
     svc = context.services
     user = query.from_user
-    departures = await leave_every_network(context, user.id, user.full_name)
+    departures = await removal.leave_every_network(svc, user.id, user.full_name)
     removed = await privacy.forget_person(svc.database, user.id)
     log.info("forgot user %s (%d rows, %d networks)", user.id, removed, len(departures))
     if not removed:
@@ -145,29 +146,6 @@ async def confirm_forget(update: Update, context: BotContext) -> None:
             )
         )
     await edit_message(query, "\n".join(lines))
-
-
-async def leave_every_network(
-    context: BotContext, user_id: int, name: str
-) -> list[removal.Departure]:
-    """Before forgetting: out of every network and its group chats, the hosts told."""
-    svc = context.services
-    departures = []
-    for membership in await memberships.for_user(svc.database, user_id):
-        if membership.status == "removed":
-            continue
-        departure = await removal.take_out(
-            context.bot, svc, membership.network_id, user_id, user_id
-        )
-        if not departure.removed:
-            continue
-        departures.append(departure)
-        # The hosts know only of applications handed to them and of members.
-        if membership.status in ("awaiting_approval", "approved"):
-            await removal.tell_about_departure(
-                context.bot, svc, departure, user_id, by=user_id, by_name=name
-            )
-    return departures
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

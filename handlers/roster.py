@@ -4,7 +4,7 @@ Callback data: `roster:show:<network_id>:<0|1>[:<page>]` (1: with removed member
 turn the pages of a long roster),
 `roster:remove:<network_id>:<user_id>` (asks first), `roster:confirm:…` / `roster:keep:…`,
 `leave:ask:<network_id>`, `leave:yes:<network_id>` and `leave:no:<network_id>`.
-The work of taking someone out is `bot.removal.take_out`, shared with /forget.
+The work of taking someone out is `domain.removal`, shared with /forget.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot import removal
 from bot.context import BotContext
 from bot.fit import cut_label
 from bot.i18n import Html, Translator
 from bot.replies import edit_message, reply_text
+from domain import removal
 from domain.access import Action, Actor, allowed, networks_where, remove_action
 from domain.labels import moment, role_name, status_name
 from handlers import guard
@@ -247,8 +247,12 @@ async def confirm_remove(update: Update, context: BotContext) -> None:
     if query.data.startswith("roster:keep:"):
         await edit_message(query, _("Nothing changed: {name} stays.", name=name))
         return
-    departure = await removal.take_out(
-        context.bot, context.services, network.id, member.user_id, actor.user_id
+    departure = await removal.remove(
+        context.services,
+        network.id,
+        member.user_id,
+        by=actor.user_id,
+        by_name=update.effective_user.full_name,
     )
     if not departure.removed:
         await edit_message(query, _("{name} was already removed.", name=name))
@@ -257,14 +261,6 @@ async def confirm_remove(update: Update, context: BotContext) -> None:
     if departure.failures:
         text = Html(f"{text}\n\n{removal.failure_lines(_, departure.failures)}")
     await edit_message(query, text)
-    await removal.tell_about_departure(
-        context.bot,
-        context.services,
-        departure,
-        member.user_id,
-        by=actor.user_id,
-        by_name=update.effective_user.full_name,
-    )
 
 
 # --- /leave --------------------------------------------------------------------------------
@@ -319,7 +315,6 @@ async def confirm_leave(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query and query.data and update.effective_user
     _prefix, verb, network_id = query.data.split(":")
-    svc = context.services
     found = await network_button(update, context, int(network_id), Action.leave_network)
     if found is None:
         return
@@ -336,7 +331,9 @@ async def confirm_leave(update: Update, context: BotContext) -> None:
             query, _("Good to have you. You stay in {network}.", network=network.name)
         )
         return
-    departure = await removal.take_out(context.bot, svc, network.id, actor.user_id, actor.user_id)
+    departure = await removal.leave(
+        context.services, network.id, actor.user_id, name=update.effective_user.full_name
+    )
     text = _(
         "You have left {network}. Thank you for everything you did for the neighbourhood.",
         network=network.name,
@@ -352,14 +349,6 @@ async def confirm_leave(update: Update, context: BotContext) -> None:
             )
         )
     await edit_message(query, text)
-    await removal.tell_about_departure(
-        context.bot,
-        svc,
-        departure,
-        actor.user_id,
-        by=actor.user_id,
-        by_name=update.effective_user.full_name,
-    )
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

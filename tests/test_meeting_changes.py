@@ -13,9 +13,9 @@ import pytest
 from bot import services
 from bot.app import BotApplication
 from bot.clock import ManualClock
-from bot.removal import take_out
 from bot.settings import Settings, SettingsError, load_settings
 from domain import meetings as rules
+from domain.removal import take_out
 from handlers import conversation as talk
 from sandbox import Sandbox, SimMessage, SimUser
 from storage import actions as action_store
@@ -568,7 +568,7 @@ async def test_a_removed_member_drops_out_of_the_counts(
 
         await eventually(three_answered)
         svc = services.of(app)
-        departure = await take_out(app.bot, svc, noord.network_id, noord.fatima.id, noord.karin.id)
+        departure = await take_out(svc, noord.network_id, noord.fatima.id, noord.karin.id)
         assert departure.removed
         assert "Fatima" not in await answers_of(app, meeting.id)
 

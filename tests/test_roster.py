@@ -9,7 +9,7 @@ import pytest
 
 from bot import services
 from bot.app import BotApplication
-from bot.group_links import invite_to_groups
+from domain.group_links import invite_to_groups
 from sandbox import Sandbox, SimChat, SimUser
 from storage import invites, memberships, privacy
 from storage.invites import Invite
@@ -42,7 +42,7 @@ async def noord(app: BotApplication, sandbox: Sandbox, coordinator: SimUser) -> 
     await a_member(app, network, bram, "key_figure", "Bram")
     group = await a_linked_group(app, sandbox, network, petra, [marco, ayse, bram])
     svc = services.of(app)
-    assert await invite_to_groups(app.bot, svc, network.id, [ayse.id, bram.id]) == 2
+    assert await invite_to_groups(svc, network.id, [ayse.id, bram.id]) == 2
     await ayse.expect("Welcome to the network Noord")
     await bram.expect("Welcome to the network Noord")
     return Noord(network, group, petra=petra, marco=marco, ayse=ayse, bram=bram)

@@ -1,26 +1,22 @@
 """Taking a person out of a network: the one routine behind remove, /leave and /forget.
 
-The database decides first (`memberships.remove`, one transaction). Then the bot does in
-Telegram what that means: in each group chat of the network a ban followed at once by an unban,
-so the person is out but a later invite can bring them back, and their personal join links
-revoked. What Telegram refuses is logged and returned as `Failure`s, so whoever acted hears
-what is left to do by hand (for example: give the bot back its right to ban users).
+The database decides first (`memberships.remove`, one transaction). Then the groups port does
+what that means in the chat platform: the person is taken out of each group chat of the
+network (free to come back through a later invite) and their personal join links are
+withdrawn. What the platform refuses comes back as `Failure`s, so whoever acted hears what is
+left to do by hand (for example: give the bot back its right to ban users).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from telegram import Bot
-from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
-
 from bot.i18n import Html, Translator
-from bot.services import Services
+from domain.context import Context
 from domain.notify import hosts_and_coordinators, tell
-from domain.ports import Keyboard
+from domain.ports import Keyboard, Refusal
 from storage import group_chats, memberships, networks
 from storage.memberships import GroupInviteLink, Membership
 
@@ -55,39 +51,33 @@ class Departure:
     failures: list[Failure] = field(default_factory=list)
 
 
-async def take_out(bot: Bot, svc: Services, network_id: int, user_id: int, by: int) -> Departure:
+async def take_out(ctx: Context, network_id: int, user_id: int, by: int) -> Departure:
     """End `user_id`'s membership of `network_id` (`by == user_id` when leaving) and take them
     out of its group chats."""
-    db = svc.database
+    db = ctx.database
     network = await networks.get(db, network_id)
     name = network.name if network is not None else str(network_id)
-    removal = await memberships.remove(db, network_id, user_id, by, svc.clock.now())
+    removal = await memberships.remove(db, network_id, user_id, by, ctx.clock.now())
     if not removal.removed:
         return Departure(network_id, name, False, removal.membership)
     log.info("user %s out of network %s (by %s)", user_id, network_id, by)
-    failures = await out_of_groups(bot, svc, user_id, removal.chats, removal.links_to_revoke)
+    failures = await out_of_groups(ctx, user_id, removal.chats, removal.links_to_revoke)
     return Departure(network_id, name, True, removal.membership, failures)
 
 
 async def out_of_groups(
-    bot: Bot, svc: Services, user_id: int, chats: list[int], links: list[GroupInviteLink]
+    ctx: Context, user_id: int, chats: list[int], links: list[GroupInviteLink]
 ) -> list[Failure]:
-    """Ban and unban `user_id` in each chat and revoke their links; what failed comes back."""
+    """Take `user_id` out of each chat and withdraw their links; what failed comes back."""
     failures: list[Failure] = []
     for chat_id in chats:
-        try:
-            await _with_migration(bot, chat_id, user_id, _ban_and_unban)
-        except TelegramError as exc:
-            failures.append(await _failure(svc, chat_id, exc, Problem.NO_BAN_RIGHT))
+        refused = await ctx.groups.remove(chat_id, user_id)
+        if refused is not None:
+            failures.append(await _failure(ctx, chat_id, refused, Problem.NO_BAN_RIGHT))
     for link in links:
-        try:
-            await bot.revoke_chat_invite_link(link.chat_id, link.invite_link)
-        except BadRequest as exc:
-            if "INVITE_HASH_EXPIRED" in exc.message:  # gone already: nothing to withdraw
-                continue
-            failures.append(await _failure(svc, link.chat_id, exc, Problem.NO_INVITE_RIGHT))
-        except TelegramError as exc:
-            failures.append(await _failure(svc, link.chat_id, exc, Problem.NO_INVITE_RIGHT))
+        refused = await ctx.groups.revoke_link(link.chat_id, link.invite_link)
+        if refused is not None and refused is not Refusal.GONE:  # gone: nothing to withdraw
+            failures.append(await _failure(ctx, link.chat_id, refused, Problem.NO_INVITE_RIGHT))
     for failure in failures:
         log.warning(
             "could not take user %s out of chat %s: %s", user_id, failure.chat_id, failure.problem
@@ -95,35 +85,17 @@ async def out_of_groups(
     return failures
 
 
-async def _ban_and_unban(bot: Bot, chat_id: int, user_id: int) -> None:
-    await bot.ban_chat_member(chat_id, user_id)
-    # Right away: banned people cannot come back through a new invite; this way they can.
-    await bot.unban_chat_member(chat_id, user_id, only_if_banned=True)
+PROBLEMS = {
+    Refusal.NOT_IN_CHAT: Problem.NOT_IN_CHAT,
+    Refusal.ADMIN: Problem.ADMIN,
+}
 
 
-async def _with_migration(
-    bot: Bot, chat_id: int, user_id: int, step: Callable[[Bot, int, int], Awaitable[None]]
-) -> None:
-    try:
-        await step(bot, chat_id, user_id)
-    except ChatMigrated as exc:  # the group became a supergroup: same chat, new id
-        await step(bot, exc.new_chat_id, user_id)
-
-
-async def _failure(svc: Services, chat_id: int, exc: TelegramError, rights: Problem) -> Failure:
-    message = exc.message
-    lowered = message.lower()
-    if isinstance(exc, Forbidden):
-        problem = Problem.NOT_IN_CHAT
-    elif "administrator" in lowered or "chat owner" in lowered:
-        problem = Problem.ADMIN
-    elif "not enough rights" in lowered or "admin_required" in lowered:
-        problem = rights
-    else:
-        problem = Problem.OTHER
-    chat = await group_chats.get(svc.database, chat_id)
+async def _failure(ctx: Context, chat_id: int, refused: Refusal, rights: Problem) -> Failure:
+    """`rights`: the problem when the bot lacks a right, named for the step that needed it."""
+    problem = rights if refused is Refusal.NO_RIGHTS else PROBLEMS.get(refused, Problem.OTHER)
+    chat = await group_chats.get(ctx.database, chat_id)
     title = chat.title if chat is not None and chat.title else str(chat_id)
-    log.warning("Telegram refused in chat %s: %s", chat_id, message)
     return Failure(chat_id, title, problem)
 
 
@@ -173,7 +145,7 @@ def member_name(_: Translator, membership: Membership | None) -> str:
 
 
 async def tell_about_departure(
-    bot: Bot, svc: Services, departure: Departure, user_id: int, *, by: int, by_name: str
+    ctx: Context, departure: Departure, user_id: int, *, by: int, by_name: str
 ) -> None:
     """The hosts and coordinators hear who went (and who removed whom); a removed member is
     told kindly. The person who acted is not told again."""
@@ -195,8 +167,8 @@ async def tell_about_departure(
             text = Html(f"{text}\n{failure_lines(_, departure.failures)}")
         return text, ()
 
-    hosts = await hosts_and_coordinators(svc, departure.network_id)
-    await tell(svc, [h for h in hosts if h not in (by, user_id)], to_hosts)
+    hosts = await hosts_and_coordinators(ctx, departure.network_id)
+    await tell(ctx, [h for h in hosts if h not in (by, user_id)], to_hosts)
     if left:
         return
 
@@ -211,4 +183,38 @@ async def tell_about_departure(
             (),
         )
 
-    await tell(svc, [user_id], to_member)
+    await tell(ctx, [user_id], to_member)
+
+
+async def remove(
+    ctx: Context, network_id: int, user_id: int, *, by: int, by_name: str
+) -> Departure:
+    """A host removes a member: out of the network and its group chats, the others told."""
+    departure = await take_out(ctx, network_id, user_id, by)
+    if departure.removed:
+        await tell_about_departure(ctx, departure, user_id, by=by, by_name=by_name)
+    return departure
+
+
+async def leave(ctx: Context, network_id: int, user_id: int, *, name: str) -> Departure:
+    """A member leaves: out of the network and its group chats, the hosts told."""
+    departure = await take_out(ctx, network_id, user_id, user_id)
+    if departure.removed:
+        await tell_about_departure(ctx, departure, user_id, by=user_id, by_name=name)
+    return departure
+
+
+async def leave_every_network(ctx: Context, user_id: int, name: str) -> list[Departure]:
+    """Before forgetting someone: out of every network and its group chats, the hosts told."""
+    departures = []
+    for membership in await memberships.for_user(ctx.database, user_id):
+        if membership.status == "removed":
+            continue
+        departure = await take_out(ctx, membership.network_id, user_id, user_id)
+        if not departure.removed:
+            continue
+        departures.append(departure)
+        # The hosts know only of applications handed to them and of members.
+        if membership.status in ("awaiting_approval", "approved"):
+            await tell_about_departure(ctx, departure, user_id, by=user_id, by_name=name)
+    return departures

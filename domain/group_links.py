@@ -9,11 +9,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from telegram import Bot
-from telegram.error import TelegramError
-
 from bot.i18n import Translator
-from bot.services import Services
+from domain.context import Context
 from domain.notify import tell
 from domain.ports import Button, Keyboard
 from storage import group_chats, memberships, networks
@@ -21,11 +18,9 @@ from storage import group_chats, memberships, networks
 log = logging.getLogger(__name__)
 
 
-async def invite_to_groups(
-    bot: Bot, svc: Services, network_id: int, user_ids: Iterable[int]
-) -> int:
+async def invite_to_groups(ctx: Context, network_id: int, user_ids: Iterable[int]) -> int:
     """Send each approved member a personal join link for every linked group; returns links sent."""
-    db = svc.database
+    db = ctx.database
     network = await networks.get(db, network_id)
     chats = [c for c in await group_chats.for_network(db, network_id) if c.left_at is None]
     if network is None or not chats:
@@ -39,22 +34,19 @@ async def invite_to_groups(
             }
             if chat.chat_id in existing:
                 continue
-            try:
-                link = await bot.create_chat_invite_link(
-                    chat.chat_id, name=f"member {user_id}"[:32], creates_join_request=True
-                )
-            except TelegramError as exc:
-                log.warning("no join link for user %s in chat %s: %s", user_id, chat.chat_id, exc)
+            link = await ctx.groups.invite_link(chat.chat_id, f"member {user_id}")
+            if link is None:
+                log.warning("no join link for user %s in chat %s", user_id, chat.chat_id)
                 continue
             recorded = await memberships.record_invite_link(
-                db, network_id, user_id, chat.chat_id, link.invite_link, svc.clock.now()
+                db, network_id, user_id, chat.chat_id, link, ctx.clock.now()
             )
             if recorded is None:  # no longer approved in the meantime: withdraw the link again
-                await bot.revoke_chat_invite_link(chat.chat_id, link.invite_link)
+                await ctx.groups.revoke_link(chat.chat_id, link)
                 continue
 
             def compose(
-                _: Translator, title: str = chat.title or "", url: str = link.invite_link
+                _: Translator, title: str = chat.title or "", url: str = link
             ) -> tuple[str, Keyboard]:
                 text = _(
                     "Welcome to the network {network}! Join its group chat “{group}” with your "
@@ -64,6 +56,6 @@ async def invite_to_groups(
                 )
                 return text, [[Button(_("Join the group"), url=url)]]
 
-            if await tell(svc, [user_id], compose, kind="group_link"):
+            if await tell(ctx, [user_id], compose, kind="group_link"):
                 sent += 1
     return sent
