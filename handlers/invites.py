@@ -8,7 +8,6 @@ Callback data: `inv:pick:<network_id>` (choose the role next), `inv:new:<network
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -17,7 +16,9 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot.context import BotContext
 from bot.i18n import Html, Translator
 from bot.replies import edit_message, reply_text
+from domain import invites as invites_domain
 from domain.access import Action, Actor, Role, allowed, invite_action, networks_where
+from domain.invites import Revoked
 from domain.labels import moment, role_name
 from handlers import guard
 from handlers.common import (
@@ -71,15 +72,7 @@ async def make_invite(update: Update, context: BotContext, network: Network, rol
     """Permission checked by the caller: the invite is made and sent with a Revoke button."""
     assert update.effective_user and update.effective_chat
     svc = context.services
-    invite = await invites.create(
-        svc.database,
-        network.id,
-        role,
-        update.effective_user.id,
-        svc.clock.now(),
-        timedelta(days=svc.settings.membership.invite_days),
-    )
-    log.info("invite %s to network %s as %s by %s", invite.id, network.id, role, invite.created_by)
+    invite = await invites_domain.make(svc, network.id, role, update.effective_user.id)
     _ = await context.texts()
     link = f"https://t.me/{context.bot.username}?start={invite.code}"
     text = _(
@@ -307,10 +300,10 @@ async def revoke(update: Update, context: BotContext) -> None:
     if actor is None:
         return
     _ = await context.texts()
-    if not await invites.revoke(svc.database, found.id, actor.user_id, svc.clock.now()):
-        await query.answer(why_not_revoked(_, await invites.get(svc.database, found.id)))
+    revoked = await invites_domain.revoke(svc, found.id, actor.user_id)
+    if revoked is not Revoked.REVOKED:
+        await query.answer(why_not_revoked(_, revoked))
         return
-    log.info("invite %s revoked by %s", found.id, actor.user_id)
     await query.answer(_("Revoked: this invite link no longer works."))
     message = query.message
     if isinstance(message, Message) and message.text:
@@ -327,10 +320,10 @@ async def revoke(update: Update, context: BotContext) -> None:
         )
 
 
-def why_not_revoked(_: Translator, current: Invite | None) -> str:
-    if current is None or current.revoked_at is not None:
+def why_not_revoked(_: Translator, revoked: Revoked) -> str:
+    if revoked is Revoked.ALREADY:
         return _("This invite was already revoked.")
-    if current.used_at is not None:
+    if revoked is Revoked.USED:
         return _("This invite was already used, so it cannot be revoked any more.")
     return _("This invite has expired already.")
 

@@ -15,14 +15,14 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot.context import BotContext
 from bot.i18n import Translator
 from bot.replies import edit_message, reply_text
+from domain import coordination
 from domain.access import Action, Actor, Role, allowed
+from domain.coordination import Appointed
 from domain.labels import role_name
-from domain.notify import tell
-from domain.ports import Keyboard
 from handlers import guard
 from handlers.common import page_count, page_row, permit_button, stale_button
-from storage import coordinators, group_chats, memberships, networks
-from storage.networks import NameTaken, Network
+from storage import group_chats, memberships, networks
+from storage.networks import Network
 
 log = logging.getLogger(__name__)
 
@@ -83,16 +83,12 @@ async def new_network(update: Update, context: BotContext) -> None:
             )
         )
         return
-    try:
-        network = await networks.create(
-            svc.database, name, area, update.effective_user.id, svc.clock.now()
-        )
-    except NameTaken:
+    network = await coordination.create_network(svc, name, area, update.effective_user.id)
+    if network is None:
         await update.effective_message.reply_text(
             _("There is already a network called “{name}”. Please choose another name.", name=name)
         )
         return
-    log.info("network %s (%s) created by %s", network.id, network.name, update.effective_user.id)
     await update.effective_message.reply_text(
         created_text(_, network), reply_markup=invite_buttons(_, network.id, list(Role))
     )
@@ -243,27 +239,12 @@ async def appoint(update: Update, context: BotContext) -> None:
         return
     user_id = int(args[0])
     appointer = update.effective_user
-    if svc.is_configured_coordinator(user_id) or not await coordinators.appoint(
-        svc.database, user_id, appointer.id, svc.clock.now()
-    ):
-        await update.effective_message.reply_text(
-            _("{user_id} is already a coordinator.", user_id=user_id)
-        )
-        return
-    log.info("user %s appointed coordinator by %s", user_id, appointer.id)
-
-    def compose(_: Translator) -> tuple[str, Keyboard]:
-        return (
-            _(
-                "{name} appointed you as a <b>coordinator</b> of Bondgenoten: you can now set up "
-                "networks, invite their hosts and vet members. /networks shows them all.",
-                name=appointer.full_name,
-            ),
-            (),
-        )
-
-    told = await tell(svc, [user_id], compose)
-    if told:
+    appointed = await coordination.appoint(
+        svc, user_id, by=appointer.id, by_name=appointer.full_name
+    )
+    if appointed is Appointed.ALREADY:
+        text = _("{user_id} is already a coordinator.", user_id=user_id)
+    elif appointed is Appointed.TOLD:
         text = _("Done: {user_id} is now a coordinator, and I told them.", user_id=user_id)
     else:
         text = _(
