@@ -5,15 +5,15 @@
 answer, and Submit, which hands the application to the network's hosts and the coordinators.
 The step reached is stored with every answer, so the conversation survives a restart; `/start`
 resumes it and `/cancel` or the Cancel under every step drops it (the invite opens again). The
-order of the questions lives in `domain.intake_steps`, the texts and buttons in
-`domain.intake_texts`.
+use cases (redeem, store, stop, submit and announce) live in `domain.intake`, the order of the
+questions in `domain.intake_steps`, the texts and buttons in `domain.intake_texts`; this module
+parses, asks and renders.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import (
@@ -33,15 +33,13 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from bot.i18n import LANGUAGE_NAMES, Html, Translator, translator
+from bot.i18n import Html, Translator, translator
 from bot.render import keyboard
 from bot.replies import edit_message
 from bot.settings import SUPPORTED_LANGUAGES
-from domain import notify
+from domain import intake
 from domain.intake_steps import (
     CORRECTABLE,
-    DIETS,
-    OTHER_DIET,
     TEXT_LIMITS,
     Position,
     Problem,
@@ -55,8 +53,6 @@ from domain.intake_steps import (
 from domain.intake_texts import (
     TYPED_FIELD,
     answered,
-    application_keyboard,
-    application_text,
     consent_text,
     intro_text,
     no_consent_keyboard,
@@ -68,13 +64,12 @@ from domain.intake_texts import (
     review_text,
     submitted_text,
 )
-from domain.labels import diet_name, moment
+from domain.labels import moment
 from domain.ports import Keyboard
 from handlers import conversation as talk
 from handlers import fallback
 from handlers import start as welcome
-from storage import invites, memberships, networks, people
-from storage.invites import Refusal
+from storage import memberships
 from storage.memberships import Membership, Submission
 from storage.networks import Network
 
@@ -125,24 +120,14 @@ def question_markup(
 async def current_intake(update: Update, context: BotContext) -> Membership | None:
     """The open intake of the person behind the update; the latest one if there are several."""
     assert update.effective_user
-    db = context.services.database
-    open_intakes = await memberships.in_intake(db, update.effective_user.id)
-    if not open_intakes:
-        return None
-    return max(open_intakes, key=lambda m: m.last_active_at or "")
-
-
-async def network_of(context: BotContext, membership: Membership) -> Network:
-    network = await networks.get(context.services.database, membership.network_id)
-    assert network is not None  # memberships reference networks, which are never deleted
-    return network
+    return await intake.current(context.services, update.effective_user.id)
 
 
 async def ask(update: Update, context: BotContext, membership: Membership) -> None:
     """Sends the question (or the review) the person is at."""
     assert update.effective_chat and update.effective_user
     _ = await context.texts()
-    network = await network_of(context, membership)
+    network = await intake.network_of(context.services, membership)
     position = decode(membership.intake_step)
     if position.step is Step.REVIEW:
         await update.effective_chat.send_message(
@@ -174,26 +159,6 @@ async def clear_asked(update: Update, context: BotContext) -> None:
         log.debug("no buttons to clear under question %s", asked)
 
 
-async def store(
-    context: BotContext,
-    membership: Membership,
-    position: Position,
-    answers: dict[str, str | bool | None] | None = None,
-    consent: bool | None = None,
-) -> Membership | None:
-    """Stores the answers with the next step in one go; None if the intake closed meanwhile."""
-    svc = context.services
-    return await memberships.save_intake(
-        svc.database,
-        membership.network_id,
-        membership.user_id,
-        svc.clock.now(),
-        step=position.encode(),
-        answers=answers,
-        consent=consent,
-    )
-
-
 async def proceed(
     update: Update,
     context: BotContext,
@@ -206,7 +171,7 @@ async def proceed(
     """Stores the answers and the next step, then (after `note`, if any) asks the next question."""
     assert update.effective_chat
     await clear_asked(update, context)
-    saved = await store(context, membership, position, answers)
+    saved = await intake.store(context.services, membership, position, answers)
     if saved is None:  # submitted or cancelled in the meantime
         return
     if note is not None:  # the answer to the phone question: its keyboard goes away
@@ -228,26 +193,14 @@ async def start_intake(update: Update, context: BotContext) -> None:
         return
     user = update.effective_user
     _ = await context.texts()
-    redeemed = await invites.redeem(svc.database, code, user.id, svc.clock.now())
-    if isinstance(redeemed, Refusal):
-        log.info("refused an invite to user %s: %s", user.id, redeemed)
-        invite = await invites.by_code(svc.database, code)
-        network = await networks.get(svc.database, invite.network_id) if invite else None
-        await update.effective_message.reply_text(refusal_text(_, redeemed, network))
+    opened = await intake.redeem(svc, code, user.id)
+    if isinstance(opened, intake.Refused):
+        log.info("refused an invite to user %s: %s", user.id, opened.refusal)
+        await update.effective_message.reply_text(refusal_text(_, opened.refusal, opened.network))
         return
-    log.info(
-        "user %s redeemed invite %s: network %s as %s",
-        user.id,
-        redeemed.id,
-        redeemed.network_id,
-        redeemed.role,
-    )
-    network = await networks.get(svc.database, redeemed.network_id)
-    membership = await memberships.get(svc.database, redeemed.network_id, user.id)
-    assert network is not None and membership is not None
-    await update.effective_message.reply_text(intro_text(_, network, redeemed.role))
-    await open_conversation(update, context, membership)
-    await ask(update, context, membership)
+    await update.effective_message.reply_text(intro_text(_, opened.network, opened.role))
+    await open_conversation(update, context, opened.membership)
+    await ask(update, context, opened.membership)
 
 
 async def resume(
@@ -256,17 +209,15 @@ async def resume(
     """Carries on where the person left off (a new link waits until this intake is done)."""
     assert update.effective_message
     _ = await context.texts()
-    network = await network_of(context, membership)
+    network = await intake.network_of(context.services, membership)
     text: str = _(
         "Welcome back! Let's carry on with your application for {network}.", network=network.name
     )
-    if code is not None and membership.invite_id is not None:
-        invite = await invites.get(context.services.database, membership.invite_id)
-        if invite is None or invite.code != code:
-            text += "\n" + _(
-                "Your other link stays valid: open it again once this application is "
-                "submitted, or stop this one with /cancel."
-            )
+    if code is not None and not await intake.opened_with(context.services, membership, code):
+        text += "\n" + _(
+            "Your other link stays valid: open it again once this application is "
+            "submitted, or stop this one with /cancel."
+        )
     await update.effective_message.reply_text(text)
     await open_conversation(update, context, membership)
     await ask(update, context, membership)
@@ -277,12 +228,10 @@ async def stop(update: Update, context: BotContext, membership: Membership) -> N
     assert update.effective_chat
     _ = await context.texts()
     svc = context.services
-    network = await network_of(context, membership)
-    invite = await invites.get(svc.database, membership.invite_id or 0)
-    await memberships.cancel_intake(svc.database, membership.network_id, membership.user_id)
+    stopped = await intake.stop(svc, membership)
     await talk.close(svc, membership.user_id, "intake")
-    log.info("user %s stopped the intake for network %s", membership.user_id, network.id)
-    if invite is None or invite.expires_at <= svc.clock.now().isoformat():
+    network = stopped.network
+    if stopped.reopens_until is None:
         text = _(
             "Stopped. Your answers for {network} are deleted and nothing was sent to the "
             "hosts. Your invite link is used up: if you change your mind, ask the person who "
@@ -295,7 +244,7 @@ async def stop(update: Update, context: BotContext, membership: Membership) -> N
             "hosts. Changed your mind? Open the same invite link again before {until}; after "
             "that, ask the person who invited you for a new one.",
             network=network.name,
-            until=moment(_, invite.expires_at, svc.settings.bot.tz),
+            until=moment(_, stopped.reopens_until, svc.settings.bot.tz),
         )
     await update.effective_chat.send_message(text, reply_markup=ReplyKeyboardRemove())
 
@@ -429,40 +378,6 @@ async def answer_button(update: Update, context: BotContext) -> None:
         await query.answer(_("This button no longer works."), show_alert=True)
 
 
-@dataclass(frozen=True)
-class ButtonAnswer:
-    """What a question's button means: the answer shown, what is stored, what comes next."""
-
-    label: str
-    position: Position
-    answers: dict[str, str | bool | None] = field(default_factory=dict)
-    consent: bool | None = None
-    language: str | None = None
-
-
-def button_answer(
-    _: Translator, position: Position, choice: str, offer: str | None
-) -> ButtonAnswer | None:
-    """The meaning of a question's button, or None if `choice` is not one of its buttons."""
-    step = position.step
-    if step is Step.NAME and choice == "tg" and offer is not None:
-        return ButtonAnswer(offer, after(position), {"display_name": offer})
-    if step is Step.ORGANISATION and choice == "skip":
-        return ButtonAnswer(_("Skip"), after(position), {"organisation": None})
-    if step is Step.SHARE_PHONE and choice in ("yes", "no"):
-        label = _("Yes, show it") if choice == "yes" else _("No, keep it private")
-        return ButtonAnswer(label, after(position), {"share_phone": choice == "yes"})
-    if step is Step.DIET and choice in DIETS:
-        return ButtonAnswer(diet_name(_, choice), after(position), {"diet": choice})
-    if step is Step.DIET and choice == OTHER_DIET:
-        return ButtonAnswer(_("Other…"), after(position, other_diet=True))
-    if step is Step.LANGUAGE and choice in SUPPORTED_LANGUAGES:
-        return ButtonAnswer(LANGUAGE_NAMES[choice], after(position), language=choice)
-    if step is Step.CONSENT and choice == "yes":
-        return ButtonAnswer(_("I agree"), after(position), consent=True)
-    return None
-
-
 async def on_button(
     update: Update,
     context: BotContext,
@@ -475,26 +390,21 @@ async def on_button(
     assert query
     _ = await context.texts()
     svc = context.services
-    network = await network_of(context, membership)
+    network = await intake.network_of(context.services, membership)
     step = position.step
     offer = name_offer(query.from_user.first_name, query.from_user.last_name)
-    answer = button_answer(_, position, choice, offer)
+    answer = intake.button_answer(_, position, choice, offer)
     if answer is not None:
+        saved = await intake.choose(svc, membership, answer)
         if answer.language is not None:
-            await people.set_language(
-                svc.database, membership.user_id, answer.language, svc.clock.now()
-            )
             context.forget_texts()  # the next question speaks the language just chosen
-        saved = await store(context, membership, answer.position, answer.answers, answer.consent)
         await query.answer()
         text, _markup = question(_, network, position)
         await edit_message(query, answered(text, answer.label))
         if saved is not None:
             await ask(update, context, saved)
     elif step is Step.CONSENT and choice == "no":
-        await memberships.save_intake(
-            svc.database, network.id, membership.user_id, svc.clock.now(), consent=False
-        )
+        await intake.decline_consent(svc, membership)
         await query.answer()
         text = Html(f"{consent_text(_, network)}\n\n{no_consent_text(_)}")
         await edit_message(query, text, keyboard(no_consent_keyboard(_, network.id)))
@@ -522,9 +432,7 @@ async def submit(
     assert query and update.effective_chat
     _ = await context.texts()
     svc = context.services
-    outcome = await memberships.submit(
-        svc.database, network.id, membership.user_id, svc.clock.now()
-    )
+    outcome = await intake.submit(svc, membership, network)
     if outcome is Submission.NO_CONSENT:
         await proceed(update, context, membership, Position(Step.CONSENT))
         return
@@ -533,35 +441,9 @@ async def submit(
         return
     if outcome is Submission.NOT_IN_INTAKE:
         return
-    log.info("user %s applied to network %s", membership.user_id, network.id)
     await talk.close(svc, membership.user_id, "intake")
     await edit_message(query, answered(review_text(_, network, membership), _("Submitted")))
     await update.effective_chat.send_message(submitted_text(_, network))
-    submitted = await memberships.get(svc.database, network.id, membership.user_id)
-    assert submitted is not None
-    await announce(context, network, submitted)
-
-
-async def announce(context: BotContext, network: Network, membership: Membership) -> None:
-    """The network's hosts and the coordinators get the application with Approve/Reject."""
-    svc = context.services
-    recipients = [
-        user_id
-        for user_id in await notify.hosts_and_coordinators(svc, network.id)
-        if user_id != membership.user_id
-    ]
-
-    def compose(_: Translator) -> tuple[str, Keyboard]:
-        return (
-            application_text(_, network, membership),
-            application_keyboard(_, network.id, membership.user_id),
-        )
-
-    told = await notify.tell(
-        svc, recipients, compose, kind="application", about_user_id=membership.user_id
-    )
-    if not told:
-        log.warning("nobody could be told about the application of user %s", membership.user_id)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
