@@ -10,6 +10,7 @@ from telegram import InlineKeyboardButton, Update
 from telegram.ext import ContextTypes
 
 from bot import services
+from bot.context import texts_of
 from bot.fit import cut_label
 from bot.i18n import Translator
 from domain.access import Action, Actor, allowed, close_matches
@@ -33,7 +34,7 @@ async def network_named(
     network = await networks.by_name(db, name.strip())
     if network is not None:
         return network
-    _ = await services.texts_for(update, context)
+    _ = await texts_of(update, context)
     matches = close_matches(name, [n.name for n in await networks.all(db)])
     if matches:
         text = _(
@@ -95,7 +96,7 @@ async def permit_button(
         actor = await guard.actor_of(update, context)
         if not allowed(actor, action, network_id):
             log.info("old button of removed member %s (network %s)", actor.user_id, network_id)
-            _ = await services.texts_for(update, context)
+            _ = await texts_of(update, context)
             await guard.refuse(update, context, _("This button no longer works."))
             return None
         return actor
@@ -104,5 +105,5 @@ async def permit_button(
 
 async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A button about a network, invite or member that is gone."""
-    _ = await services.texts_for(update, context)
+    _ = await texts_of(update, context)
     await guard.refuse(update, context, _("This button no longer works."))

@@ -13,6 +13,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import services
+from bot.context import texts_of
 from bot.i18n import Translator
 from domain.access import RULES, Action, Actor, allowed, load_actor, networks_where
 from storage.networks import Network
@@ -48,7 +49,7 @@ async def permit(
     if allowed(actor, action, network_id):
         return actor
     log.info("refused %s (network %s) to user %s", action, network_id, actor.user_id)
-    _ = await services.texts_for(update, context)
+    _ = await texts_of(update, context)
     await refuse(update, context, refusal_text(_, action))
     return None
 
@@ -57,7 +58,7 @@ async def refuse(
     update: Update, context: ContextTypes.DEFAULT_TYPE, text: str | None = None
 ) -> None:
     """A short polite no, as a message or as an alert on the pressed button."""
-    _ = await services.texts_for(update, context)
+    _ = await texts_of(update, context)
     text = text or refusal_text(_)
     if update.callback_query:
         await update.callback_query.answer(text, show_alert=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot import services
+from bot.context import BotContext
 from bot.i18n import LANGUAGE_NAMES, translator
 from bot.replies import edit_message
 from storage import people
@@ -26,20 +26,20 @@ def language_keyboard() -> InlineKeyboardMarkup:
     )
 
 
-async def ask_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def ask_language(update: Update, context: BotContext) -> None:
     """Shows the two languages as buttons; `/language en` switches at once."""
     assert update.effective_message and update.effective_user
     if context.args and context.args[0].lower() in LANGUAGE_NAMES:
         text = await _switch(context, update.effective_user.id, context.args[0].lower())
         await update.effective_message.reply_text(text)
         return
-    _ = await services.texts_for(update, context)
+    _ = await context.texts()
     await update.effective_message.reply_text(
         _("Which language shall I use with you?"), reply_markup=language_keyboard()
     )
 
 
-async def choose_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def choose_language(update: Update, context: BotContext) -> None:
     """A language button: store the choice and confirm in the new language."""
     query = update.callback_query
     assert query and query.data
@@ -49,9 +49,10 @@ async def choose_language(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await edit_message(query, text)
 
 
-async def _switch(context: ContextTypes.DEFAULT_TYPE, user_id: int, code: str) -> str:
-    svc = services.of(context)
+async def _switch(context: BotContext, user_id: int, code: str) -> str:
+    svc = context.services
     await people.set_language(svc.database, user_id, code, svc.clock.now())
+    context.forget_texts()  # what follows in this update speaks the new language
     _ = translator(code)
     return _("From now on I write to you in English.")
 

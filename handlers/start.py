@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, CommandHandler, filters
 
-from bot import services
+from bot.context import BotContext
 from bot.i18n import Translator
 from domain.access import HOST_ROLES, Actor
 from handlers import guard
@@ -92,11 +92,11 @@ def help_text(_: Translator, actor: Actor) -> str:
     return "\n".join(lines)
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start(update: Update, context: BotContext) -> None:
     """A stranger learns what this is and how to get in; members and coordinators an overview."""
     assert update.effective_user and update.effective_message
-    _ = await services.texts_for(update, context)
-    db = services.of(context).database
+    _ = await context.texts()
+    db = context.services.database
     actor = await guard.actor_of(update, context)
     every = await networks.all(db) if actor.is_coordinator else []
     pending = sum([len(await memberships.awaiting_approval(db, n.id)) for n in every])
@@ -111,18 +111,18 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-async def help_private(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def help_private(update: Update, context: BotContext) -> None:
     """The commands this person may use, and nothing they may not."""
     assert update.effective_message
-    _ = await services.texts_for(update, context)
+    _ = await context.texts()
     actor = await guard.actor_of(update, context)
     await update.effective_message.reply_text(help_text(_, actor))
 
 
-async def help_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def help_group(update: Update, context: BotContext) -> None:
     """In a group: what the bot does here, and where to talk to it privately."""
     assert update.effective_message
-    _ = await services.texts_for(update, context)
+    _ = await context.texts()
     await update.effective_message.reply_text(
         _(
             "I support this neighbourhood network. Talk to me privately: @{bot}.\n"
