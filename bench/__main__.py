@@ -14,8 +14,15 @@ same run, never against a wall-clock constant: these machines are shared and noi
 - outage: ten minutes without Telegram in the middle of that fan-out (`BENCH_OUTAGE_S` to
   shorten it), then the time from recovery to the last copy against the floor for what was left.
 
-`python -m bench broadcast` runs only the broadcast scenarios, `python -m bench outage` only the
-outage, `python -m bench replies` only the others.
+- ack_storm: 300 members press ✅ Seen on a fresh alert at once, ours against a bare PTB bot
+  (bench/ack_storm.py).
+- scale: member, host and coordinator commands at 25 networks / 300 members and at 1,000 / 30,000
+  with a year of history; p50/p95 ratios, idle CPU, RSS, start-up (bench/scale.py).
+- cpu_per_message, paid: the clean fan-out by a `bondgenoten run` process, its CPU per copy; and
+  with paid broadcasts on, against their 1,000 messages/s floor.
+
+`python -m bench NAME` runs one part: `replies` (throughput, first reply, shutdown),
+`broadcast` (clean, faults, kill), `outage`, `ack_storm`, `scale`, `cpu_per_message`, `paid`.
 """
 
 from __future__ import annotations
@@ -41,7 +48,7 @@ from telegram.ext import (
     ContextTypes,
 )
 
-from bench import broadcast
+from bench import ack_storm, broadcast, scale
 from bot.app import build_application, running
 from bot.settings import load_settings
 from sandbox import Sandbox, SimUser
@@ -154,6 +161,14 @@ async def main(which: str) -> None:
             await replies(folder)
         if which in ("all", "broadcast"):
             await broadcast.main(folder)
+        if which in ("all", "ack_storm"):
+            await ack_storm.main(folder)
+        if which in ("all", "scale"):
+            await scale.main(folder)
+        if which in ("all", "cpu_per_message"):
+            await broadcast.measured(folder, paid=False)
+        if which in ("all", "paid"):
+            await broadcast.measured(folder, paid=True)
         if which in ("all", "outage"):
             await broadcast.outage(folder)
 

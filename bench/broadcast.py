@@ -40,6 +40,7 @@ from storage.group_chats import BotRights
 NETWORKS = 40
 MEMBERS = 1000
 TELEGRAM_PER_SECOND = 30
+PAID_PER_SECOND = 1000  # with allow_paid_broadcast
 TEXT = "BENCH: a critical incident in the district. Stay calm; police on site."
 RIGHTS = {"can_invite_users": True, "can_restrict_members": True, "can_pin_messages": True}
 
@@ -56,17 +57,19 @@ class World:
         return [m.id for m in self.members] + [g.id for g in self.groups]
 
 
-async def build_world(sandbox: Sandbox, database: Path) -> World:
+async def build_world(
+    sandbox: Sandbox, database: Path, *, network_count: int = NETWORKS, member_count: int = MEMBERS
+) -> World:
     """40 networks with a linked group each, 1,000 approved members, one coordinator."""
     sender = sandbox.add_user("Coordinator", language_code="en")
     sender.started = True
-    members = [sandbox.add_user(f"Member{n}", language_code="en") for n in range(MEMBERS)]
+    members = [sandbox.add_user(f"Member{n}", language_code="en") for n in range(member_count)]
     db = await Database.open(database)
     now = datetime.now(UTC)
     groups = []
     try:
-        per_network = MEMBERS // NETWORKS
-        for index in range(NETWORKS):
+        per_network = member_count // network_count
+        for index in range(network_count):
             network = await networks.create(db, f"Network {index:02d}", None, sender.id, now)
             share = members[index * per_network : (index + 1) * per_network]
             group = sandbox.add_group(f"Group {index:02d}", members=[sender], admins=[sender])
@@ -163,11 +166,16 @@ def first_group_post(world: World) -> float | None:
 
 
 def figures(
-    world: World, scenario: str, pressed_wall: float, fanout_s: float, **extra: Any
+    world: World,
+    scenario: str,
+    pressed_wall: float,
+    fanout_s: float,
+    per_second: float = TELEGRAM_PER_SECOND,
+    **extra: Any,
 ) -> None:
     copies = delivered(world)
     total = len(world.chats)
-    floor_s = total / TELEGRAM_PER_SECOND
+    floor_s = total / per_second
     first = first_group_post(world)
     print(
         json.dumps(
@@ -254,6 +262,52 @@ async def killed_half_way(folder: Path) -> None:
             done - pressed,
             in_flight_at_kill=accepted - recorded,
             killed_after=accepted,
+        )
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def measured(folder: Path, *, paid: bool) -> None:
+    """The clean fan-out by a `bondgenoten run` process: its CPU per copy; with `paid`, paid
+    broadcasts on and the floor at Telegram's 1,000 messages/s for them."""
+    scenario = "paid" if paid else "cpu_per_message"
+    async with Sandbox(flood_limits=True) as sandbox:
+        database = folder / f"{scenario}.sqlite3"
+        world = await build_world(sandbox, database)
+        config = folder / f"{scenario}.toml"
+        config.write_text(
+            f'[telegram]\ntoken = "{sandbox.token}"\nbase_url = "{sandbox.base_url}"\n'
+            f'poll_timeout = 10\n[database]\npath = "{database}"\n'
+            f"[access]\ncoordinators = [{world.sender.id}]\n"
+            + ("[broadcast]\npaid = true\n" if paid else "")
+        )
+        bot = await _start_bot(config)
+        loop = asyncio.get_running_loop()
+        try:
+            await sandbox.wait_for(
+                lambda: sum(r.method == "getUpdates" for r in sandbox.requests) >= 1, timeout=60
+            )
+            await asyncio.sleep(1)  # start-up work done
+            pressed = await press_send(world)
+            cpu_before = cpu_seconds(bot.pid)
+            wall_at_press = _wall_at(loop, pressed)
+            done = await wait_until_all(world, within=600)
+            cpu = cpu_seconds(bot.pid) - cpu_before
+        finally:
+            bot.send_signal(signal.SIGTERM)
+            await bot.wait()
+        figures(
+            world,
+            scenario,
+            wall_at_press,
+            done - pressed,
+            PAID_PER_SECOND if paid else TELEGRAM_PER_SECOND,
+            cpu_s=round(cpu, 3),
+            cpu_ms_per_copy=round(cpu * 1000 / len(world.chats), 3),
         )
 
 
