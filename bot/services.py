@@ -38,6 +38,10 @@ def of(
 
 async def texts_for(update: object, context: CallbackContext[Any, Any, Any, Any]) -> Translator:
     """The translator for the person behind this update, by their choice or their app."""
+    from bot.context import BotContext  # it builds on this module
+
+    if isinstance(context, BotContext) and context.about is update:
+        return await context.texts()  # the one lookup of this update
     services = of(context)
     user = update.effective_user if isinstance(update, Update) else None
     chosen = None
