@@ -59,6 +59,17 @@ def may_manage(actor: Actor, incident: Incident) -> bool:
     return any(allowed(actor, Action.send_alert, n) for n in incident.network_ids)
 
 
+async def open_managed_by(ctx: Context, actor: Actor) -> list[Incident]:
+    """The open incidents this person may manage, read through the networks they host (all open
+    ones for a coordinator): never every open incident of every network."""
+    if actor.is_coordinator:
+        found = await store.open_incidents(ctx.database)
+    else:
+        hosted = [n for n in actor.roles if allowed(actor, Action.send_alert, n)]
+        found = await store.open_in_networks(ctx.database, hosted)
+    return [i for i in found if may_manage(actor, i)]
+
+
 def may_alert_somewhere(actor: Actor) -> bool:
     return actor.is_coordinator or any(allowed(actor, Action.send_alert, n) for n in actor.roles)
 
@@ -507,10 +518,13 @@ async def catch_up(ctx: Context) -> None:
     """What fell due while we were away runs once; the rest is scheduled."""
 
     async def steps(incident: Incident) -> None:
-        await escalate_due(ctx, incident.id)
-        fresh = await store.get(ctx.database, incident.id)
-        if fresh is not None:
-            schedule_escalation(ctx, fresh)
+        if rules.due_steps(**_progress(ctx, incident), now=ctx.clock.now()):
+            await escalate_due(ctx, incident.id)
+            fresh = await store.get(ctx.database, incident.id)
+            if fresh is None:
+                return
+            incident = fresh
+        schedule_escalation(ctx, incident)  # a step already planned is not planned twice
 
     # One incident that fails does not hold up the escalation of the others.
     await supervise.each(

@@ -52,8 +52,7 @@ async def _open_ones(update: Update, context: BotContext) -> list[Incident] | No
     if not alerts.may_alert_somewhere(actor):
         await guard.refuse(update, context)
         return None
-    svc = context.services
-    return [i for i in await store.open_incidents(svc.database) if alerts.may_manage(actor, i)]
+    return await alerts.open_managed_by(context.services, actor)
 
 
 def incident_label(incident: Incident) -> str:

@@ -21,7 +21,7 @@ from domain.coordination import Appointed
 from domain.labels import role_name
 from handlers import guard
 from handlers.common import page_count, page_row, permit_button, stale_button
-from storage import group_chats, memberships, networks
+from storage import memberships, networks
 from storage.networks import Network
 
 log = logging.getLogger(__name__)
@@ -157,7 +157,8 @@ async def overview_page(
             last=page * NETWORKS_PER_PAGE + len(shown),
             total=len(found),
         )
-    lines += [await network_overview(_, context, network) for network in shown]
+    numbers = await memberships.numbers_of(context.services.database, [n.id for n in shown])
+    lines += [network_overview(_, network, numbers[network.id]) for network in shown]
     row = page_row("nets:page", page, pages)
     return "\n\n".join(lines), InlineKeyboardMarkup([row]) if row else None
 
@@ -176,12 +177,8 @@ async def turn_overview_page(update: Update, context: BotContext) -> None:
     await edit_message(query, text, keyboard)
 
 
-async def network_overview(_: Translator, context: BotContext, network: Network) -> str:
-    db = context.services.database
-    people = await memberships.roster(db, network.id)
-    approved = sum(1 for m in people if m.status == "approved")
-    waiting = sum(1 for m in people if m.status == "awaiting_approval")
-    groups = len(await group_chats.for_network(db, network.id))
+def network_overview(_: Translator, network: Network, numbers: memberships.Numbers) -> str:
+    approved, waiting, groups = numbers.approved, numbers.awaiting_approval, numbers.group_chats
     title = (
         _("<b>{name}</b> ({area})", name=network.name, area=network.area)
         if network.area

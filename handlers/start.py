@@ -98,15 +98,15 @@ async def start(update: Update, context: BotContext) -> None:
     _ = await context.texts()
     db = context.services.database
     actor = await guard.actor_of(update, context)
-    every = await networks.all(db) if actor.is_coordinator else []
-    pending = sum([len(await memberships.awaiting_approval(db, n.id)) for n in every])
+    # A coordinator's numbers over all networks: two counts, however many networks there are.
+    pending = await memberships.awaiting_approval_count(db) if actor.is_coordinator else 0
     await update.effective_message.reply_text(
         welcome_text(
             _,
             name=update.effective_user.first_name,
             actor=actor,
             pending=pending,
-            count=len(every) if actor.is_coordinator else len(actor.roles),
+            count=await networks.count(db) if actor.is_coordinator else len(actor.roles),
         )
     )
 

@@ -187,6 +187,19 @@ async def open_incidents(db: Database) -> list[Incident]:
     return [_incident(row) for row in rows]
 
 
+async def open_in_networks(db: Database, network_ids: Iterable[int]) -> list[Incident]:
+    """The open incidents sent to any of these networks, through the index by network."""
+    wanted = list(dict.fromkeys(network_ids))
+    if not wanted:
+        return []
+    rows = await db.fetch_all(
+        f"{_SELECT} WHERE i.status = 'open' AND i.id IN (SELECT incident_id FROM"
+        f" incident_networks WHERE network_id IN ({','.join('?' * len(wanted))})) ORDER BY i.id",
+        wanted,
+    )
+    return [_incident(row) for row in rows]
+
+
 async def latest(db: Database, *, only_open: bool = True, limit: int = 10) -> list[Incident]:
     rows = await db.fetch_all(
         f"{_SELECT} WHERE (? = 0 OR i.status = 'open') ORDER BY i.id DESC LIMIT ?",

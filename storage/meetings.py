@@ -249,6 +249,24 @@ async def steps_done(db: Database, meeting_id: int, round_: int) -> set[str]:
     return {row["step"] for row in rows}
 
 
+async def steps_done_of(db: Database, meetings: Iterable[Meeting]) -> dict[int, set[str]]:
+    """The steps done in the current round of many meetings, in few queries."""
+    rounds = {m.id: m.round for m in meetings}
+    done: dict[int, set[str]] = {meeting_id: set() for meeting_id in rounds}
+    ids = list(rounds)
+    for start in range(0, len(ids), 500):  # SQLite limits the parameters of one query
+        part = ids[start : start + 500]
+        rows = await db.fetch_all(
+            "SELECT meeting_id, round, step FROM meeting_steps"
+            f" WHERE meeting_id IN ({','.join('?' * len(part))})",
+            part,
+        )
+        for row in rows:
+            if rounds[row["meeting_id"]] == row["round"]:
+                done[row["meeting_id"]].add(row["step"])
+    return done
+
+
 async def take_step(
     db: Database,
     meeting: Meeting,

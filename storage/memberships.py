@@ -10,7 +10,7 @@ members live here too, because they end with the membership.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -135,6 +135,48 @@ async def awaiting_approval(db: Database, network_id: int) -> list[Membership]:
         (network_id,),
     )
     return [_membership(row) for row in rows]
+
+
+async def awaiting_approval_count(db: Database) -> int:
+    """Submitted applications of all networks together, in one query."""
+    row = await db.fetch_one("SELECT count(*) FROM memberships WHERE status = 'awaiting_approval'")
+    return int(row[0]) if row is not None else 0
+
+
+@dataclass(frozen=True)
+class Numbers:
+    """A network's numbers for the coordinator's overview."""
+
+    approved: int = 0
+    awaiting_approval: int = 0
+    group_chats: int = 0
+
+
+async def numbers_of(db: Database, network_ids: Iterable[int]) -> dict[int, Numbers]:
+    """Members, applicants and group chats of several networks, in two queries."""
+    ids = list(dict.fromkeys(network_ids))
+    found = {n: Numbers() for n in ids}
+    if not ids:
+        return found
+    marks = ",".join("?" * len(ids))
+    counted: dict[int, dict[str, int]] = {n: {} for n in ids}
+    for row in await db.fetch_all(
+        "SELECT network_id, status, count(*) AS n FROM memberships"
+        f" WHERE network_id IN ({marks}) AND status IN ('approved', 'awaiting_approval')"
+        " GROUP BY network_id, status",
+        ids,
+    ):
+        counted[row["network_id"]][row["status"]] = row["n"]
+    for row in await db.fetch_all(
+        "SELECT network_id, count(*) AS n FROM group_chats"
+        f" WHERE network_id IN ({marks}) AND left_at IS NULL GROUP BY network_id",
+        ids,
+    ):
+        counted[row["network_id"]]["groups"] = row["n"]
+    return {
+        n: Numbers(c.get("approved", 0), c.get("awaiting_approval", 0), c.get("groups", 0))
+        for n, c in counted.items()
+    }
 
 
 async def hosts_of(db: Database, network_id: int) -> list[Membership]:

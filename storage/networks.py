@@ -72,6 +72,11 @@ async def all(db: Database) -> list[Network]:
     return [_network(row) for row in rows]
 
 
+async def count(db: Database) -> int:
+    row = await db.fetch_one("SELECT count(*) FROM networks")
+    return int(row[0]) if row is not None else 0
+
+
 async def for_user(db: Database, user_id: int) -> list[Network]:
     """The networks in which `user_id` is an approved member (in any role)."""
     rows = await db.fetch_all(
