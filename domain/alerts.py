@@ -426,7 +426,10 @@ async def on_delivery(
         )
     if delivery.kind == "alert_group" and outcome in ("failed", "expired"):
         await _tell_sender_group_missed(ctx, delivery, outcome)
-    await store.mark_changed(ctx.database, delivery.incident_id)
+    # Once per incident between two looks of the status job: not a write per sent copy.
+    if delivery.incident_id not in ctx.changed_incidents:
+        ctx.changed_incidents.add(delivery.incident_id)
+        await store.mark_changed(ctx.database, delivery.incident_id)
 
 
 async def _tell_sender_group_missed(ctx: Context, delivery: Delivery, outcome: str) -> None:
@@ -470,6 +473,7 @@ async def on_outage(ctx: Context, _outage: object) -> None:
 
 async def refresh_statuses(ctx: Context) -> None:
     """Edit the status messages whose numbers changed (never an unchanged edit)."""
+    ctx.changed_incidents.clear()  # what changes from now on is marked again
     if ctx.editor is None:
         return
     editor = ctx.editor

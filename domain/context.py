@@ -36,6 +36,9 @@ class Context:
     delivery_listeners: list[Listener] = field(default_factory=list)
     # ... and those that want to hear when the channel stops and starts answering.
     outage_listeners: list[OutageListener] = field(default_factory=list)
+    # Incidents marked "status changed" since the status job last looked (domain.alerts):
+    # the database flag is written once per look, not once per sent copy.
+    changed_incidents: set[int] = field(default_factory=set)
 
     @property
     def database(self) -> Database:
