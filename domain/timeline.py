@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import logging
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot import supervise
 from bot.i18n import translator
@@ -329,9 +329,14 @@ async def schedule(ctx: Context, meeting_id: int) -> None:
     if meeting is None or not meeting.is_planned:
         return
     done = await store.steps_done(ctx.database, meeting.id, meeting.round)
-    upcoming = rules.next_due(timeline_of(ctx, meeting), done, ctx.clock.now())
+    now = ctx.clock.now()
+    steps = timeline_of(ctx, meeting)
+    upcoming = rules.next_due(steps, done, now)
     if upcoming is not None:
         ctx.jobs.at(name, upcoming, functools.partial(run_and_schedule, ctx), meeting_id)
+    # The sweep's next look: now again when a due step did not happen, else the next step.
+    stuck = rules.due_steps(steps, meeting.start, done, now)
+    await store.set_next_look(ctx.database, meeting.id, now if stuck else upcoming or store.NEVER)
 
 
 async def run_and_schedule(ctx: Context, meeting_id: int) -> None:
@@ -341,9 +346,10 @@ async def run_and_schedule(ctx: Context, meeting_id: int) -> None:
     await schedule(ctx, meeting_id)
 
 
-async def catch_up(ctx: Context) -> None:
+async def catch_up(ctx: Context, *, at_start: bool = False) -> None:
     """Every meeting and open action: what fell due (also while we were away) runs once if it
-    still makes sense; the next steps are scheduled."""
+    still makes sense; the next steps are scheduled. At start every meeting with a step ahead
+    gets its job; after that, each minute, only those whose next look has come."""
 
     async def meeting_steps(meeting: Meeting) -> None:
         await run_and_schedule(ctx, meeting.id)
@@ -353,29 +359,21 @@ async def catch_up(ctx: Context) -> None:
 
     # One meeting that fails (a bug, a busy database) does not hold up the others.
     await supervise.each(
-        "meeting timeline", await _needing_a_look(ctx), meeting_steps, _meeting_name
+        "meeting timeline", await _needing_a_look(ctx, at_start), meeting_steps, _meeting_name
     )
     await supervise.each(
         "meeting timeline", await action_store.still_open(ctx.database), action_steps, _action_name
     )
 
 
-async def _needing_a_look(ctx: Context) -> list[Meeting]:
-    """The meetings with a step due now, or without a job for their next one: with a thousand
-    meetings ahead, a minute's sweep must not visit each (one query for all their steps)."""
-    meetings = await store.planned(ctx.database)
-    done = await store.steps_done_of(ctx.database, meetings)
+async def _needing_a_look(ctx: Context, at_start: bool) -> list[Meeting]:
+    """The meetings whose next look (`next_look_at`: their next step, or now when a due step
+    did not happen) has come, by index, plus at start those with a step ahead, for their job.
+    Meetings stay running until a host confirms who came; the minute's sweep does not read
+    them once every step is behind them."""
     now = ctx.clock.now()
-    wanted = []
-    for meeting in meetings:
-        steps = timeline_of(ctx, meeting)
-        if (
-            not ctx.jobs.planned(job_name(meeting.id))
-            or rules.due_steps(steps, meeting.start, done[meeting.id], now)
-            or (Step.poll in done[meeting.id] and now >= steps[Step.deadline])
-        ):
-            wanted.append(meeting)
-    return wanted
+    until = store.NEVER - timedelta(seconds=1) if at_start else now
+    return await store.to_look_at(ctx.database, until)
 
 
 def _meeting_name(meeting: Meeting) -> str:

@@ -32,8 +32,13 @@ SWEEP_EVERY = 60.0  # seconds: a safety net beside the precise one-off jobs
 
 
 async def sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """At start and every minute: the safety net for everything on the timeline."""
+    """Every minute: the safety net for everything on the timeline that has come due."""
     await timeline.catch_up(services.of(context))
+
+
+async def sweep_at_start(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """At start: every meeting with a step ahead gets its job; what was missed runs once."""
+    await timeline.catch_up(services.of(context), at_start=True)
 
 
 async def poll_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -130,7 +135,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     svc.delivery_listeners.append(functools.partial(timeline.on_delivery, svc))
     assert application.job_queue is not None
     # Rebuilt from the database at start: what fell due while the bot was down runs once.
-    application.job_queue.run_once(sweep, when=0, name="meeting-sweep-at-start")
+    application.job_queue.run_once(sweep_at_start, when=0, name="meeting-sweep-at-start")
     application.job_queue.run_repeating(
         sweep, interval=SWEEP_EVERY, first=SWEEP_EVERY, name="meeting-sweep"
     )

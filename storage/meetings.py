@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import aiosqlite
@@ -42,6 +42,7 @@ class Meeting:
     created_at: str
     cancelled_at: str | None
     attendance_confirmed_at: str | None
+    next_look_at: str | None = None  # see to_look_at
 
     @property
     def start(self) -> datetime:
@@ -186,6 +187,35 @@ async def planned(db: Database) -> list[Meeting]:
     return [_meeting(row) for row in rows]
 
 
+NEVER = datetime(9999, 12, 31, tzinfo=UTC)  # next_look_at once no step is left
+
+
+def _look_key(when: datetime) -> str:
+    """next_look_at as stored: UTC to the second, so the text compares like the time."""
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+async def to_look_at(db: Database, until: datetime) -> list[Meeting]:
+    """The running meetings whose next look falls by `until` (or is not known yet), by index:
+    with a year of history behind and nothing due, none."""
+    rows = await db.fetch_all(
+        "SELECT * FROM meetings WHERE status = 'planned' AND attendance_confirmed_at IS NULL"
+        " AND coalesce(next_look_at, '') <= ? ORDER BY coalesce(next_look_at, ''), id",
+        (_look_key(until),),
+    )
+    return [_meeting(row) for row in rows]
+
+
+async def set_next_look(db: Database, meeting_id: int, when: datetime) -> None:
+    """Note when the sweep should next look at the meeting (only when it changed)."""
+    key = _look_key(when)
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE meetings SET next_look_at = ? WHERE id = ? AND next_look_at IS NOT ?",
+            (key, meeting_id, key),
+        )
+
+
 async def of_network(
     db: Database, network_id: int, *, after: datetime | None = None, include_cancelled: bool = False
 ) -> list[Meeting]:
@@ -208,8 +238,8 @@ async def reschedule(
     """A new date: a new round (answers cleared, steps again); queue `items` with it."""
     async with db.transaction() as conn:
         async with conn.execute(
-            "UPDATE meetings SET starts_at = ?, round = round + 1, planned_at = ?"
-            " WHERE id = ? AND status = 'planned' RETURNING *",
+            "UPDATE meetings SET starts_at = ?, round = round + 1, planned_at = ?,"
+            " next_look_at = NULL WHERE id = ? AND status = 'planned' RETURNING *",
             (starts_at.isoformat(), now.isoformat(), meeting_id),
         ) as cursor:
             row = await cursor.fetchone()
