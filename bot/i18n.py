@@ -38,11 +38,6 @@ def escape(value: object) -> Html:
     return _escape(value)
 
 
-def lines(*parts: str) -> Html:
-    """Safe HTML parts one per line; plain text among them is escaped."""
-    return Html("\n").join(parts)
-
-
 class Translator:
     """Texts in one language: `_("Hello {name}", name=...)` with escaped values."""
 

@@ -25,6 +25,28 @@ log = logging.getLogger(__name__)
 MAX_CHOICES = 40
 
 
+async def networks_to_act_on(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    name: str,
+    action: Action,
+    refusal: str | None = None,
+) -> list[Network]:
+    """The network typed after a command (if the person may do `action` there), or else every
+    network where they may; empty when the person has been answered already (unknown name, no
+    permission: `refusal`, or the guard's own words)."""
+    if name:
+        network = await network_named(update, context, name)
+        if network is None or await guard.permit(update, context, action, network.id) is None:
+            return []
+        return [network]
+    found = await guard.networks_for(update, context, action)
+    if not found:
+        _ = await texts_of(update, context)
+        await guard.refuse(update, context, refusal or guard.refusal_text(_, action))
+    return found
+
+
 async def network_named(
     update: Update, context: ContextTypes.DEFAULT_TYPE, name: str
 ) -> Network | None:

@@ -25,7 +25,7 @@ from domain.meetings import Parsed
 from handlers import conversation as talk
 from handlers import guard
 from handlers import meeting_keyboards as keys
-from handlers.common import network_named, permit_button
+from handlers.common import network_named, networks_to_act_on, permit_button
 from storage import actions as action_store
 from storage import meetings as store
 from storage import memberships
@@ -374,20 +374,15 @@ async def actions_command(update: Update, context: BotContext) -> None:
     svc = context.services
     _ = await context.texts()
     name = " ".join(context.args or [])
-    if name:
-        network = await network_named(update, context, name)
-        if network is None:
-            return
-        if await guard.permit(update, context, Action.take_part, network.id) is None:
-            return
-        found = [network]
-    else:
-        found = await guard.networks_for(update, context, Action.take_part)
-        if not found:
-            await guard.refuse(
-                update, context, _("Meal meetings are for the members of a network.")
-            )
-            return
+    found = await networks_to_act_on(
+        update,
+        context,
+        name,
+        Action.take_part,
+        _("Meal meetings are for the members of a network."),
+    )
+    if not found:
+        return
     actor = await guard.actor_of(update, context)
     tz = svc.settings.bot.tz
     today = svc.clock.now().astimezone(tz).date()

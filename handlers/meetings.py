@@ -33,7 +33,7 @@ from domain.meetings import Ambiguous, Parsed, Unreadable
 from handlers import conversation as talk
 from handlers import guard, meeting_agenda, meeting_timeline
 from handlers import meeting_keyboards as keys
-from handlers.common import more_choices, network_named, permit_button
+from handlers.common import more_choices, networks_to_act_on, permit_button
 from storage import meetings as store
 from storage.meetings import Draft, Meeting, Venue
 
@@ -62,17 +62,8 @@ async def meeting_command(update: Update, context: BotContext) -> None:
     assert update.effective_message and update.effective_user
     _ = await context.texts()
     name = " ".join(context.args or [])
-    if name:
-        network = await network_named(update, context, name)
-        if network is None:
-            return
-        if await guard.permit(update, context, Action.plan_meeting, network.id) is None:
-            return
-        await start_plan(update, context, "plan", network.id)
-        return
-    found = await guard.networks_for(update, context, Action.plan_meeting)
+    found = await networks_to_act_on(update, context, name, Action.plan_meeting)
     if not found:
-        await guard.refuse(update, context, guard.refusal_text(_, Action.plan_meeting))
         return
     if len(found) == 1:
         await start_plan(update, context, "plan", found[0].id)
@@ -431,18 +422,9 @@ async def plan_year(update: Update, context: BotContext, name: str) -> None:
     """/meetings plan [NETWORK]: five meetings on the network's usual weekday."""
     assert update.effective_message
     _ = await context.texts()
-    if name:
-        network = await network_named(update, context, name)
-        if network is None:
-            return
-        if await guard.permit(update, context, Action.plan_meeting, network.id) is None:
-            return
-        found = [network]
-    else:
-        found = await guard.networks_for(update, context, Action.plan_meeting)
-        if not found:
-            await guard.refuse(update, context, guard.refusal_text(_, Action.plan_meeting))
-            return
+    found = await networks_to_act_on(update, context, name, Action.plan_meeting)
+    if not found:
+        return
     if len(found) > 1:
         await update.effective_message.reply_text(
             _("Which network is the plan for?") + more_choices(_, found, "/meetings plan"),

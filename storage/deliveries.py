@@ -173,13 +173,6 @@ async def due(
     return [_delivery(row) for row in rows]
 
 
-async def next_retry_at(db: Database) -> str | None:
-    row = await db.fetch_one(
-        "SELECT min(not_before) FROM deliveries WHERE status = 'pending' AND not_before IS NOT NULL"
-    )
-    return row[0] if row is not None else None
-
-
 async def message_id_of(db: Database, delivery_id: int) -> int | None:
     row = await db.fetch_one(
         "SELECT message_id FROM deliveries WHERE id = ? AND status = 'sent'", (delivery_id,)
