@@ -309,7 +309,15 @@ class Dispatcher:
             free = min(free, 1)
         if free <= 0:
             return 0
-        batch = await deliveries.due(self.db, self.clock.now(), free, exclude=self._sending)
+        # A probe does not wait out a delivery's pause: the pauses grow to minutes, and
+        # Telegram's return must be noticed within a second, not when the next pause ends.
+        batch = await deliveries.due(
+            self.db,
+            self.clock.now(),
+            free,
+            exclude=self._sending,
+            paused_too=self.outage is not None,
+        )
         for delivery in batch:
             task = asyncio.create_task(self._send(delivery), name=f"delivery-{delivery.id}")
             self._sending[delivery.id] = task

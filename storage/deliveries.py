@@ -152,15 +152,25 @@ async def get(db: Database, delivery_id: int) -> Delivery | None:
 
 
 async def due(
-    db: Database, now: datetime, limit: int, exclude: Iterable[int] = ()
+    db: Database,
+    now: datetime,
+    limit: int,
+    exclude: Iterable[int] = (),
+    *,
+    paused_too: bool = False,
 ) -> list[Delivery]:
-    """Pending deliveries that may go now, most urgent first (then oldest first)."""
+    """Pending deliveries that may go now, most urgent first (then oldest first).
+
+    `paused_too` also takes deliveries still pausing before their next try: during an outage
+    the probe sends the most urgent one, whatever its pause, to notice Telegram's return at once.
+    """
     skip = list(exclude)
     not_these = f" AND id NOT IN ({','.join('?' * len(skip))})" if skip else ""
     moment = stamp(now)
+    pause = "" if paused_too else " AND (not_before IS NULL OR not_before <= ?)"
     rows = await db.fetch_all(
         "SELECT * FROM deliveries AS d WHERE status = 'pending'"
-        " AND (not_before IS NULL OR not_before <= ?) AND (expires_at IS NULL OR expires_at > ?)"
+        f"{pause} AND (expires_at IS NULL OR expires_at > ?)"
         # In order within a chat: a later part of a long text waits for the part before it,
         # and a follow-up for the message it answers.
         " AND NOT (d.kind LIKE '%:more' AND EXISTS (SELECT 1 FROM deliveries AS p"
@@ -168,7 +178,7 @@ async def due(
         " AND NOT (d.reply_to IS NOT NULL AND EXISTS (SELECT 1 FROM deliveries AS r"
         "  WHERE r.id = d.reply_to AND r.status = 'pending'))"
         f"{not_these} ORDER BY priority, id LIMIT ?",
-        (moment, moment, *skip, limit),
+        (*([] if paused_too else [moment]), moment, *skip, limit),
     )
     return [_delivery(row) for row in rows]
 

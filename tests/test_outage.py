@@ -237,6 +237,33 @@ async def queue(app: BotApplication, items: list[NewDelivery], now: datetime) ->
     return ids
 
 
+@pytest.mark.parametrize("mode", MODES)
+async def test_telegram_back_is_noticed_within_seconds_though_every_pause_runs_for_minutes(
+    sandbox: Sandbox, quick: Settings, clock: ManualClock, mode: str
+) -> None:
+    # The bot's clock stands still: every delivery that failed waits for a pause that never
+    # ends by itself. Only the probe, one try a second, can notice that Telegram is back.
+    members = [sandbox.add_user(f"Lid {n}") for n in range(3)]
+    for member in members:
+        member.started = True
+    async with bot(quick, clock) as app:
+        dispatcher = services.of(app).dispatcher
+        sandbox.faults.outage(mode, methods=["sendMessage"])
+        await queue(app, [routine(m.id, "Straks") for m in members], clock.now())
+
+        async def in_outage() -> bool:
+            return dispatcher.outage is not None
+
+        await eventually(in_outage, timeout=20)
+        await asyncio.sleep(2.5)  # probes fail too, and pause their deliveries further
+        sandbox.faults.recover()
+        for member in members:
+            await member.expect("Straks", timeout=15)
+        assert dispatcher.outage is None
+    for member in members:
+        assert ok_sends(sandbox, "sendMessage", member.id, "Straks") == 1
+
+
 async def test_a_send_that_telegram_answers_after_ten_seconds_is_sent_once(
     app: BotApplication, sandbox: Sandbox
 ) -> None:
