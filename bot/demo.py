@@ -20,6 +20,7 @@ from bot.clock import SkippingClock
 from bot.demo_meetings import meal_meeting
 from bot.settings import load_settings
 from sandbox import Sandbox, SimMessage, SimUser
+from sandbox.transcript import timeline
 
 Scene = Callable[["Cast"], Awaitable[None]]
 
@@ -35,7 +36,7 @@ class Cast:
         self.sandbox = sandbox
         self.carla = sandbox.add_user("Carla", last_name="de Vries", username="carla_coord")
         self.ahmed = sandbox.add_user("Ahmed", last_name="Benali", language_code="nl")
-        self.eve = sandbox.add_user("<b>Eve & Co</b>", language_code="en")
+        self.emma = sandbox.add_user("Emma", last_name="Jansen", language_code="en")
         self.karin = sandbox.add_user("Karin", last_name="Smit", language_code="nl")
         self.mallory = sandbox.add_user("Mallory", username="mallory", language_code="nl")
         self.wim = sandbox.add_user("Wim", last_name="de Boer", language_code="nl")
@@ -44,6 +45,11 @@ class Cast:
         self.clock = SkippingClock()
         self.application: BotApplication | None = None
         self.mark = 0  # where the current scene's transcript starts
+        self.notes: list[tuple[int, str]] = []  # narration, at its place in the timeline
+
+    def say(self, text: str) -> None:
+        """A line of narration between the chats' events, shown where it happened."""
+        self.notes.append((self.sandbox.mark(), text))
 
 
 async def tap(user: SimUser, message: SimMessage, label: str | None = None, row: int = 0) -> None:
@@ -105,16 +111,16 @@ async def stranger_meets_the_bot(cast: Cast) -> None:
 
 async def choosing_a_language(cast: Cast) -> None:
     """Eve's app is in English; she switches to Dutch and back with buttons."""
-    await cast.eve.send("/start")
-    await cast.eve.expect("Welcome")
-    await cast.eve.send("/language")
-    question = await cast.eve.expect("language")
-    await (await cast.eve.press(question, "Nederlands")).answered()
+    await cast.emma.send("/start")
+    await cast.emma.expect("Welcome")
+    await cast.emma.send("/language")
+    question = await cast.emma.expect("language")
+    await (await cast.emma.press(question, "Nederlands")).answered()
     await cast.sandbox.wait_for(lambda: "Nederlands" in (question.text or ""))
-    await cast.eve.send("/help")
-    await cast.eve.expect("Wat je hier kunt doen")
-    await cast.eve.send("/language en")
-    await cast.eve.expect("English")
+    await cast.emma.send("/help")
+    await cast.emma.expect("Wat je hier kunt doen")
+    await cast.emma.send("/language en")
+    await cast.emma.expect("English")
 
 
 async def coordinator_overview(cast: Cast) -> None:
@@ -125,16 +131,16 @@ async def coordinator_overview(cast: Cast) -> None:
 
 async def privacy_and_forgetting(cast: Cast) -> None:
     """Eve reads the privacy notice, sees her data, and deletes it."""
-    await cast.eve.send("/privacy")
-    await cast.eve.expect("Privacy")
-    await cast.eve.send("/mydata")
-    await cast.eve.expect("telegram_user_id")
-    await cast.eve.send("/forget")
-    question = await cast.eve.expect("cannot be undone")
-    await (await cast.eve.press(question, "Yes, delete my data")).answered()
+    await cast.emma.send("/privacy")
+    await cast.emma.expect("Privacy")
+    await cast.emma.send("/mydata")
+    await cast.emma.expect("telegram_user_id")
+    await cast.emma.send("/forget")
+    question = await cast.emma.expect("cannot be undone")
+    await (await cast.emma.press(question, "Yes, delete my data")).answered()
     await cast.sandbox.wait_for(lambda: "deleted" in (question.text or ""))
-    await cast.eve.send("/mydata")
-    await cast.eve.expect('"profile": null')
+    await cast.emma.send("/mydata")
+    await cast.emma.expect('"profile": null')
 
 
 async def a_network_is_set_up(cast: Cast) -> None:
@@ -176,7 +182,7 @@ async def time_passes(cast: Cast, minutes: int) -> None:
     """Jump the bot's clock ahead and let the scheduler run what fell due."""
     assert cast.application is not None and cast.application.job_queue is not None
     cast.clock.advance(timedelta(minutes=minutes))
-    print(f"  ⏩ {minutes} minutes later")
+    cast.say(f"  ⏩ {minutes} minutes later")
     for job in cast.application.job_queue.jobs():
         if job.name and job.name.startswith("incident-"):
             await job.run(cast.application)
@@ -235,7 +241,7 @@ async def telegram_goes_away(cast: Cast) -> None:
     karin, sandbox = cast.karin, cast.sandbox
     down = [cast.group.resolve().id, cast.ahmed.id, cast.wim.id]
     sandbox.faults.outage("5xx", methods=["sendMessage"], chat_ids=down)
-    print("  ⚡ Telegram answers 502 Bad Gateway for the members' and the group's chats")
+    cast.say("  ⚡ Telegram answers 502 Bad Gateway for the members' and the group's chats")
     await karin.send(
         "/alert Noord Morgenmiddag is er een demonstratie op het plein. Houd afstand van de "
         "menigte en deel geen beelden van mensen."
@@ -244,10 +250,10 @@ async def telegram_goes_away(cast: Cast) -> None:
     await tap(karin, preview, button(preview, "📤"))
     status = await karin.expect("⏳")
     await sandbox.wait_for(lambda: "Telegram reageert" in (status.text or ""), timeout=30)
-    print(f"  📱 Karin sees: {status.text}")
+    cast.say(f"  📱 Karin sees: {status.text}")
     cast.clock.advance(timedelta(minutes=10))
     sandbox.faults.recover()
-    print("  ⏩ 10 minutes later: Telegram answers again")
+    cast.say("  ⏩ 10 minutes later: Telegram answers again")
     await cast.group.expect("demonstratie", timeout=30)
     await cast.ahmed.expect("demonstratie", timeout=30)
     await cast.wim.expect("demonstratie", timeout=30)
@@ -295,14 +301,15 @@ async def main(*, verbose: bool = False, scenes: int | None = None) -> int:
             async with running(cast.application):
                 for number, (title, scene) in enumerate(SCENES[:scenes], start=1):
                     cast.mark = sandbox.mark()
+                    cast.notes = []
                     print(f"\n═══ Scene {number}: {title} ═══")
                     print((scene.__doc__ or "").strip())
                     try:
                         await scene(cast)
                     except Exception as exc:  # the bot did not do what the scene expects
-                        print(sandbox.transcript(since=cast.mark))
+                        print(timeline(sandbox, since=cast.mark, notes=cast.notes))
                         print(f"\nThe demo stopped: scene {number} went wrong.\n{exc}")
                         return 1
-                    print(sandbox.transcript(since=cast.mark))
+                    print(timeline(sandbox, since=cast.mark, notes=cast.notes))
     print("\nThe demo ran the real bot against the sandbox: no token, no network.")
     return 0

@@ -21,7 +21,7 @@ async def _days_pass(cast: Cast, days: int, what: str) -> None:
     """Jump the bot's clock ahead and let the scheduler run the meeting steps that fell due."""
     assert cast.application is not None and cast.application.job_queue is not None
     cast.clock.advance(timedelta(days=days))
-    print(f"  ⏩ {what}")
+    cast.say(f"  ⏩ {what}")
     for job in cast.application.job_queue.jobs():
         if job.name and job.name.startswith("meeting-"):
             await job.run(cast.application)

@@ -114,3 +114,29 @@ def render(world: World, chats: Iterable[SimChat] | None = None, since: int = 0)
             lines.extend(render_event(event))
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
+
+
+def timeline(world: World, since: int = 0, notes: Iterable[tuple[int, str]] = ()) -> str:
+    """Everything after marker ``since`` in the order it happened, across chats: a heading
+    names the chat whenever the story moves to another one. ``notes`` are narration lines,
+    each placed after the event whose marker it carries (what a demo says between steps)."""
+    pending = sorted(notes)
+    lines: list[str] = []
+    current: SimChat | None = None
+
+    def narrate(upto: int) -> None:
+        nonlocal current
+        while pending and pending[0][0] <= upto:
+            lines.append(pending.pop(0)[1])
+            current = None  # after a note, name the chat again
+
+    for event in world.events:
+        if event.seq <= since:
+            continue
+        narrate(event.seq - 1)
+        if event.chat is not current:
+            current = event.chat
+            lines.append(f"── {event.chat.label} ──")
+        lines.extend(render_event(event))
+    narrate(world.mark() + len(pending) + 1)
+    return "\n".join(lines)
