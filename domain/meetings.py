@@ -18,6 +18,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.i18n import Translator
+from domain.holidays import free_day
 
 ANSWERS = ("yes", "no", "maybe")  # also the order of the poll's options
 VENUE_KINDS = ("police_station", "town_hall", "other")
@@ -228,19 +229,105 @@ def clashes(starts_at: datetime, others: Iterable[datetime], tz: ZoneInfo) -> bo
     return any(other.astimezone(tz).date() == day for other in others)
 
 
-def date_buttons(today: date, weekday: int = 3, weeks_ahead: int = 3, count: int = 8) -> list[date]:
-    """Dates to offer as buttons: `count` weeks of `weekday`, starting `weeks_ahead` out."""
-    first = today + timedelta(weeks=weeks_ahead)
-    first += timedelta(days=(weekday - first.weekday()) % 7)
-    return [first + timedelta(weeks=i) for i in range(count)]
+USUAL_WEEKDAY = 3  # Thursday: a network without meetings yet is offered Thursdays
+USUAL_FROM_LAST = 5  # the usual weekday is read from the network's last five meetings
+
+
+def usual_weekday(starts: Iterable[datetime], tz: ZoneInfo, default: int = USUAL_WEEKDAY) -> int:
+    """The weekday (0 = Monday) a network meets on: the most common one of its last five
+    meetings, the latest one deciding a tie; `default` for a network that never met."""
+    latest = sorted(starts)[-USUAL_FROM_LAST:]
+    if not latest:
+        return default
+    days = [moment.astimezone(tz).weekday() for moment in latest]
+    counted = Counter(days)
+    most = max(counted.values())
+    return next(day for day in reversed(days) if counted[day] == most)
+
+
+def next_ordinary(day: date) -> date:
+    """`day`, or the same weekday a week later (and so on) when it is a holiday."""
+    while free_day(day) is not None:
+        day += timedelta(weeks=1)
+    return day
+
+
+def date_buttons(
+    today: date, weekday: int = USUAL_WEEKDAY, weeks_ahead: int = 3, count: int = 8
+) -> list[date]:
+    """Dates to offer as buttons: `count` dates on `weekday`, the first `weeks_ahead` weeks
+    out, skipping Dutch holidays and the days around New Year (`domain.holidays`)."""
+    day = today + timedelta(weeks=weeks_ahead)
+    day += timedelta(days=(weekday - day.weekday()) % 7)
+    found: list[date] = []
+    while len(found) < count:
+        if free_day(day) is None:
+            found.append(day)
+        day += timedelta(weeks=1)
+    return found
 
 
 def year_plan(today: date, weekday: int, count: int = MEETINGS_A_YEAR) -> list[date]:
-    """`count` dates on `weekday` spread evenly over the coming year, the first in 3+ weeks."""
+    """`count` dates on `weekday` spread evenly over the coming year, the first in 3+ weeks;
+    one that falls on a holiday moves a week on."""
     first = today + timedelta(weeks=3)
     first += timedelta(days=(weekday - first.weekday()) % 7)
     gap_weeks = 52 / count
-    return [first + timedelta(weeks=round(i * gap_weeks)) for i in range(count)]
+    return [next_ordinary(first + timedelta(weeks=round(i * gap_weeks))) for i in range(count)]
+
+
+def month_weeks(year: int, month: int) -> list[list[date | None]]:
+    """The weeks of a month, Monday to Sunday, for a calendar page; None outside the month."""
+    first = date(year, month, 1)
+    weeks: list[list[date | None]] = []
+    day = first - timedelta(days=first.weekday())
+    while day.month == month or day < first:
+        weeks.append(
+            [d if d.month == month else None for d in (day + timedelta(n) for n in range(7))]
+        )
+        day += timedelta(weeks=1)
+    return weeks
+
+
+def add_months(year: int, month: int, months: int) -> tuple[int, int]:
+    """(year, month) `months` later (or earlier)."""
+    index = year * 12 + month - 1 + months
+    return index // 12, index % 12 + 1
+
+
+# --- where: a place on the map ---------------------------------------------------------------
+
+# The European Netherlands as a rough outline (latitude, longitude), clockwise from the Belgian
+# coast; it is right to within a few kilometres of the border, which is all a friendly word about
+# a pin "outside the Netherlands" needs. The Wadden islands are inside.
+_NETHERLANDS = (
+    (51.37, 3.37), (51.27, 3.55), (51.21, 3.80), (51.35, 4.24), (51.44, 4.50), (51.43, 4.75),
+    (51.44, 4.93), (51.32, 5.08), (51.26, 5.34), (51.30, 5.56), (51.18, 5.84), (51.05, 5.80),
+    (50.98, 5.76), (50.85, 5.62), (50.75, 5.69), (50.76, 6.02), (50.85, 6.08), (50.92, 6.03),
+    (51.05, 5.90), (51.17, 6.12), (51.37, 6.22), (51.52, 6.09), (51.72, 5.95), (51.83, 6.10),
+    (51.85, 6.40), (51.87, 6.80), (52.07, 6.75), (52.23, 7.07), (52.46, 7.02), (52.63, 6.75),
+    (52.65, 7.05), (53.00, 7.20), (53.32, 7.21), (53.70, 6.90), (53.55, 6.00), (53.50, 5.00),
+    (53.20, 4.70), (52.95, 4.60), (52.40, 4.45), (52.10, 4.15), (51.95, 3.95), (51.70, 3.60),
+    (51.55, 3.40),
+)  # fmt: skip
+
+
+def in_the_netherlands(latitude: float, longitude: float) -> bool:
+    """Whether a pin lies in the (European) Netherlands, roughly: ray casting over the outline."""
+    inside = False
+    for (lat1, lon1), (lat2, lon2) in zip(
+        _NETHERLANDS, (*_NETHERLANDS[1:], _NETHERLANDS[0]), strict=True
+    ):
+        if (lat1 > latitude) != (lat2 > latitude):
+            crossing = lon1 + (latitude - lat1) * (lon2 - lon1) / (lat2 - lat1)
+            if longitude < crossing:
+                inside = not inside
+    return inside
+
+
+def coordinates_text(latitude: float, longitude: float) -> str:
+    """ "52.37910, 4.90030": a pin shown as text where no address was given."""
+    return f"{latitude:.5f}, {longitude:.5f}"
 
 
 # --- the timeline of a meeting -------------------------------------------------------------------

@@ -104,7 +104,9 @@ def test_a_year_of_five_on_one_weekday() -> None:
     assert all(d.weekday() == 3 for d in dates)
     assert dates[0] >= TODAY + timedelta(weeks=3)
     gaps = {(b - a).days for a, b in pairwise(dates)}
-    assert gaps <= {70, 77}  # about ten weeks apart
+    # About ten weeks apart; one that fell on a holiday (here Christmas Eve, then New Year's
+    # Eve) moved on a week at a time.
+    assert gaps <= {70, 77, 84, 91}
     assert (dates[-1] - dates[0]).days < 365
 
 
