@@ -478,6 +478,60 @@ async def send_contact(sb: Sandbox, p: dict[str, Any]) -> Any:
     return send_common(sb, p, contact=contact).to_api()
 
 
+# The largest file a bot may upload (core.telegram.org/bots/api#sending-files: 50 MB).
+MAX_UPLOAD = 50 * 1024 * 1024
+
+
+def _uploaded(value: Any) -> tuple[bytes, str | None, str | None]:
+    """Content, file name and MIME type of a multipart file part (or plain bytes)."""
+    if isinstance(value, bytes | bytearray):
+        return bytes(value), None, None
+    content = value.file.read()
+    return bytes(content), getattr(value, "filename", None), getattr(value, "content_type", None)
+
+
+def _known_document(sb: Sandbox, file_id: str) -> SimMessage | None:
+    for chat in sb.chats.values():
+        for message in chat.messages:
+            if message.document is not None and message.document["file_id"] == file_id:
+                return message
+    return None
+
+
+@method("sendDocument")
+async def send_document(sb: Sandbox, p: dict[str, Any]) -> Any:
+    """A file: uploaded (multipart) or sent again by its file_id; a URL is not simulated."""
+    given = p["document"]
+    if isinstance(given, str):
+        if given.startswith(("http://", "https://")):
+            raise ApiError(501, "sandbox: sending a file by URL is not simulated")
+        earlier = _known_document(sb, given)
+        if earlier is None or earlier.document is None:
+            raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        document, content = dict(earlier.document), earlier.file
+    else:
+        content, name, mime_type = _uploaded(given)
+        if not content:
+            raise ApiError(400, "Bad Request: file must be non-empty")
+        if len(content) > MAX_UPLOAD:
+            raise ApiError(413, "Request Entity Too Large")
+        unique = secrets.token_urlsafe(12)
+        document = {"file_id": f"BQACAgQAAxk{unique}", "file_unique_id": f"AgAD{unique[:8]}"}
+        if name:
+            document["file_name"] = name
+        if mime_type:
+            document["mime_type"] = mime_type
+        document["file_size"] = len(content)
+    caption: dict[str, Any] = {}
+    if p.get("caption") is not None:
+        as_text = {"text": p["caption"], "entities": p.get("caption_entities")}
+        if p.get("parse_mode") is not None:
+            as_text["parse_mode"] = p["parse_mode"]
+        plain, entities, _html = format_text(sb, as_text, limit=1024)
+        caption = {"caption": plain, "caption_entities": entities}
+    return send_common(sb, p, document=document, file=content, **caption).to_api()
+
+
 @method("sendPoll")
 async def send_poll(sb: Sandbox, p: dict[str, Any]) -> Any:
     if p.get("type", "regular") != "regular":

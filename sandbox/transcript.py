@@ -27,6 +27,9 @@ def _body(message: SimMessage, text: str | None = None) -> str:
     if message.contact is not None:
         contact = message.contact
         return f"👤 Contact {contact['first_name']} {contact['phone_number']}"
+    if message.document is not None:
+        name = message.document.get("file_name", "file")
+        return f"📎 {name}" + (f"\n{message.caption}" if message.caption else "")
     return text if text is not None else (message.text or "")
 
 

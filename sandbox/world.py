@@ -269,6 +269,10 @@ class SimMessage:
     poll: SimPoll | None = None
     venue: dict[str, Any] | None = None
     contact: dict[str, Any] | None = None
+    document: dict[str, Any] | None = None  # a file sent with sendDocument (Bot API Document)
+    file: bytes | None = field(default=None, repr=False)  # the uploaded file's content
+    caption: str | None = None
+    caption_entities: list[dict[str, Any]] = field(default_factory=list)
     service: dict[str, Any] = field(default_factory=dict)  # new_chat_members etc.
     extra: dict[str, Any] = field(default_factory=dict)  # wire fields, e.g. forward_origin
     options: dict[str, Any] = field(default_factory=dict)  # send options (protect_content, ...)
@@ -320,6 +324,12 @@ class SimMessage:
             data["venue"] = self.venue
         if self.contact is not None:
             data["contact"] = self.contact
+        if self.document is not None:
+            data["document"] = self.document
+        if self.caption is not None:
+            data["caption"] = self.caption
+            if self.caption_entities:
+                data["caption_entities"] = self.caption_entities
         data.update(self.extra)
         data.update(self.service)
         if self.reply_markup and "inline_keyboard" in self.reply_markup:
@@ -567,7 +577,7 @@ class SimChat:
 def _matches(message: SimMessage, pattern: str | re.Pattern[str] | None) -> bool:
     if pattern is None:
         return True
-    haystack = message.text or (message.poll.question if message.poll else "")
+    haystack = message.text or message.caption or (message.poll.question if message.poll else "")
     if isinstance(pattern, re.Pattern):
         return pattern.search(haystack) is not None
     return pattern in haystack
