@@ -9,6 +9,7 @@ member of) raises ``SandboxUsageError``: that is a bug in the test, not in the b
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from sandbox._api import utf16_len
@@ -162,6 +163,138 @@ def share_contact(
     if user.last_name:
         contact["last_name"] = user.last_name
     message = world.add_message(target, user, contact=contact)
+    deliver(world, message)
+    return message
+
+
+def send_contact(
+    world: World,
+    user: SimUser,
+    phone_number: str,
+    first_name: str,
+    *,
+    last_name: str | None = None,
+    user_of: SimUser | None = None,
+) -> SimMessage:
+    """Someone's card from the address book; Telegram adds `user_id` when that number belongs
+    to a Telegram account the sender may see."""
+    target = _writable_chat(world, user, None)
+    contact: dict[str, Any] = {"phone_number": phone_number, "first_name": first_name}
+    if last_name:
+        contact["last_name"] = last_name
+    if user_of is not None:
+        contact["user_id"] = user_of.id
+    message = world.add_message(target, user, contact=contact)
+    deliver(world, message)
+    return message
+
+
+def forward(
+    world: World, user: SimUser, author: SimUser, text: str, *, hidden: bool = False
+) -> SimMessage:
+    """`user` forwards to the bot what `author` wrote elsewhere (MessageOriginUser, or
+    MessageOriginHiddenUser when the author hides their account in forwards)."""
+    target = _writable_chat(world, user, None)
+    origin: dict[str, Any] = (
+        {"type": "hidden_user", "date": world.now() - 60, "sender_user_name": author.full_name}
+        if hidden
+        else {"type": "user", "date": world.now() - 60, "sender_user": author.to_api()}
+    )
+    message = world.add_message(
+        target, user, text=text, entities=[], extra={"forward_origin": origin}
+    )
+    deliver(world, message)
+    return message
+
+
+def _keyboard_button(
+    world: World, user: SimUser, wanted: str, match: Callable[[dict[str, Any]], bool]
+) -> dict[str, Any]:
+    """The button of the reply keyboard `user` sees in the private chat that `match`es."""
+    rows = user.private_chat.reply_keyboard
+    if rows is None:
+        raise SandboxUsageError(f"{user.first_name} sees no reply keyboard with {wanted}")
+    for row in rows:
+        for button in row:
+            if match(button):
+                return button
+    shown = [button["text"] for row in rows for button in row]
+    raise SandboxUsageError(f"no {wanted} on the reply keyboard; buttons: {shown}")
+
+
+def tap(world: World, user: SimUser, text: str) -> SimMessage:
+    button = _keyboard_button(world, user, f"button {text!r}", lambda b: b["text"] == text)
+    special = [key for key in button if key not in ("text", "icon_custom_emoji_id", "style")]
+    if special:
+        raise SandboxUsageError(
+            f"button {text!r} is a {special[0]} button: use share_users/send_location/"
+            "share_contact instead of tap"
+        )
+    return user_send(world, user, text)
+
+
+def share_users(world: World, user: SimUser, request_id: int, picked: list[SimUser]) -> SimMessage:
+    """What Telegram's user picker sends (td: RequestedDialogType::check_shared_dialog)."""
+    chat = _writable_chat(world, user, None)
+    button = _keyboard_button(
+        world,
+        user,
+        f"request_users button {request_id}",
+        lambda b: (b.get("request_users") or {}).get("request_id") == request_id,
+    )
+    request = button["request_users"]
+    if not picked:
+        raise SandboxUsageError("Too few chats are chosen")
+    if len(picked) > max(int(request.get("max_quantity") or 1), 1):
+        raise SandboxUsageError("Too many chats are chosen")
+    if "user_is_bot" in request and any(p.is_bot != bool(request["user_is_bot"]) for p in picked):
+        raise SandboxUsageError("Wrong is_bot value")
+    if len({p.id for p in picked}) != len(picked):
+        raise SandboxUsageError("the picker chooses each user once")
+    shared = []
+    for person in picked:
+        item: dict[str, Any] = {"user_id": person.id}
+        if request.get("request_name"):
+            item["first_name"] = person.first_name
+            if person.last_name:
+                item["last_name"] = person.last_name
+        if request.get("request_username") and person.username:
+            item["username"] = person.username
+        shared.append(item)
+    message = world.add_message(
+        chat, user, service={"users_shared": {"request_id": request_id, "users": shared}}
+    )
+    deliver(world, message)
+    return message
+
+
+def _location(latitude: float, longitude: float) -> dict[str, float]:
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise SandboxUsageError(f"no such place on the map: {latitude}, {longitude}")
+    return {"latitude": float(latitude), "longitude": float(longitude)}
+
+
+def send_location(
+    world: World, user: SimUser, latitude: float, longitude: float, *, via_button: bool
+) -> SimMessage:
+    chat = _writable_chat(world, user, None)
+    location = _location(latitude, longitude)
+    if via_button:
+        _keyboard_button(
+            world, user, "request_location button", lambda b: bool(b.get("request_location"))
+        )
+    message = world.add_message(chat, user, extra={"location": location})
+    deliver(world, message)
+    return message
+
+
+def send_venue(
+    world: World, user: SimUser, latitude: float, longitude: float, title: str, address: str
+) -> SimMessage:
+    chat = _writable_chat(world, user, None)
+    location = _location(latitude, longitude)
+    venue = {"location": location, "title": title, "address": address}
+    message = world.add_message(chat, user, venue=venue, extra={"location": location})
     deliver(world, message)
     return message
 

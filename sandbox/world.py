@@ -108,6 +108,62 @@ class SimUser:
 
         return actions.share_contact(self._world(), self, phone_number, chat=chat)
 
+    async def send_contact(
+        self,
+        phone_number: str,
+        first_name: str,
+        *,
+        last_name: str | None = None,
+        user: SimUser | None = None,
+    ) -> SimMessage:
+        """A contact card from the address book (📎 → Contact); `user` when the contact is on
+        Telegram, which Telegram then names by id."""
+        from sandbox import actions
+
+        return actions.send_contact(
+            self._world(), self, phone_number, first_name, last_name=last_name, user_of=user
+        )
+
+    async def forward(self, author: SimUser, text: str, *, hidden: bool = False) -> SimMessage:
+        """Forwards to the bot a message `author` wrote elsewhere; `hidden`: the author's
+        privacy settings hide their account in forwards (only their name comes along)."""
+        from sandbox import actions
+
+        return actions.forward(self._world(), self, author, text, hidden=hidden)
+
+    async def tap(self, text: str) -> SimMessage:
+        """Taps a plain button of the reply keyboard shown in the private chat: its text is
+        sent as a message."""
+        from sandbox import actions
+
+        return actions.tap(self._world(), self, text)
+
+    async def share_users(self, request_id: int, users: list[SimUser]) -> SimMessage:
+        """Taps the reply keyboard's KeyboardButtonRequestUsers `request_id` and picks `users`
+        in Telegram's picker: the bot gets a `users_shared` message."""
+        from sandbox import actions
+
+        return actions.share_users(self._world(), self, request_id, users)
+
+    async def send_location(
+        self, latitude: float, longitude: float, *, via_button: bool = False
+    ) -> SimMessage:
+        """A map pin: from the attachment menu (📎 → Location, anywhere on the map), or
+        `via_button`, the reply keyboard's request_location button (where the user is)."""
+        from sandbox import actions
+
+        return actions.send_location(
+            self._world(), self, latitude, longitude, via_button=via_button
+        )
+
+    async def send_venue(
+        self, latitude: float, longitude: float, title: str, address: str
+    ) -> SimMessage:
+        """A place chosen from the list under the map (📎 → Location): a venue message."""
+        from sandbox import actions
+
+        return actions.send_venue(self._world(), self, latitude, longitude, title, address)
+
     async def press(
         self, message: SimMessage, text: str | None = None, *, data: str | None = None
     ) -> SimCallback:
@@ -302,6 +358,11 @@ class SimMessage:
         """Texts of a reply keyboard (ReplyKeyboardMarkup), if the message has one."""
         rows = (self.reply_markup or {}).get("keyboard") or []
         return [[b if isinstance(b, str) else b["text"] for b in row] for row in rows]
+
+    @property
+    def removes_keyboard(self) -> bool:
+        """The message came with ReplyKeyboardRemove: the custom keyboard goes away."""
+        return bool((self.reply_markup or {}).get("remove_keyboard"))
 
     def to_api(self, *, with_reply: bool = True) -> dict[str, Any]:
         author = self.sender if self.sender is not None else self.bot_user
@@ -512,6 +573,24 @@ class SimChat:
 
     def member(self, user: SimUser) -> Membership | None:
         return self.members.get(user.id)
+
+    @property
+    def reply_keyboard(self) -> list[list[dict[str, Any]]] | None:
+        """The custom keyboard the user sees under the text field: the last one the bot sent,
+        until a later message removes it (ReplyKeyboardRemove). Buttons as objects (a plain
+        text button becomes {"text": ...}); None for the ordinary letter keyboard. A one-time
+        keyboard stays reachable through its icon after use, so it counts as shown."""
+        for message in reversed(self.messages):
+            if not message.from_bot or message.deleted or message.reply_markup is None:
+                continue
+            if message.removes_keyboard:
+                return None
+            rows = message.reply_markup.get("keyboard")
+            if rows is not None:
+                return [
+                    [b if isinstance(b, dict) else {"text": b} for b in row[:12]] for row in rows
+                ]
+        return None
 
     def get_message(self, message_id: int) -> SimMessage | None:
         for message in self.messages:
