@@ -197,15 +197,22 @@ class Dispatcher:
         """New deliveries are queued: look at once instead of at the next poll."""
         self._wake.set()
 
-    async def edit(self, chat_id: int, message_id: int, text: str) -> bool:
-        """The editor port: change a sent message's HTML text in place (a live status).
+    async def edit(
+        self, chat_id: int, message_id: int, text: str, buttons: ports.Keyboard = ()
+    ) -> bool:
+        """The editor port: change a sent message's HTML text and buttons in place (a live
+        status; Telegram drops buttons an edit does not repeat).
 
         False only when Telegram did not answer (try again later); a refusal (the message was
         deleted, or is unchanged) is final and logged: trying again would not help.
         """
         try:
             await self.bot.edit_message_text(
-                text, chat_id=chat_id, message_id=message_id, parse_mode="HTML"
+                text,
+                chat_id=chat_id,
+                message_id=message_id,
+                parse_mode="HTML",
+                reply_markup=keyboard(buttons),
             )
         except BadRequest as exc:
             if "message is not modified" not in exc.message:

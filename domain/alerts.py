@@ -180,7 +180,10 @@ async def send(
                 priority=priority(severity, group=True),
                 kind=STATUS_KIND,
                 method=MESSAGE,
-                params=message(rules.status_text(sender_, incident_id, starting)),
+                params=message(
+                    rules.status_text(sender_, incident_id, starting),
+                    texts.status_buttons(sender_, incident_id, open_=True),
+                ),
                 incident_id=incident_id,
                 user_id=sender_id,
                 expires_at=until,
@@ -313,6 +316,26 @@ async def close_incident(ctx: Context, incident_id: int, by: int, text: str | No
     log.info("incident %s closed by %s", incident.id, by)
     ctx.dispatcher.wake()
     return True
+
+
+async def follow_up_reach(ctx: Context, incident: Incident) -> tuple[int, int]:
+    """How many people and group chats a follow-up of `incident` reaches (for a preview)."""
+    recipients = await store.recipients(ctx.database, incident.id)
+    still = {r.user_id for r in recipients if r.still_member}
+    people = groups = 0
+    for original in await store.alert_deliveries(ctx.database, incident.id):
+        if original.user_id is None:
+            groups += 1
+        elif original.user_id in still:
+            people += 1
+    return people, groups
+
+
+async def not_seen(ctx: Context, incident: Incident) -> tuple[list[Recipient], int]:
+    """Who has not acknowledged `incident` yet (still members, by name), and how many got it.
+    For its hosts and the coordinators only: the caller checks `may_manage`."""
+    people = await store.recipients(ctx.database, incident.id)
+    return waiting(people), len(people)
 
 
 # --- what members send back ----------------------------------------------------------------
@@ -482,10 +505,14 @@ async def refresh_statuses(ctx: Context) -> None:
         assert incident.status_chat_id is not None and incident.status_message_id is not None
         _ = await language_of(ctx, incident.created_by or 0)
         progress = await store.progress(ctx.database, incident.id)
-        text = rules.status_text(_, incident.id, progress, waiting=waiting)
+        closed = not incident.is_open
+        text = rules.status_text(_, incident.id, progress, waiting=waiting, closed=closed)
         if text == incident.status_text:
             continue
-        if not await editor.edit(incident.status_chat_id, incident.status_message_id, text):
+        # The buttons go with every edit: Telegram drops those an edit does not repeat.
+        buttons = texts.status_buttons(_, incident.id, open_=not closed)
+        chat, message_id = incident.status_chat_id, incident.status_message_id
+        if not await editor.edit(chat, message_id, text, buttons):
             await store.mark_changed(ctx.database, incident.id)  # try again next time
             continue
         await store.set_status_text(ctx.database, incident.id, text)

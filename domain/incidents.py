@@ -126,12 +126,24 @@ def progress_line(_: Translator, progress: Progress) -> str:
 
 
 def status_text(
-    _: Translator, incident_id: int, progress: Progress, *, waiting: bool = False
+    _: Translator,
+    incident_id: int,
+    progress: Progress,
+    *,
+    waiting: bool = False,
+    closed: bool = False,
 ) -> str:
     """The sender's live status message; a summary once every delivery has its outcome.
 
     `waiting`: Telegram is not answering at the moment, and what is left waits for it.
+    `closed`: the incident is closed; acknowledgements that still come in are counted.
     """
+    if closed:
+        return _(
+            "🔒 Alert #{id} is closed: {line}",
+            id=incident_id,
+            line=Html(progress_line(_, progress)),
+        )
     if waiting and not progress.done:
         return _(
             "⏳ Alert #{id}: Telegram is not answering right now. I keep trying and send the "

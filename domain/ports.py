@@ -88,9 +88,10 @@ class Outbox(Protocol):
 
 
 class Editor(Protocol):
-    async def edit(self, chat_id: int, message_id: int, text: str) -> bool:
-        """Change a sent message's text in place. False only when the channel did not answer
-        (try again later); a refusal is final and True (trying again would not help)."""
+    async def edit(self, chat_id: int, message_id: int, text: str, buttons: Keyboard = ()) -> bool:
+        """Change a sent message's text and buttons in place (no `buttons`: none stay). False
+        only when the channel did not answer (try again later); a refusal is final and True
+        (trying again would not help)."""
         ...
 
 

@@ -6,8 +6,10 @@ Callback data (each ≤ 64 bytes; d = draft id, i = incident id):
   `inc:cancel:<d>`;
 - on an alert (`handlers.alert_replies`): `inc:ack:<i>`, `inc:reply:<i>`, `inc:mood:<i>:<mood>`,
   `inc:notext:<i>`, `inc:call:<i>`;
-- for hosts: `inc:ans:<i>:<user_id>` (`handlers.alert_replies`), `inc:show:<i>`, `inc:upd:<i>`,
-  `inc:close:<i>` (`handlers.incidents`).
+- for hosts: `inc:ans:<i>:<user_id>` (`handlers.alert_replies`), `inc:show:<i>`
+  (`handlers.incidents`); on the status message and /incident `inc:upd:<i>`, `inc:close:<i>`,
+  `inc:who:<i>`, and after them `inc:usend:<i>:<revision>`, `inc:csend:<i>:<revision>`,
+  `inc:cnow:<i>`, `inc:whop:<i>:<page>` (`handlers.incident_follow_up`).
 """
 
 from __future__ import annotations

@@ -449,7 +449,11 @@ async def send_draft(update: Update, context: ContextTypes.DEFAULT_TYPE, args: l
     if incident_id is None:
         return  # a second press while the first was sending: that one did it
     names = await alerts.names_of(svc, draft.network_ids)
-    sent = _("📤 Sent as alert #{id}. /update or /close it later.", id=incident_id)
+    sent = _(
+        "📤 Sent as alert #{id}. The status message below shows how it goes out, with buttons "
+        "to update or close it.",
+        id=incident_id,
+    )
     shown = alert_texts.alert_text(_, draft.severity, draft.sharing, names, draft.text)
     await edit_message(query, f"{sent}\n\n{shown}")
 

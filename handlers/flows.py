@@ -16,7 +16,7 @@ from bot import services
 from bot.i18n import Translator
 from bot.services import Services
 from handlers import conversation as talk
-from handlers import incidents, intake, meeting_agenda, meetings
+from handlers import incident_follow_up, incidents, intake, meeting_agenda, meetings
 from handlers.conversation import Flow
 from storage import incidents as incident_store
 from storage import networks
@@ -59,17 +59,16 @@ async def _answer(_: Translator, svc: Services, conversation: Conversation) -> s
 
 
 async def _follow_up(_: Translator, svc: Services, conversation: Conversation) -> str:
+    incident_id = conversation.data.get("incident_id")
     if conversation.flow == "close":
-        return _("Closing an alert")
+        return _("Closing alert #{id}", id=incident_id) if incident_id else _("Closing an alert")
+    if incident_id:
+        return _("Your update to alert #{id}", id=incident_id)
     return _("Your update to an alert")
 
 
 async def _intake(_: Translator, svc: Services, conversation: Conversation) -> str:
     return _("Your application to {network}", network=await _network(svc, conversation))
-
-
-async def _nothing_to_take(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    return False  # /update and /close wait for a button, not for text
 
 
 async def _stop_alert(
@@ -94,8 +93,8 @@ FLOWS = (
     Flow("alert", incidents.take_text, _alert, "/alert", stop=_stop_alert),
     Flow("reply", incidents.take_text, _reply),
     Flow("answer", incidents.take_text, _answer),
-    Flow("update", _nothing_to_take, _follow_up, "/update"),
-    Flow("close", _nothing_to_take, _follow_up, "/close"),
+    Flow("update", incident_follow_up.take_text, _follow_up, "/update"),
+    Flow("close", incident_follow_up.take_text, _follow_up, "/close"),
     Flow("intake", intake.take_text, _intake, "/start", stop=intake.stop_flow),
 )
 

@@ -1,6 +1,7 @@
-"""/incident, /update and /close: hosts follow their rapid-response incidents up.
+"""/incident: hosts see how their rapid-response incidents stand.
 
-The alert itself is composed in `handlers.alerts` and answered in `handlers.alert_replies`; the
+The alert itself is composed in `handlers.alerts` and answered in `handlers.alert_replies`;
+/update, /close and the buttons of the status message are in `handlers.incident_follow_up`; the
 work (sending, following up, closing, escalating) is in `domain.alerts`. Here also the jobs: the
 sender's live status message, and escalation, rebuilt from the database at start.
 """
@@ -11,7 +12,7 @@ import functools
 from datetime import timedelta
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -28,147 +29,20 @@ from domain import alerts
 from domain import incidents as rules
 from domain.alert_texts import MAX_NAMES, name_of
 from domain.alerts import names_of, waiting
-from domain.incidents import TextProblem
 from domain.labels import moment
 from handlers import conversation as talk
 from handlers import guard
-from handlers.alert_common import after_command, buttons, managed
+from handlers import incident_follow_up as follow_up
+from handlers.alert_common import buttons, managed
 from handlers.alert_replies import take_answer, take_reply
 from handlers.alerts import take_draft_text
-from handlers.common import MAX_CHOICES, stale_button
+from handlers.common import stale_button
+from handlers.incident_follow_up import choice_keyboard, open_ones, status_keyboard
 from storage import incidents as store
 from storage.incidents import Incident, Recipient
 
 STATUS_EVERY = timedelta(seconds=3)  # the sender's status message is edited at most this often
 ESCALATION_SWEEP = timedelta(minutes=1)  # a safety net beside the precise one-off jobs
-
-
-# --- /update and /close --------------------------------------------------------------------
-
-
-async def _open_ones(update: Update, context: BotContext) -> list[Incident] | None:
-    """Open incidents this person hosts; None (refused) for people who cannot alert at all."""
-    actor = await guard.actor_of(update, context)
-    if not alerts.may_alert_somewhere(actor):
-        await guard.refuse(update, context)
-        return None
-    return await alerts.open_managed_by(context.services, actor)
-
-
-def incident_label(incident: Incident) -> str:
-    excerpt = " ".join(incident.text.split())
-    if len(excerpt) > 36:
-        excerpt = excerpt[:35] + "…"
-    return f"#{incident.id} {rules.SEVERITY_ICON[incident.severity]} {excerpt}"
-
-
-def choice_keyboard(found: list[Incident], action: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(incident_label(i), callback_data=f"inc:{action}:{i.id}")]
-            for i in found[:MAX_CHOICES]  # more: /incident NUMBER
-        ]
-    )
-
-
-async def update_command(update: Update, context: BotContext) -> None:
-    """/update text…: a follow-up to an open incident, threaded under the alert everywhere."""
-    await _follow_up_command(update, context, "update")
-
-
-async def close_command(update: Update, context: BotContext) -> None:
-    """/close [closing text]: close an incident; escalation stops."""
-    await _follow_up_command(update, context, "close")
-
-
-async def _follow_up_command(update: Update, context: BotContext, kind: str) -> None:
-    message = update.effective_message
-    assert message and message.text and update.effective_user
-    svc = context.services
-    _ = await context.texts()
-    found = await _open_ones(update, context)
-    if found is None:
-        return
-    text = after_command(message.text)
-    if kind == "update" and not text:
-        await message.reply_text(
-            _("Send /update followed by the text, e.g. /update The police are on site; stay calm.")
-        )
-        return
-    if text and isinstance(rules.check_text(text), TextProblem):
-        await message.reply_text(
-            _("That text is too long: at most {max} characters, please.", max=rules.MAX_TEXT)
-        )
-        return
-    if not found:
-        await message.reply_text(_("There is no open incident of yours. /alert starts one."))
-        return
-    if len(found) == 1:
-        await message.reply_text(await _do_follow_up(update, context, found[0], kind, text))
-        return
-    dropped = await talk.set_prompt(
-        svc, update.effective_user.id, kind, svc.clock.now(), text=text or None
-    )
-    await talk.tell_dropped(update, context, dropped)
-    question = (
-        _("Which incident do you want to update?")
-        if kind == "update"
-        else _("Which incident do you want to close?")
-    )
-    choices = choice_keyboard(found, "upd" if kind == "update" else "close")
-    await message.reply_text(question, reply_markup=talk.with_cancel(_, choices))
-
-
-async def _do_follow_up(
-    update: Update, context: BotContext, incident: Incident, kind: str, text: str
-) -> str:
-    assert update.effective_user
-    svc = context.services
-    _ = await context.texts()
-    if kind == "update":
-        if await alerts.update_incident(svc, incident.id, text):
-            return _(
-                "🔁 Update to alert #{id} is on its way, as a reply under the alert.",
-                id=incident.id,
-            )
-        return _("Alert #{id} is closed already; /alert starts a new one.", id=incident.id)
-    if await alerts.close_incident(svc, incident.id, update.effective_user.id, text or None):
-        if text:
-            return _(
-                "✅ Alert #{id} is closed; the closing words are on their way.", id=incident.id
-            )
-        return _("✅ Alert #{id} is closed. No more reminders go out.", id=incident.id)
-    return _("Alert #{id} was closed already.", id=incident.id)
-
-
-async def chosen_for_follow_up(
-    update: Update, context: BotContext, args: list[str], kind: str
-) -> None:
-    query = update.callback_query
-    assert query and update.effective_user
-    incident = await managed(update, context, args[0])
-    if incident is None:
-        return
-    svc = context.services
-    prompt = await talk.get_prompt(svc, update.effective_user.id)
-    if prompt is None or prompt.kind != kind:
-        await stale_button(update, context)
-        return
-    await talk.clear_prompt(svc, update.effective_user.id, kind)
-    await query.answer()
-    await edit_message(
-        query, await _do_follow_up(update, context, incident, kind, prompt.text or "")
-    )
-
-
-async def chosen_update(update: Update, context: BotContext, args: list[str]) -> None:
-    """The incident to send a pending /update to."""
-    await chosen_for_follow_up(update, context, args, "update")
-
-
-async def chosen_close(update: Update, context: BotContext, args: list[str]) -> None:
-    """The incident a pending /close is for."""
-    await chosen_for_follow_up(update, context, args, "close")
 
 
 # --- /incident -----------------------------------------------------------------------------
@@ -191,9 +65,11 @@ async def incident_command(update: Update, context: BotContext) -> None:
         if not alerts.may_manage(actor, incident):
             await guard.refuse(update, context)
             return
-        await reply_text(message, await report(_, svc, incident))
+        await reply_text(
+            message, await report(_, svc, incident), reply_markup=status_keyboard(_, incident)
+        )
         return
-    found = await _open_ones(update, context)
+    found = await open_ones(update, context)
     if found is None:
         return
     if not found:
@@ -213,7 +89,8 @@ async def show_incident(update: Update, context: BotContext, args: list[str]) ->
         return
     await query.answer()
     _ = await context.texts()
-    await edit_message(query, await report(_, context.services, incident))
+    text = await report(_, context.services, incident)
+    await edit_message(query, text, reply_markup=status_keyboard(_, incident))
 
 
 async def report(_: Translator, svc: Services, incident: Incident) -> str:
@@ -329,11 +206,10 @@ async def check_escalations(context: BotContext) -> None:
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     private = filters.ChatType.PRIVATE
-    application.add_handler(CommandHandler("update", update_command, filters=private))
-    application.add_handler(CommandHandler("close", close_command, filters=private))
+    follow_up.register(application)
     application.add_handler(CommandHandler("incident", incident_command, filters=private))
     application.add_handler(
-        buttons({"show": show_incident, "upd": chosen_update, "close": chosen_close})
+        buttons({"show": show_incident, **follow_up.BUTTONS}, two_numbers=follow_up.TWO_NUMBERS)
     )
     # After the buttons of handlers.alerts and handlers.alert_replies: any other `inc:` button
     # is forged or from an older version.
