@@ -348,6 +348,33 @@ async def decide(
 # --- life in the network -------------------------------------------------------------------
 
 
+async def save_details(
+    db: Database,
+    network_id: int,
+    user_id: int,
+    now: datetime,
+    details: Mapping[str, str | bool | None],
+) -> Membership | None:
+    """A member changes their own details (/profile): the intake's answers, while approved.
+
+    `details` keys are from `INTAKE_FIELDS`. Returns the updated membership, or None if the
+    person is not (or no longer) an approved member of the network.
+    """
+    unknown = set(details) - INTAKE_FIELDS
+    if unknown or not details:
+        raise ValueError(f"not details of a member: {sorted(unknown) or 'none given'}")
+    # Column names come from INTAKE_FIELDS only, never from the caller's text.
+    assignments = [f"{field} = ?" for field in sorted(details)]
+    values: list[object] = [details[field] for field in sorted(details)]
+    async with db.transaction() as conn:
+        async with conn.execute(
+            f"UPDATE memberships SET {', '.join(assignments)}, last_active_at = ?"
+            " WHERE network_id = ? AND user_id = ? AND status = 'approved' RETURNING *",
+            (*values, now.isoformat(), network_id, user_id),
+        ) as cursor:
+            return _maybe(await cursor.fetchone())
+
+
 async def mark_joined(db: Database, chat_id: int, user_id: int, now: datetime) -> bool:
     """An approved member entered a group chat of their network; the first entry counts."""
     stamp = now.isoformat()
