@@ -1,12 +1,14 @@
 """Invites: a host or coordinator makes a single-use invite for a role, and may revoke it.
 
 The invite is a code (storage.invites) that works once until it expires; redeeming it starts
-the intake (domain.intake).
+the intake (domain.intake). `read_invite` reads what `/invite` was given.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
@@ -16,6 +18,64 @@ from storage import invites
 from storage.invites import Invite
 
 log = logging.getLogger(__name__)
+
+
+# What people may type for a role: the code's names and the words of the method, Dutch and
+# English (one or two words).
+ROLE_WORDS: dict[str, Role] = {
+    "police_chief": Role.police_chief,
+    "police chief": Role.police_chief,
+    "politiechef": Role.police_chief,
+    "teamchef": Role.police_chief,
+    "municipality": Role.municipality,
+    "gemeente": Role.municipality,
+    "key_figure": Role.key_figure,
+    "key figure": Role.key_figure,
+    "sleutelfiguur": Role.key_figure,
+}
+
+
+def read_role(words: str) -> Role | None:
+    """A role as typed ("sleutelfiguur", "key figure", "police-chief"), or None."""
+    return ROLE_WORDS.get(" ".join(words.casefold().replace("-", "_").split()))
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """What `/invite …` asked for, read with the network names in mind."""
+
+    network: str | None = None  # a network's name as it is stored
+    role: Role | None = None
+    unknown_role: str | None = None  # typed after a network's name, but no role
+    unknown_network: str | None = None  # typed where a network's name belongs, but no network
+
+
+def read_invite(words: Sequence[str], names: Collection[str]) -> Wanted:
+    """`/invite Wijk Noord sleutelfiguur`: the network and the role, either of them missing,
+    the role first or last. Knowing the networks' names, a word that is no role is not taken
+    for part of a name: `/invite Noord baas` is Noord, with "baas" an unknown role."""
+    known = {name.casefold(): name for name in names}
+    words = [w for w in words if w]
+    typed = " ".join(words)
+    if not words:
+        return Wanted()
+    if typed.casefold() in known:
+        return Wanted(network=known[typed.casefold()])
+    for size in (2, 1):  # a role at the end, then at the start
+        for role_words, rest in ((words[-size:], words[:-size]), (words[:size], words[size:])):
+            if len(words) < size or (role := read_role(" ".join(role_words))) is None:
+                continue
+            name = " ".join(rest)
+            if not name:
+                return Wanted(role=role)
+            if name.casefold() in known:
+                return Wanted(network=known[name.casefold()], role=role)
+            return Wanted(role=role, unknown_network=name)
+    for size in range(len(words) - 1, 0, -1):  # the longest network name in front
+        name = " ".join(words[:size])
+        if name.casefold() in known:
+            return Wanted(network=known[name.casefold()], unknown_role=" ".join(words[size:]))
+    return Wanted(unknown_network=typed)
 
 
 async def make(ctx: Context, network_id: int, role: Role, by: int) -> Invite:

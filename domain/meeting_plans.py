@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from bot.i18n import Translator, translator
@@ -74,9 +74,10 @@ async def plan(
     tz = ctx.settings.bot.tz
     existing = [m.start for m in await store.of_network(ctx.database, network_id)]
     planned, skipped = [], []
+    # An address, a pin, or both (a place of its own pinned on the map needs no address).
     place = (
-        Venue(details["address"], details.get("lat"), details.get("lon"))
-        if details.get("address")
+        Venue(details.get("address") or "", details.get("lat"), details.get("lon"))
+        if details.get("address") or details.get("lat") is not None
         else None
     )
     for iso in wanted:
@@ -102,6 +103,20 @@ async def plan(
         log.info("meeting %s planned for network %s", meeting.id, meeting.network_id)
         await timeline.run_and_schedule(ctx, meeting.id)
     return Planned(planned, skipped)
+
+
+async def date_choices(
+    ctx: Context, network_id: int, today: date, weekday: int | None
+) -> list[date]:
+    """The dates to offer for a meeting of the network: on `weekday`, or the weekday it meets
+    on (from its meetings so far; Thursday for a new network), without holidays and without
+    the days it has a meeting already."""
+    tz = ctx.settings.bot.tz
+    planned = [m.start for m in await store.of_network(ctx.database, network_id)]
+    if weekday is None:
+        weekday = rules.usual_weekday(planned, tz)
+    taken = {moment.astimezone(tz).date() for moment in planned}
+    return rules.date_buttons(today, weekday, taken=taken)
 
 
 async def clashes(

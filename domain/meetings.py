@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -253,15 +253,20 @@ def next_ordinary(day: date) -> date:
 
 
 def date_buttons(
-    today: date, weekday: int = USUAL_WEEKDAY, weeks_ahead: int = 3, count: int = 8
+    today: date,
+    weekday: int = USUAL_WEEKDAY,
+    weeks_ahead: int = 3,
+    count: int = 8,
+    taken: Collection[date] = (),
 ) -> list[date]:
     """Dates to offer as buttons: `count` dates on `weekday`, the first `weeks_ahead` weeks
-    out, skipping Dutch holidays and the days around New Year (`domain.holidays`)."""
+    out, skipping Dutch holidays and the days around New Year (`domain.holidays`) and the
+    days `taken` by another meeting of the network."""
     day = today + timedelta(weeks=weeks_ahead)
     day += timedelta(days=(weekday - day.weekday()) % 7)
     found: list[date] = []
     while len(found) < count:
-        if free_day(day) is None:
+        if free_day(day) is None and day not in taken:
             found.append(day)
         day += timedelta(weeks=1)
     return found

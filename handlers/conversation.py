@@ -5,7 +5,10 @@ being planned, a topic or action being typed, a reply after an alert button, an 
 private text goes to one router here, which hands it to the open flow; an abandoned flow
 expires after `[bot] conversation_minutes`, and the person hears so when they next write (the
 text is then handled as if nothing were open). `/cancel` and the Cancel button under every step
-end whatever is open and say what stopped. Starting a new flow drops the open one, with a word.
+end whatever is open and say what stopped (and take away a reply keyboard the step showed).
+Starting a new flow drops the open one, with a word. A contact card, a map pin or a person from
+Telegram's user picker goes to the open flow's `take_shared` (`shared`, routed by
+`handlers.flows`).
 
 Features declare their flows with `add_flow()` in their `register()`. A flow's state is read and
 written through the helpers below, which set the expiry from the settings.
@@ -19,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.ext import (
     Application,
     CallbackContext,
@@ -60,6 +63,9 @@ class Flow:
     restart: str | None = None
     # /cancel or Cancel: the flow's own clean-up; True when it told the person itself.
     stop: Callable[[Update, BotContext, Conversation], Awaitable[bool]] | None = None
+    # A contact card, a map pin or a person from the user picker while this flow is open;
+    # False: not for this step (the person hears it was not asked for).
+    take_shared: Callable[[Update, BotContext], Awaitable[bool]] | None = None
 
 
 def add_flow(application: Application[Any, Any, Any, Any, Any, Any], flow: Flow) -> None:
@@ -257,7 +263,8 @@ async def _lapsed(update: Update, context: Ctx) -> None:
         if flow.restart
         else _("{what} has expired.", what=what)
     )
-    await update.effective_chat.send_message(text)
+    # A keyboard of the lapsed step (a picker, the location button) goes with it.
+    await update.effective_chat.send_message(text, reply_markup=ReplyKeyboardRemove())
 
 
 async def private_text(update: Update, context: BotContext) -> None:
@@ -269,6 +276,20 @@ async def private_text(update: Update, context: BotContext) -> None:
     if flow is not None and await flow.take_text(update, context):
         return
     await fallback.private_text(update, context)
+
+
+async def shared(update: Update, context: BotContext) -> bool:
+    """A contact card, a map pin or a picked person in the private chat: for the open flow's
+    step, if it asked for one; False when nothing open takes it."""
+    assert update.effective_user
+    await _lapsed(update, context)
+    found = await current(services.of(context), update.effective_user.id)
+    flow = _flows(context).get(found.flow) if found is not None else None
+    return (
+        flow is not None
+        and flow.take_shared is not None
+        and await flow.take_shared(update, context)
+    )
 
 
 async def _stop(update: Update, context: BotContext) -> bool:
@@ -285,7 +306,9 @@ async def _stop(update: Update, context: BotContext) -> bool:
         return True
     _ = await services.texts_for(update, context)
     what = await flow.describe(_, svc, found) if flow is not None else found.flow
-    await update.effective_chat.send_message(_("Stopped. {what} is dropped.", what=what))
+    await update.effective_chat.send_message(
+        _("Stopped. {what} is dropped.", what=what), reply_markup=ReplyKeyboardRemove()
+    )
     return True
 
 

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import Update
-from telegram.ext import Application, ContextTypes
+from telegram import ReplyKeyboardRemove, Update
+from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bot import services
+from bot.context import BotContext
 from bot.i18n import Translator
 from bot.services import Services
 from handlers import conversation as talk
 from handlers import incident_follow_up, incidents, intake, meeting_agenda, meetings
+from handlers import networks as networks_
 from handlers.conversation import Flow
 from storage import incidents as incident_store
 from storage import networks
@@ -84,9 +86,13 @@ async def _stop_alert(
     return True
 
 
+async def _appoint(_: Translator, svc: Services, conversation: Conversation) -> str:
+    return _("Appointing a coordinator")
+
+
 FLOWS = (
-    Flow("plan", meetings.take_text, _meeting, "/meeting"),
-    Flow("year", meetings.take_text, _meeting, "/meetings plan"),
+    Flow("plan", meetings.take_text, _meeting, "/meeting", take_shared=meetings.take_shared),
+    Flow("year", meetings.take_text, _meeting, "/meetings plan", take_shared=meetings.take_shared),
     Flow("reschedule", meetings.take_text, _moving, "/meetings"),
     Flow("topic", meeting_agenda.take_text, _topic, "/topic"),
     Flow("action", meeting_agenda.take_text, _action, "/action"),
@@ -96,10 +102,32 @@ FLOWS = (
     Flow("update", incident_follow_up.take_text, _follow_up, "/update"),
     Flow("close", incident_follow_up.take_text, _follow_up, "/close"),
     Flow("intake", intake.take_text, _intake, "/start", stop=intake.stop_flow),
+    Flow("appoint", networks_.take_text, _appoint, "/appoint", take_shared=networks_.take_shared),
 )
+
+
+async def shared(update: Update, context: BotContext) -> None:
+    """A contact card, a map pin or a picked person: for the open conversation that asked for
+    it; a contact otherwise is the intake's (its phone question); anything else was not asked
+    for, and a keyboard that offered it goes."""
+    message = update.effective_message
+    assert message is not None
+    if await talk.shared(update, context):
+        return
+    if message.contact is not None:
+        await intake.answer_contact(update, context)
+        return
+    _ = await context.texts()
+    await message.reply_text(
+        _("I wasn't asking for that just now. /help shows what you can do."),
+        reply_markup=ReplyKeyboardRemove(),
+    )
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     for flow in FLOWS:
         talk.add_flow(application, flow)
     talk.register(application)
+    # Before the intake's own contact handler: a contact card may be for /appoint.
+    things = filters.CONTACT | filters.LOCATION | filters.VENUE | filters.StatusUpdate.USERS_SHARED
+    application.add_handler(MessageHandler(filters.ChatType.PRIVATE & things, shared))

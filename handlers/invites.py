@@ -1,5 +1,8 @@
 """/invite and /invites: hosts and coordinators make single-use invite links, list and revoke them.
 
+`/invite Noord sleutelfiguur` makes one at once; what is missing or not understood (an unknown
+network, a word that is no role) is asked with buttons.
+
 Callback data: `inv:pick:<network_id>` (choose the role next), `inv:new:<network_id>:<role>`
 (make an invite), `inv:revoke:<invite_id>`, `inv:list:<network_id or 0>:<page>` (a page of
 /invites).
@@ -17,7 +20,15 @@ from bot.context import BotContext
 from bot.i18n import Html, Translator
 from bot.replies import edit_message, reply_text
 from domain import invites as invites_domain
-from domain.access import Action, Actor, Role, allowed, invite_action, networks_where
+from domain.access import (
+    Action,
+    Actor,
+    Role,
+    allowed,
+    close_matches,
+    invite_action,
+    networks_where,
+)
 from domain.invites import Revoked
 from domain.labels import moment, role_name
 from handlers import guard
@@ -31,33 +42,11 @@ from handlers.common import (
     stale_button,
 )
 from handlers.networks import invite_buttons, network_button
-from storage import invites, memberships
+from storage import invites, memberships, networks
 from storage.invites import Invite
 from storage.networks import Network
 
 log = logging.getLogger(__name__)
-
-# What people may type for a role: the code's names and the Dutch words of the method.
-ROLE_WORDS: dict[str, Role] = {
-    "police_chief": Role.police_chief,
-    "politiechef": Role.police_chief,
-    "teamchef": Role.police_chief,
-    "municipality": Role.municipality,
-    "gemeente": Role.municipality,
-    "key_figure": Role.key_figure,
-    "sleutelfiguur": Role.key_figure,
-}
-
-
-def parse_role(word: str) -> Role | None:
-    return ROLE_WORDS.get(word.casefold().replace("-", "_"))
-
-
-def parse_invite_args(args: list[str]) -> tuple[str, Role | None]:
-    """`Wijk Noord sleutelfiguur` → ("Wijk Noord", key_figure); the role is the last word."""
-    if args and (role := parse_role(args[-1])) is not None:
-        return " ".join(args[:-1]), role
-    return " ".join(args), None
 
 
 def invitable_roles(actor: Actor, network_id: int) -> list[Role]:
@@ -104,37 +93,75 @@ def revoke_keyboard(
 
 
 async def invite(update: Update, context: BotContext) -> None:
-    """`/invite NETWORK ROLE` gives a link at once; with less, buttons ask what is missing."""
+    """`/invite NETWORK ROLE` gives a link at once; with less, or with a word it does not
+    know, buttons ask for what is missing (the network, then the role)."""
     assert update.effective_message
     _ = await context.texts()
-    name, role = parse_invite_args(context.args or [])
-    if not name:
-        actor = await guard.actor_of(update, context)
-        choices = await networks_where(context.services.database, actor, Action.invite_key_figure)
+    db = context.services.database
+    actor = await guard.actor_of(update, context)
+    choices = await networks_where(db, actor, Action.invite_key_figure)
+    names = [n.name for n in await networks.all(db)]
+    wanted = invites_domain.read_invite(context.args or [], names)
+    role = wanted.role
+    if wanted.network is None:
         if not choices:
             await guard.refuse(update, context)
             return
-        if len(choices) > 1:
-            await update.effective_message.reply_text(
-                _("Which network is the invite for?") + more_choices(_, choices, "/invite"),
-                reply_markup=network_keyboard(choices, role),
-            )
+        if wanted.unknown_network is None and len(choices) == 1:
+            network: Network = choices[0]
+        else:
+            await ask_network(update, context, choices, role, wanted.unknown_network)
             return
-        network: Network | None = choices[0]
     else:
-        network = await network_named(update, context, name)
-    if network is None:
-        return
+        found = await networks.by_name(db, wanted.network)
+        assert found is not None
+        network = found
     if role is not None:
         if await guard.permit(update, context, invite_action(role), network.id) is not None:
             await make_invite(update, context, network, role)
         return
     inviter = await guard.permit(update, context, Action.invite_key_figure, network.id)
-    if inviter is not None:
-        await update.effective_message.reply_text(
-            _("Who is the invite for in <b>{network}</b>?", network=network.name),
-            reply_markup=invite_buttons(_, network.id, invitable_roles(inviter, network.id)),
+    if inviter is None:
+        return
+    question = _("Who is the invite for in <b>{network}</b>?", network=network.name)
+    if wanted.unknown_role is not None:
+        log.info("unknown role %r in /invite by %s", wanted.unknown_role, inviter.user_id)
+        question = (
+            _(
+                "“{word}” is not a role I know. A network has a police chief, a municipality "
+                "contact and key figures.",
+                word=wanted.unknown_role,
+            )
+            + "\n"
+            + question
         )
+    await update.effective_message.reply_text(
+        question,
+        reply_markup=invite_buttons(_, network.id, invitable_roles(inviter, network.id)),
+    )
+
+
+async def ask_network(
+    update: Update,
+    context: BotContext,
+    choices: list[Network],
+    role: Role | None,
+    unknown: str | None,
+) -> None:
+    """Which network: a button for each where the person may invite, the names closest to
+    what they typed (`unknown`, a name we don't know) first."""
+    assert update.effective_message
+    _ = await context.texts()
+    if unknown is None:
+        text = _("Which network is the invite for?")
+    else:
+        close = close_matches(unknown, [n.name for n in choices], limit=len(choices))
+        order = {name: i for i, name in enumerate(close)}
+        choices = sorted(choices, key=lambda n: order.get(n.name, len(order)))
+        text = _("I don't know a network called “{name}”. Which one do you mean?", name=unknown)
+    await update.effective_message.reply_text(
+        text + more_choices(_, choices, "/invite"), reply_markup=network_keyboard(choices, role)
+    )
 
 
 def network_keyboard(choices: list[Network], role: Role | None) -> InlineKeyboardMarkup:
@@ -168,7 +195,7 @@ async def new_invite(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query and query.data
     _prefix, _new, network_id, role_word = query.data.split(":")
-    role = parse_role(role_word)
+    role = invites_domain.read_role(role_word)
     if role is None:
         await stale_button(update, context)
         return

@@ -2,21 +2,24 @@
 their flow. Every step of a conversation carries Cancel (`handlers.conversation`).
 
 Callback data: mtg:net:<network> · mtg:ynet:<network> · mtg:day:<yyyymmdd> · mtg:time:<hhmm> ·
-mtg:venue:<kind> · mtg:note:skip · mtg:ok · mtg:no · mtg:ywd:<weekday> · mtg:yadj:<index> ·
-mtg:yok · mtg:move:<meeting> · mtg:cancel:<meeting> · mtg:cancelok:<meeting> ·
+mtg:cal:<yyyymm> (a calendar page) · mtg:free:<yyyymmdd> (a holiday on it) · mtg:blank ·
+mtg:venue:<kind> · mtg:pin:skip · mtg:note:skip · mtg:ok · mtg:no · mtg:ywd:<weekday> ·
+mtg:yadj:<index> · mtg:yok · mtg:move:<meeting> · mtg:cancel:<meeting> · mtg:cancelok:<meeting> ·
 top:<meeting>:named|anon · act:net:<network> · act:who:<user> · act:due:<yyyymmdd>.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 
 from babel.dates import format_date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.fit import keyboard_rows
 from bot.i18n import Translator
+from domain import meetings as rules
+from domain.holidays import free_day
 from handlers.common import network_rows
 from handlers.conversation import with_cancel
 from storage.memberships import Membership
@@ -35,11 +38,60 @@ def networks(found: Sequence[Network], prefix: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(network_rows(found, lambda n: f"{prefix}:{n.id}"))
 
 
-def days(_: Translator, choices: Sequence[date]) -> InlineKeyboardMarkup:
+def days(_: Translator, choices: Sequence[date], month: date) -> InlineKeyboardMarkup:
+    """The offered dates, and "📅 Another day" for a calendar page (of `month`)."""
     buttons = [
         InlineKeyboardButton(day_label(_, d), callback_data=f"mtg:day:{d:%Y%m%d}") for d in choices
     ]
-    return with_cancel(_, InlineKeyboardMarkup(keyboard_rows(buttons, 4)))
+    other = InlineKeyboardButton(_("📅 Another day"), callback_data=f"mtg:cal:{month:%Y%m}")
+    return with_cancel(_, InlineKeyboardMarkup([*keyboard_rows(buttons, 4), [other]]))
+
+
+BLANK = "mtg:blank"  # a cell of the calendar that is not a day to choose
+MONTHS_AHEAD = 12  # how far the calendar pages go
+
+
+def calendar(_: Translator, year: int, month: int, today: date) -> InlineKeyboardMarkup:
+    """A month as a page of buttons, Monday to Sunday: a day to choose, "(25)" for a holiday
+    (`mtg:free:`, which says which), "·" for days gone; ◀ and ▶ turn the month (from this
+    month to a year ahead). At most 7 + 6 × 7 + 3 + 1 buttons."""
+    monday = today - timedelta(days=today.weekday())
+    header = [
+        InlineKeyboardButton(
+            str(format_date(monday + timedelta(days=i), "EEEEEE", locale=_.language)),
+            callback_data=BLANK,
+        )
+        for i in range(7)
+    ]
+    rows = [header]
+    for week in rules.month_weeks(year, month):
+        row = []
+        for day in week:
+            if day is None or day < today:
+                row.append(InlineKeyboardButton("·", callback_data=BLANK))
+            elif free_day(day) is not None:
+                row.append(
+                    InlineKeyboardButton(f"({day.day})", callback_data=f"mtg:free:{day:%Y%m%d}")
+                )
+            else:
+                row.append(
+                    InlineKeyboardButton(str(day.day), callback_data=f"mtg:day:{day:%Y%m%d}")
+                )
+        rows.append(row)
+    turn = []
+    if (year, month) > (today.year, today.month):
+        before = rules.add_months(year, month, -1)
+        turn.append(InlineKeyboardButton("◀", callback_data=f"mtg:cal:{before[0]}{before[1]:02d}"))
+    turn.append(
+        InlineKeyboardButton(
+            str(format_date(date(year, month, 1), "MMMM y", locale=_.language)), callback_data=BLANK
+        )
+    )
+    if (year, month) < rules.add_months(today.year, today.month, MONTHS_AHEAD):
+        after = rules.add_months(year, month, 1)
+        turn.append(InlineKeyboardButton("▶", callback_data=f"mtg:cal:{after[0]}{after[1]:02d}"))
+    rows.append(turn)
+    return with_cancel(_, InlineKeyboardMarkup(rows))
 
 
 def which_day(_: Translator, options: Sequence[date]) -> InlineKeyboardMarkup:
@@ -61,6 +113,13 @@ def times(_: Translator) -> InlineKeyboardMarkup:
         InlineKeyboardButton(t, callback_data=f"mtg:time:{t.replace(':', '')}") for t in TIMES
     ]
     return with_cancel(_, InlineKeyboardMarkup([buttons]))
+
+
+def skip_place_name(_: Translator, can_skip: bool) -> InlineKeyboardMarkup:
+    """Under "what should the invitation say?" after a pin: Skip (the police station or the
+    town hall need no name) and Cancel."""
+    rows = [[InlineKeyboardButton(_("Skip"), callback_data="mtg:pin:skip")]] if can_skip else []
+    return with_cancel(_, InlineKeyboardMarkup(rows))
 
 
 def venues(_: Translator) -> InlineKeyboardMarkup:

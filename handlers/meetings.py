@@ -2,7 +2,9 @@
 them; everyone sees the coming ones.
 
 Planning is a short conversation in the private chat: network, date and time (typed the usual
-Dutch or English way, or with buttons), venue, a note about the meal, a summary with ✅. Every
+Dutch or English way, or with buttons: the network's usual weekday without holidays, or a
+calendar page), venue (Telegram's location button, a pin from the attachment menu, or typed),
+a note about the meal, a summary with ✅. Every
 answer is stored as the person's conversation (`handlers.conversation`), so a restart loses
 nothing, and every step has Cancel. What ✅, Move and Cancel do is `domain.meeting_plans`; the
 timeline runs in `domain.timeline`; the buttons are `handlers.meeting_keyboards`; topics,
@@ -22,16 +24,17 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot.context import BotContext
 from bot.i18n import Html
 from bot.render import keyboard
-from bot.replies import reply_text, send_text
+from bot.replies import edit_message, reply_text, send_text
 from bot.services import Services
 from domain import meeting_plans, timeline
 from domain import meeting_texts as texts
 from domain import meetings as rules
 from domain.access import Action, allowed, networks_where
+from domain.holidays import free_day, free_day_name
 from domain.labels import moment
 from domain.meetings import Ambiguous, Parsed, Unreadable
 from handlers import conversation as talk
-from handlers import guard, meeting_agenda, meeting_timeline
+from handlers import guard, meeting_agenda, meeting_timeline, pickers
 from handlers import meeting_keyboards as keys
 from handlers.common import more_choices, networks_to_act_on, permit_button
 from storage import meetings as store
@@ -103,14 +106,21 @@ async def start_year(update: Update, context: BotContext, network_id: int) -> No
 
 
 async def ask_date(update: Update, context: BotContext) -> None:
+    """Dates on the network's usual weekday (the year plan's weekday), holidays left out."""
+    assert update.effective_user
     _ = await context.texts()
+    svc = context.services
+    draft = await talk.draft(svc, update.effective_user.id)
+    assert draft is not None and draft.network_id is not None
+    weekday = int(draft.data["weekday"]) if draft.kind == "year" else None
+    choices = await meeting_plans.date_choices(svc, draft.network_id, today(svc), weekday)
     await reply(
         update,
         _(
             "🗓 When is the meeting? Type a date and time, for example “12 March 19:00” or "
             "“vrijdag 19:00”, or choose a day:"
         ),
-        keys.days(_, rules.date_buttons(today(context.services))),
+        keys.days(_, choices, today(svc)),
     )
 
 
@@ -146,18 +156,34 @@ async def ask_weekday(update: Update, context: BotContext) -> None:
 
 
 async def ask_place(update: Update, context: BotContext, kind: str) -> None:
+    """Where: Telegram's location button, a pin from the attachment menu, or typed."""
     _ = await context.texts()
     if kind == "other":
         text = _(
-            "What is the place called, and its address? For a pin on the map, add the "
-            "coordinates after a | – e.g. “Buurthuis De Boog, Boogstraat 3 | 52.3845, 4.9021”."
+            "📍 Where is it? Are you there now? Tap <b>📍 Send where I am now</b>. Or drop a "
+            "pin anywhere with 📎 → Location. Or type the name of the place and its address, "
+            "e.g. “Buurthuis De Boog, Boogstraat 3”."
         )
     else:
         text = _(
-            "What is its address? For a pin on the map, add the coordinates after a | – "
-            "e.g. “Stationsplein 1, Amsterdam | 52.3791, 4.9003”. I will remember it."
+            "📍 Where is it? Are you there now? Tap <b>📍 Send where I am now</b>. Or drop a "
+            "pin anywhere with 📎 → Location. Or type the address. I will remember it."
         )
-    await reply(update, text, talk.with_cancel(_))
+    assert update.effective_chat
+    await update.effective_chat.send_message(text, reply_markup=pickers.place_keyboard(_))
+
+
+async def ask_pin_name(update: Update, context: BotContext, kind: str) -> None:
+    """After a bare pin: the words the invitation shows beside it."""
+    _ = await context.texts()
+    if kind == "other":
+        text = _(
+            "What is the place called? Add the address after a comma if you like, e.g. "
+            "“Buurthuis De Boog, Boogstraat 3”."
+        )
+    else:
+        text = _("And its address, as the invitation should show it? Type it, or skip.")
+    await reply(update, text, keys.skip_place_name(_, can_skip=kind != "other"))
 
 
 async def chosen_moment(
@@ -292,22 +318,112 @@ def read_place(text: str) -> tuple[str, float | None, float | None]:
 
 
 async def take_place(update: Update, context: BotContext, draft: Draft, text: str) -> None:
+    """Typed at the place step: Cancel, "type the address", or the address (or name) itself;
+    after a bare pin (step pin_name), the words the invitation shows beside it."""
+    message = update.effective_message
+    assert message is not None
     svc = context.services
-    address, lat, lon = read_place(text)
-    if not address:
-        return
+    _ = await context.texts()
     kind = draft.data["venue_kind"]
-    name = None
-    if kind == "other":
-        name, _sep, rest = address.partition(",")
-        name, address = name.strip(), rest.strip() or name.strip()
-    else:
-        assert draft.network_id is not None
-        await store.remember_venue(
-            svc.database, draft.network_id, kind, Venue(address[:300], lat, lon)
+    if pickers.pressed(text, "Cancel"):
+        await talk.clear_draft(svc, draft.user_id)
+        await message.reply_text(_("Stopped: nothing was planned."), reply_markup=pickers.REMOVE)
+        return
+    if draft.step == "place" and pickers.pressed(text, "⌨️ Type the address"):
+        typed = (
+            _("Type the name of the place and its address, e.g. “Buurthuis De Boog, Boogstraat 3”.")
+            if kind == "other"
+            else _("Type the address, e.g. “Stationsplein 1, Amsterdam”.")
         )
-    await save(svc, draft, "note", address=address[:300], lat=lat, lon=lon, venue_name=name)
+        await message.reply_text(typed + " " + _("(/cancel stops.)"), reply_markup=pickers.REMOVE)
+        return
+    if pickers.pressed(text, "📍 Send where I am now"):  # typed, or an app without the button
+        await message.reply_text(
+            _("Please share it with 📎 → Location, or type the address."),
+            reply_markup=pickers.place_keyboard(_),
+        )
+        return
+    lat, lon = draft.data.get("lat"), draft.data.get("lon")
+    if draft.step == "pin_name":
+        words = " ".join(text.split())
+    else:
+        words, lat, lon = read_place(text)
+    if not words:
+        await message.reply_text(_("Please type the address."))
+        return
+    name: str | None = None
+    address: str | None = words[:300]
+    if kind == "other":
+        first, _sep, rest = words.partition(",")
+        name, address = first.strip()[:200], rest.strip()[:300] or None
+    await place_known(update, context, draft, name=name, address=address, lat=lat, lon=lon)
+
+
+async def place_known(
+    update: Update,
+    context: BotContext,
+    draft: Draft,
+    *,
+    name: str | None,
+    address: str | None,
+    lat: float | None,
+    lon: float | None,
+) -> None:
+    """The venue is complete: remembered for the network (police station, town hall), the
+    keyboard of the place step goes, and on to the meal."""
+    svc = context.services
+    _ = await context.texts()
+    kind = draft.data["venue_kind"]
+    if kind != "other":
+        if not address and lat is not None and lon is not None:
+            address = rules.coordinates_text(lat, lon)
+        assert draft.network_id is not None and address
+        await store.remember_venue(svc.database, draft.network_id, kind, Venue(address, lat, lon))
+    await save(svc, draft, "note", address=address, lat=lat, lon=lon, venue_name=name)
+    where = ", ".join(part for part in (name, address) if part) or _("the pin on the map")
+    assert update.effective_chat
+    await update.effective_chat.send_message(
+        _("📍 {where}", where=where), reply_markup=pickers.REMOVE
+    )
     await ask_note(update, context)
+
+
+async def take_shared(update: Update, context: BotContext) -> bool:
+    """A pin (the location button or 📎 → Location, anywhere on earth) or a place from the list
+    under the map, while a plan asks where."""
+    message = update.effective_message
+    assert message is not None and update.effective_user
+    svc = context.services
+    draft = await talk.draft(svc, update.effective_user.id)
+    if (
+        draft is None
+        or draft.kind not in PLAN_FLOWS
+        or draft.step not in ("place", "pin_name")
+        or message.location is None
+    ):
+        return False
+    _ = await context.texts()
+    lat, lon = message.location.latitude, message.location.longitude
+    if not rules.in_the_netherlands(lat, lon):
+        log.info("user %s: a venue outside the Netherlands (%s, %s)", draft.user_id, lat, lon)
+        await message.reply_text(
+            _(
+                "That pin is outside the Netherlands ({where}). Fine: I will use it, and "
+                "show it on the map.",
+                where=rules.coordinates_text(lat, lon),
+            )
+        )
+    venue = message.venue
+    kind = draft.data["venue_kind"]
+    if venue is not None:  # a place with a name and an address
+        name = venue.title[:200] if kind == "other" else None
+        address = (venue.address or (venue.title if kind != "other" else ""))[:300] or None
+        await place_known(update, context, draft, name=name, address=address, lat=lat, lon=lon)
+        return True
+    await save(svc, draft, "pin_name", lat=lat, lon=lon)
+    await message.reply_text(_("📍 Got it."), reply_markup=pickers.REMOVE)
+    await ask_pin_name(update, context, kind)
+    return True
 
 
 async def show_summary(update: Update, context: BotContext, draft: Draft) -> None:
@@ -316,6 +432,14 @@ async def show_summary(update: Update, context: BotContext, draft: Draft) -> Non
     tz = svc.settings.bot.tz
     starts_at = draft.data.get("starts_at") or draft.data["dates"][0]
     preview = meeting_plans.preview(draft.network_id or 0, draft.data, starts_at, svc)
+    lat, lon = preview.latitude, preview.longitude
+    if lat is not None and lon is not None and update.effective_chat:
+        await update.effective_chat.send_venue(  # where it is on the map, before ✅
+            latitude=lat,
+            longitude=lon,
+            title=str(texts.venue_title(_, preview))[:100],
+            address=preview.address or rules.coordinates_text(lat, lon),
+        )
     name = await timeline.network_name(svc, draft.network_id or 0)
     if draft.kind == "year":
         when = "\n".join(
@@ -640,6 +764,74 @@ async def venue_pressed(update: Update, context: BotContext) -> None:
     await ask_note(update, context)
 
 
+async def pin_skipped(update: Update, context: BotContext) -> None:
+    """Skip under "its address?" after a pin: the police station or town hall, on the map."""
+    draft = await _plan_pressed(update, context, ("pin_name",))
+    if draft is None:
+        return
+    if draft.data.get("venue_kind") == "other":  # a place of its own needs a name
+        _ = await context.texts()
+        await reply(update, _("This button no longer works."))
+        return
+    await place_known(
+        update,
+        context,
+        draft,
+        name=None,
+        address=None,
+        lat=draft.data.get("lat"),
+        lon=draft.data.get("lon"),
+    )
+
+
+async def calendar_pressed(update: Update, context: BotContext) -> None:
+    """📅 Another day, ◀ or ▶: a month of days as buttons, in the same message."""
+    draft = await _plan_pressed(update, context, ("date", "time", "adjust"))
+    query = update.callback_query
+    if draft is None or query is None:
+        return
+    value = _value(update)
+    year, month = int(value[:4]), int(value[4:])
+    first = today(context.services)
+    last = rules.add_months(first.year, first.month, keys.MONTHS_AHEAD)
+    if not 1 <= month <= 12 or not (first.year, first.month) <= (year, month) <= last:
+        year, month = first.year, first.month  # a forged or stale page: this month
+    _ = await context.texts()
+    await edit_message(
+        query,
+        _(
+            "🗓 Choose a day, or type a date. Days in brackets are holidays or the days around "
+            "New Year."
+        ),
+        keys.calendar(_, year, month, first),
+    )
+
+
+async def free_pressed(update: Update, context: BotContext) -> None:
+    """A holiday on the calendar page: which one, and how to have it anyway."""
+    query = update.callback_query
+    assert query is not None
+    _ = await context.texts()
+    day = datetime.strptime(_value(update), "%Y%m%d").date()
+    why = free_day(day)
+    if why is None:  # an old page: the day is an ordinary one after all
+        await query.answer(_("This button no longer works."), show_alert=True)
+        return
+    said = _(
+        "{day} is {holiday}: not a good evening for a meal meeting. If you want it anyway, "
+        "type the date.",
+        day=keys.day_label(_, day),
+        holiday=free_day_name(_, why),
+    )
+    await query.answer(said.unescape(), show_alert=True)  # an alert is plain text
+
+
+async def blank_pressed(update: Update, context: BotContext) -> None:
+    """A cell of the calendar that is no day to choose (a weekday's name, a day gone)."""
+    assert update.callback_query
+    await update.callback_query.answer()
+
+
 async def note_skipped(update: Update, context: BotContext) -> None:
     draft = await _plan_pressed(update, context, ("note",))
     if draft is not None:
@@ -683,7 +875,7 @@ async def take_text(update: Update, context: BotContext) -> bool:
     text = message.text.strip()
     if draft.step in ("date", "time", "adjust"):
         await take_date(update, context, draft, text)
-    elif draft.step == "place":
+    elif draft.step in ("place", "pin_name"):
         await take_place(update, context, draft, text)
     elif draft.step == "note":
         await save(svc, draft, "confirm", note=text[:300])
@@ -706,6 +898,10 @@ BUTTONS = (
     (adjust_pressed, r"yadj:\d+"),
     (proposal_taken, r"yok"),
     (venue_pressed, r"venue:\w+"),
+    (pin_skipped, r"pin:skip"),
+    (calendar_pressed, r"cal:\d{6}"),
+    (free_pressed, r"free:\d{8}"),
+    (blank_pressed, r"blank"),
     (note_skipped, r"note:skip"),
     (plan_taken, r"ok"),
 )
@@ -720,4 +916,5 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         application.add_handler(CallbackQueryHandler(handler, pattern=f"^mtg:{data}$"))
     application.add_handler(CallbackQueryHandler(forged, pattern=r"^mtg:"))  # after the rest
     meeting_agenda.register(application)
-    # Typed dates, places and notes reach `take_text` through handlers.conversation.
+    # Typed dates, places and notes reach `take_text`, pins `take_shared`, through
+    # handlers.conversation.

@@ -33,6 +33,8 @@ _REFERENCES = (
     ("group_invite_links", "user_id"),
     ("coordinators", "user_id"),
     ("coordinators", "appointed_by"),
+    ("coordinator_changes", "user_id"),
+    ("coordinator_changes", "by_user_id"),
     ("networks", "created_by"),
     ("invites", "created_by"),
     ("invites", "used_by"),
@@ -109,6 +111,10 @@ async def export_person(db: Database, user_id: int) -> dict[str, Any]:
     document["coordinator"] = (
         {"appointed_at": appointment.appointed_at} if appointment is not None else None
     )
+    document["coordinator_changes"] = [  # the fact and the date, not who made the change
+        {"change": change.change, "at": change.at}
+        for change in await coordinators.changes(db, user_id)
+    ]
     return document
 
 

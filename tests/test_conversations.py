@@ -291,9 +291,10 @@ async def test_the_cancel_button_ends_an_update_or_close_choice(
 
 
 def cancels(message: SimMessage) -> bool:
-    """The step shows Cancel: the conversation's own, or the plan's ✖️ Cancel (mtg:no)."""
+    """The step shows Cancel: the conversation's own, the plan's ✖️ Cancel (mtg:no), or the
+    Cancel of a reply keyboard (the place step's location button)."""
     data = {b.callback_data for row in message.buttons for b in row}
-    return "talk:cancel" in data or "mtg:no" in data
+    return "talk:cancel" in data or "mtg:no" in data or ["Cancel"] in message.keyboard
 
 
 async def step(user: SimUser, pattern: str) -> SimMessage:
@@ -311,7 +312,7 @@ async def test_every_step_of_planning_a_meeting_shows_cancel(noord: Noord) -> No
     await karin.send("19:00")
     where = await step(karin, "Where?")
     await (await karin.press(where, "📍 Another place")).answered()
-    await step(karin, "What is the place called")
+    await step(karin, "Where is it?")
     await karin.send("Buurthuis De Boog, Boogstraat 3")
     await step(karin, "Anything about the meal")
     await karin.send("Soep")

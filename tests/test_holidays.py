@@ -166,3 +166,8 @@ def test_a_pin_in_or_outside_the_netherlands() -> None:
     assert not rules.in_the_netherlands(41.0082, 28.9784)  # Istanbul
     assert not rules.in_the_netherlands(-33.9249, 18.4241)  # Cape Town
     assert rules.coordinates_text(52.3791, 4.9003) == "52.37910, 4.90030"
+
+
+def test_date_buttons_leave_out_the_days_with_a_meeting() -> None:
+    offered = rules.date_buttons(date(2026, 2, 10), weekday=3, taken={date(2026, 3, 5)})
+    assert offered[:2] == [date(2026, 3, 12), date(2026, 3, 19)]

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from babel.dates import format_datetime
 
 from bot import services
 from bot.app import BotApplication
+from domain.access import Role
+from domain.invites import Wanted, read_invite
 from sandbox import Sandbox, SimUser
 from storage import invites
 from storage.invites import Refusal
@@ -167,13 +170,83 @@ async def test_the_revoke_button_under_a_new_invite(
     assert made is not None and made.revoked_at is not None
 
 
-async def test_an_unknown_network_name_suggests_close_matches(
+async def test_an_unknown_network_name_offers_the_networks_closest_first(
+    app: BotApplication, coordinator: SimUser
+) -> None:
+    await in_english(coordinator)
+    await a_network(app, "Zuid")
+    await a_network(app, "Noord")
+    await coordinator.send("/invite Nord key_figure")
+    which = await coordinator.expect("I don't know a network called “Nord”. Which one do you mean?")
+    assert which.button_texts() == ["Noord", "Zuid"]  # the closest first; the role is kept
+    await (await coordinator.press(which, "Noord")).answered()
+    await coordinator.expect("invite for a key figure of Noord")
+    await coordinator.send("/invites Oost")
+    await coordinator.expect("I don't know a network called “Oost”. /networks lists them.")
+
+
+async def test_a_word_that_is_no_role_is_not_read_as_part_of_the_name(
     app: BotApplication, coordinator: SimUser
 ) -> None:
     await in_english(coordinator)
     await a_network(app, "Noord")
-    await a_network(app, "Zuid")
-    await coordinator.send("/invite Nord key_figure")
-    await coordinator.expect("I don't know a network called “Nord”. Did you mean: Noord?")
-    await coordinator.send("/invites Oost")
-    await coordinator.expect("I don't know a network called “Oost”. /networks lists them.")
+    await a_network(app, "Wijk Zuid")
+    await coordinator.send("/invite Noord baas")
+    roles = await coordinator.expect("“baas” is not a role I know.")
+    assert "Who is the invite for in Noord?" in (roles.text or "")
+    assert roles.button_texts() == [
+        "Invite a police chief",
+        "Invite a municipality contact",
+        "Invite a key figure",
+    ]
+    await (await coordinator.press(roles, "Invite a municipality contact")).answered()
+    await coordinator.expect("invite for a municipality contact of Noord")
+
+    for typed, expected in (
+        ("/invite sleutelfiguur Wijk Zuid", "invite for a key figure of Wijk Zuid"),
+        ("/invite wijk zuid key figure", "invite for a key figure of Wijk Zuid"),
+        ("/invite Wijk Zuid police-chief", "invite for a police chief of Wijk Zuid"),
+    ):
+        await coordinator.send(typed)
+        await coordinator.expect(expected)
+    await coordinator.send("/invite teamchef")  # the role without a network: which network?
+    which = await coordinator.expect("Which network is the invite for?")
+    assert which.button_texts() == ["Noord", "Wijk Zuid"]
+
+
+async def test_a_host_with_one_network_is_asked_only_for_the_role(
+    app: BotApplication, sandbox: Sandbox, coordinator: SimUser
+) -> None:
+    noord = await a_network(app, "Noord")
+    petra = sandbox.add_user("Petra", language_code="en")
+    await a_member(app, noord, petra, "police_chief", "Petra")
+    await in_english(petra)
+    await petra.send("/invite Noord boss")
+    roles = await petra.expect("“boss” is not a role I know.")
+    assert roles.button_texts() == ["Invite a key figure"]  # hosts invite key figures only
+    await petra.send("/invite Nord")
+    which = await petra.expect("I don't know a network called “Nord”. Which one do you mean?")
+    assert which.button_texts() == ["Noord"]  # only where she may invite
+
+
+NAMES = ["Noord", "Wijk Zuid", "Key Figure Club"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "wanted"),
+    [
+        ("", Wanted()),
+        ("Noord", Wanted(network="Noord")),
+        ("noord sleutelfiguur", Wanted(network="Noord", role=Role.key_figure)),
+        ("gemeente Wijk Zuid", Wanted(network="Wijk Zuid", role=Role.municipality)),
+        ("Wijk Zuid key figure", Wanted(network="Wijk Zuid", role=Role.key_figure)),
+        ("Key Figure Club", Wanted(network="Key Figure Club")),  # a name wins over a role
+        ("Noord baas", Wanted(network="Noord", unknown_role="baas")),
+        ("Wijk Zuid de baas", Wanted(network="Wijk Zuid", unknown_role="de baas")),
+        ("Nord key_figure", Wanted(role=Role.key_figure, unknown_network="Nord")),
+        ("Oost", Wanted(unknown_network="Oost")),
+        ("teamchef", Wanted(role=Role.police_chief)),
+    ],
+)
+def test_reading_what_invite_was_given(typed: str, wanted: Wanted) -> None:
+    assert read_invite(typed.split(), NAMES) == wanted

@@ -512,7 +512,8 @@ async def test_a_year_of_five_is_proposed_adjusted_and_planned_without_clashes(
         ]
         assert len(lines) == 5 and all("Thursday" in line and "19:00" in line for line in lines)
         gaps = [(b - a).days for a, b in pairwise(proposed)]
-        assert all(63 <= gap <= 84 for gap in gaps)  # roughly evenly over the year
+        # Roughly evenly over the year; a date on a holiday moves on a week at a time.
+        assert all(63 <= gap <= 91 for gap in gaps)
 
         await tap(karin, proposal, "✏️ 2")
         await karin.expect("When is the meeting?")

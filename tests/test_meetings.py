@@ -108,8 +108,8 @@ async def plan(noord: Noord, when: str) -> SimMessage:
     await karin.send(when)
     where = await karin.expect("Where?")
     await tap(karin, where, "🚓 Police station")
-    await karin.expect("What is its address?")
-    await karin.send("Stationsplein 1, Amsterdam | 52.3791, 4.9003")
+    await karin.expect("Where is it?")
+    await karin.send("Stationsplein 1, Amsterdam | 52.3791, 4.9003")  # coordinates: still read
     await karin.expect("Anything about the meal")
     await karin.send("Surinamese buffet")
     summary = await karin.expect("Plan this meeting?")
@@ -341,7 +341,7 @@ async def test_bad_input_and_who_may_do_what(
         await tap(karin, choice, "Friday 3 April 2026")
         where = await karin.expect("Where?")
         await tap(karin, where, "🏛 Town hall")
-        await karin.expect("What is its address?")
+        await karin.expect("Where is it?")
         await karin.send("Buikslotermeerplein 2000")  # no coordinates: sent as text
         note = await karin.expect("Anything about the meal")
         await tap(karin, note, "Skip")

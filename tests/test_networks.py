@@ -1,4 +1,5 @@
-"""Networks end to end: a coordinator sets one up, everyone sees their own, coordinators appoint."""
+"""Networks end to end: a coordinator sets one up, everyone sees their own (appointing
+coordinators: test_appoint)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import UTC, datetime
 from bot import services
 from bot.app import BotApplication
 from sandbox import Sandbox, SimChat, SimUser
-from storage import coordinators, group_chats, invites, memberships, networks
+from storage import group_chats, invites, memberships, networks
 from storage.group_chats import BotRights
 from storage.networks import Network
 from tests import given
@@ -150,31 +151,3 @@ async def test_each_person_sees_the_networks_they_may_see(
     await in_english(bram)
     await bram.send("/networks")
     assert "(Noord) is still open" in (await bram.expect("not in a network yet")).text
-
-
-# --- /appoint ------------------------------------------------------------------------------
-
-
-async def test_a_coordinator_appoints_another_who_is_told_privately(
-    app: BotApplication, sandbox: Sandbox, coordinator: SimUser
-) -> None:
-    dirk = sandbox.add_user("Dirk", language_code="en")
-    await in_english(coordinator)
-    await in_english(dirk)
-    await dirk.send("/newnetwork Oost")
-    await dirk.expect("Sorry, only")
-
-    await coordinator.send("/appoint someone")
-    await coordinator.expect("Send /appoint followed by the person's Telegram user id")
-    await coordinator.send(f"/appoint {dirk.id}")
-    await coordinator.expect(f"Done: {dirk.id} is now a coordinator, and I told them.")
-    told = await dirk.expect("appointed you as a coordinator")
-    assert "Carla de Vries" in told.text
-    db = services.of(app).database
-    appointment = await coordinators.get(db, dirk.id)
-    assert appointment is not None and appointment.appointed_by == coordinator.id
-
-    await coordinator.send(f"/appoint {dirk.id}")
-    await coordinator.expect(f"{dirk.id} is already a coordinator.")
-    await dirk.send("/newnetwork Oost")
-    await dirk.expect("The network Oost is set up")

@@ -61,6 +61,7 @@ async def world(app: BotApplication, sandbox: Sandbox, coordinator: SimUser) -> 
 COMMANDS: list[tuple[str, tuple[str, ...]]] = [
     ("/newnetwork Net-{who}", ("coordinator",)),
     ("/appoint {target}", ("coordinator",)),
+    ("/coordinators", ("coordinator",)),
     ("/invite Noord key_figure", HOSTS),
     ("/invite Noord police_chief", ("coordinator",)),
     ("/invite Noord municipality", ("coordinator",)),
@@ -94,6 +95,8 @@ BUTTONS: list[tuple[str, tuple[str, ...]]] = [
     ("inv:pick:{nid}", HOSTS),
     ("roster:remove:{nid}:{applicant}", HOSTS),
     ("roster:show:{nid}:1", HOSTS),
+    ("coord:wd:{applicant}", ("coordinator",)),
+    ("coord:list:0", ("coordinator",)),
 ]
 
 
