@@ -191,7 +191,8 @@ async def time_passes(cast: Cast, minutes: int) -> None:
 async def an_incident_at_night(cast: Cast) -> None:
     """The police chief alerts the network after a stabbing. Ahmed acknowledges and says the
     mood is tense; only the hosts hear it, and the chief answers him. Wim does not react: he
-    is reminded, and then the chief gets the list of who to call. A follow-up, then closing."""
+    is reminded, and then the chief gets the list of who to call. With the buttons under her
+    status message she sees who has not seen it, sends a follow-up and closes with a word."""
     # Wim joined the network the same way as Ahmed (not shown).
     await cast.karin.send("/invite Noord sleutelfiguur")
     wim_code = code_in(await cast.karin.expect("t.me"))
@@ -227,9 +228,20 @@ async def an_incident_at_night(cast: Cast) -> None:
     await cast.wim.expect("⏰")
     await time_passes(cast, 15)
     await karin.expect("📞")
-    await karin.send("/update De verdachte is aangehouden. Dank voor jullie hulp.")
+    status = next(m for m in karin.private_chat.bot_messages() if "👀" in "".join(m.button_texts()))
+    await tap(karin, status, button(status, "👀"))
+    await karin.expect("👀")
+    await tap(karin, status, button(status, "🔁"))
+    await karin.expect("🔁")
+    await karin.send("De verdachte is aangehouden. Dank voor jullie hulp.")
+    update = await karin.expect("aangehouden")
+    await tap(karin, update, button(update, "📤"))
     await cast.group.expect("aangehouden")
-    await karin.send("/close Het is weer rustig in de wijk. Dank jullie wel.")
+    await tap(karin, status, button(status, "✅"))
+    await karin.expect("#1")
+    await karin.send("Het is weer rustig in de wijk. Dank jullie wel.")
+    closing = await karin.expect("weer rustig")
+    await tap(karin, closing, button(closing, "✅"))
     await cast.group.expect("weer rustig")
     await ahmed.expect("weer rustig")
 
