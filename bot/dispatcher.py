@@ -1,6 +1,6 @@
 """The dispatcher: sends the queued deliveries, most urgent first, within Telegram's limits.
 
-It keeps up to `in_flight` sends going at once and refills from the database as each one ends,
+It keeps up to `in_flight` sends going at once and refills from the database as places free up,
 so a critical alert queued behind a thousand routine messages goes out within a moment. Each
 outcome is recorded before the delivery can be picked again:
 
@@ -22,10 +22,20 @@ The loop is supervised: an error in it is logged with its context and the loop g
 pause. An outcome that cannot be recorded (the database is busy) is retried until it is, and
 the delivery stays out of the queue meanwhile, so it is not sent twice.
 
+Cheap per copy, for a fan-out to thousands: sent copies are recorded together, one transaction
+at most `RECORD_EVERY_S` after they were sent (or as soon as `RECORD_BATCH` wait), listeners
+told after it; kinds that must exist once, pinned messages and anything during an outage are
+recorded at once, each on its own. The queue is read by one query however many deliveries are
+held (`deliveries.due`), when a quarter of the places on the wire are free or something new
+was queued, and a follow-up reads the message it answers in that same query. Telegram's answer
+is read as plain data: only the message id, chat and poll id are needed.
+
 Exactly once, as far as Telegram allows: sends wait `read_timeout` for an answer, twice that
 for messages that must exist once (a poll, a pinned alert, a headcount), and a stop waits for
-sends on the wire. Telegram has no idempotency key, so a message it accepted but did not
-confirm within that time, or one on the wire when the process is killed, can arrive twice.
+sends on the wire and records what was sent. Telegram has no idempotency key, so a message it
+accepted but did not confirm within that time, or one on the wire or sent within the last
+`RECORD_EVERY_S` when the process is killed, can arrive twice — never one of a kind that must
+exist once: those are recorded before anything else happens.
 """
 
 from __future__ import annotations
@@ -36,6 +46,7 @@ import logging
 import random
 import warnings
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -58,7 +69,7 @@ from domain.context import Listener, OutageListener
 from domain.ports import Sent
 from storage import deliveries, group_chats
 from storage.database import Database
-from storage.deliveries import Delivery, NewDelivery
+from storage.deliveries import Delivery, NewDelivery, SentRecord
 
 log = logging.getLogger(__name__)
 # Deliveries store any Bot API method by name, so we call it by name on purpose.
@@ -89,6 +100,8 @@ OUTAGE_AFTER = 3  # passing failures in a row, with no answer from Telegram betw
 MAX_PAUSE_S = 180.0  # the longest one delivery waits between two tries
 EXPIRE_EVERY_S = 5.0  # how often to end deliveries whose moment has passed
 RECORD_PAUSES_S = (0.1, 0.5, 1.0, 2.0, 5.0)  # when the database is busy, then every 5 s
+RECORD_EVERY_S = 0.2  # sent copies wait at most this long to be recorded together
+RECORD_BATCH = 100  # ... or until this many wait
 # Kinds whose copy must exist once: a retry after a time-out could show it twice.
 MUST_BE_ONCE = ("meeting_poll", "meeting_headcount", "alert_pin")
 
@@ -179,7 +192,14 @@ class Dispatcher:
         self._next_expiry = 0.0
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
-        self._sending: dict[int, asyncio.Task[None]] = {}
+        self._sending: dict[int, asyncio.Task[None]] = {}  # on the wire
+        # Sent, to be recorded with the next batch; held out of the queue until then.
+        self._unrecorded: dict[int, tuple[Delivery, _Sent]] = {}
+        self._record_now = asyncio.Event()
+        self._recorder: asyncio.Task[None] | None = None
+        # Look at the queue again once this many places on the wire are free ...
+        self._refill_at = max(1, in_flight // 4)
+        self._news = False  # ... or at once when something new was queued.
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
 
@@ -195,6 +215,7 @@ class Dispatcher:
 
     def wake(self) -> None:
         """New deliveries are queued: look at once instead of at the next poll."""
+        self._news = True
         self._wake.set()
 
     async def edit(
@@ -240,7 +261,9 @@ class Dispatcher:
     async def idle(self) -> None:
         """Wait until nothing is due or in flight (for tests, the demo and benchmarks)."""
         # The queue lives in the database, so there is no event to wait on: look again.
-        while self._sending or await deliveries.due(self.db, self.clock.now(), 1):  # noqa: ASYNC110
+        while (  # noqa: ASYNC110
+            self._sending or self._unrecorded or await deliveries.due(self.db, self.clock.now(), 1)
+        ):
             await asyncio.sleep(0.02)
 
     # --- the loop ------------------------------------------------------------------------
@@ -272,17 +295,13 @@ class Dispatcher:
                     delivery.error,
                 )
                 await self._tell(delivery, "expired")
-        launched = await self._fill()
+        await self._fill()
+        # Woken by news, by enough sends ending (`_done`), or to look for retries come due.
         timeout = PROBE_EVERY_S if self.outage is not None else IDLE_POLL_S
-        if launched or self._sending:
-            waiters = [*self._sending.values(), asyncio.ensure_future(self._wake.wait())]
-            await asyncio.wait(waiters, timeout=timeout, return_when="FIRST_COMPLETED")
-            waiters[-1].cancel()
-        else:
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=timeout)
-            except TimeoutError:
-                pass
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+        except TimeoutError:
+            pass
         self._wake.clear()
 
     async def _nap(self, seconds: float) -> None:
@@ -293,17 +312,30 @@ class Dispatcher:
 
     async def _drain(self) -> None:
         """Let the sends on the wire end and record their outcome before stopping."""
-        if not self._sending:
+        loop = asyncio.get_running_loop()
+        until = loop.time() + self.stop_grace
+        if self._sending:
+            log.info(
+                "waiting up to %.0f s for %d sends on the wire", self.stop_grace, len(self._sending)
+            )
+            _done, pending = await asyncio.wait(self._sending.values(), timeout=self.stop_grace)
+            for task in pending:
+                log.warning("%s still on the wire at stop: it may be sent again", task.get_name())
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending)
+        recorder = self._recorder
+        if recorder is None or recorder.done():
             return
-        log.info(
-            "waiting up to %.0f s for %d sends on the wire", self.stop_grace, len(self._sending)
-        )
-        _done, pending = await asyncio.wait(self._sending.values(), timeout=self.stop_grace)
-        for task in pending:
-            log.warning("%s still on the wire at stop: it may be sent again", task.get_name())
-            task.cancel()
-        if pending:
-            await asyncio.wait(pending)
+        self._record_now.set()  # no waiting for a fuller batch now
+        await asyncio.wait([recorder], timeout=max(1.0, until - loop.time()))
+        if not recorder.done():
+            log.warning(
+                "%d sent deliveries not recorded at stop: they may be sent again",
+                len(self._unrecorded),
+            )
+            recorder.cancel()
+            await asyncio.wait([recorder])
 
     async def _fill(self) -> int:
         free = self.in_flight - len(self._sending)
@@ -316,13 +348,14 @@ class Dispatcher:
             free = min(free, 1)
         if free <= 0:
             return 0
+        self._news = False
         # A probe does not wait out a delivery's pause: the pauses grow to minutes, and
         # Telegram's return must be noticed within a second, not when the next pause ends.
         batch = await deliveries.due(
             self.db,
             self.clock.now(),
             free,
-            exclude=self._sending,
+            self._sending.keys() | self._unrecorded.keys(),
             paused_too=self.outage is not None,
         )
         for delivery in batch:
@@ -333,7 +366,10 @@ class Dispatcher:
 
     def _done(self, delivery_id: int, _task: asyncio.Task[None]) -> None:
         self._sending.pop(delivery_id, None)
-        self._wake.set()
+        # One look at the queue for several free places, not one per ended send.
+        free = self.in_flight - len(self._sending)
+        if self._news or free >= self._refill_at or not self._sending:
+            self._wake.set()
 
     # --- one delivery --------------------------------------------------------------------
 
@@ -346,25 +382,30 @@ class Dispatcher:
             result = _Retry(f"unexpected failure: {type(exc).__name__}", passing=False)
         if isinstance(result, _Retry):
             result = replace(result, started=started)
+        if isinstance(result, _Sent) and self.outage is None and not _must_be_once(delivery):
+            # Recorded with the next batch; until then it is held out of the queue.
+            self._unrecorded[delivery.id] = (delivery, result)
+            self._record_soon()
+            return
         await self._until_recorded(delivery, result)
 
     async def _attempt(self, delivery: Delivery) -> _Result:
         method, params = render(delivery)
-        if delivery.reply_to is not None:
-            replied = await deliveries.message_id_of(self.db, delivery.reply_to)
-            if replied is not None:
-                params["reply_parameters"] = {
-                    "message_id": replied,
-                    "allow_sending_without_reply": True,
-                }
+        if delivery.reply_to is not None and delivery.replied_message_id is not None:
+            params["reply_parameters"] = {
+                "message_id": delivery.replied_message_id,
+                "allow_sending_without_reply": True,
+            }
         if self.paid_broadcast and delivery.kind.startswith("alert"):
             params["allow_paid_broadcast"] = True
-        once = delivery.kind.startswith(MUST_BE_ONCE) or delivery.pin
+        once = _must_be_once(delivery)
         try:
+            # The answer as plain data (return_type None): building a Message object from it
+            # would cost more than the rest of the send; only three of its fields are used.
             result = await self.bot.do_api_request(  # type: ignore[call-arg]
                 method,
                 api_kwargs=params,
-                return_type=RESULT_TYPES.get(method, Message),
+                return_type=None,
                 rate_limit_args={"max_retries": 0},
                 # Rather a late answer than a retry that may show the message twice.
                 read_timeout=self.read_timeout * (2 if once else 1),
@@ -387,31 +428,43 @@ class Dispatcher:
             return _Retry(f"time-out: {exc.message}", passing=True)
         except TelegramError as exc:  # 5xx, dropped connections, Telegram unreachable
             return _Retry(exc.message or type(exc).__name__, passing=True)
-        # Most methods answer with the sent Message; stopPoll with the Poll of the message it
-        # names, pin and unpin with True.
-        message = result if isinstance(result, Message) else None
-        message_id = message.message_id if message else int(delivery.params["message_id"])
-        poll_id = message.poll.id if message is not None and message.poll is not None else None
-        chat_id = message.chat_id if message is not None else delivery.chat_id
-        return _Sent(message_id, Sent(chat_id, message_id, poll_id))
+        return _sent(delivery, method, result)
 
     async def _until_recorded(self, delivery: Delivery, result: _Result) -> None:
         """Record the outcome; while the database refuses, try again (the delivery stays out
         of the queue meanwhile, so a sent message is not sent again)."""
-        for attempt in range(10_000):
-            try:
-                await self._record(delivery, result)
-                return
-            except Exception as exc:
-                pause = RECORD_PAUSES_S[min(attempt, len(RECORD_PAUSES_S) - 1)]
-                log.warning(
-                    "delivery %s: outcome not recorded yet (%s: %s); again in %.1f s",
-                    delivery.id,
-                    type(exc).__name__,
-                    exc,
-                    pause,
-                )
-                await asyncio.sleep(pause)
+        await _until_done(f"delivery {delivery.id}", lambda: self._record(delivery, result))
+
+    def _record_soon(self) -> None:
+        """A sent copy waits for the batch recorder; start it if it is not running."""
+        if len(self._unrecorded) >= RECORD_BATCH:
+            self._record_now.set()
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._record_sent(), name="dispatcher-record")
+
+    async def _record_sent(self) -> None:
+        """Record the sent copies waiting, in one transaction, then tell the listeners; again
+        while more wait. Each batch waits up to `RECORD_EVERY_S` for company (not at stop)."""
+        while self._unrecorded:
+            if not self._stopping:
+                try:
+                    await asyncio.wait_for(self._record_now.wait(), timeout=RECORD_EVERY_S)
+                except TimeoutError:
+                    pass
+            self._record_now.clear()
+            batch = list(self._unrecorded.values())
+            records = [SentRecord(d.id, result.message_id) for d, result in batch]
+            await _until_done(
+                f"{len(batch)} sent deliveries",
+                functools.partial(self._mark_all_sent, records),
+            )
+            for delivery, _result in batch:
+                del self._unrecorded[delivery.id]
+            if self.outage is None:  # (one that began since is not ended by older answers)
+                self._heard()
+            self.outcomes["sent"] += len(batch)
+            for delivery, result in batch:
+                await self._tell(delivery, "sent", result.sent)
 
     async def _record(self, delivery: Delivery, result: _Result) -> None:
         now = self.clock.now()
@@ -519,11 +572,19 @@ class Dispatcher:
         )
         await self._tell_outage(self.outage)
 
-    async def _answered(self) -> None:
-        """Telegram answered (whatever it said): an outage is over."""
+    def _heard(self) -> datetime | None:
+        """Telegram answered: no failures in a row any more; when the first one was."""
         self._last_answer = asyncio.get_running_loop().time()
         self._failures_in_row = 0
         since, self._first_failure_at = self._first_failure_at, None
+        return since
+
+    async def _mark_all_sent(self, records: list[SentRecord]) -> None:
+        await deliveries.mark_all_sent(self.db, records, self.clock.now())
+
+    async def _answered(self) -> None:
+        """Telegram answered (whatever it said): an outage is over."""
+        since = self._heard()
         if self.outage is None:
             return
         outage, self.outage = self.outage, None
@@ -554,3 +615,42 @@ class Dispatcher:
 
     def _later(self, seconds: float) -> datetime:
         return self.clock.now() + timedelta(seconds=seconds)
+
+
+def _must_be_once(delivery: Delivery) -> bool:
+    """A copy that must exist once: a retry after a time-out could show it twice."""
+    return delivery.pin or delivery.kind.startswith(MUST_BE_ONCE)
+
+
+def _sent(delivery: Delivery, method: str, result: Any) -> _Sent:
+    """What Telegram's answer says about a sent delivery.
+
+    Most methods answer with the sent Message; stopPoll with the Poll of the message it
+    names, pin and unpin with True: then the message is the one the delivery named.
+    """
+    if RESULT_TYPES.get(method, Message) is Message and isinstance(result, dict):
+        message_id = int(result["message_id"])
+        poll = result.get("poll")
+        poll_id = str(poll["id"]) if isinstance(poll, dict) else None
+        chat_id = int(result["chat"]["id"])
+        return _Sent(message_id, Sent(chat_id, message_id, poll_id))
+    message_id = int(delivery.params.get("message_id", 0))  # 0: a method about no message
+    return _Sent(message_id, Sent(delivery.chat_id, message_id, None))
+
+
+async def _until_done(what: str, record: Callable[[], Awaitable[None]]) -> None:
+    """Run `record` until the database takes it, pausing longer each time it refuses."""
+    for attempt in range(10_000):
+        try:
+            await record()
+            return
+        except Exception as exc:
+            pause = RECORD_PAUSES_S[min(attempt, len(RECORD_PAUSES_S) - 1)]
+            log.warning(
+                "%s: outcome not recorded yet (%s: %s); again in %.1f s",
+                what,
+                type(exc).__name__,
+                exc,
+                pause,
+            )
+            await asyncio.sleep(pause)

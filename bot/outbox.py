@@ -41,6 +41,10 @@ def parts_of(item: NewDelivery, limit: int = LIMIT) -> list[NewDelivery]:
     text = item.params.get("text")
     if item.method not in (ports.MESSAGE, "sendMessage") or not isinstance(text, str):
         return [item]
+    if len(text) <= limit:
+        # Parsing only takes away (tags) or shortens (an entity is one character): it fits.
+        # A fan-out checks a thousand copies, and reading each one's HTML costs.
+        return [item]
     parts = split(text, limit)
     if len(parts) == 1:
         return [item]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -61,6 +61,8 @@ class Delivery:
     about_user_id: int | None = None
     expires_at: str | None = None
     last_try_at: str | None = None
+    # Read by `due` only: the Telegram message id of the delivery this one answers, once sent.
+    replied_message_id: int | None = None
 
     @property
     def is_private(self) -> bool:
@@ -155,21 +157,28 @@ async def due(
     db: Database,
     now: datetime,
     limit: int,
-    exclude: Iterable[int] = (),
+    taken: Collection[int] = (),
     *,
     paused_too: bool = False,
 ) -> list[Delivery]:
     """Pending deliveries that may go now, most urgent first (then oldest first).
 
+    `taken`: ids the caller holds already (on the wire, or sent and not yet recorded); they are
+    skipped. One query however many: it reads `limit` rows more than are taken and leaves the
+    taken ones out here, so its text and plan never grow with them.
+
     `paused_too` also takes deliveries still pausing before their next try: during an outage
     the probe sends the most urgent one, whatever its pause, to notice Telegram's return at once.
+
+    Each delivery carries `replied_message_id`, the Telegram message id of the delivery it
+    answers (`reply_to`) once that is sent, so sending it needs no second look.
     """
-    skip = list(exclude)
-    not_these = f" AND id NOT IN ({','.join('?' * len(skip))})" if skip else ""
     moment = stamp(now)
     pause = "" if paused_too else " AND (not_before IS NULL OR not_before <= ?)"
     rows = await db.fetch_all(
-        "SELECT * FROM deliveries AS d WHERE status = 'pending'"
+        "SELECT d.*, (SELECT r.message_id FROM deliveries AS r WHERE r.id = d.reply_to"
+        "  AND r.status = 'sent') AS replied_message_id"
+        " FROM deliveries AS d WHERE status = 'pending'"
         f"{pause} AND (expires_at IS NULL OR expires_at > ?)"
         # In order within a chat: a later part of a long text waits for the part before it,
         # and a follow-up for the message it answers.
@@ -177,17 +186,10 @@ async def due(
         "  WHERE p.id = d.id - 1 AND p.status = 'pending'))"
         " AND NOT (d.reply_to IS NOT NULL AND EXISTS (SELECT 1 FROM deliveries AS r"
         "  WHERE r.id = d.reply_to AND r.status = 'pending'))"
-        f"{not_these} ORDER BY priority, id LIMIT ?",
-        (*([] if paused_too else [moment]), moment, *skip, limit),
+        " ORDER BY priority, id LIMIT ?",
+        (*([] if paused_too else [moment]), moment, limit + len(taken)),
     )
-    return [_delivery(row) for row in rows]
-
-
-async def message_id_of(db: Database, delivery_id: int) -> int | None:
-    row = await db.fetch_one(
-        "SELECT message_id FROM deliveries WHERE id = ? AND status = 'sent'", (delivery_id,)
-    )
-    return row[0] if row is not None else None
+    return [_delivery(row) for row in rows if row["id"] not in taken][:limit]
 
 
 async def mark_sent(
@@ -198,15 +200,36 @@ async def mark_sent(
     then: Iterable[NewDelivery] = (),
 ) -> None:
     """Sent: record Telegram's message id, and queue what must follow it (a pin) with it."""
+    await mark_all_sent(db, [SentRecord(delivery_id, message_id, tuple(then))], now)
+
+
+@dataclass(frozen=True)
+class SentRecord:
+    """One sent delivery: Telegram's message id, and what must follow it (a pin)."""
+
+    delivery_id: int
+    message_id: int
+    then: tuple[NewDelivery, ...] = ()
+
+
+async def mark_all_sent(db: Database, records: Sequence[SentRecord], now: datetime) -> None:
+    """Record many sent deliveries in one transaction (a fan-out records its copies in
+    batches); what must follow one is queued only if this call marked it sent."""
+    sql = (
+        "UPDATE deliveries SET status = 'sent', message_id = ?, sent_at = ?,"
+        " attempts = attempts + 1, error = NULL WHERE id = ? AND status = 'pending'"
+    )
+    moment = stamp(now)
     async with db.transaction() as conn:
-        cursor = await conn.execute(
-            "UPDATE deliveries SET status = 'sent', message_id = ?, sent_at = ?,"
-            " attempts = attempts + 1, error = NULL WHERE id = ? AND status = 'pending'",
-            (message_id, stamp(now), delivery_id),
-        )
-        if cursor.rowcount:
-            for item in then:
-                await add(conn, item, now)
+        plain = [(r.message_id, moment, r.delivery_id) for r in records if not r.then]
+        if plain:
+            await conn.executemany(sql, plain)
+        for record in records:
+            if record.then:
+                cursor = await conn.execute(sql, (record.message_id, moment, record.delivery_id))
+                if cursor.rowcount:
+                    for item in record.then:
+                        await add(conn, item, now)
 
 
 async def postpone(db: Database, delivery_id: int, not_before: datetime) -> None:
@@ -312,6 +335,17 @@ async def cancel_for_member(conn: aiosqlite.Connection, network_id: int, user_id
         "UPDATE deliveries SET status = 'cancelled' WHERE status = 'pending'"
         " AND user_id = ? AND network_id = ?",
         (user_id, network_id),
+    )
+    return cursor.rowcount
+
+
+async def supersede(conn: aiosqlite.Connection, chat_id: int, kind: str) -> int:
+    """A newer delivery of `kind` replaces what is still queued of it for `chat_id` (a chat's
+    menu: only the last one counts, and two sent at once could land in either order)."""
+    cursor = await conn.execute(
+        "UPDATE deliveries SET status = 'cancelled', error = 'superseded'"
+        " WHERE status = 'pending' AND chat_id = ? AND kind = ?",
+        (chat_id, kind),
     )
     return cursor.rowcount
 

@@ -156,3 +156,55 @@ async def test_a_group_that_became_a_supergroup_gets_the_post_there(
     assert moved is not None
     new_chat = sandbox.chat(new_id)
     assert [m.text for m in new_chat.bot_messages()][-1] == "after the migration"
+
+
+async def test_a_follow_up_is_sent_as_a_reply_to_the_message_it_follows(
+    app: BotApplication, sandbox: Sandbox
+) -> None:
+    (person,) = started(sandbox, 1)
+    svc = services.of(app)
+    (original,) = await queue(app, [message(person.id, "the alert")])
+    # Queued at once after it: it waits until the original is sent and recorded.
+    (_follow_up,) = await queue(app, [message(person.id, "an update", reply_to=original)])
+    await svc.dispatcher.idle()
+    first, second = person.private_chat.bot_messages()
+    assert (first.text, second.text) == ("the alert", "an update")
+    [request] = [r for r in sends_to(sandbox, person.id) if r.params["text"] == "an update"]
+    assert request.params["reply_parameters"]["message_id"] == first.message_id  # type: ignore[attr-defined]
+
+
+async def test_what_was_sent_before_a_stop_is_recorded_and_never_sent_again(
+    sandbox: Sandbox, settings: Settings
+) -> None:
+    people = started(sandbox, 30)
+    async with running(build_application(settings)) as app:
+        svc = services.of(app)
+        await queue(app, [message(p.id, "just before the stop") for p in people])
+        await sandbox.wait_for(lambda: all(p.private_chat.bot_messages() for p in people))
+        await svc.dispatcher.stop()  # sent copies may still wait to be recorded together
+        rows = await svc.database.fetch_all("SELECT status, message_id FROM deliveries")
+    assert {r["status"] for r in rows} == {"sent"}
+    assert all(r["message_id"] for r in rows)
+    async with running(build_application(settings)) as app:
+        await services.of(app).dispatcher.idle()
+    assert [len(p.private_chat.bot_messages()) for p in people] == [1] * 30
+
+
+async def test_the_queue_is_read_past_what_the_dispatcher_holds(tmp_path: Path) -> None:
+    now = datetime.now(UTC)
+    db = await Database.open(tmp_path / "db.sqlite3")
+    try:
+        async with db.transaction() as conn:
+            ids = await deliveries.add_many(conn, [message(n, f"m{n}") for n in range(1, 11)], now)
+        held = set(ids[:4])  # on the wire, or sent and not recorded yet
+        assert [d.id for d in await deliveries.due(db, now, 3, held)] == ids[4:7]
+        assert [d.id for d in await deliveries.due(db, now, 10, held)] == ids[4:]
+        assert await deliveries.due(db, now, 5, set(ids)) == []
+        await deliveries.mark_all_sent(
+            db, [deliveries.SentRecord(i, 100 + i) for i in ids[:4]], now
+        )
+        assert [d.id for d in await deliveries.due(db, now, 3)] == ids[4:7]
+        again = await deliveries.get(db, ids[0])
+        assert again is not None and (again.status, again.message_id) == ("sent", 100 + ids[0])
+    finally:
+        await db.close()

@@ -358,7 +358,7 @@ async def test_the_dispatcher_survives_a_failing_database_and_sends_once(
     for person in people:
         person.started = True
     dispatcher = services.of(app).dispatcher
-    real_due, real_mark_sent = deliveries.due, deliveries.mark_sent
+    real_due, real_mark_sent = deliveries.due, deliveries.mark_all_sent
     broken = {"due": 3, "mark_sent": 4}
 
     async def due(*args: Any, **kwargs: Any) -> Any:
@@ -374,7 +374,7 @@ async def test_the_dispatcher_survives_a_failing_database_and_sends_once(
         return await real_mark_sent(*args, **kwargs)
 
     monkeypatch.setattr(deliveries, "due", due)
-    monkeypatch.setattr(deliveries, "mark_sent", mark_sent)
+    monkeypatch.setattr(deliveries, "mark_all_sent", mark_sent)
     await queue(app, [routine(p.id, "still here") for p in people], datetime.now(UTC))
 
     async def done() -> bool:
