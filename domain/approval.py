@@ -1,25 +1,50 @@
 """Deciding an application, and what follows from the decision.
 
 The decision is made exactly once (`memberships.decide`): whoever decides second hears who
-decided what and when. An approved member hears the news and gets their personal join links
-to the network's group chats; a rejected applicant gets a kind word; the other hosts and the
-coordinators learn who decided, so nobody decides twice.
+decided what and when. An approved member hears who approved them and gets their personal join
+links to the network's group chats; a rejected applicant gets a kind word; the other hosts and
+the coordinators learn who decided, so nobody decides twice.
+
+**Every copy of the card shows the decision.** Each approver got their own copy of the
+application with Approve / Reject. The copies are recorded when Telegram confirms them
+(`on_delivery`, `storage.application_cards`); once someone decides, every other copy is edited
+to "✅ Approved by Karin at 21:04" without buttons (`settle_cards`, through the editor port).
+What Telegram does not take now is tried again (a job, the start, the end of an outage), so a
+restart or an outage between the decision and the edit loses nothing. A press on a copy that
+could not be edited yet still hears who decided (the handler's "Already approved by …").
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from bot.i18n import Translator
-from domain import group_links, notify
+from bot.i18n import Html, Translator
+from domain import group_links, notify, timeline
 from domain.context import Context
-from domain.ports import Keyboard
-from storage import group_chats, memberships, networks
+from domain.intake_texts import application_text
+from domain.labels import role_name
+from domain.ports import Keyboard, Sent, buttons_of
+from storage import application_cards, group_chats, memberships, networks
+from storage.application_cards import Card
+from storage.deliveries import Delivery
 from storage.memberships import Membership, Outcome
 from storage.networks import Network
 
 log = logging.getLogger(__name__)
+
+# decide:<approve|reject>:<network id>:<user id> (at most 64 bytes: ids are at most 20 digits)
+DECISION = re.compile(r"^decide:(approve|reject):(\d{1,20}):(\d{1,20})$")
+VERDICTS = {"approve": "approved", "reject": "rejected"}
+CARDS_JOB = "application-cards"
+RETRY_PAUSE = timedelta(seconds=10)  # after an edit Telegram did not take
+FAILURES_IN_A_ROW = 3  # edits not taken in a row: Telegram is not answering, the rest waits
+# An edited copy is kept this long, so a copy still on its way learns who decided (a notice
+# lives a day in the outbox: `storage.deliveries.DEFAULT_LIFETIME`).
+KEEP_EDITED = timedelta(days=1, hours=1)
 
 
 @dataclass(frozen=True)
@@ -58,20 +83,34 @@ async def announce(
 ) -> None:
     """The applicant hears the decision (a member gets their join links), and the other hosts
     and coordinators hear who made it."""
+    await application_cards.note_decider(
+        ctx.database, network.id, membership.user_id, decider_id, decider
+    )
+    kick(ctx)  # every approver's copy shows the decision
     if membership.status == "approved":
-        await welcome_member(ctx, network, membership.user_id)
+        await welcome_member(ctx, network, membership.user_id, decider, decider_id)
+        await timeline.members_changed(ctx, network.id)  # one more to hear from in the counts
     else:
         await tell_rejected(ctx, network, membership.user_id)
     await tell_other_hosts(ctx, network, membership, decider, decider_id)
 
 
-async def welcome_member(ctx: Context, network: Network, user_id: int) -> None:
-    """The new member hears the news in their language, and gets their group join link(s)."""
+async def welcome_member(
+    ctx: Context, network: Network, user_id: int, decider: str, decider_id: int
+) -> None:
+    """The new member hears who approved them, in their language, and gets their group join
+    link(s)."""
     has_group = bool(await group_chats.for_network(ctx.database, network.id))
+    host = await memberships.get(ctx.database, network.id, decider_id)
+    host_role = host.role if host is not None and host.status == "approved" else None
 
     def compose(_: Translator) -> tuple[str, Keyboard]:
+        # A host of the network, or a coordinator (who may decide for any network).
+        role = role_name(_, host_role) if host_role else _("coordinator")
         text: str = _(
-            "Good news: the hosts of {network} have approved your membership. Welcome! 🎉",
+            "Good news: {name} ({role}) has approved your membership of {network}. Welcome! 🎉",
+            name=decider,
+            role=role,
             network=network.name,
         )
         if has_group:
@@ -133,3 +172,155 @@ async def tell_other_hosts(
         return text, ()
 
     await notify.tell(ctx, others, compose)
+
+
+# --- every approver's copy of the card -----------------------------------------------------------
+
+
+def read_decision(action: str) -> tuple[str, int, int] | None:
+    """A decide button's verdict ("approved" / "rejected"), network and applicant."""
+    found = DECISION.match(action)
+    if found is None:
+        return None
+    return VERDICTS[found[1]], int(found[2]), int(found[3])
+
+
+def when_decided(ctx: Context, decided_at: str | None) -> str:
+    """When a decision was made, as people read it: the time today, else date and time."""
+    if decided_at is None:
+        return "?"
+    tz = ctx.settings.bot.tz
+    local = datetime.fromisoformat(decided_at).astimezone(tz)
+    if local.date() == ctx.clock.now().astimezone(tz).date():
+        return local.strftime("%H:%M")
+    return local.strftime("%d-%m-%Y %H:%M")
+
+
+def outcome_line(_: Translator, status: str, who: str, when: str) -> str:
+    if status == "approved":
+        return _("✅ Approved by {name} at {time}", name=who, time=when)
+    return _("❌ Rejected by {name} at {time}", name=who, time=when)
+
+
+def already_text(_: Translator, status: str, who: str, when: str) -> str:
+    if status == "approved":
+        return _("Already approved by {name} at {time}.", name=who, time=when)
+    return _("Already rejected by {name} at {time}.", name=who, time=when)
+
+
+def decided_card_text(
+    _: Translator, network: Network, membership: Membership, who: str, when: str
+) -> Html:
+    """A copy of the application once it is decided: the application, then who decided when."""
+    return Html(
+        f"{application_text(_, network, membership)}\n\n"
+        f"{outcome_line(_, membership.status, who, when)}"
+    )
+
+
+async def on_delivery(ctx: Context, delivery: Delivery, outcome: str, sent: Sent | None) -> None:
+    """A delivery listener: a sent copy of an application is recorded, so it can show the
+    decision later; one that arrives after the decision shows it at once."""
+    if outcome != "sent" or sent is None or "buttons" not in delivery.params:
+        return
+    decision = next(
+        (
+            found
+            for row in buttons_of(delivery.params)
+            for button in row
+            if (found := read_decision(button.action)) is not None
+        ),
+        None,
+    )
+    if decision is None:
+        return
+    _verdict, network_id, user_id = decision
+    if await memberships.get(ctx.database, network_id, user_id) is None:
+        return  # the applicant is gone (stopped, or deleted their data)
+    await application_cards.record(ctx.database, sent.chat_id, sent.message_id, network_id, user_id)
+    kick(ctx)  # decided already? Then it shows so (otherwise the job finds nothing)
+
+
+async def card_shown(
+    ctx: Context, chat_id: int, message_id: int, membership: Membership, who: str
+) -> None:
+    """The decider's own copy (or one pressed late) was edited right there: nothing to do but
+    note who decided, for a copy still on its way."""
+    await application_cards.edited(
+        ctx.database,
+        chat_id,
+        message_id,
+        ctx.clock.now(),
+        application=(membership.network_id, membership.user_id),
+        decider=(membership.decided_by or 0, who),
+    )
+
+
+def kick(ctx: Context, after: timedelta = timedelta(0)) -> None:
+    """Bring the decided copies up to date now (a job already planned covers it)."""
+    if ctx.scheduler is None:
+        return
+    when = ctx.clock.now() + after
+    ctx.jobs.at(CARDS_JOB, when, functools.partial(settle_cards, ctx), 0)
+
+
+async def on_outage(ctx: Context, outage: object) -> None:
+    """Telegram answers again: the copies it could not edit meanwhile are edited now."""
+    if outage is None:
+        kick(ctx)
+
+
+async def settle_cards(ctx: Context, _data: int = 0) -> int:
+    """Edit every recorded copy of a decided application to show who decided, without buttons;
+    returns how many. A copy Telegram does not take is tried again later; after a few in a row
+    the rest waits too (Telegram is not answering)."""
+    if ctx.editor is None:
+        return 0
+    if ctx.outbox is not None and ctx.outbox.waiting_for_channel:
+        return 0  # `on_outage` brings us back
+    now = ctx.clock.now()
+    await application_cards.drop_edited(ctx.database, now - KEEP_EDITED)
+    settled, failures, left = 0, 0, False
+    for card in await application_cards.decided(ctx.database):
+        if failures >= FAILURES_IN_A_ROW:
+            left = True
+            break
+        network = await networks.get(ctx.database, card.network_id)
+        membership = await memberships.get(ctx.database, card.network_id, card.user_id)
+        if network is None or membership is None:
+            await application_cards.edited(ctx.database, card.chat_id, card.message_id, now)
+            continue
+        _ = await notify.language_of(ctx, card.chat_id)
+        who = await _decider_name(ctx, _, card, membership)
+        when = when_decided(ctx, membership.decided_at)
+        text = decided_card_text(_, network, membership, who, when)
+        if not await ctx.editor.edit(card.chat_id, card.message_id, text):
+            log.info("copy of application %s/%s not edited yet", card.network_id, card.user_id)
+            failures, left = failures + 1, True
+            continue
+        failures = 0
+        await application_cards.edited(ctx.database, card.chat_id, card.message_id, now)
+        settled += 1
+    if left:
+        kick(ctx, RETRY_PAUSE)
+    if settled:
+        log.info("%d copies of decided applications show the decision", settled)
+    return settled
+
+
+async def _decider_name(ctx: Context, _: Translator, card: Card, membership: Membership) -> str:
+    """As the decider was named at the decision; for a copy that came later, as the others
+    say it or as the network knows them; "someone" once they deleted their data."""
+    if card.decider_name:
+        return card.decider_name
+    for other in await application_cards.of_application(
+        ctx.database, card.network_id, card.user_id
+    ):
+        if other.decider_name:
+            return other.decider_name
+    if membership.decided_by is not None:
+        decider = await memberships.get(ctx.database, card.network_id, membership.decided_by)
+        if decider is not None and decider.display_name:
+            return decider.display_name
+        return _("a coordinator")
+    return _("someone")

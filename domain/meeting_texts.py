@@ -4,12 +4,18 @@ Every text is a gettext msgid through the reader's translator `_`; a group's tex
 group's translator, so they are extracted for the catalogs like every other text. Buttons are
 the domain's `Button`s; the Telegram side renders them (`bot.render`).
 
-Button actions: mtg:att:<meeting>:<answer> (Yes / No / Maybe) · mtg:here:<meeting>:<user> and
-mtg:herok:<meeting> (who came) · act:prog:<action> and act:done:<action> (the owner's progress).
+Button actions: mtg:att:<meeting>:<answer> (Yes / No / Maybe, in the group's count and in the
+private chat alike) · mtg:here:<meeting>:<user> and mtg:herok:<meeting> (who came) ·
+act:prog:<action> and act:done:<action> (the owner's progress).
+
+The group's count shows numbers only – never who answered what, nor who has not answered
+(issue 10): the hosts get the names privately, in the headcount.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -84,17 +90,41 @@ def invitation_text(_: Translator, network_name: str, meeting: Meeting, tz: Any)
     return Html("\n".join(lines))  # already safe: each line came through `_`
 
 
+MARK = "•"  # around the answer a member chose, on their own buttons
+_ANSWER_ACTION = re.compile(r"^mtg:att:(\d+):(\w+)$")
+
+
 def answer_buttons(_: Translator, meeting_id: int, chosen: str | None = None) -> list[list[Button]]:
     labels = {"yes": _("✅ Yes"), "no": _("❌ No"), "maybe": _("🤔 Maybe")}
     return [
         [
             Button(
-                f"• {labels[a]} •" if a == chosen else labels[a],
+                f"{MARK} {labels[a]} {MARK}" if a == chosen else labels[a],
                 f"mtg:att:{meeting_id}:{a}",
             )
             for a in rules.ANSWERS
         ]
     ]
+
+
+def answers_meeting(buttons: Sequence[Sequence[Button]]) -> int | None:
+    """The meeting whose answer buttons these are, if they are (`answer_buttons`' inverse)."""
+    for row in buttons:
+        for button in row:
+            found = _ANSWER_ACTION.match(button.action)
+            if found:
+                return int(found.group(1))
+    return None
+
+
+def marked_answer(buttons: Sequence[Sequence[Button]]) -> str | None:
+    """The answer these answer buttons mark as chosen, if any."""
+    for row in buttons:
+        for button in row:
+            found = _ANSWER_ACTION.match(button.action)
+            if found and button.label.startswith(MARK):
+                return found.group(2)
+    return None
 
 
 def topic_lines(_: Translator, topics: list[Topic], *, for_hosts: bool = False) -> str:
@@ -128,7 +158,7 @@ def poll_invitation_text(_: Translator, name: str, meeting: Meeting, tz: Any) ->
     return "\n\n".join(
         [
             invitation_text(_, name, meeting, tz),
-            _("Are you coming? Answer here or in the group's poll."),
+            _("Are you coming? Answer here, or with the buttons in the group."),
         ]
     )
 
@@ -142,12 +172,80 @@ def reminder_text(_: Translator, name: str, meeting: Meeting, tz: Any) -> str:
     )
 
 
-def silent_in_group_text(_: Translator, meeting: Meeting, silent: list[Answer], tz: Any) -> str:
+# --- the count in the group ---------------------------------------------------------------------
+
+
+def count_line(_: Translator, people: list[Answer]) -> str:
+    """ "✅ Coming: 7 · 🤔 Maybe: 2 · ❌ Not coming: 1 · ❔ Not heard from yet: 5" – the same
+    tally as the hosts' headcount, from the same answers."""
+    count = rules.headcount((p.answer, p.diet) for p in people)
     return _(
-        "⏰ Meal meeting {when}: we have not heard yet from {names}. "
-        "Please answer the poll, or in your private chat with me.",
+        "✅ Coming: {coming} · 🤔 Maybe: {maybe} · ❌ Not coming: {no} · "
+        "❔ Not heard from yet: {silent}",
+        coming=count.coming,
+        maybe=count.maybe,
+        no=count.not_coming,
+        silent=count.no_answer,
+    )
+
+
+def count_text(
+    _: Translator, name: str, meeting: Meeting, tz: Any, people: list[Answer], *, reminded: bool
+) -> str:
+    """The group's live count: the meeting, the numbers and how to answer (buttons below)."""
+    lines = [invitation_text(_, name, meeting, tz), "", count_line(_, people)]
+    if reminded and any(p.answer is None for p in people):
+        lines += ["", _("⏰ Not everyone has answered yet.")]
+    lines += [
+        "",
+        _(
+            "Are you coming? Tap your answer below, or answer in your private chat with me. "
+            "The group sees only the numbers; who answered what, only the police chief and the "
+            "municipality see."
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def count_closed_text(
+    _: Translator, name: str, meeting: Meeting, tz: Any, people: list[Answer]
+) -> str:
+    """The count after the deadline: final, without buttons."""
+    return "\n".join(
+        [
+            invitation_text(_, name, meeting, tz),
+            "",
+            _("Final count: {line}", line=Html(count_line(_, people))),
+            "",
+            _(
+                "Answering is closed: the police chief and the municipality have the numbers. "
+                "Plans changed? Let them know."
+            ),
+        ]
+    )
+
+
+def count_moved_text(_: Translator, name: str, meeting: Meeting, tz: Any) -> str:
+    """An older count after the meeting moved (`meeting` has the new date)."""
+    return _(
+        "🗓 The meal meeting of {network} has moved to {when}. Everyone is asked again for the "
+        "new date.",
+        network=name,
         when=when_text(_, meeting, tz),
-        names=names_of(_, silent),
+    )
+
+
+def count_cancelled_text(_: Translator, name: str, meeting: Meeting, tz: Any) -> str:
+    return "\n".join(
+        [invitation_text(_, name, meeting, tz), "", _("✖️ Cancelled: no need to answer any more.")]
+    )
+
+
+def count_moved_on_text(_: Translator, meeting: Meeting, tz: Any) -> str:
+    """An older count once a newer one is further down the chat (the reminder's)."""
+    return _(
+        "🍽 Meal meeting {when}: the up-to-date count is in a newer message below.",
+        when=when_text(_, meeting, tz),
     )
 
 

@@ -1,12 +1,31 @@
-"""The timeline of a meal meeting: poll, reminders, headcount, the day before, and afterwards who
-came; the answers from the poll; the reminders of agreed actions.
+"""The timeline of a meal meeting: the poll, reminders, headcount, the day before, and afterwards
+who came; the answers and the live count in the group; the reminders of agreed actions.
 
 Every step checks the database, claims itself there together with the messages it queues (all
 through the outbox, at routine priority) and so happens at most once, across restarts. Each
 meeting has one job on the scheduler for its next step (`meeting-<id>`); `catch_up` rebuilds
 them from the database at start, and what was missed runs once if it still makes sense
-(`domain.meetings.due_steps`). The words are in `domain.meeting_texts`; the Telegram side (poll
-answers, the answer and attendance buttons, the sweep) in `handlers.meeting_timeline`.
+(`domain.meetings.due_steps`). The words are in `domain.meeting_texts`; the Telegram side (the
+answer and attendance buttons, the sweep) in `handlers.meeting_timeline`.
+
+**One truthful count.** The group does not get Telegram's native poll but one message of the
+bot's own: the meeting, the numbers (coming, maybe, not coming, not heard from yet) and Yes /
+No / Maybe buttons. Why: a native poll counts only the votes cast in it, and the Bot API cannot
+add a vote to it, so a "maybe" given in the private chat would never show there – the group
+would read "Maybe 0" while the hosts' headcount says 1. A non-anonymous poll also shows the
+whole group who answered what, and who did not (issue 10: the group sees numbers, the hosts
+the names). So the answers have one record (`attendance`), whatever button set them – in the
+group or privately – and everything that shows them is rendered from it: the group's count,
+the marked button in a member's private messages, the hosts' headcount.
+
+The count is kept true by editing it (`refresh_answers`): every sent message with answer
+buttons is recorded (`storage.answer_messages`), an answer marks it stale, and one job a few
+seconds later (`REFRESH_PAUSE`: many answers, one edit, within Telegram's limits for a group)
+edits what changed through the editor port. What Telegram does not take now stays stale and is
+tried again; the sweep and the start look too, so an outage or a restart loses no update. The
+week-before reminder posts a fresh count at the bottom of the group (the older one then points
+to it); at the deadline, a move or a cancellation each count shows its final state without
+buttons.
 """
 
 from __future__ import annotations
@@ -15,6 +34,7 @@ import functools
 import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from bot import supervise
 from bot.i18n import translator
@@ -24,19 +44,27 @@ from domain import meetings as rules
 from domain.context import Context
 from domain.meetings import ActionStep, Step
 from domain.notify import language_of
-from domain.ports import CLOSE_POLL, MESSAGE, POLL, VENUE, Sent, message
+from domain.ports import CLOSE_POLL, MESSAGE, VENUE, Sent, buttons_of, message
 from storage import actions as action_store
-from storage import early_votes, group_chats, memberships, networks
+from storage import answer_messages, group_chats, memberships, networks
 from storage import meetings as store
 from storage.actions import AgreedAction
+from storage.answer_messages import AnswerMessage
 from storage.deliveries import Delivery, NewDelivery, priority
-from storage.meetings import Meeting
+from storage.meetings import Answer, Meeting
 
 log = logging.getLogger(__name__)
 
 ROUTINE_GROUP = priority("routine", group=True)
 ROUTINE_PRIVATE = priority("routine", group=False)
+# The group's count with answer buttons is the meeting's poll now; the kind keeps its name, so
+# the dispatcher sends it with the care of a message that must exist once (`MUST_BE_ONCE`).
 POLL_KIND = "meeting_poll"
+REFRESH_JOB = "meeting-counts"
+REFRESH_PAUSE = timedelta(seconds=3)  # answers within this pause make one edit of a count
+RETRY_PAUSE = timedelta(seconds=10)  # after an edit Telegram did not take
+FAILURES_IN_A_ROW = 3  # edits not taken in a row: Telegram is not answering, the rest waits
+STALE_AT_ONCE = 200  # messages brought up to date in one look
 
 
 # --- what every step needs -----------------------------------------------------------------------
@@ -109,6 +137,8 @@ async def run_due(ctx: Context, meeting_id: int) -> list[Step]:
     if Step.poll in done or Step.poll in taken:
         if ctx.clock.now() >= steps[Step.deadline]:
             await close_polls(ctx, meeting)  # also when the deadline step itself was skipped
+        else:
+            await _replace_native_polls(ctx, meeting, reminded=Step.remind in done)
     if taken:
         log.info("meeting %s round %s: %s", meeting.id, meeting.round, ", ".join(taken))
         ctx.dispatcher.wake()
@@ -116,27 +146,12 @@ async def run_due(ctx: Context, meeting_id: int) -> list[Step]:
 
 
 async def _poll(ctx: Context, meeting: Meeting) -> bool:
-    """The native poll in the group (non-anonymous), and answer buttons to every member."""
+    """The count with answer buttons in the group, and answer buttons to every member."""
     tz = ctx.settings.bot.tz
     name = await network_name(ctx, meeting.network_id)
-    group_ = translator(ctx.settings.bot.default_language)
-    question = texts.poll_question(group_, name, meeting, tz)
-    items = [
-        NewDelivery(
-            chat_id=chat.chat_id,
-            priority=ROUTINE_GROUP,
-            kind=f"{POLL_KIND}:{meeting.id}:{meeting.round}",
-            method=POLL,
-            params={
-                "question": str(question)[:300],
-                "options": [{"text": str(texts.answer_name(group_, a))} for a in rules.ANSWERS],
-                "is_anonymous": False,
-            },
-            network_id=meeting.network_id,
-        )
-        for chat in await group_chats.for_network(ctx.database, meeting.network_id)
-    ]
-    for person in await store.answers(ctx.database, meeting):
+    people = await store.answers(ctx.database, meeting)
+    items = await counts_for_groups(ctx, meeting, people, reminded=False)
+    for person in people:
         _ = await language_of(ctx, person.user_id)
         text = texts.poll_invitation_text(_, name, meeting, tz)
         buttons = texts.answer_buttons(_, meeting.id, person.answer)
@@ -149,11 +164,35 @@ async def _poll(ctx: Context, meeting: Meeting) -> bool:
     return await store.take_step(ctx.database, meeting, Step.poll, items, ctx.clock.now())
 
 
+async def counts_for_groups(
+    ctx: Context, meeting: Meeting, people: list[Answer], *, reminded: bool
+) -> list[NewDelivery]:
+    """The count for each group chat of the meeting's network, in the group's language."""
+    group_ = translator(ctx.settings.bot.default_language)
+    name = await network_name(ctx, meeting.network_id)
+    text = texts.count_text(group_, name, meeting, ctx.settings.bot.tz, people, reminded=reminded)
+    buttons = texts.answer_buttons(group_, meeting.id)
+    return [
+        NewDelivery(
+            chat_id=chat.chat_id,
+            priority=ROUTINE_GROUP,
+            kind=f"{POLL_KIND}:{meeting.id}:{meeting.round}",
+            method=MESSAGE,
+            params=message(text, buttons),
+            network_id=meeting.network_id,
+            expires_at=meeting.start,
+        )
+        for chat in await group_chats.for_network(ctx.database, meeting.network_id)
+    ]
+
+
 async def _remind(ctx: Context, meeting: Meeting) -> bool:
-    """Who has not answered: privately with buttons, and named in the group."""
+    """Who has not answered is asked privately, with buttons; the group gets a fresh count at
+    the bottom of the chat (numbers only: nobody is named in the group)."""
     tz = ctx.settings.bot.tz
     name = await network_name(ctx, meeting.network_id)
-    silent = [p for p in await store.answers(ctx.database, meeting) if p.answer is None]
+    people = await store.answers(ctx.database, meeting)
+    silent = [p for p in people if p.answer is None]
     items = []
     for person in silent:
         _ = await language_of(ctx, person.user_id)
@@ -163,25 +202,28 @@ async def _remind(ctx: Context, meeting: Meeting) -> bool:
             private(person.user_id, meeting.network_id, "meeting_reminder", message(text, buttons))
         )
     if silent:
-        group_ = translator(ctx.settings.bot.default_language)
-        text = texts.silent_in_group_text(group_, meeting, silent, tz)
-        for chat in await group_chats.for_network(ctx.database, meeting.network_id):
-            items.append(
-                NewDelivery(
-                    chat_id=chat.chat_id,
-                    priority=ROUTINE_GROUP,
-                    kind="meeting_reminder_group",
-                    method=MESSAGE,
-                    params=message(text),
-                    network_id=meeting.network_id,
-                )
-            )
+        items += await counts_for_groups(ctx, meeting, people, reminded=True)
     items = until_start(meeting, fit(items))
     return await store.take_step(ctx.database, meeting, Step.remind, items, ctx.clock.now())
 
 
-async def close_polls(ctx: Context, meeting: Meeting) -> int:
-    """Close each open poll of the meeting (once: the poll is marked closed with it)."""
+async def _replace_native_polls(ctx: Context, meeting: Meeting, *, reminded: bool) -> None:
+    """A native poll an earlier version sent is stopped, and the count takes its place (once:
+    the count is queued with the poll's closing)."""
+    if not await store.open_polls(ctx.database, meeting.id):
+        return
+    people = await store.answers(ctx.database, meeting)
+    counts = await counts_for_groups(ctx, meeting, people, reminded=reminded)
+    if await close_polls(ctx, meeting, also=counts):
+        log.info("meeting %s: its native poll makes way for the count", meeting.id)
+
+
+async def close_polls(ctx: Context, meeting: Meeting, also: list[NewDelivery] | None = None) -> int:
+    """Answers are closed (the deadline), or the meeting moved or was cancelled: each count
+    shows its final state, and a native poll an earlier version sent is stopped (once: the
+    poll is marked closed with it, and `also` is queued with the first that is)."""
+    if await answer_messages.mark_all_stale(ctx.database, meeting.id):
+        kick(ctx)
 
     def build(poll: store.Poll) -> NewDelivery:
         return NewDelivery(
@@ -194,7 +236,9 @@ async def close_polls(ctx: Context, meeting: Meeting) -> int:
             expires_at=meeting.start,
         )
 
-    closed = await store.close_polls(ctx.database, meeting.id, build, ctx.clock.now())
+    closed = await store.close_polls(
+        ctx.database, meeting.id, build, ctx.clock.now(), also=also or []
+    )
     if closed:
         ctx.dispatcher.wake()
     return closed
@@ -364,6 +408,10 @@ async def catch_up(ctx: Context, *, at_start: bool = False) -> None:
     await supervise.each(
         "meeting timeline", await action_store.still_open(ctx.database), action_steps, _action_name
     )
+    # Members come and go (approved, taken out, left): "not heard from yet" is looked at again.
+    if await answer_messages.mark_groups_stale(ctx.database) or at_start:
+        if await answer_messages.any_stale(ctx.database):
+            kick(ctx, timedelta(0) if at_start else REFRESH_PAUSE)
 
 
 async def _needing_a_look(ctx: Context, at_start: bool) -> list[Meeting]:
@@ -384,56 +432,225 @@ def _action_name(action: AgreedAction) -> str:
     return f"action {action.id}"
 
 
-# --- answers from the poll -----------------------------------------------------------------------
+# --- answers and the live count ----------------------------------------------------------------
+
+
+class Answered(StrEnum):
+    NOTED = "noted"
+    NO_MEETING = "no_meeting"
+    CANCELLED = "cancelled"
+    CLOSED = "closed"  # after the deadline: the hosts have the headcount
+    NOT_A_MEMBER = "not_a_member"
+    LEFT = "left"  # taken out of the network, or left: their old buttons no longer work
+
+
+async def answer(ctx: Context, meeting_id: int, user_id: int, chosen: str) -> Answered:
+    """A member's answer, from a button in the group or in their private chat: the one record.
+    The group's count and the member's other private messages follow (`refresh_answers`)."""
+    meeting = await store.get(ctx.database, meeting_id)
+    if meeting is None or chosen not in rules.ANSWERS:
+        return Answered.NO_MEETING
+    membership = await memberships.get(ctx.database, meeting.network_id, user_id)
+    if membership is None or membership.status != "approved":
+        log.info("answer by non-member %s on meeting %s refused", user_id, meeting.id)
+        removed = membership is not None and membership.status == "removed"
+        return Answered.LEFT if removed else Answered.NOT_A_MEMBER
+    if not meeting.is_planned:
+        return Answered.CANCELLED
+    if await answers_closed(ctx, meeting):
+        return Answered.CLOSED
+    await store.set_answer(ctx.database, meeting.id, user_id, chosen, ctx.clock.now())
+    await answer_messages.mark_stale(ctx.database, meeting.id, user_id)
+    kick(ctx)
+    return Answered.NOTED
+
+
+async def pressed_privately(ctx: Context, chat_id: int, message_id: int, chosen: str) -> None:
+    """The member's own message marks the answer they pressed on it (shown at once)."""
+    await answer_messages.marked(ctx.database, chat_id, message_id, chosen)
+
+
+async def members_changed(ctx: Context, network_id: int) -> None:
+    """Someone joined or left the network: "not heard from yet" changes in its counts."""
+    await answer_messages.mark_groups_stale(ctx.database, network_id)
+    kick(ctx)
+
+
+def kick(ctx: Context, after: timedelta = REFRESH_PAUSE) -> None:
+    """Bring the stale counts up to date a moment from now (a job already planned covers it)."""
+    if ctx.scheduler is None:
+        return
+    when = ctx.clock.now() + after
+    ctx.jobs.at(REFRESH_JOB, when, functools.partial(refresh_answers, ctx), 0)
 
 
 async def on_delivery(ctx: Context, delivery: Delivery, outcome: str, sent: Sent | None) -> None:
-    """A delivery listener: a sent poll is recorded, so its answers find the meeting; the
-    votes that came before it was recorded count now."""
-    if not delivery.kind.startswith(f"{POLL_KIND}:") or outcome != "sent" or sent is None:
+    """A delivery listener: a sent message with a meeting's answer buttons is recorded, so the
+    count (in a group) or the marked answer (in a private chat) can be kept true."""
+    if outcome != "sent" or sent is None:
         return
-    if sent.poll_id is None:
+    if delivery.kind.startswith(f"{POLL_KIND}:") and sent.poll_id is not None:
+        # A native poll queued by an earlier version: recorded, so it can be stopped.
+        _kind, poll_meeting, poll_round = delivery.kind.split(":")[:3]
+        await store.record_poll(
+            ctx.database,
+            sent.poll_id,
+            int(poll_meeting),
+            int(poll_round),
+            sent.chat_id,
+            sent.message_id,
+        )
         return
-    _kind, meeting_id, round_ = delivery.kind.split(":")
-    await store.record_poll(
+    if delivery.method != MESSAGE or "buttons" not in delivery.params:
+        return
+    buttons = buttons_of(delivery.params)
+    meeting_id = texts.answers_meeting(buttons)
+    if meeting_id is None:
+        return
+    meeting = await store.get(ctx.database, meeting_id)
+    if meeting is None:
+        return
+    in_group = sent.chat_id < 0
+    await answer_messages.record(
         ctx.database,
-        sent.poll_id,
-        int(meeting_id),
-        int(round_),
-        sent.chat_id,
-        sent.message_id,
+        chat_id=sent.chat_id,
+        message_id=sent.message_id,
+        meeting_id=meeting.id,
+        round_=meeting.round,
+        user_id=None if in_group else delivery.user_id or sent.chat_id,
+        text=str(delivery.params.get("text", "")),
+        answer=None if in_group else texts.marked_answer(buttons),
     )
-    recorded = await store.poll(ctx.database, sent.poll_id)
-    for vote in await early_votes.take(ctx.database, sent.poll_id):
-        if recorded is not None:
-            await count_vote(ctx, recorded, vote.user_id, vote.option_ids)
-    meeting = await store.get(ctx.database, int(meeting_id))
-    if meeting is not None and (meeting.round != int(round_) or await answers_closed(ctx, meeting)):
-        await close_polls(ctx, meeting)  # it went out after its time: close it at once
+    kick(ctx)
 
 
-async def vote(ctx: Context, poll_id: str, user_id: int, option_ids: list[int]) -> None:
-    """A vote in a meeting's poll (none chosen: retracted). A vote in a poll not recorded yet
-    is kept and counted when it is (`on_delivery`) — nobody waits meanwhile."""
-    poll = await store.poll(ctx.database, poll_id)
-    if poll is None:
-        await early_votes.keep(ctx.database, poll_id, user_id, option_ids, ctx.clock.now())
-        return
-    await count_vote(ctx, poll, user_id, option_ids)
+async def on_outage(ctx: Context, outage: object) -> None:
+    """Telegram answers again: what could not be edited meanwhile is brought up to date."""
+    if outage is None and await answer_messages.any_stale(ctx.database):
+        kick(ctx, timedelta(0))
 
 
-async def count_vote(ctx: Context, poll: store.Poll, user_id: int, option_ids: list[int]) -> None:
-    """A member's vote in a meeting's poll becomes their answer, while answers are open."""
-    meeting = await store.get(ctx.database, poll.meeting_id)
-    if meeting is None or poll.closed_at is not None or poll.round != meeting.round:
-        log.info("vote on closed poll %s by %s ignored", poll.poll_id, user_id)
+async def refresh_answers(ctx: Context, _data: int = 0) -> None:
+    """The job: every stale count and marked answer brought up to date (an unchanged one is not
+    edited). An edit Telegram does not take is tried again later; after a few in a row the
+    rest waits too (Telegram is not answering)."""
+    if ctx.editor is None:
         return
-    if await answers_closed(ctx, meeting):
-        log.info("vote after the deadline of meeting %s ignored", meeting.id)
-        return
-    membership = await memberships.get(ctx.database, meeting.network_id, user_id)
-    if membership is None or membership.status != "approved":
-        log.info("vote by non-member %s on meeting %s ignored", user_id, meeting.id)
-        return
-    chosen = rules.ANSWERS[option_ids[0]] if option_ids else None
-    await store.set_answer(ctx.database, meeting.id, user_id, chosen, ctx.clock.now())
+    if ctx.outbox is not None and ctx.outbox.waiting_for_channel:
+        return  # `on_outage` brings us back when Telegram answers again
+    stale = await answer_messages.take_stale(ctx.database, STALE_AT_ONCE)
+    failures, put_back = 0, False
+    views: dict[int, _View | None] = {}
+    for item in stale:
+        if failures >= FAILURES_IN_A_ROW:
+            await answer_messages.again(ctx.database, item)
+            put_back = True
+            continue
+        if item.meeting_id not in views:
+            views[item.meeting_id] = await _View.load(ctx, item.meeting_id)
+        try:
+            done = await _bring_up_to_date(ctx, views[item.meeting_id], item)
+        except Exception:
+            log.exception("meeting %s: message %s not brought up to date", item.meeting_id, item)
+            done = False
+        failures = 0 if done else failures + 1
+        if not done:
+            await answer_messages.again(ctx.database, item)
+            put_back = True
+    if put_back:
+        log.info("a meeting's count or answer was not edited yet; again in %s", RETRY_PAUSE)
+        kick(ctx, RETRY_PAUSE)
+    elif await answer_messages.any_stale(ctx.database):
+        kick(ctx)  # more than one look's worth, or answers came in meanwhile
+
+
+class _View:
+    """A meeting's answers as every message of it should show them right now."""
+
+    def __init__(
+        self,
+        meeting: Meeting,
+        name: str,
+        people: list[Answer],
+        closed: bool,
+        reminded: bool,
+        newest: dict[int, int],
+    ) -> None:
+        self.meeting, self.name, self.people = meeting, name, people
+        self.closed, self.reminded, self.newest = closed, reminded, newest
+
+    @classmethod
+    async def load(cls, ctx: Context, meeting_id: int) -> _View | None:
+        meeting = await store.get(ctx.database, meeting_id)
+        if meeting is None:
+            return None
+        done = await store.steps_done(ctx.database, meeting.id, meeting.round)
+        newest: dict[int, int] = {}
+        for item in await answer_messages.of_meeting(ctx.database, meeting.id):
+            if item.in_group and item.round == meeting.round:
+                newest[item.chat_id] = max(newest.get(item.chat_id, 0), item.message_id)
+        return cls(
+            meeting,
+            await network_name(ctx, meeting.network_id),
+            await store.answers(ctx.database, meeting),
+            await answers_closed(ctx, meeting),
+            Step.remind in done,
+            newest,
+        )
+
+    def answer_of(self, user_id: int) -> tuple[bool, str | None]:
+        """Whether the person is still a member, and their answer."""
+        for person in self.people:
+            if person.user_id == user_id:
+                return True, person.answer
+        return False, None
+
+
+async def _bring_up_to_date(ctx: Context, view: _View | None, item: AnswerMessage) -> bool:
+    """Edit one message to what it should show; False when Telegram did not take the edit."""
+    editor = ctx.editor
+    assert editor is not None
+    if view is None:  # the meeting is gone
+        await answer_messages.settled(ctx.database, item.chat_id, item.message_id)
+        return True
+    meeting = view.meeting
+    if not item.in_group:
+        member, answer_ = view.answer_of(item.user_id or 0)
+        current = meeting.is_planned and item.round == meeting.round and not view.closed
+        if not member or not current:
+            # Answers are closed here: a late press is told so; nothing to edit.
+            await answer_messages.settled(ctx.database, item.chat_id, item.message_id)
+            return True
+        if answer_ == item.answer:
+            return True
+        _ = await language_of(ctx, item.user_id or 0)
+        buttons = texts.answer_buttons(_, meeting.id, answer_)
+        if not await editor.edit(item.chat_id, item.message_id, item.text, buttons):
+            return False
+        await answer_messages.shown(ctx.database, item.chat_id, item.message_id, item.text, answer_)
+        return True
+    group_ = translator(ctx.settings.bot.default_language)
+    tz = ctx.settings.bot.tz
+    final = True
+    if not meeting.is_planned:
+        text = texts.count_cancelled_text(group_, view.name, meeting, tz)
+    elif item.round != meeting.round:
+        text = texts.count_moved_text(group_, view.name, meeting, tz)
+    elif view.closed:
+        text = texts.count_closed_text(group_, view.name, meeting, tz, view.people)
+    elif view.newest.get(item.chat_id, item.message_id) > item.message_id:
+        text = texts.count_moved_on_text(group_, meeting, tz)
+    else:
+        final = False
+        text = texts.count_text(group_, view.name, meeting, tz, view.people, reminded=view.reminded)
+    if not final and text == item.text:
+        return True  # never an unchanged edit
+    buttons = [] if final else texts.answer_buttons(group_, meeting.id)
+    if not await editor.edit(item.chat_id, item.message_id, text, buttons):
+        return False
+    if final:
+        await answer_messages.settled(ctx.database, item.chat_id, item.message_id)
+    else:
+        await answer_messages.shown(ctx.database, item.chat_id, item.message_id, text)
+    log.debug("meeting %s: the count in chat %s is up to date", meeting.id, item.chat_id)
+    return True

@@ -2,58 +2,34 @@
 
 The decision and its consequences are `domain.approval`'s: made exactly once, so whoever
 presses second, be it a double tap or another host at the same moment, hears who decided what
-and when. The buttons come from `domain.intake_texts.application_keyboard`.
+and when; every other approver's copy of the card is edited to show it. The buttons come from
+`domain.intake_texts.application_keyboard`.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-import re
-from datetime import datetime
 from typing import Any
 
 from telegram import CallbackQuery, Message, Update, User
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler
 
+from bot import services
 from bot.context import BotContext
-from bot.i18n import Html, Translator
+from bot.i18n import Html
 from bot.replies import edit_message
-from bot.services import Services
 from domain import approval
 from domain.access import Action
-from domain.intake_texts import application_text
 from handlers import guard
 from storage import memberships
-from storage.memberships import Outcome
+from storage.memberships import Membership, Outcome
 
 log = logging.getLogger(__name__)
 
-# decide:<approve|reject>:<network id>:<user id> (at most 64 bytes: ids are at most 20 digits)
-CALLBACK = re.compile(r"^decide:(approve|reject):(\d{1,20}):(\d{1,20})$")
-VERDICTS = {"approve": "approved", "reject": "rejected"}
-
-
-def moment(decided_at: str | None, now: datetime, svc: Services) -> str:
-    """When a decision was made, as people read it: the time today, else date and time."""
-    if decided_at is None:
-        return "?"
-    local = datetime.fromisoformat(decided_at).astimezone(svc.settings.bot.tz)
-    if local.date() == now.astimezone(svc.settings.bot.tz).date():
-        return local.strftime("%H:%M")
-    return local.strftime("%d-%m-%Y %H:%M")
-
-
-def outcome_line(_: Translator, status: str, who: str, when: str) -> str:
-    if status == "approved":
-        return _("✅ Approved by {name} at {time}", name=who, time=when)
-    return _("❌ Rejected by {name} at {time}", name=who, time=when)
-
-
-def already_text(_: Translator, status: str, who: str, when: str) -> str:
-    if status == "approved":
-        return _("Already approved by {name} at {time}.", name=who, time=when)
-    return _("Already rejected by {name} at {time}.", name=who, time=when)
+CALLBACK = approval.DECISION
+CARDS_SWEEP = 60.0  # seconds: copies whose edit failed are tried again, also after a restart
 
 
 async def name_of(
@@ -78,16 +54,16 @@ async def decide(update: Update, context: BotContext) -> None:
     """Approve/Reject on an application: decided once; a second press hears who decided."""
     query = update.callback_query
     assert query and query.data
-    match = CALLBACK.match(query.data)
-    assert match
-    verdict, network_id, user_id = VERDICTS[match[1]], int(match[2]), int(match[3])
+    decision = approval.read_decision(query.data)
+    assert decision is not None
+    verdict, network_id, user_id = decision
     actor = await guard.permit(update, context, Action.decide_application, network_id)
     if actor is None:
         return
     svc = context.services
     _ = await context.texts()
-    decision = await approval.decide(svc, network_id, user_id, verdict, actor.user_id)
-    network, membership = decision.network, decision.membership
+    decided = await approval.decide(svc, network_id, user_id, verdict, actor.user_id)
+    network, membership = decided.network, decided.membership
     if network is None:
         await close(query, _("This application no longer exists."))
         return
@@ -97,22 +73,30 @@ async def decide(update: Update, context: BotContext) -> None:
             _("This application no longer exists: the person stopped or deleted their data."),
         )
         return
-    if decision.outcome is Outcome.NOT_SUBMITTED:
+    if decided.outcome is Outcome.NOT_SUBMITTED:
         await close(query, _("This application is no longer open for a decision."))
         return
     who = await name_of(context, network_id, membership.decided_by, query.from_user) or _("someone")
-    when = moment(membership.decided_at, svc.clock.now(), svc)
-    shown = Html(
-        f"{application_text(_, network, membership)}\n\n"
-        f"{outcome_line(_, membership.status, who, when)}"
-    )
-    if decision.outcome is Outcome.ALREADY_DECIDED:
-        await query.answer(already_text(_, membership.status, who, when), show_alert=True)
+    when = approval.when_decided(svc, membership.decided_at)
+    shown = approval.decided_card_text(_, network, membership, who, when)
+    if decided.outcome is Outcome.ALREADY_DECIDED:
+        # A late press (another approver was first): who decided, and this copy shows it too.
+        await query.answer(approval.already_text(_, membership.status, who, when), show_alert=True)
         await edit_message(query, shown)
+        await _card_shown(svc, query, membership, who)
         return
     await query.answer(_("Approved.") if verdict == "approved" else _("Rejected."))
     await edit_message(query, shown)
+    await _card_shown(svc, query, membership, who)
     await approval.announce(svc, network, membership, decider=who, decider_id=actor.user_id)
+
+
+async def _card_shown(
+    svc: services.Services, query: CallbackQuery, membership: Membership, who: str
+) -> None:
+    message = query.message
+    if isinstance(message, Message):
+        await approval.card_shown(svc, message.chat_id, message.message_id, membership, who)
 
 
 async def close(query: CallbackQuery, text: str) -> None:
@@ -127,5 +111,20 @@ async def close(query: CallbackQuery, text: str) -> None:
         log.warning("could not remove stale decide buttons: %s", exc)
 
 
+async def settle_cards(context: BotContext) -> None:
+    """At start and every minute: copies of decided applications whose edit did not go
+    through yet (an outage, a restart) show the decision."""
+    approval.kick(context.services)
+
+
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CallbackQueryHandler(decide, pattern=CALLBACK))
+    svc = services.of(application)
+    svc.delivery_listeners.append(functools.partial(approval.on_delivery, svc))
+    svc.outage_listeners.append(functools.partial(approval.on_outage, svc))
+    assert application.job_queue is not None
+    # Rebuilt from the database at start: copies decided while the bot was down are edited.
+    application.job_queue.run_once(settle_cards, when=0, name="application-cards-at-start")
+    application.job_queue.run_repeating(
+        settle_cards, interval=CARDS_SWEEP, first=CARDS_SWEEP, name="application-cards-sweep"
+    )

@@ -1,9 +1,9 @@
-"""The Telegram side of a meal meeting's timeline: votes in the group's poll, the Yes / No /
-Maybe buttons in the private chat, a host ticking who came, and the sweep that rebuilds the
-timeline from the database at start and every minute.
+"""The Telegram side of a meal meeting's timeline: the Yes / No / Maybe buttons (under the
+group's count and in the private chat), a host ticking who came, and the sweep that rebuilds
+the timeline from the database at start and every minute.
 
-The timeline itself (its steps, scheduling, counting votes) is `domain.timeline`; its words and
-buttons are `domain.meeting_texts`.
+The timeline itself (its steps, scheduling, the one record of answers and the live count in
+the group) is `domain.timeline`; its words and buttons are `domain.meeting_texts`.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ import functools
 import logging
 from typing import Any
 
-from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, ContextTypes, PollAnswerHandler
+from telegram import Message, Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from bot import services
 from bot.render import keyboard
@@ -24,7 +26,6 @@ from domain.access import Action
 from handlers import guard
 from handlers.common import permit_button
 from storage import meetings as store
-from storage import memberships
 
 log = logging.getLogger(__name__)
 
@@ -41,18 +42,9 @@ async def sweep_at_start(context: ContextTypes.DEFAULT_TYPE) -> None:
     await timeline.catch_up(services.of(context), at_start=True)
 
 
-async def poll_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A vote in a meeting's poll: the member's answer (a retracted vote: no answer)."""
-    answer = update.poll_answer
-    if answer is None or answer.user is None:
-        return
-    await timeline.vote(
-        services.of(context), answer.poll_id, answer.user.id, list(answer.option_ids)
-    )
-
-
 async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Yes / No / Maybe in the private chat: the same record as the poll."""
+    """Yes / No / Maybe, under the group's count or in the private chat: the one record. In the
+    group only the presser sees what they chose; the count follows a moment later."""
     query = update.callback_query
     assert query is not None and query.data is not None and update.effective_user
     _prefix, _att, meeting_id, chosen = query.data.split(":")
@@ -62,30 +54,45 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if meeting is None or chosen not in rules.ANSWERS:
         await query.answer(_("This button no longer works."), show_alert=True)
         return
-    if await permit_button(update, context, Action.take_part, meeting.network_id) is None:
-        return
-    # Only members are counted: a coordinator outside the network would be "noted" for nothing.
-    membership = await memberships.get(svc.database, meeting.network_id, update.effective_user.id)
-    if membership is None or membership.status != "approved":
+    # Who may answer is the domain's rule: the approved members of the meeting's network (a
+    # coordinator outside it would be "noted" for nothing; someone in the group chat who is not
+    # a member is told, not counted).
+    answered = await timeline.answer(svc, meeting.id, update.effective_user.id, chosen)
+    if answered is timeline.Answered.NOT_A_MEMBER:
         await guard.refuse(update, context, _("Meal meetings are for the members of a network."))
         return
-    if not meeting.is_planned:
+    if answered is timeline.Answered.CANCELLED:
         await query.answer(_("This meeting was cancelled."), show_alert=True)
         return
-    if await timeline.answers_closed(svc, meeting):
+    if answered is timeline.Answered.CLOSED:
         await query.answer(
             _("Answers are closed: the hosts have the headcount. Please tell them directly."),
             show_alert=True,
         )
         return
-    await store.set_answer(
-        svc.database, meeting.id, update.effective_user.id, chosen, svc.clock.now()
-    )
+    if answered is not timeline.Answered.NOTED:
+        await query.answer(_("This button no longer works."), show_alert=True)
+        return
+    in_group = update.effective_chat is not None and update.effective_chat.type != ChatType.PRIVATE
+    if in_group:
+        await query.answer(
+            _(
+                "Noted: {answer}. The group sees only the numbers, not your name.",
+                answer=texts.answer_name(_, chosen),
+            ),
+            show_alert=False,
+        )
+        return
     await query.answer(_("Thank you! Noted: {answer}", answer=texts.answer_name(_, chosen)))
-    try:
-        await query.edit_message_reply_markup(keyboard(texts.answer_buttons(_, meeting.id, chosen)))
-    except Exception:  # an unchanged keyboard: nothing to show
-        log.debug("answer keyboard unchanged")
+    message = query.message
+    if isinstance(message, Message):
+        try:
+            await query.edit_message_reply_markup(
+                keyboard(texts.answer_buttons(_, meeting.id, chosen))
+            )
+            await timeline.pressed_privately(svc, message.chat_id, message.message_id, chosen)
+        except TelegramError as exc:  # an unchanged keyboard: nothing to show
+            log.debug("answer keyboard unchanged: %s", exc)
 
 
 # --- afterwards: who came -----------------------------------------------------------------------
@@ -126,13 +133,13 @@ async def attended_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    application.add_handler(PollAnswerHandler(poll_answer))
     application.add_handler(CallbackQueryHandler(answer_button, pattern=r"^mtg:att:\d+:\w+$"))
     application.add_handler(
         CallbackQueryHandler(attended_button, pattern=r"^mtg:(here:\d+:\d+|herok:\d+)$")
     )
     svc = services.of(application)
     svc.delivery_listeners.append(functools.partial(timeline.on_delivery, svc))
+    svc.outage_listeners.append(functools.partial(timeline.on_outage, svc))
     assert application.job_queue is not None
     # Rebuilt from the database at start: what fell due while the bot was down runs once.
     application.job_queue.run_once(sweep_at_start, when=0, name="meeting-sweep-at-start")

@@ -363,10 +363,17 @@ async def open_polls(db: Database, meeting_id: int) -> list[Poll]:
 
 
 async def close_polls(
-    db: Database, meeting_id: int, build: Any, now: datetime, *, round_: int | None = None
+    db: Database,
+    meeting_id: int,
+    build: Any,
+    now: datetime,
+    *,
+    round_: int | None = None,
+    also: Iterable[NewDelivery] = (),
 ) -> int:
     """Mark the meeting's open polls closed (of one round, or all) and queue `build(poll)` for
-    each – the stopPoll deliveries – in one transaction; returns how many."""
+    each – the stopPoll deliveries – in one transaction, with `also` if any closed; returns how
+    many."""
     async with db.transaction() as conn:
         async with conn.execute(
             "UPDATE meeting_polls SET closed_at = ? WHERE meeting_id = ? AND closed_at IS NULL"
@@ -374,7 +381,8 @@ async def close_polls(
             (now.isoformat(), meeting_id, round_, round_),
         ) as cursor:
             closed = [_poll(row) for row in await cursor.fetchall()]
-        await deliveries.add_many(conn, [build(p) for p in closed], now)
+        extra = list(also) if closed else []
+        await deliveries.add_many(conn, [build(p) for p in closed] + extra, now)
     return len(closed)
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from storage import (
+    answer_messages,
+    application_cards,
     conversations,
     coordinators,
     deliveries,
-    early_votes,
     group_chats,
     incidents,
     invites,
@@ -49,7 +50,10 @@ _REFERENCES = (
     ("meeting_topics", "user_id"),
     ("actions", "owner_id"),
     ("conversations", "user_id"),
-    ("early_votes", "user_id"),
+    ("meeting_answer_messages", "user_id"),
+    ("application_cards", "chat_id"),
+    ("application_cards", "user_id"),
+    ("application_cards", "decided_by"),
 )
 
 
@@ -143,6 +147,7 @@ async def forget_person(db: Database, user_id: int) -> int:
         removed += await incidents.forget(conn, user_id)
         removed += await meetings.forget(conn, user_id)
         removed += await conversations.forget(conn, user_id)
-        removed += await early_votes.forget(conn, user_id)
+        removed += await answer_messages.forget(conn, user_id)
+        removed += await application_cards.forget(conn, user_id)
         removed += await people.delete(conn, user_id)
         return removed

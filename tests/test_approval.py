@@ -7,12 +7,14 @@ from datetime import datetime
 import pytest
 
 from bot import services
-from bot.app import BotApplication
+from bot.app import BotApplication, build_application, running
+from bot.settings import Settings
 from sandbox import Sandbox, SimChat, SimMessage, SimUser
 from storage import group_chats, invites, memberships
 from storage.group_chats import BotRights
 from storage.networks import Network
 from tests import given
+from tests.conftest import eventually
 from tests.test_intake import (
     apply_through_the_bot,
     db_of,
@@ -184,7 +186,11 @@ async def test_a_rejected_applicant_gets_a_kind_word(world: Noord, sandbox: Sand
     await world.petra.expect("Carla rejected the application of Ayşe for Noord")
     when = hhmm(world.app, membership.decided_at)
     late = await world.application_for(world.marco)
-    answer = await (await world.marco.press(late, "✅ Approve")).answered()
+    # Marco's copy shows it; a press that was on its way before the edit hears who decided.
+    await world.sandbox.wait_for(lambda: f"❌ Rejected by Carla at {when}" in late.text)
+    assert late.buttons == []
+    stale = f"decide:approve:{world.network.id}:{world.ayse.id}"
+    answer = await (await world.marco.press(late, data=stale)).answered()
     assert answer["text"] == f"Already rejected by Carla at {when}."
 
 
@@ -232,7 +238,7 @@ async def test_a_second_invite_leaves_a_pending_application_as_it_is(world: Noor
     code = await invite_code(world.app, world.network, world.marco)
     await world.ayse.send(f"/start {code}")
     told = await world.ayse.expect("You have already applied to Noord")
-    assert "with its hosts" in told.text and "stays unused" in told.text
+    assert "as soon as it is decided" in told.text and "stays unused" in told.text
     pending = await world.status()
     assert (pending.status, pending.display_name, pending.reach) == (
         "awaiting_approval",
@@ -257,3 +263,105 @@ async def test_without_a_group_the_member_hears_the_link_follows(
     assert "group chat isn't set up yet" in news.text
     assert "112" in news.text
     assert not [m for m in world.ayse.private_chat.bot_messages() if m.buttons]
+
+
+# --- every approver's copy shows the decision -----------------------------------------------------
+
+
+async def cards_to_edit(app: BotApplication) -> int:
+    rows = await db_of(app).fetch_all("SELECT * FROM application_cards WHERE edited_at IS NULL")
+    return len(rows)
+
+
+async def cards_recorded(app: BotApplication, count: int) -> None:
+    """The copies are recorded once Telegram confirmed them (so they can be edited later)."""
+
+    async def recorded() -> bool:
+        return await cards_to_edit(app) == count
+
+    await eventually(recorded)
+
+
+async def test_one_host_decides_and_every_other_copy_says_who_and_loses_its_buttons(
+    world: Noord, sandbox: Sandbox
+) -> None:
+    for_petra = await world.application_for(world.petra)
+    for_marco = await world.application_for(world.marco)
+    for_carla = await world.application_for(world.coordinator)
+    await cards_recorded(world.app, 3)
+    await (await world.marco.press(for_marco, "✅ Approve")).answered()
+
+    when = hhmm(world.app, (await world.status()).decided_at)
+    for copy in (for_petra, for_carla, for_marco):
+        await sandbox.wait_for(lambda c=copy: f"✅ Approved by Marco at {when}" in c.text)  # type: ignore[misc]
+        assert copy.buttons == []
+        assert "Name: Ayşe" in copy.text  # still the application it was
+    await cards_recorded(world.app, 0)  # nothing left to edit
+    # Ayşe hears truthfully who approved her, and in what role.
+    news = await world.ayse.expect("approved your membership")
+    assert news.text.startswith("Good news: Marco (municipality")
+    assert "has approved your membership of Noord" in news.text and "hosts" not in news.text
+
+
+async def test_a_coordinator_who_approves_is_named_as_the_coordinator(
+    world: Noord, sandbox: Sandbox
+) -> None:
+    for_carla = await world.application_for(world.coordinator)
+    for_petra = await world.application_for(world.petra)
+    await (await world.coordinator.press(for_carla, "✅ Approve")).answered()
+    news = await world.ayse.expect("approved your membership")
+    assert news.text.startswith("Good news: Carla (coordinator) has approved your membership")
+    when = hhmm(world.app, (await world.status()).decided_at)
+    await sandbox.wait_for(lambda: f"✅ Approved by Carla at {when}" in for_petra.text)
+    assert for_petra.buttons == []
+
+
+async def test_a_restart_between_the_decision_and_the_edit_loses_nothing(
+    sandbox: Sandbox, settings: Settings, coordinator: SimUser
+) -> None:
+    async with running(build_application(settings)) as app:
+        world = await Noord(app, sandbox, coordinator).set_up()
+        for_petra = await world.application_for(world.petra)
+        for_marco = await world.application_for(world.marco)
+        for_carla = await world.application_for(world.coordinator)
+        await cards_recorded(app, 3)
+        # Telegram does not take edits in Marco's chat for a while.
+        sandbox.faults.outage(methods=["editMessageText"], chat_ids=[world.marco.id])
+        await (await world.petra.press(for_petra, "❌ Reject")).answered()
+        when = hhmm(app, (await world.status()).decided_at)
+        await sandbox.wait_for(lambda: f"❌ Rejected by Petra at {when}" in for_carla.text)
+        await sandbox.wait_for(
+            lambda: ("editMessageText", 502) in sandbox.faults.injected, timeout=15
+        )
+        assert for_marco.buttons != []  # not edited yet: it is still to be edited
+        await cards_recorded(app, 1)
+    sandbox.faults.recover()
+
+    async with running(build_application(settings)) as app:  # at start, it is edited
+        world.app = app
+        await sandbox.wait_for(lambda: f"❌ Rejected by Petra at {when}" in for_marco.text)
+        assert for_marco.buttons == []
+        await cards_recorded(app, 0)
+        # A press that was on its way before the edit hears who decided.
+        stale = f"decide:approve:{world.network.id}:{world.ayse.id}"
+        answer = await (await world.marco.press(for_marco, data=stale)).answered()
+        assert answer["text"] == f"Already rejected by Petra at {when}."
+        assert answer["show_alert"] is True
+        assert (await world.status()).status == "rejected"
+
+
+async def test_a_copy_that_arrives_after_the_decision_shows_it_at_once(
+    sandbox: Sandbox, settings: Settings, coordinator: SimUser
+) -> None:
+    async with running(build_application(settings)) as app:
+        world = Noord(app, sandbox, coordinator)
+        # Marco's copy is held up on its way (Telegram answers late), Petra decides meanwhile.
+        sandbox.faults.slow("sendMessage", 3, chat_id=world.marco.id, after=True)
+        await world.set_up()
+        for_petra = await world.application_for(world.petra)
+        await (await world.petra.press(for_petra, "✅ Approve")).answered()
+        when = hhmm(app, (await world.status()).decided_at)
+        for_marco = await world.application_for(world.marco)
+        await sandbox.wait_for(lambda: f"✅ Approved by Petra at {when}" in for_marco.text)
+        assert for_marco.buttons == []
+        sandbox.faults.slow("sendMessage", 0, chat_id=world.marco.id)

@@ -23,6 +23,7 @@ from storage import meetings as store
 from storage import networks
 from storage.database import Database
 from tests.conftest import eventually, make_settings
+from tests.test_group_count import TALLY, shows, tally
 from tests.test_incidents import texts
 from tests.test_meetings import (
     START,
@@ -55,11 +56,23 @@ async def answers_of(app: BotApplication, meeting_id: int) -> dict[str, str | No
     return {str(a.display_name): a.answer for a in await store.answers(db_of(app), meeting)}
 
 
-async def poll_goes_out(noord: Noord, app: BotApplication, clock: ManualClock) -> None:
-    """From START to 19 February 19:00 (21 days before 12 March): the poll is in the group."""
+async def poll_goes_out(noord: Noord, app: BotApplication, clock: ManualClock) -> SimMessage:
+    """From START to 19 February 19:00 (21 days before 12 March): the poll – the count with
+    answer buttons – is in the group."""
     clock.advance(timedelta(days=9, hours=9))
     await run_jobs(app)
-    assert len(polls(noord.group)) == 1
+    assert polls(noord.group) == []
+    [poll] = answer_posts(noord)
+    return poll
+
+
+def answer_posts(noord: Noord) -> list[SimMessage]:
+    """The bot's counts in the group, oldest first, whatever they show now (final: no tally)."""
+    return [
+        m
+        for m in noord.group.resolve().bot_messages()
+        if any(TALLY.search(t) for t in [*m.edits, m.text or ""])
+    ]
 
 
 async def listing(host: SimUser) -> SimMessage:
@@ -81,10 +94,9 @@ async def test_moving_a_meeting_asks_everyone_who_answered_again(
     async with bot(settings, clock) as app:
         noord = await arrange(app, sandbox, coordinator)
         await plan(noord, "12 maart 19:00")
-        await poll_goes_out(noord, app, clock)
-        [old] = polls(noord.group)
+        old = await poll_goes_out(noord, app, clock)
         invitation = await noord.wim.expect("Are you coming?")
-        await noord.ahmed.answer_poll(old, [0])
+        await tap(noord.ahmed, old, "✅ Ja")
         await tap(noord.wim, invitation, "🤔 Maybe")
         meeting = await the_meeting(app)
 
@@ -108,13 +120,14 @@ async def test_moving_a_meeting_asks_everyone_who_answered_again(
             assert "✅ Yes" in told.button_texts()
         assert count(noord.fatima.private_chat, "has moved") == 0  # she had not answered
 
-        async def old_closed_new_out() -> bool:
-            found = polls(noord.group)
-            return len(found) == 2 and bool(found[0].poll and found[0].poll.is_closed)
+        def old_closed_new_out() -> bool:
+            found = answer_posts(noord)
+            return len(found) == 2 and "verplaatst naar" in (found[0].text or "")
 
-        await eventually(old_closed_new_out)
-        new = polls(noord.group)[1]
-        assert new.poll is not None and not new.poll.is_closed
+        await sandbox.wait_for(old_closed_new_out, timeout=15)
+        new = answer_posts(noord)[1]
+        assert old.buttons == [] and "5 maart" in (old.text or "")
+        await shows(sandbox, new, 0, 0, 0, 4)  # a new round: everyone is asked again
         assert await answers_of(app, meeting.id) == {
             "Ahmed": None,
             "Fatima": None,
@@ -124,7 +137,7 @@ async def test_moving_a_meeting_asks_everyone_who_answered_again(
 
     async with bot(settings, clock) as app:  # a restart right after the move
         await run_jobs(app)
-        await noord.ahmed.answer_poll(new, [1])  # no, this time
+        await tap(noord.ahmed, new, "❌ Nee")  # no, this time
         again = await noord.fatima.expect("Are you coming?")  # the new round's invitation
         await tap(noord.fatima, again, "✅ Yes")
 
@@ -143,20 +156,23 @@ async def test_moving_a_meeting_asks_everyone_who_answered_again(
         assert "1 not coming" in line and "2 no answer" in line
         assert "0 maybe" in line and "❔ No answer: Karin, Wim" in line  # Wim's maybe is gone
         await eventually(lambda: _closed(noord, 1))
+        assert tally(new) == (1, 0, 1, 2) and "Eindstand" in (new.text or "")
         await run_jobs(app)
 
     # Exactly once, across three starts.
-    assert len(polls(noord.group)) == 2
+    assert len(answer_posts(noord)) == 2
     for who in (noord.ahmed, noord.wim):
         assert count(who.private_chat, "The meal meeting has moved") == 1
-    assert sum("5 maart" in t for t in texts(noord.group)) == 1  # the note about the move
+    # The note about the move, the old count pointing to the new date, the new count.
+    assert sum("5 maart" in t for t in texts(noord.group)) == 3
     assert count(noord.karin.private_chat, "Headcount") == 1
     assert count(noord.karin.private_chat, "Moved to") == 1
 
 
 async def _closed(noord: Noord, index: int) -> bool:
-    poll = polls(noord.group)[index].poll
-    return poll is not None and poll.is_closed
+    """The count shows its final state: no buttons to answer with."""
+    found = answer_posts(noord)
+    return len(found) > index and not found[index].buttons
 
 
 # --- 2. cancelling a meeting ----------------------------------------------------------------------
@@ -169,8 +185,8 @@ async def test_cancelling_closes_the_poll_tells_everyone_and_stops_the_timeline(
     async with bot(settings, clock) as app:
         noord = await arrange(app, sandbox, coordinator)
         await plan(noord, "12 maart 19:00")
-        await poll_goes_out(noord, app, clock)
-        await noord.ahmed.answer_poll(polls(noord.group)[0], [0])
+        poll = await poll_goes_out(noord, app, clock)
+        await tap(noord.ahmed, poll, "✅ Ja")
         meeting = await the_meeting(app)
 
         async def ahmed_said_yes() -> bool:
@@ -190,7 +206,8 @@ async def test_cancelling_closes_the_poll_tells_everyone_and_stops_the_timeline(
             told = await who.expect("is cancelled")
             assert "Thursday 12 March 2026, 19:00" in (told.text or "")
         await noord.group.expect("is afgelast")
-        await eventually(lambda: _closed(noord, 0))
+        await eventually(lambda: _closed(noord, 0), timeout=15)
+        assert "Geannuleerd" in (poll.text or "")
         cancelled = await store.get(db_of(app), meeting.id)
         assert cancelled is not None and cancelled.status == "cancelled"
 
@@ -215,7 +232,7 @@ async def test_cancelling_closes_the_poll_tells_everyone_and_stops_the_timeline(
     assert count(noord.karin.private_chat, "Headcount") == 0
     assert count(noord.karin.private_chat, "Please confirm who came") == 0
     assert count(noord.group, "afgelast") == 1
-    assert len(polls(noord.group)) == 1
+    assert len(answer_posts(noord)) == 1
 
 
 # --- 5. who may do what ---------------------------------------------------------------------------
@@ -443,14 +460,14 @@ async def test_the_poll_goes_out_as_many_days_before_as_the_settings_say(
         assert "The poll goes out 2 Mar 2026, 19:00" in (planned.text or "")
         clock.advance(timedelta(days=9, hours=9))  # 19 February: 21 days before
         await run_jobs(app)
-        assert polls(noord.group) == []
+        assert answer_posts(noord) == []
         clock.advance(timedelta(days=11, seconds=-1))  # 2 March, 18:59:59
         await run_jobs(app)
-        assert polls(noord.group) == []
+        assert answer_posts(noord) == []
     clock.advance(timedelta(seconds=1))  # 2 March, 19:00: ten days before
     async with bot(settings, clock) as app:
         await run_jobs(app)
-        assert len(polls(noord.group)) == 1
+        assert len(answer_posts(noord)) == 1
         meeting = await store.get(db_of(app), 1)
         assert meeting is not None and meeting.poll_days == 10 and meeting.remind_days == 7
 
@@ -555,12 +572,11 @@ async def test_a_removed_member_drops_out_of_the_counts(
     async with bot(settings, clock) as app:
         noord = await arrange(app, sandbox, coordinator)
         await plan(noord, "12 maart 19:00")
-        await poll_goes_out(noord, app, clock)
-        [poll] = polls(noord.group)
+        poll = await poll_goes_out(noord, app, clock)
         invitation = await noord.fatima.expect("Are you coming?")
-        await noord.ahmed.answer_poll(poll, [0])
-        await noord.fatima.answer_poll(poll, [0])
-        await noord.wim.answer_poll(poll, [2])
+        await tap(noord.ahmed, poll, "✅ Ja")
+        await tap(noord.fatima, poll, "✅ Ja")
+        await tap(noord.wim, poll, "🤔 Misschien")
         meeting = await the_meeting(app)
 
         async def three_answered() -> bool:
@@ -582,8 +598,9 @@ async def test_a_removed_member_drops_out_of_the_counts(
     clock.advance(timedelta(days=14))  # a week before
     async with bot(settings, clock) as app:
         await run_jobs(app)
-        named = await noord.group.expect("we hebben nog niets gehoord van")
-        assert "Karin" in (named.text or "") and "Fatima" not in (named.text or "")
+        fresh = await noord.group.expect("Nog niet iedereen heeft geantwoord")
+        await shows(sandbox, fresh, 1, 1, 0, 1)  # Karin has not answered; Fatima is not counted
+        assert "Karin" not in (fresh.text or "")  # numbers, not names
         assert count(noord.fatima.private_chat, "We have not heard") == 0
 
     clock.advance(timedelta(days=4))  # the deadline

@@ -140,19 +140,15 @@ async def test_the_whole_timeline_across_restarts(
     clock.advance(timedelta(days=9, hours=9))  # 19 February, 19:00 in Amsterdam
     async with bot(settings, clock) as app:  # the missed poll goes out at start
         await run_jobs(app)
-        [poll] = polls(noord.group)
-        assert poll.poll is not None and not poll.poll.is_anonymous
-        assert poll.poll.options == [
-            "Ja",
-            "Nee",
-            "Misschien",
-        ]  # the group speaks the default language
+        # The group's poll is the bot's count with answer buttons (tests/test_group_count.py).
+        poll = await noord.group.expect("Nog niet gehoord: 4")
+        assert polls(noord.group) == []
+        assert poll.button_texts() == ["✅ Ja", "❌ Nee", "🤔 Misschien"]  # the group's language
         invitation = await noord.wim.expect("Are you coming?")
-        await noord.ahmed.answer_poll(poll, [0])
-        await noord.karin.answer_poll(poll, [0])
-        await noord.fatima.answer_poll(poll, [0])
-        await noord.fatima.answer_poll(poll, [])  # retracted: no answer
-        await noord.mallory.answer_poll(poll, [0])  # not in the network: ignored
+        await tap(noord.ahmed, poll, "✅ Ja")
+        await tap(noord.karin, poll, "✅ Ja")
+        refused = await (await noord.mallory.press(poll, "✅ Ja")).answered()
+        assert refused["show_alert"] is True  # not in the network: not counted
         await tap(noord.wim, invitation, "🤔 Maybe")
         meeting = (await store.planned(services.of(app).database))[0]
 
@@ -170,14 +166,15 @@ async def test_the_whole_timeline_across_restarts(
             "Wim",
         ]
         await run_jobs(app)
-        assert len(polls(noord.group)) == 1
+        await sandbox.wait_for(lambda: "Komen: 2 · 🤔 Misschien: 1" in (poll.text or ""))
 
     clock.advance(timedelta(days=14))  # 5 March: a week before
     async with bot(settings, clock) as app:
         await run_jobs(app)
         reminder = await noord.fatima.expect("We have not heard from you yet")
         assert "✅ Yes" in reminder.button_texts()
-        await noord.group.expect("we hebben nog niets gehoord van Fatima")  # the group: Dutch
+        fresh = await noord.group.expect("Nog niet iedereen heeft geantwoord")  # Dutch, a count
+        assert "Fatima" not in (fresh.text or "")  # the group gets numbers, not names
         assert count(noord.ahmed.private_chat, "We have not heard") == 0
         await noord.ahmed.send("/topic Youth gathering on the square")
         asked = await noord.ahmed.expect("with your name, or without?")
@@ -193,10 +190,7 @@ async def test_the_whole_timeline_across_restarts(
         assert "Youth gathering on the square" in (headcount.text or "")
         assert "(Ahmed)" not in (headcount.text or "")  # raised without his name
 
-        async def closed() -> bool:
-            return polls(noord.group)[0].poll.is_closed  # type: ignore[union-attr]
-
-        await eventually(closed)
+        await sandbox.wait_for(lambda: "Eindstand" in (fresh.text or "") and not fresh.buttons)
         late = await (await noord.fatima.press(reminder, "✅ Yes")).answered()
         assert "Answers are closed" in late.get("text", "")
         await run_jobs(app)
@@ -253,9 +247,8 @@ async def test_the_whole_timeline_across_restarts(
         await noord.wim.expect("✅ 1 done")
 
     # Exactly once, across six starts.
-    assert len(polls(noord.group)) == 1
+    assert count(noord.group, "Bijeenkomst") == 2  # the count, and the reminder's fresh one
     assert count(noord.fatima.private_chat, "We have not heard from you yet") == 1
-    assert count(noord.group, "we hebben nog niets gehoord") == 1
     assert count(noord.karin.private_chat, "Headcount") == 1
     assert count(noord.ahmed.private_chat, "See you tomorrow") == 1
     assert count(noord.karin.private_chat, "3 came – ") == 1  # the list, edited in place
@@ -273,8 +266,8 @@ async def test_on_the_day_the_clocks_change_a_1900_meeting_is_at_1900_local(
         [meeting] = await store.planned(services.of(app).database)
         assert meeting.start == datetime(2026, 3, 29, 17, 0, tzinfo=UTC)  # 19:00 CEST
         await run_jobs(app)  # the poll, at once: the meeting is near
-        assert len(polls(noord.group)) == 1
-        await noord.ahmed.answer_poll(polls(noord.group)[0], [0])
+        poll = await noord.group.expect("Nog niet gehoord")
+        await tap(noord.ahmed, poll, "✅ Ja")
         await eventually(lambda: _said_yes(app, meeting.id, noord.ahmed.id))
         clock.advance(timedelta(days=2))  # Saturday 28 March, 10:00 CET = 09:00 UTC
         await run_jobs(app)
@@ -305,7 +298,7 @@ async def test_missed_while_down_the_headcount_runs_and_pointless_reminders_do_n
     clock.advance(timedelta(days=28))  # 10 March: poll, reminder and deadline all missed
     async with bot(settings, clock) as app:
         await noord.karin.expect("Headcount")  # at start, once
-        assert polls(noord.group) == []  # the poll no longer makes sense
+        assert count(noord.group, "Bijeenkomst") == 0  # the poll no longer makes sense
         assert count(noord.fatima.private_chat, "We have not heard") == 0
         await run_jobs(app)
     clock.advance(timedelta(days=3))  # 13 March: the meeting is past
@@ -359,48 +352,3 @@ async def test_bad_input_and_who_may_do_what(
         assert "🗓 Move" not in mine.button_texts()
         forged = await ahmed.press(mine, data=f"mtg:cancel:{1}")
         assert "only the network's police chief" in (await forged.answered()).get("text", "")
-
-
-async def test_a_vote_before_the_bot_knows_its_poll_counts_once_the_poll_is_recorded(
-    sandbox: Sandbox, settings: Settings, coordinator: SimUser
-) -> None:
-    """Telegram shows the poll to the group before it answers the bot's sendPoll: a member who
-    votes at once is not lost, and nobody waits for the answer meanwhile."""
-    clock = ManualClock(datetime(2026, 3, 26, 9, 0, tzinfo=UTC))
-    async with bot(settings, clock) as app:
-        noord = await arrange(app, sandbox, coordinator)
-        db = services.of(app).database
-        sandbox.faults.slow("sendPoll", 3, after=True)  # performed at once, answered late
-        await plan(noord, "zondag 19:00")  # near: the poll goes out at once
-        [meeting] = await store.planned(db)
-
-        async def poll_shown() -> bool:
-            return len(polls(noord.group)) == 1
-
-        await eventually(poll_shown)
-        [poll] = polls(noord.group)
-        assert poll.poll is not None
-        await noord.ahmed.answer_poll(poll, [0])  # before the bot has heard the poll's id
-
-        async def kept() -> bool:
-            found = await db.fetch_all("SELECT user_id FROM early_votes")
-            return [row["user_id"] for row in found] == [noord.ahmed.id]
-
-        await eventually(kept)
-        assert await store.poll(db, poll.poll.id) is None  # still not recorded: nobody waited
-        await noord.wim.send("/meetings")  # the bot answers others meanwhile
-        await noord.wim.expect("Meal meeting of Noord")
-        assert await store.poll(db, poll.poll.id) is None
-
-        async def ahmed_said_yes() -> bool:
-            return await _said_yes(app, meeting.id, noord.ahmed.id)
-
-        await eventually(ahmed_said_yes)  # the poll is recorded: the kept vote counts
-        assert await db.fetch_all("SELECT * FROM early_votes") == []
-        await noord.wim.answer_poll(poll, [1])  # a vote after the poll is recorded counts too
-
-        async def wim_said_no() -> bool:
-            answers = await store.answers(db, meeting)
-            return any(a.user_id == noord.wim.id and a.answer == "no" for a in answers)
-
-        await eventually(wim_said_no)
