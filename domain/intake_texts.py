@@ -120,16 +120,13 @@ def question(
         ), ()
     if step is Step.PHONE:
         return _(
-            "Would you like to leave your phone number? After an incident, members like to "
-            "reach each other quickly. Share it with the button below, or tap “No thanks”."
+            "Would you like to leave your phone number? After an incident, the police chief "
+            "and municipality may want to call you quickly. Share it with the button below, "
+            "or tap “No thanks”."
         ), ()
     if step is Step.SHARE_PHONE:
         yes, no = button_data(nid, step, "yes"), button_data(nid, step, "no")
-        return _(
-            "Show your number to the other members of {network} in the members' directory? "
-            "If not, no member sees it.",
-            network=network.name,
-        ), (
+        return share_phone_question(_, network), (
             [
                 [Button(_("Yes, show it"), yes)],
                 [Button(_("No, keep it private"), no)],
@@ -158,6 +155,26 @@ def question(
     raise ValueError(f"{step} is not a question")
 
 
+def share_phone_question(_: Translator, network: Network) -> str:
+    """Who sees a shared phone number, said the same way in the intake and in /profile: the
+    hosts (and, for now, the coordinators) on the call list after an incident; no member."""
+    return _(
+        "May the police chief and municipality contact of {network} see your number, so they "
+        "can call you after an incident – also at night, from their call list? The "
+        "coordinators see it there too. Other members never see it.",
+        network=network.name,
+    )
+
+
+def phone_text(_: Translator, membership: Membership) -> str:
+    """The phone number and whether the hosts may call it, as the person sees their answers."""
+    if not membership.phone:
+        return _("not given")
+    if membership.share_phone:
+        return _("{phone} (the police chief and municipality may call you)", phone=membership.phone)
+    return _("{phone} (not shared)", phone=membership.phone)
+
+
 def consent_text(_: Translator, network: Network) -> str:
     return _(
         "<b>Privacy</b>: before anything goes to the hosts, please read this.\n\n"
@@ -165,7 +182,7 @@ def consent_text(_: Translator, network: Network) -> str:
         "phone number.\n"
         "<b>Who sees it:</b> the hosts of {network} (its police chief and municipality "
         "contact) and the coordinators. Other members see your name, organisation and the "
-        "communities you reach – and your phone number only if you chose to show it.\n"
+        "communities you reach – never your phone number.\n"
         "<b>Why:</b> to run the network, nothing else. Nothing is sold or passed on.\n"
         "<b>How long:</b> as long as you are a member. /mydata shows everything, /forget "
         "deletes it.\n\n"
@@ -200,14 +217,7 @@ def no_consent_text(_: Translator) -> str:
 
 def review_text(_: Translator, network: Network, membership: Membership) -> str:
     """All answers in one message, to check before submitting."""
-    if membership.phone:
-        phone = (
-            _("{phone} (shown to members)", phone=membership.phone)
-            if membership.share_phone
-            else _("{phone} (not shown to members)", phone=membership.phone)
-        )
-    else:
-        phone = _("not given")
+    phone = phone_text(_, membership)
     return _(
         "<b>Your application for {network}</b>\n\n"
         "<b>Name:</b> {name}\n"

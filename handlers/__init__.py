@@ -29,6 +29,7 @@ from handlers import (
     networks,
     once,
     privacy,
+    profile,
     roster,
     start,
     tracking,
@@ -44,6 +45,7 @@ def register_all(application: Application[Any, Any, Any, Any, Any, Any]) -> None
     start.register(application)
     language.register(application)
     privacy.register(application)
+    profile.register(application)
     networks.register(application)
     invites.register(application)
     approval.register(application)

@@ -30,7 +30,7 @@ async def ask_language(update: Update, context: BotContext) -> None:
     """Shows the two languages as buttons; `/language en` switches at once."""
     assert update.effective_message and update.effective_user
     if context.args and context.args[0].lower() in LANGUAGE_NAMES:
-        text = await _switch(context, update.effective_user.id, context.args[0].lower())
+        text = await switch(context, update.effective_user.id, context.args[0].lower())
         await update.effective_message.reply_text(text)
         return
     _ = await context.texts()
@@ -44,12 +44,13 @@ async def choose_language(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query and query.data
     code = query.data.removeprefix("lang:")
-    text = await _switch(context, query.from_user.id, code)
+    text = await switch(context, query.from_user.id, code)
     await query.answer()
     await edit_message(query, text)
 
 
-async def _switch(context: BotContext, user_id: int, code: str) -> str:
+async def switch(context: BotContext, user_id: int, code: str) -> str:
+    """Store the person's language (also from /profile); the confirmation, in that language."""
     svc = context.services
     await people.set_language(svc.database, user_id, code, svc.clock.now())
     context.forget_texts()  # what follows in this update speaks the new language

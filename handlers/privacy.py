@@ -10,14 +10,14 @@ import json
 import logging
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot import services
 from bot.context import BotContext
-from bot.i18n import escape
 from bot.replies import edit_message, reply_text
-from domain import removal
+from domain import my_data, removal
 from storage import memberships, networks, privacy
 
 log = logging.getLogger(__name__)
@@ -33,15 +33,17 @@ async def show_privacy(update: Update, context: BotContext) -> None:
             "<b>What we store:</b> your Telegram user id, your language choice and when you "
             "last used the bot. If you join a network, also what you tell us in the intake: "
             "your name, your organisation, the people you reach, your phone number if you give "
-            "it and whether it may be shared with the network, and your diet for the meals. "
+            "it and whether the police chief and municipality may call it, and your diet for "
+            "the meals. /profile changes these. "
             "With that: your role, your status (awaiting approval, approved, rejected, removed), "
             "when you agreed to this notice, when the hosts decided, when you joined the group "
             "chat and when you were last active.\n"
             "<b>What we never store:</b> the messages in your group chat.\n"
             "<b>Who sees what:</b> the hosts of your network (its police chief and municipality "
             "contact) and the coordinators see your intake, to decide on it and to keep the "
-            "network going. Other members see your name, organisation and the communities you "
-            "reach – and your phone number only if you chose to share it.\n"
+            "network going; they see your phone number only if you chose to share it, on the "
+            "call list after an incident. Other members see your name, organisation and the "
+            "communities you reach – never your phone number.\n"
             "<b>Why:</b> to run your network, nothing else. Nothing is sold or shared outside "
             "it.\n"
             "<b>How long:</b> until you delete it. If you leave a network or are removed, the "
@@ -54,16 +56,42 @@ async def show_privacy(update: Update, context: BotContext) -> None:
 
 
 async def show_my_data(update: Update, context: BotContext) -> None:
-    """Everything stored about the person, as a JSON document."""
-    assert update.effective_message and update.effective_user
+    """A short summary of what we keep about the person, and all of it as a JSON file."""
+    message = update.effective_message
+    assert message and update.effective_user
     _ = await context.texts()
     svc = context.services
-    document = await privacy.export_person(svc.database, update.effective_user.id)
-    dumped = json.dumps(document, indent=2, ensure_ascii=False)
-    heading = _("This is everything we store about you:")
-    block = f'<pre><code class="language-json">{escape(dumped)}</code></pre>'
-    # A long document arrives in several messages, each a valid <pre> block.
-    await reply_text(update.effective_message, f"{heading}\n{block}")
+    user_id = update.effective_user.id
+    if not await privacy.has_data(svc.database, user_id):
+        await message.reply_text(
+            _("We store nothing about you: not even your language. /privacy says why.")
+        )
+        return
+    record = await privacy.export_person(svc.database, user_id)
+    configured = user_id in svc.settings.access.coordinators
+    now = svc.clock.now()
+    tz = svc.settings.bot.tz
+    text = my_data.summary(_, record, tz, now=now, configured_coordinator=configured)
+    await reply_text(message, text)
+    document = json.dumps(my_data.readable(_, record, now), indent=2, ensure_ascii=False)
+    try:
+        await message.reply_document(
+            InputFile(document.encode(), filename=my_data.file_name(now)),
+            caption=_(
+                "Everything we keep about you, as a file (JSON). It holds your personal "
+                "details: keep it somewhere safe."
+            ),
+        )
+    except Forbidden:
+        log.info("user %s blocked the bot before their /mydata file was sent", user_id)
+    except TelegramError as exc:
+        log.warning("could not send the /mydata file to user %s: %s", user_id, exc)
+        await message.reply_text(
+            _(
+                "I could not send the file just now. The summary above is complete as far as "
+                "it goes; for the file, please try /mydata again in a few minutes."
+            )
+        )
 
 
 def forget_keyboard(_: Any) -> InlineKeyboardMarkup:

@@ -176,7 +176,7 @@ async def test_an_invited_key_figure_answers_every_question_and_the_hosts_get_th
     noted = await eve.expect("noted: +31612345678")
     assert noted.reply_markup == REMOVE_KEYBOARD
 
-    share = await eve.expect("members' directory")
+    share = await eve.expect("see your number, so they can call")
     await eve.press(share, "Yes, show it")
 
     diet = await eve.expect("dietary needs")
@@ -204,7 +204,7 @@ async def test_an_invited_key_figure_answers_every_question_and_the_hosts_get_th
         "Name: Eve Jansen",
         "Organisation: Stichting Buurtkracht",
         "Communities you reach: young people in Noord",
-        "Phone: +31612345678 (shown to members)",
+        "Phone: +31612345678 (the police chief and municipality may call you)",
         "Meals: no pork, and no alcohol at the table",
         "Language: English",
     ):
@@ -262,12 +262,12 @@ async def test_a_phone_number_not_shown_never_reaches_the_hosts(
     await ayse.send("moeders in de wijk")
     await ayse.expect("phone number")
     await ayse.share_contact("+31687654321")
-    await ayse.press(await ayse.expect("members' directory"), "No, keep it private")
+    await ayse.press(await ayse.expect("see your number, so they can call"), "No, keep it private")
     await ayse.press(await ayse.expect("dietary needs"), "halal")
     await ayse.press(await ayse.expect("Which language"), "English")
     await ayse.press(await ayse.expect("Do you agree?"), "I agree")
     review = await ayse.expect("Your application")
-    assert "+31687654321 (not shown to members)" in review.text
+    assert "+31687654321 (not shared)" in review.text
     assert "Organisation: none" in review.text
     await ayse.press(review, "✅ Submit")
     application = await coordinator.expect("New application for Noord")
@@ -313,10 +313,10 @@ async def test_someone_elses_contact_and_bad_answers_are_refused_with_the_reason
     stored = await open_intake(app, network, eve)
     assert stored is not None and stored.phone == "+31622222222"
 
-    share = await eve.expect("members' directory")
+    share = await eve.expect("see your number, so they can call")
     await eve.send("yes please")  # a button question answered by typing
     await eve.expect("Please answer with the buttons")
-    again = await eve.expect("members' directory")
+    again = await eve.expect("see your number, so they can call")
     await eve.press(again, "Yes, show it")
     late = await (await eve.press(share, "No, keep it private")).answered()  # the old copy
     assert late["text"] == "That question has been answered already."

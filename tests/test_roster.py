@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 import pytest
@@ -203,10 +202,7 @@ async def test_forget_takes_the_person_out_of_every_network_and_deletes_their_da
     db = services.of(app).database
     assert not await privacy.has_data(db, ayse.id)
     await ayse.send("/mydata")
-    shown = await ayse.expect("everything we store about you")
-    document = json.loads(shown.text.split("\n", 1)[1])
-    assert document["profile"] is None
-    assert document["memberships"] == [] and document["group_invite_links"] == []
+    await ayse.expect("We store nothing about you")
 
 
 async def test_the_privacy_notice_describes_membership_data(

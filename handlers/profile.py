@@ -1,0 +1,468 @@
+"""/profile: a member sees their details and changes them, one card edited in place.
+
+The card shows the details of one network (with several, a list of networks first) and a
+button per detail. A button shows that detail's choices on the same card; a name,
+organisation, the communities someone reaches or a diet of their own are typed, and while
+they are the `profile` conversation is open (`handlers.conversation`: /cancel and expiry). A
+phone number comes only from Telegram's contact button, which sits on a reply keyboard of its
+own under the chat. What may be changed and how it reads is `domain.profile`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from telegram import (
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from bot.context import BotContext
+from bot.fit import cut_label
+from bot.i18n import Translator
+from bot.render import keyboard
+from bot.replies import edit_message
+from bot.services import Services
+from bot.settings import SUPPORTED_LANGUAGES
+from domain import intake
+from domain import profile as details
+from domain.intake_steps import OTHER_DIET, Problem, name_offer
+from domain.intake_texts import problem_text
+from domain.profile import What
+from handlers import common, language
+from handlers import conversation as talk
+from handlers import intake as intake_flow
+from handlers.conversation import Flow
+from storage import networks
+from storage.conversations import Conversation
+from storage.memberships import Membership
+from storage.networks import Network
+
+log = logging.getLogger(__name__)
+
+FLOW = "profile"
+# prof:<network id>:<what>[:<choice>], e.g. prof:3:diet:halal; prof:0:nets lists the networks.
+CALLBACK = re.compile(r"^prof:(\d+):([a-z_]+)(?::([a-z_]+))?$")
+
+
+# --- the card ------------------------------------------------------------------------------
+
+
+async def card_markup(
+    _: Translator, svc: Services, network: Network, membership: Membership
+) -> InlineKeyboardMarkup | None:
+    several = len(await networks.for_user(svc.database, membership.user_id)) > 1
+    return keyboard(details.card_keyboard(_, network.id, membership, several=several))
+
+
+async def put_card(
+    context: BotContext,
+    chat_id: int,
+    message_id: int | None,
+    text: str,
+    markup: InlineKeyboardMarkup | None,
+) -> None:
+    """The card changes in place; if it cannot be edited any more (deleted, too old), it is
+    sent anew below."""
+    if message_id is not None:
+        try:
+            await context.bot.edit_message_text(text, chat_id, message_id, reply_markup=markup)
+            return
+        except BadRequest as exc:
+            if "message is not modified" in exc.message:
+                return
+            log.info("profile card %s of %s not editable (%s): sent anew", message_id, chat_id, exc)
+    await context.bot.send_message(chat_id, text, reply_markup=markup)
+
+
+def phone_pad(_: Translator) -> ReplyKeyboardMarkup:
+    """Telegram's contact button, and Cancel (an inline button cannot ask for a contact)."""
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(_("📱 Share my number"), request_contact=True)], [_("Cancel")]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+
+
+# --- /profile ------------------------------------------------------------------------------
+
+
+async def show_profile(update: Update, context: BotContext) -> None:
+    """/profile [network]: the person's details, with a button per detail."""
+    message = update.effective_message
+    assert message and update.effective_user
+    _ = await context.texts()
+    svc = context.services
+    user_id = update.effective_user.id
+    found = await details.standing(svc, user_id)
+    if found.intake is not None:
+        network, membership = found.intake
+        log.info("user %s asked for /profile during the intake for %s", user_id, network.id)
+        await message.reply_text(details.intake_first_text(_, network))
+        await intake_flow.ask(update, context, membership)  # carries on where they were
+        return
+    if not found.members:
+        names = [n.name for n in found.awaiting]
+        await message.reply_text(
+            details.awaiting_text(_, names) if names else details.not_a_member_text(_)
+        )
+        return
+    await leave_step(update, context)  # a detail half-typed on an older card is let go
+    chosen = found.members
+    name = " ".join(context.args or []).strip()
+    if name:
+        chosen = [pair for pair in found.members if pair[0].name.casefold() == name.casefold()]
+        if not chosen:
+            await message.reply_text(
+                _(
+                    "You are not a member of a network called “{name}”. /profile without a "
+                    "name shows your networks.",
+                    name=cut_label(name),
+                )
+            )
+            return
+    if len(chosen) == 1:
+        network, membership = chosen[0]
+        await message.reply_text(
+            details.card_text(_, network, membership),
+            reply_markup=await card_markup(_, svc, network, membership),
+        )
+        return
+    text, markup = network_list(_, [network for network, _m in chosen])
+    await message.reply_text(text, reply_markup=markup)
+
+
+def network_list(_: Translator, choices: list[Network]) -> tuple[str, InlineKeyboardMarkup]:
+    rows = common.network_rows(choices, lambda n: details.data(n.id, What.SHOW))
+    text = details.networks_text(_, len(choices)) + common.more_choices(_, choices, "/profile")
+    return text, InlineKeyboardMarkup(rows)
+
+
+# --- the buttons ---------------------------------------------------------------------------
+
+
+async def pressed(update: Update, context: BotContext) -> None:
+    """A button of the card: a screen, a detail to change, or a choice."""
+    query = update.callback_query
+    assert query and query.data
+    match = CALLBACK.match(query.data)
+    assert match
+    _ = await context.texts()
+    svc = context.services
+    user_id = query.from_user.id
+    try:
+        what = What(match[2])
+    except ValueError:
+        log.warning("refused profile button %r from user %s", query.data, user_id)
+        await query.answer(_("This button no longer works."), show_alert=True)
+        return
+    open_intake = await intake.current(svc, user_id)
+    if open_intake is not None:
+        network = await intake.network_of(svc, open_intake)
+        await query.answer(
+            _(
+                "First finish your application for {network} (or stop it with /cancel).",
+                network=network.name,
+            ),
+            show_alert=True,
+        )
+        return
+    if what is What.NETWORKS:
+        await leave_step(update, context)
+        members = await networks.for_user(svc.database, user_id)
+        if not members:
+            await query.answer(details.not_a_member_text(_), show_alert=True)
+            return
+        await query.answer()
+        text, markup = network_list(_, members)
+        await edit_message(query, text, markup)
+        return
+    network_id = int(match[1])
+    member = await details.member_of(svc, network_id, user_id)
+    if member is None:
+        known = await networks.get(svc.database, network_id)
+        log.info("profile button of user %s for network %s, not a member", user_id, network_id)
+        await query.answer(details.gone_text(_, known), show_alert=True)
+        return
+    network, membership = member
+    if not await act(update, context, network, membership, what, match[3] or ""):
+        log.warning("refused profile button %r from user %s", query.data, user_id)
+        await query.answer(_("This button no longer works."), show_alert=True)
+
+
+async def act(
+    update: Update,
+    context: BotContext,
+    network: Network,
+    membership: Membership,
+    what: What,
+    choice: str,
+) -> bool:
+    """Acts on a button of the card; False if it is not one the card offers."""
+    query = update.callback_query
+    assert query
+    _ = await context.texts()
+    svc = context.services
+    user = query.from_user
+    offer = name_offer(user.first_name, user.last_name)
+    if what is What.SHOW and not choice:
+        await leave_step(update, context)
+        await query.answer()
+        await edit_message(
+            query,
+            details.card_text(_, network, membership),
+            await card_markup(_, svc, network, membership),
+        )
+    elif what is What.DONE and not choice:
+        await leave_step(update, context)
+        await query.answer()
+        await edit_message(query, details.card_text(_, network, membership, closed=True))
+    elif what is What.LANGUAGE and choice in SUPPORTED_LANGUAGES:
+        await leave_step(update, context)
+        note = await language.switch(context, user.id, choice)
+        _ = await context.texts()  # the card speaks the language just chosen
+        await query.answer()
+        await edit_message(
+            query,
+            details.card_text(_, network, membership, note),
+            await card_markup(_, svc, network, membership),
+        )
+    elif what is What.DIET and choice == OTHER_DIET:
+        await open_step(update, context, network, membership, What.DIET_OTHER)
+    elif choice:
+        answer = details.chosen(what, choice, membership, offer)
+        if answer is None and what is What.SHARE and choice in ("yes", "no"):
+            await query.answer(details.no_number_text(_), show_alert=True)
+            return True
+        if answer is None:
+            return False
+        left = await leave_step(update, context, quiet=what is What.PHONE)
+        saved = await details.change(svc, membership, answer)
+        await query.answer()
+        if saved is None:
+            await edit_message(query, details.gone_text(_, network))
+            return True
+        if what is What.PHONE and left is not None and left.step == What.PHONE:
+            await context.bot.send_message(
+                user.id, _("Your number is removed."), reply_markup=ReplyKeyboardRemove()
+            )
+        await edit_message(
+            query,
+            details.card_text(_, network, saved, details.saved_text(_)),
+            await card_markup(_, svc, network, saved),
+        )
+    elif what in details.TYPED or what is What.PHONE:
+        await open_step(update, context, network, membership, what)
+    elif what in (What.DIET, What.SHARE, What.LANGUAGE):
+        if what is What.SHARE and not membership.phone:
+            await query.answer(details.no_number_text(_), show_alert=True)
+            return True
+        await leave_step(update, context)
+        await query.answer()
+        text, rows = details.step(_, network, membership, what)
+        await edit_message(query, text, keyboard(rows))
+    else:
+        return False
+    return True
+
+
+async def open_step(
+    update: Update, context: BotContext, network: Network, membership: Membership, what: What
+) -> None:
+    """A detail that is typed (or, for the phone, shared): the card asks, the conversation
+    waits for the answer."""
+    query = update.callback_query
+    assert query
+    _ = await context.texts()
+    if query.message is None:  # too old for Telegram to say which message it was
+        await query.answer(_("This button no longer works."), show_alert=True)
+        return
+    svc = context.services
+    user = query.from_user
+    state = {"network_id": network.id, "card": query.message.message_id}
+    dropped = await talk.open_flow(svc, user.id, FLOW, str(what), state)
+    await query.answer()
+    await talk.tell_dropped(update, context, dropped)
+    text, rows = details.step(
+        _, network, membership, what, name_offer(user.first_name, user.last_name)
+    )
+    await edit_message(query, text, keyboard(rows))
+    if what is What.PHONE:
+        await context.bot.send_message(
+            user.id,
+            _("Tap “📱 Share my number” below, or Cancel."),
+            reply_markup=phone_pad(_),
+        )
+
+
+async def leave_step(
+    update: Update, context: BotContext, *, quiet: bool = False
+) -> Conversation | None:
+    """Another button of the card was pressed: a detail being typed is no longer awaited. The
+    phone's keyboard goes away with a word (unless `quiet`: the caller says what happened)."""
+    assert update.effective_user
+    svc = context.services
+    user_id = update.effective_user.id
+    found = await talk.current(svc, user_id)
+    if found is None or found.flow != FLOW:
+        return None
+    await talk.close(svc, user_id, FLOW)
+    if found.step == What.PHONE and not quiet:
+        _ = await context.texts()
+        await context.bot.send_message(
+            user_id, _("Your number stays as it was."), reply_markup=ReplyKeyboardRemove()
+        )
+    return found
+
+
+# --- typed answers and a shared contact ----------------------------------------------------
+
+
+async def take_text(update: Update, context: BotContext) -> bool:
+    """A typed answer for the detail the card asked about."""
+    message = update.effective_message
+    assert message and message.text is not None and update.effective_user
+    _ = await context.texts()
+    svc = context.services
+    user_id = update.effective_user.id
+    found = await talk.current(svc, user_id)
+    if found is None or found.flow != FLOW:
+        return False
+    what = What(found.step)
+    member = await details.member_of(svc, int(found.data.get("network_id") or 0), user_id)
+    if member is None:
+        await talk.close(svc, user_id, FLOW)
+        network = await networks.get(svc.database, int(found.data.get("network_id") or 0))
+        await message.reply_text(details.gone_text(_, network), reply_markup=ReplyKeyboardRemove())
+        return True
+    network, membership = member
+    if what is What.PHONE:
+        if intake_flow.pressed(message.text, "Cancel"):  # the keyboard's Cancel, as /cancel
+            await talk.close(svc, user_id, FLOW)
+            await cancelled(update, context, found)
+        else:
+            await message.reply_text(
+                _("Please use the button below: share your number, or Cancel."),
+                reply_markup=phone_pad(_),
+            )
+        return True
+    answer = details.typed(what, message.text)
+    if isinstance(answer, Problem):
+        await message.reply_text(problem_text(_, answer, details.limit_of(what)))
+        return True
+    saved = await details.change(svc, membership, answer)
+    await talk.close(svc, user_id, FLOW)
+    if saved is None:
+        await message.reply_text(details.gone_text(_, network))
+        return True
+    await put_card(
+        context,
+        message.chat_id,
+        found.data.get("card"),
+        details.card_text(_, network, saved, details.saved_text(_)),
+        await card_markup(_, svc, network, saved),
+    )
+    return True
+
+
+async def take_shared(update: Update, context: BotContext) -> bool:
+    """A phone number shared with the contact button while the card asks for one; only the
+    person's own is accepted. False for anything else (the router answers it)."""
+    message = update.effective_message
+    assert message and update.effective_user
+    svc = context.services
+    user_id = update.effective_user.id
+    found = await talk.current(svc, user_id)
+    if message.contact is None or found is None or found.flow != FLOW:
+        return False
+    if found.step != What.PHONE:
+        return False
+    _ = await context.texts()
+    network_id = int(found.data.get("network_id") or 0)
+    member = await details.member_of(svc, network_id, user_id)
+    if member is None:
+        await talk.close(svc, user_id, FLOW)
+        network = await networks.get(svc.database, network_id)
+        await message.reply_text(details.gone_text(_, network), reply_markup=ReplyKeyboardRemove())
+        return True
+    if message.contact.user_id != user_id:
+        log.info("refused someone else's contact from user %s (profile)", user_id)
+        await message.reply_text(
+            _(
+                "That is someone else's number. Please share your own with the button below, "
+                "or tap Cancel."
+            ),
+            reply_markup=phone_pad(_),
+        )
+        return True
+    network, membership = member
+    phone = details.contact_number(message.contact.phone_number)
+    saved = await details.change(svc, membership, {"phone": phone})
+    await talk.close(svc, user_id, FLOW)
+    if saved is None:
+        await message.reply_text(details.gone_text(_, network), reply_markup=ReplyKeyboardRemove())
+        return True
+    await message.reply_text(
+        _("Thank you, noted: {phone}.", phone=phone), reply_markup=ReplyKeyboardRemove()
+    )
+    # Next on the card: who may see the number.
+    text, rows = details.step(_, network, saved, What.SHARE)
+    await put_card(context, message.chat_id, found.data.get("card"), text, keyboard(rows))
+    return True
+
+
+# --- /cancel, expiry -----------------------------------------------------------------------
+
+
+async def describe(_: Translator, svc: Services, conversation: Conversation) -> str:
+    network = await networks.get(svc.database, int(conversation.data.get("network_id") or 0))
+    return _("Changing your details for {network}", network=network.name if network else "?")
+
+
+async def cancelled(update: Update, context: BotContext, conversation: Conversation) -> None:
+    """Nothing changed: said below, and the card shows the details again."""
+    assert update.effective_chat and update.effective_user
+    _ = await context.texts()
+    svc = context.services
+    pad_open = conversation.step == What.PHONE  # its keyboard goes with this word
+    await update.effective_chat.send_message(
+        _("Stopped: nothing was changed."),
+        reply_markup=ReplyKeyboardRemove() if pad_open else None,
+    )
+    member = await details.member_of(
+        svc, int(conversation.data.get("network_id") or 0), update.effective_user.id
+    )
+    card = conversation.data.get("card")
+    if member is None or card is None:
+        return
+    network, membership = member
+    try:
+        await context.bot.edit_message_text(
+            details.card_text(_, network, membership),
+            update.effective_chat.id,
+            int(card),
+            reply_markup=await card_markup(_, svc, network, membership),
+        )
+    except BadRequest as exc:  # the card is gone or too old; /profile shows a new one
+        log.info("profile card %s not restored after /cancel: %s", card, exc)
+
+
+async def stop(update: Update, context: BotContext, conversation: Conversation) -> bool:
+    """/cancel while a detail is being typed: nothing changes."""
+    await cancelled(update, context, conversation)
+    return True
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    private = filters.ChatType.PRIVATE
+    flow = Flow(FLOW, take_text, describe, "/profile", stop=stop, take_shared=take_shared)
+    talk.add_flow(application, flow)
+    application.add_handler(CommandHandler("profile", show_profile, filters=private))
+    application.add_handler(CallbackQueryHandler(pressed, pattern=CALLBACK))
