@@ -30,6 +30,7 @@ from bot.dispatcher import Outage
 from bot.i18n import Html, Translator, translator
 from bot.outbox import CONTINUED
 from bot.services import Services
+from domain.labels import time_text
 from domain.notify import language_of
 from domain.ports import Sent
 from storage import deliveries
@@ -169,7 +170,7 @@ class OpsNotices:
             self.svc.outbox.wake()
 
     def _clock_time(self, moment: datetime) -> str:
-        return moment.astimezone(self.svc.settings.bot.tz).strftime("%H:%M")
+        return time_text(moment, self.svc.settings.bot.tz)
 
     # --- running ---------------------------------------------------------------------------
 

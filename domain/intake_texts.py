@@ -1,5 +1,6 @@
 """The intake's texts and buttons: what a person is asked, shown and told from an invite link
-to a submitted application, and the application as the hosts see it.
+to a submitted application, and the application as the hosts see it. The words follow
+docs/GLOSSARY.md (in Dutch the intake is the "aanmelding").
 
 Buttons are `Button`s whose action is `intake:<network id>:<step>:<answer>` (the handler's
 `CALLBACK`); the handlers render them (`bot.render.keyboard`) with a Cancel row under every step.
@@ -45,14 +46,14 @@ def intro_text(_: Translator, network: Network, role: str) -> str:
         else _("<b>{network}</b>", network=network.name)
     )
     return _(
-        "Welcome! You are invited to join the network {where} as {role}.\n\n"
-        "In this network the police, the municipality and people from the neighbourhood keep "
-        "in touch, meet over a meal a few times a year and act together after incidents.\n\n"
+        "Welcome! You are invited to the network {where} as {role}: the police, the "
+        "municipality and people from the neighbourhood who keep in touch, share a meal a few "
+        "times a year and act together after incidents.\n\n"
         "<b>What we agree on</b>\n"
-        "• Membership is not without obligation: after an incident, members can be called on.\n"
-        "• What is shared stays in the network, unless it is marked as shareable.\n"
-        "• This bot is not an emergency line. 🚨 In an emergency, call 112.\n\n"
-        "A few questions follow, one at a time. /cancel stops at any moment.",
+        "• After an incident, members can call on each other.\n"
+        "• What is shared stays in the network, unless marked shareable.\n"
+        "• 🚨 Emergency? Call 112, not this bot.\n\n"
+        "A few questions follow. /cancel stops at any moment.",
         where=Html(where),
         role=role_name(_, role),
     )
@@ -61,9 +62,8 @@ def intro_text(_: Translator, network: Network, role: str) -> str:
 def refusal_text(_: Translator, refusal: Refusal, network: Network | None = None) -> str:
     if refusal is Refusal.APPLIED and network is not None:
         return _(
-            "You have already applied to {network}: your application is with its hosts. You "
-            "will hear from me as soon as they decide. You don't need this link; it stays "
-            "unused.",
+            "You have already applied to {network}. I'll let you know as soon as it is "
+            "decided. You don't need this link; it stays unused.",
             network=network.name,
         )
     if refusal is Refusal.EXPIRED:
@@ -177,15 +177,15 @@ def phone_text(_: Translator, membership: Membership) -> str:
 
 def consent_text(_: Translator, network: Network) -> str:
     return _(
-        "<b>Privacy</b>: before anything goes to the hosts, please read this.\n\n"
-        "<b>What we store:</b> your answers, your Telegram user id and, if you gave it, your "
+        "<b>Privacy</b>: please read this before your answers are sent.\n\n"
+        "<b>What we store:</b> your answers, your Telegram user id and your phone number if "
+        "you gave it.\n"
+        "<b>Who sees it:</b> the police chief and municipality contact of {network}, and the "
+        "coordinators. Other members see your name, organisation and reach – never your "
         "phone number.\n"
-        "<b>Who sees it:</b> the hosts of {network} (its police chief and municipality "
-        "contact) and the coordinators. Other members see your name, organisation and the "
-        "communities you reach – never your phone number.\n"
-        "<b>Why:</b> to run the network, nothing else. Nothing is sold or passed on.\n"
-        "<b>How long:</b> as long as you are a member. /mydata shows everything, /forget "
-        "deletes it.\n\n"
+        "<b>Why:</b> only to run the network. Nothing is sold or passed on.\n"
+        "<b>How long:</b> until you delete it with /forget, also after you leave. /mydata "
+        "shows all of it.\n\n"
         "Do you agree?",
         network=network.name,
     )
@@ -209,8 +209,8 @@ def no_consent_keyboard(_: Translator, network_id: int) -> Keyboard:
 
 def no_consent_text(_: Translator) -> str:
     return _(
-        "That's fine, and your choice. Without your consent I can't pass your application "
-        "to the hosts, so you can't join the network: nothing has been sent to anyone.\n\n"
+        "That's fine, and your choice. Without your consent I can't send your application, "
+        "so you can't join the network; nothing has been sent to anyone.\n\n"
         "Changed your mind? Tap “I agree after all”. Or stop, and your answers are deleted."
     )
 
@@ -257,10 +257,8 @@ def review_keyboard(_: Translator, network_id: int) -> Keyboard:
 
 def submitted_text(_: Translator, network: Network) -> str:
     return _(
-        "Thank you! Your application for {network} is now awaiting approval.\n\n"
-        "What happens next: one of the hosts will contact you for a one-to-one conversation "
-        "– to get to know each other and to answer your questions. After that they decide, "
-        "and I'll let you know.",
+        "Thank you! Your application for {network} is now awaiting approval. I'll let you "
+        "know as soon as it is decided.",
         network=network.name,
     )
 
@@ -280,7 +278,7 @@ def application_text(_: Translator, network: Network, membership: Membership) ->
     ]
     if membership.phone and membership.share_phone:
         lines.append(_("<b>Phone:</b> {phone}", phone=membership.phone))
-    lines += ["", _("Please talk with them one-to-one before you decide.")]
+    lines += ["", _("Approve only after a one-to-one conversation with them.")]
     return "\n".join(lines)
 
 

@@ -1,11 +1,16 @@
-"""How the domain's words read: roles, membership states, dietary needs and moments."""
+"""How the domain's words read: roles, membership states, dietary needs, days and moments.
+
+Dates have one form per kind (docs/GLOSSARY.md): a moment is "donderdag 12 maart, 19:00"
+("Thursday 12 March, 19:00"), a day "12 maart" ("12 March"), a time "19:00"; the year only
+when it is not this year's.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 
 from bot.i18n import Html, Translator, escape
 from domain.access import Role
@@ -23,7 +28,7 @@ def role_name(_: Translator, role: str) -> Html:
 
 def status_name(_: Translator, status: str) -> Html:
     names = {
-        "intake": _("in intake"),
+        "intake": _("applying"),
         "awaiting_approval": _("awaiting approval"),
         "approved": _("approved"),
         "rejected": _("rejected"),
@@ -33,10 +38,44 @@ def status_name(_: Translator, status: str) -> Html:
 
 
 def moment(_: Translator, iso: str, tz: ZoneInfo, *, long: bool = False) -> str:
-    """A stored UTC moment as a reader in the network's time zone says it."""
+    """A stored UTC moment as a reader in the network's time zone says it (the older form;
+    new texts use `moment_text`, `day_text` and `time_text`)."""
     when = datetime.fromisoformat(iso).astimezone(tz)
     pattern = "EEEE d MMMM y, HH:mm" if long else "d MMM y, HH:mm"
     return str(format_datetime(when, pattern, tzinfo=tz, locale=_.language))
+
+
+def _local(when: datetime | str, tz: ZoneInfo) -> datetime:
+    moment_ = datetime.fromisoformat(when) if isinstance(when, str) else when
+    return moment_.astimezone(tz)
+
+
+def moment_text(
+    _: Translator, when: datetime | str, tz: ZoneInfo, *, this_year: int | None = None
+) -> str:
+    """A moment: "donderdag 12 maart, 19:00" / "Thursday 12 March, 19:00" in `tz`; with the
+    year ("… 12 maart 2027, 19:00") when it is not `this_year`."""
+    local = _local(when, tz)
+    day = "EEEE d MMMM" if local.year == this_year or this_year is None else "EEEE d MMMM y"
+    return str(format_datetime(local, f"{day}, HH:mm", tzinfo=tz, locale=_.language))
+
+
+def day_text(_: Translator, day: date, *, this_year: int | None = None) -> str:
+    """A day: "12 maart" / "12 March"; "12 maart 2027" when it is not `this_year`."""
+    pattern = "d MMMM" if day.year == this_year or this_year is None else "d MMMM y"
+    return str(format_date(day, pattern, locale=_.language))
+
+
+def day_of(
+    _: Translator, when: datetime | str, tz: ZoneInfo, *, this_year: int | None = None
+) -> str:
+    """The day of a stored moment, as `day_text` says it."""
+    return day_text(_, _local(when, tz).date(), this_year=this_year)
+
+
+def time_text(when: datetime | str, tz: ZoneInfo) -> str:
+    """A time of day: "19:00", the same in every language."""
+    return _local(when, tz).strftime("%H:%M")
 
 
 def diet_name(_: Translator, diet: str | None) -> str:

@@ -132,7 +132,7 @@ async def tell_dropped(update: Update, context: Ctx, dropped: Conversation | Non
     await context.bot.send_message(
         update.effective_user.id,
         _(
-            "{what} is dropped: you started something new.",
+            "{what} was discarded: you started something new.",
             what=await flow.describe(_, services.of(context), dropped),
         ),
     )
@@ -307,7 +307,7 @@ async def _stop(update: Update, context: BotContext) -> bool:
     _ = await services.texts_for(update, context)
     what = await flow.describe(_, svc, found) if flow is not None else found.flow
     await update.effective_chat.send_message(
-        _("Stopped. {what} is dropped.", what=what), reply_markup=ReplyKeyboardRemove()
+        _("Stopped. {what} was discarded.", what=what), reply_markup=ReplyKeyboardRemove()
     )
     return True
 
@@ -318,9 +318,7 @@ async def cancel_command(update: Update, context: BotContext) -> None:
     if await _stop(update, context):
         return
     _ = await services.texts_for(update, context)
-    await update.effective_message.reply_text(
-        _("There is nothing to stop: you are not in the middle of an application.")
-    )
+    await update.effective_message.reply_text(_("There is nothing to stop right now."))
 
 
 async def cancel_pressed(update: Update, context: BotContext) -> None:

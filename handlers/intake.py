@@ -64,7 +64,7 @@ from domain.intake_texts import (
     review_text,
     submitted_text,
 )
-from domain.labels import moment
+from domain.labels import moment_text
 from domain.ports import Keyboard
 from handlers import conversation as talk
 from handlers import fallback
@@ -210,9 +210,7 @@ async def resume(
     assert update.effective_message
     _ = await context.texts()
     network = await intake.network_of(context.services, membership)
-    text: str = _(
-        "Welcome back! Let's carry on with your application for {network}.", network=network.name
-    )
+    text: str = _("Let's carry on with your application for {network}.", network=network.name)
     if code is not None and not await intake.opened_with(context.services, membership, code):
         text += "\n" + _(
             "Your other link stays valid: open it again once this application is "
@@ -233,18 +231,20 @@ async def stop(update: Update, context: BotContext, membership: Membership) -> N
     network = stopped.network
     if stopped.reopens_until is None:
         text = _(
-            "Stopped. Your answers for {network} are deleted and nothing was sent to the "
-            "hosts. Your invite link is used up: if you change your mind, ask the person who "
-            "invited you for a new one.",
+            "Stopped. Your answers for {network} are deleted and nothing was sent to anyone. "
+            "Your invite link is used up: if you change your mind, ask the person who invited "
+            "you for a new one.",
             network=network.name,
         )
     else:
         text = _(
-            "Stopped. Your answers for {network} are deleted and nothing was sent to the "
-            "hosts. Changed your mind? Open the same invite link again before {until}; after "
-            "that, ask the person who invited you for a new one.",
+            "Stopped. Your answers for {network} are deleted and nothing was sent to anyone. "
+            "Changed your mind? Open the same invite link again before {until}; after that, "
+            "ask the person who invited you for a new one.",
             network=network.name,
-            until=moment(_, stopped.reopens_until, svc.settings.bot.tz),
+            until=moment_text(
+                _, stopped.reopens_until, svc.settings.bot.tz, this_year=svc.clock.now().year
+            ),
         )
     await update.effective_chat.send_message(text, reply_markup=ReplyKeyboardRemove())
 
@@ -301,7 +301,7 @@ async def answer_text(update: Update, context: BotContext) -> None:
             )
         return
     if step not in TEXT_LIMITS:
-        await message.reply_text(_("Please answer with the buttons of this question:"))
+        await message.reply_text(_("Please answer with one of the buttons:"))
         await ask(update, context, membership)
         return
     answer = clean(step, message.text)
@@ -323,7 +323,7 @@ async def answer_contact(update: Update, context: BotContext) -> None:
     position = decode(membership.intake_step)
     if position.step is not Step.PHONE:
         await message.reply_text(
-            _("I didn't ask for a phone number just now. This is the question:")
+            _("I didn't ask for a phone number just now. Here is the question:")
         )
         await ask(update, context, membership)
         return
@@ -362,7 +362,7 @@ async def answer_button(update: Update, context: BotContext) -> None:
     membership = await memberships.get(db, network_id, query.from_user.id)
     if membership is None or membership.status != "intake":
         text = (
-            _("Your application is already with the hosts.")
+            _("Your application has been sent already.")
             if membership is not None and membership.status == "awaiting_approval"
             else _("This application is no longer open.")
         )

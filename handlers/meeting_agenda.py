@@ -20,7 +20,8 @@ from bot.replies import reply_text, send_text
 from domain import agenda
 from domain import meetings as rules
 from domain.access import Action, allowed
-from domain.meeting_texts import action_line, due_text, when_text
+from domain.labels import day_text, moment_text
+from domain.meeting_texts import action_line
 from domain.meetings import Parsed
 from handlers import conversation as talk
 from handlers import guard
@@ -61,7 +62,7 @@ async def topic_command(update: Update, context: BotContext) -> None:
                 _(
                     "The agenda for {when} is closed (two days before the meeting). Raise it at "
                     "the table, or tell one of the hosts.",
-                    when=when_text(_, coming[0], tz),
+                    when=moment_text(_, coming[0].start, tz, this_year=now.year),
                 )
             )
         else:
@@ -85,8 +86,8 @@ async def topic_command(update: Update, context: BotContext) -> None:
     else:
         await update.effective_message.reply_text(
             _(
-                "What would you like to put on the agenda of {when}?",
-                when=when_text(_, meeting, tz),
+                "What would you like to put on the agenda for {when}?",
+                when=moment_text(_, meeting.start, tz, this_year=now.year),
             ),
             reply_markup=talk.with_cancel(_),
         )
@@ -128,7 +129,10 @@ async def topic_button(update: Update, context: BotContext) -> None:
     await query.answer()
     await reply(
         update,
-        _("📝 Thank you! It is on the list for {when}.", when=when_text(_, meeting, tz))
+        _(
+            "📝 Thank you! It is on the agenda for {when}.",
+            when=moment_text(_, meeting.start, tz, this_year=svc.clock.now().year),
+        )
         + ("\n" + _("The hosts will not see who proposed it.") if how == "anon" else ""),
     )
 
@@ -194,7 +198,7 @@ async def ask_owner(update: Update, context: BotContext, network_id: int) -> Non
         for m in await memberships.roster(context.services.database, network_id)
         if m.status == "approved"
     ]
-    await reply(update, _("👤 Who does it? Any member can."), keys.owners(_, people))
+    await reply(update, _("👤 Who will do it? Any member can."), keys.owners(_, people))
 
 
 async def ask_due(update: Update, context: BotContext) -> None:
@@ -245,7 +249,7 @@ async def record_action(update: Update, context: BotContext, due_on: date) -> No
             "Another one? /action",
             what=what,
             owner=owner.display_name or _("a member"),
-            due=due_text(_, due_on),
+            due=day_text(_, due_on, this_year=today.year),
         ),
     )
 
@@ -438,6 +442,7 @@ async def stats_command(update: Update, context: BotContext) -> None:
     if await guard.permit(update, context, Action.view_stats, network.id) is None:
         return
     tz = svc.settings.bot.tz
+    this_year = svc.clock.now().astimezone(tz).year
     lines = [_("📊 <b>{network}</b>", network=network.name), "", _("<b>Meetings</b>")]
     per_meeting = await store.attendance_per_meeting(svc.database, network.id)
     for row in per_meeting:
@@ -445,7 +450,7 @@ async def stats_command(update: Update, context: BotContext) -> None:
         lines.append(
             _(
                 "• {day}: {came} came ({yes} had said yes)",
-                day=due_text(_, when),
+                day=day_text(_, when, this_year=this_year),
                 came=row["attended"],
                 yes=row["said_yes"],
             )

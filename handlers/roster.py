@@ -21,7 +21,7 @@ from bot.i18n import Html, Translator
 from bot.replies import edit_message, reply_text
 from domain import removal
 from domain.access import Action, Actor, allowed, networks_where, remove_action
-from domain.labels import moment, role_name, status_name
+from domain.labels import day_of, role_name, status_name
 from handlers import guard
 from handlers.common import (
     more_choices,
@@ -90,6 +90,7 @@ async def roster_view(
     svc = context.services
     everyone = await memberships.roster(svc.database, network.id, include_removed=include_removed)
     tz = svc.settings.bot.tz
+    year = svc.clock.now().astimezone(tz).year
     pages = page_count(len(everyone), MEMBERS_PER_PAGE)
     page = min(max(page, 0), pages - 1)
     people = everyone[page * MEMBERS_PER_PAGE : (page + 1) * MEMBERS_PER_PAGE]
@@ -114,11 +115,13 @@ async def roster_view(
         )
         dates: list[str] = []
         if member.joined_at:
-            dates.append(_("in the group since {when}", when=moment(_, member.joined_at, tz)))
+            joined = day_of(_, member.joined_at, tz, this_year=year)
+            dates.append(_("in the group since {day}", day=joined))
         elif member.status == "approved":
             dates.append(_("not in the group yet"))
         if member.last_active_at:
-            dates.append(_("last active {when}", when=moment(_, member.last_active_at, tz)))
+            active = day_of(_, member.last_active_at, tz, this_year=year)
+            dates.append(_("last active {day}", day=active))
         if dates:
             lines.append("   " + " · ".join(dates))
         if removable(actor, member):
@@ -328,7 +331,7 @@ async def confirm_leave(update: Update, context: BotContext) -> None:
         return
     if verb == "no":
         await edit_message(
-            query, _("Good to have you. You stay in {network}.", network=network.name)
+            query, _("Glad you stay. You are still in {network}.", network=network.name)
         )
         return
     departure = await removal.leave(
@@ -343,8 +346,10 @@ async def confirm_leave(update: Update, context: BotContext) -> None:
         text = Html(
             text
             + "\n"
-            + _(
+            + _.ngettext(
                 "I could not take you out of {groups}: please leave it yourself.",
+                "I could not take you out of {groups}: please leave them yourself.",
+                len(still_in),
                 groups=", ".join(still_in),
             )
         )

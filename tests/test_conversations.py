@@ -70,7 +70,7 @@ async def test_cancel_ends_a_meeting_plan_and_says_what_stopped(noord: Noord) ->
     await karin.expect("When is the meeting?")
     await karin.send("/cancel")
     stopped = await karin.expect("Stopped")
-    assert stopped.text == "Stopped. Your draft meeting for Noord is dropped."
+    assert stopped.text == "Stopped. Your draft meeting for Noord was discarded."
     await karin.send("12 maart 19:00")
     await karin.expect(NOTHING_OPEN)
 
@@ -81,14 +81,14 @@ async def test_cancel_ends_a_topic_and_an_action(noord: Noord) -> None:
     await ahmed.send("/topic")
     await ahmed.expect("What would you like to put on the agenda")
     await ahmed.send("/cancel")
-    await ahmed.expect("Stopped. Your topic for the meeting is dropped.")
+    await ahmed.expect("Stopped. Your topic for the meeting was discarded.")
     await ahmed.send("Youth on the square")
     await ahmed.expect(NOTHING_OPEN)
 
     await karin.send("/action")
     await karin.expect("What")
     await karin.send("/cancel")
-    await karin.expect("Stopped. Your draft action is dropped.")
+    await karin.expect("Stopped. Your draft action was discarded.")
 
 
 async def test_cancel_ends_an_alert_draft(app: BotApplication, noord: Noord) -> None:
@@ -114,7 +114,7 @@ async def test_cancel_ends_a_reply_typed_after_an_alert_button(
     await noord.karin.expect("the mood is 🙂 calm")
 
     await ahmed.send("/cancel")
-    await ahmed.expect("Stopped. Your reply to alert #1 is dropped.")
+    await ahmed.expect("Stopped. Your reply to alert #1 was discarded.")
     await ahmed.send("All quiet here")
     await ahmed.expect(NOTHING_OPEN)
     recipient = await incidents.recipient(svc.database, 1, ahmed.id)
@@ -126,7 +126,7 @@ async def test_a_new_flow_replaces_the_open_one_with_a_word(noord: Noord) -> Non
     await karin.send("/meeting")
     await karin.expect("When is the meeting?")
     await karin.send("/alert")
-    await karin.expect("Your draft meeting for Noord is dropped: you started something new.")
+    await karin.expect("Your draft meeting for Noord was discarded: you started something new.")
     await karin.expect("How serious is it?")
     await karin.send("12 maart 19:00")  # not a date for the dropped meeting, not an alert text
     await karin.expect(NOTHING_OPEN)
@@ -152,7 +152,7 @@ async def test_an_intake_stopped_with_cancel_starts_again_from_the_same_link(
 
     clock.advance(timedelta(days=3))
     await eve.send(f"/start {invite.code}")
-    await eve.expect("Welcome! You are invited to join the network")
+    await eve.expect("Welcome! You are invited to the network")
     await eve.expect("What name should the network know you by?")
     await eve.send("Eve")
     await eve.expect("organisation")
@@ -175,7 +175,7 @@ async def test_every_intake_step_has_cancel_and_pressing_it_keeps_the_link_usabl
     invite = await invites.create(db, network.id, "key_figure", coordinator.id, clock.now())
     eve = sandbox.add_user("Eve", language_code="en")
     await eve.send(f"/start {invite.code}")
-    await eve.expect("Welcome! You are invited to join the network")
+    await eve.expect("Welcome! You are invited to the network")
 
     name = await eve.expect("What name should the network know you by?")
     assert "Cancel" in name.button_texts()
@@ -211,7 +211,7 @@ async def test_every_intake_step_has_cancel_and_pressing_it_keeps_the_link_usabl
     await sandbox.wait_for(lambda: not review.buttons)
 
     await eve.send(f"/start {invite.code}")
-    await eve.expect("Welcome! You are invited to join the network")
+    await eve.expect("Welcome! You are invited to the network")
     await eve.expect("What name should the network know you by?")
 
 
@@ -248,7 +248,7 @@ async def test_the_cancel_button_ends_a_reply_after_an_alert_button(
     assert moods.button_texts() == ["No, that's all", "Cancel"]
 
     await (await ahmed.press(moods, "Cancel")).answered()
-    await ahmed.expect("Stopped. Your reply to alert #1 is dropped.")
+    await ahmed.expect("Stopped. Your reply to alert #1 was discarded.")
     await ahmed.send("All quiet here")
     await ahmed.expect(NOTHING_OPEN)
 
@@ -267,7 +267,7 @@ async def test_the_cancel_button_ends_a_hosts_answer(app: BotApplication, noord:
     assert prompt.button_texts() == ["Cancel"]
 
     await (await karin.press(prompt, "Cancel")).answered()
-    await karin.expect("Stopped. Your answer about alert #1 is dropped.")
+    await karin.expect("Stopped. Your answer about alert #1 was discarded.")
     await karin.send("We are on our way")
     await karin.expect(NOTHING_OPEN)
 
@@ -321,13 +321,13 @@ async def test_every_step_of_planning_a_meeting_shows_cancel(noord: Noord) -> No
     await karin.send("/meetings plan")
     await step(karin, "On which weekday")
     await karin.send("/meeting")
-    await karin.expect("is dropped")
+    await karin.expect("was discarded")
     await karin.expect("When is the meeting?")
     await karin.send("3/4 19:00")  # 3 April or 4 March
     ambiguous = await step(karin, "Did you mean")
     await (await karin.press(ambiguous, "Cancel")).answered()
     stopped = await karin.expect("Stopped.")
-    assert stopped.text == "Stopped. Your draft meeting for Noord is dropped."
+    assert stopped.text == "Stopped. Your draft meeting for Noord was discarded."
     await karin.send("12 maart 19:00")
     await karin.expect(NOTHING_OPEN)
 
@@ -343,7 +343,7 @@ async def test_every_step_of_a_year_plan_shows_cancel(noord: Noord) -> None:
     await (await karin.press(proposal, "✏️ 2")).answered()
     await step(karin, "When is the meeting?")
     await karin.send("/cancel")
-    await karin.expect("Stopped. Your draft meeting for Noord is dropped.")
+    await karin.expect("Stopped. Your draft meeting for Noord was discarded.")
 
 
 async def test_every_step_of_a_topic_and_an_action_shows_cancel(noord: Noord) -> None:
@@ -354,15 +354,15 @@ async def test_every_step_of_a_topic_and_an_action_shows_cancel(noord: Noord) ->
     await ahmed.send("Youth on the square")
     named = await step(ahmed, "Shall the hosts see it")
     await (await ahmed.press(named, "Cancel")).answered()
-    await ahmed.expect("Stopped. Your topic for the meeting is dropped.")
+    await ahmed.expect("Stopped. Your topic for the meeting was discarded.")
 
     await karin.send("/action")
     await step(karin, "What was agreed?")
     await karin.send("Fix the street lamp")
-    who = await step(karin, "Who does it?")
+    who = await step(karin, "Who will do it?")
     await (await karin.press(who, "Ahmed")).answered()
     due = await step(karin, "By when?")
     await (await karin.press(due, "Cancel")).answered()
-    await karin.expect("Stopped. Your draft action is dropped.")
+    await karin.expect("Stopped. Your draft action was discarded.")
     await karin.send("1 June")
     await karin.expect(NOTHING_OPEN)

@@ -82,7 +82,7 @@ async def test_linking_asks_for_missing_rights_then_links_and_sends_personal_lin
 
     await group.set_bot_rights(by=coordinator, rights=BOT_RIGHTS)
     await coordinator.send("/link Noord", chat=group)
-    await group.expect("groepschat van het netwerk Noord")
+    await group.expect("nu de groepschat van Noord")
     link_message = await chief.expect("personal link")
     (button,) = [b for row in link_message.buttons for b in row]
     assert button.url
@@ -113,11 +113,11 @@ async def test_a_strangers_join_request_is_declined_and_the_hosts_are_told(
     chief: SimUser,
 ) -> None:
     await coordinator.send("/start")
-    await coordinator.expect("Welkom terug")
+    await coordinator.expect("Je bent coördinator")
     await approved(db, noord.id, chief, "police_chief", coordinator.id)
     await group.add_bot(by=coordinator, rights=BOT_RIGHTS)
     await coordinator.send("/link Noord", chat=group)
-    await group.expect("groepschat van het netwerk Noord")
+    await group.expect("nu de groepschat van Noord")
     link_message = await chief.expect("personal link")
     leaked = link_message.buttons[0][0].url
     assert leaked
@@ -128,7 +128,7 @@ async def test_a_strangers_join_request_is_declined_and_the_hosts_are_told(
     assert stranger.in_chat(group) != "member"
     warning = await chief.expect("Mallory (@mallory) asked to join")
     assert "declined" in warning.text
-    await coordinator.expect("Mallory (@mallory) vroeg toegang")
+    await coordinator.expect("Mallory (@mallory) wilde in de groepschat")
     # Telegram lets the bot write to a requester only until the request is processed: the
     # stranger reads why first, then the request is declined.
     told = await stranger.expect("only for approved members")
@@ -167,11 +167,11 @@ async def test_a_group_serves_one_network(
     await networks.create(db, "Zuid", None, coordinator.id, datetime.now(UTC))
     await group.add_bot(by=coordinator, rights=BOT_RIGHTS)
     await coordinator.send("/link Noord", chat=group)
-    await group.expect("groepschat van het netwerk Noord")
+    await group.expect("nu de groepschat van Noord")
     await coordinator.send("/link Noord", chat=group)
     await group.expect("al de groepschat van Noord")
     await coordinator.send("/link Zuid", chat=group)
-    await group.expect("hoort al bij het netwerk Noord")
+    await group.expect("hoort al bij Noord")
     assert (await group_chats.get(db, group.id)).network_id == noord.id  # type: ignore[union-attr]
 
 
@@ -185,7 +185,7 @@ async def test_a_migrated_group_stays_linked(
 ) -> None:
     await group.add_bot(by=coordinator, rights=BOT_RIGHTS)
     await coordinator.send("/link Noord", chat=group)
-    await group.expect("groepschat van het netwerk Noord")
+    await group.expect("nu de groepschat van Noord")
     old_id = group.id
     new_id = await group.migrate_to_supergroup(by=coordinator)
 
@@ -209,11 +209,11 @@ async def test_hosts_hear_when_the_bot_is_removed_from_a_linked_group(
     chief: SimUser,
 ) -> None:
     await coordinator.send("/start")
-    await coordinator.expect("Welkom terug")
+    await coordinator.expect("Je bent coördinator")
     await approved(db, noord.id, chief, "police_chief", coordinator.id)
     await group.add_bot(by=coordinator, rights=BOT_RIGHTS)
     await coordinator.send("/link Noord", chat=group)
-    await group.expect("groepschat van het netwerk Noord")
+    await group.expect("nu de groepschat van Noord")
     await chief.expect("personal link")
     await group.remove_bot(by=coordinator)
     await chief.expect("I was removed from the group “Wijk Noord”")

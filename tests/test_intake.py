@@ -149,10 +149,10 @@ async def test_an_invited_key_figure_answers_every_question_and_the_hosts_get_th
     eve = sandbox.add_user("Eve", last_name="Jansen", language_code="en")
 
     await eve.send(f"/start {code}")
-    intro = await eve.expect("You are invited to join the network")
+    intro = await eve.expect("You are invited to the network")
     assert "Noord (Amsterdam-Noord)" in intro.text
     assert "key figure" in intro.text
-    assert "not without obligation" in intro.text
+    assert "members can call on each other" in intro.text
     assert "stays in the network" in intro.text
     assert "112" in intro.text
     assert "/cancel" in intro.text
@@ -221,7 +221,7 @@ async def test_an_invited_key_figure_answers_every_question_and_the_hosts_get_th
 
     await eve.press(review, "✅ Submit")
     done = await eve.expect("awaiting approval")
-    assert "one-to-one conversation" in done.text
+    assert "as soon as it is decided" in done.text
 
     application = await coordinator.expect("New application for Noord")
     for shown in (
@@ -233,6 +233,7 @@ async def test_an_invited_key_figure_answers_every_question_and_the_hosts_get_th
         "Phone: +31612345678",  # she chose to show it
     ):
         assert shown in application.text
+    assert "Approve only after a one-to-one conversation" in application.text
     assert application.button_texts() == ["✅ Approve", "❌ Reject"]
 
     stored = await open_intake(app, network, eve)
@@ -315,7 +316,7 @@ async def test_someone_elses_contact_and_bad_answers_are_refused_with_the_reason
 
     share = await eve.expect("see your number, so they can call")
     await eve.send("yes please")  # a button question answered by typing
-    await eve.expect("Please answer with the buttons")
+    await eve.expect("Please answer with one of the buttons")
     again = await eve.expect("see your number, so they can call")
     await eve.press(again, "Yes, show it")
     late = await (await eve.press(share, "No, keep it private")).answered()  # the old copy
@@ -383,13 +384,13 @@ async def test_start_again_continues_where_the_person_left_off(
     await eve.expect("organisation")
 
     await eve.send("/start")
-    back = await eve.expect("Welcome back")
+    back = await eve.expect("carry on with your application")
     assert "Noord" in back.text
     await eve.expect("organisation")
 
     other = await invite_code(app, network, coordinator)
     await eve.send(f"/start {other}")
-    back = await eve.expect("Welcome back")
+    back = await eve.expect("carry on with your application")
     assert "other link stays valid" in back.text
     await eve.expect("organisation")
     still_open = await invites.by_code(db_of(app), other)
@@ -409,7 +410,7 @@ async def test_cancel_stops_the_intake_and_says_what_that_means(
 
     await eve.send("/cancel")
     stopped = await eve.expect("Stopped")
-    assert "nothing was sent to the hosts" in stopped.text
+    assert "nothing was sent to anyone" in stopped.text
     assert "ask the person who invited you for a new one" in stopped.text
     assert stopped.reply_markup == REMOVE_KEYBOARD
     assert await open_intake(app, network, eve) is None
@@ -478,7 +479,7 @@ async def test_a_restart_in_the_middle_of_the_intake_loses_nothing(
         await eve.send("No thanks")
         await eve.expect("dietary needs")
         await eve.send("/start")
-        await eve.expect("Welcome back")
+        await eve.expect("carry on with your application")
         await eve.press(await eve.expect("dietary needs"), "kosher")
         await eve.expect("Which language")
         stored = await memberships.get(services.of(second).database, network.id, eve.id)

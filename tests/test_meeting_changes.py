@@ -376,7 +376,7 @@ async def test_who_may_plan_move_cancel_answer_and_record(
             elif what.startswith("top:"):
                 [topic] = await store.topics(db, (await store.get(db, m)))  # type: ignore[arg-type]
                 assert topic.user_id == user.id
-                await user.expect("It is on the list")
+                await user.expect("It is on the agenda")
             elif what.startswith("mtg:move"):
                 await user.expect("When is the meeting?")
                 draft = await talk.draft(services.of(app), user.id)
@@ -424,7 +424,7 @@ async def test_who_may_plan_move_cancel_answer_and_record(
                 if name == "zoe" and what.startswith("/action "):
                     # A host elsewhere records for her own network, and cannot reach into Noord.
                     draft = await talk.draft(services.of(app), zoe.id)
-                    assert draft and draft.network_id == zuid.id and "Who does it?" in answer
+                    assert draft and draft.network_id == zuid.id and "Who will do it?" in answer
                     whom = await user.press(helped[name], data=f"act:who:{noord.ahmed.id}")
                     assert "not in this network" in (await whom.answered()).get("text", "")
                     switch = await user.press(helped[name], data=f"act:net:{noord.network_id}")

@@ -179,7 +179,7 @@ async def test_the_whole_timeline_across_restarts(
         await noord.ahmed.send("/topic Youth gathering on the square")
         asked = await noord.ahmed.expect("with your name, or without?")
         await tap(noord.ahmed, asked, "🕶 Without my name")
-        await noord.ahmed.expect("It is on the list")
+        await noord.ahmed.expect("It is on the agenda")
         await run_jobs(app)
 
     clock.advance(timedelta(days=4))  # 9 March, 19:00: the deadline
@@ -221,7 +221,7 @@ async def test_the_whole_timeline_across_restarts(
         await sandbox.wait_for(lambda: "3 came" in (who.text or ""))
 
         await noord.karin.send("/action Homework support in the community centre")
-        whom = await noord.karin.expect("Who does it?")
+        whom = await noord.karin.expect("Who will do it?")
         assert "Mallory" not in whom.button_texts()
         forged = await noord.karin.press(whom, data=f"act:who:{noord.mallory.id}")
         refused = await forged.answered()

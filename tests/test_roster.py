@@ -146,7 +146,7 @@ async def test_a_member_leaves_and_the_hosts_are_told(
     await bram.send("/leave Noord")
     question = await bram.expect("Leave Noord?")
     await (await bram.press(question, "No, stay")).answered()
-    await sandbox.wait_for(lambda: "You stay in Noord" in (question.text or ""))
+    await sandbox.wait_for(lambda: "You are still in Noord" in (question.text or ""))
     await bram.send("/leave")  # his only network
     question = await bram.expect("Leave Noord?")
     await (await bram.press(question, "Yes, leave")).answered()
