@@ -27,6 +27,9 @@ def _body(message: SimMessage, text: str | None = None) -> str:
     if message.contact is not None:
         contact = message.contact
         return f"👤 Contact {contact['first_name']} {contact['phone_number']}"
+    if "location" in message.extra:
+        where = message.extra["location"]
+        return f"📍 Location {where['latitude']:.4f}, {where['longitude']:.4f}"
     if message.document is not None:
         name = message.document.get("file_name", "file")
         return f"📎 {name}" + (f"\n{message.caption}" if message.caption else "")
@@ -49,6 +52,12 @@ def _name(user: dict[str, Any]) -> str:
 def _service(event: Event, message: SimMessage) -> list[str]:
     service = message.service
     actor = event.actor
+    if "users_shared" in service:
+        names = [
+            " ".join(filter(None, (u.get("first_name"), u.get("last_name")))) or str(u["user_id"])
+            for u in service["users_shared"]["users"]
+        ]
+        return [f"{actor} picked {', '.join(names)}"]
     if "new_chat_members" in service:
         names = [_name(m) for m in service["new_chat_members"]]
         if message.sender is not None and names == [message.sender.first_name]:

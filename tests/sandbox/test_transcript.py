@@ -34,3 +34,12 @@ async def test_the_timeline_follows_the_story_across_chats_with_notes_in_place()
         f"── {karin.private_chat.label} ──",
         "Karin pressed [fifth]",
     ]
+
+
+async def test_a_shared_location_reads_as_a_place() -> None:
+    async with Sandbox() as sandbox:
+        karin = sandbox.add_user("Karin")
+        start = sandbox.mark()
+        await karin.send_location(52.37912, 4.90031)
+        lines = timeline(sandbox, since=start).splitlines()
+    assert lines[-1] == "Karin: 📍 Location 52.3791, 4.9003"
