@@ -86,12 +86,14 @@ METHODS = {
     ports.PIN: "pinChatMessage",
     ports.UNPIN: "unpinChatMessage",
     ports.CLOSE_POLL: "stopPoll",
+    ports.MENU: "setMyCommands",
 }
 # What a method returns, where it is not the sent Message.
 RESULT_TYPES: dict[str, type[TelegramObject] | None] = {
     "stopPoll": Poll,
     "unpinChatMessage": None,
     "pinChatMessage": None,
+    "setMyCommands": None,
 }
 IDLE_POLL_S = 1.0  # look again this often when idle (for retries that came due)
 LOOP_PAUSE_S = 2.0  # after an unexpected error in the loop, before going on
@@ -158,6 +160,10 @@ def render(delivery: Delivery) -> tuple[str, dict[str, Any]]:
         params.pop("buttons", None)
         if markup is not None:
             params["reply_markup"] = markup.to_dict()
+    elif delivery.method == ports.MENU:
+        # A menu is set for a chat's scope; it names no chat_id of its own.
+        scope = {"type": "chat", "chat_id": delivery.chat_id}
+        params = {"commands": delivery.params["commands"], "scope": scope}
     return method, params
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.i18n import Html, Translator
-from domain import group_links, notify, timeline
+from domain import group_links, menus, notify, timeline
 from domain.context import Context
 from domain.intake_texts import application_text
 from domain.labels import role_name
@@ -89,6 +89,7 @@ async def announce(
     kick(ctx)  # every approver's copy shows the decision
     if membership.status == "approved":
         await welcome_member(ctx, network, membership.user_id, decider, decider_id)
+        await menus.refresh(ctx, membership.user_id)
         await timeline.members_changed(ctx, network.id)  # one more to hear from in the counts
     else:
         await tell_rejected(ctx, network, membership.user_id)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.i18n import Translator
+from domain import menus
 from domain.context import Context
 from domain.notify import tell
 from domain.ports import Keyboard
@@ -76,6 +77,7 @@ async def appoint(
     ):
         return Appointed.ALREADY
     log.info("user %s appointed coordinator by %s", user_id, by)
+    await menus.refresh(ctx, user_id)
 
     def compose(_: Translator) -> tuple[str, Keyboard]:
         return (
@@ -138,6 +140,7 @@ async def withdraw(ctx: Context, user_id: int, *, by: int, by_name: str) -> With
     if outcome is Withdrawal.NOT_APPOINTED:
         return Withdrawn.NOT_APPOINTED
     log.info("user %s withdrawn as coordinator by %s", user_id, by)
+    await menus.refresh(ctx, user_id)
 
     def compose(_: Translator) -> tuple[str, Keyboard]:
         return (

@@ -27,6 +27,7 @@ VENUE = "venue"  # a place on the map
 PIN = "pin"  # pin the message `message_id` of the chat
 UNPIN = "unpin"
 CLOSE_POLL = "close_poll"  # stop the poll in message `message_id`
+MENU = "menu"  # the command menu of the private chat `chat_id` (domain.menus)
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,17 @@ def message(text: str, buttons: Keyboard = ()) -> dict[str, Any]:
     if buttons:
         params["buttons"] = [[button.to_data() for button in row] for row in buttons]
     return params
+
+
+def menu(commands: Sequence[tuple[str, str]], signature: str | None) -> dict[str, Any]:
+    """The params of a `MENU` delivery: (command, description) pairs in the order shown (none:
+    back to the default menu), and the signature `domain.menus` keeps of it. It sends no
+    message, so its `message_id` is 0."""
+    return {
+        "commands": [{"command": c, "description": d} for c, d in commands],
+        "signature": signature,
+        "message_id": 0,
+    }
 
 
 def buttons_of(params: dict[str, Any]) -> list[list[Button]]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from bot.i18n import Html, Translator
+from domain import menus
 from domain.context import Context
 from domain.notify import hosts_and_coordinators, tell
 from domain.ports import Keyboard, Refusal
@@ -61,6 +62,7 @@ async def take_out(ctx: Context, network_id: int, user_id: int, by: int) -> Depa
     if not removal.removed:
         return Departure(network_id, name, False, removal.membership)
     log.info("user %s out of network %s (by %s)", user_id, network_id, by)
+    await menus.refresh(ctx, user_id)
     failures = await out_of_groups(ctx, user_id, removal.chats, removal.links_to_revoke)
     return Departure(network_id, name, True, removal.membership, failures)
 

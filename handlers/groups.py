@@ -4,6 +4,9 @@ A network's group chat only admits approved members: each gets a personal link t
 join request, and the bot approves requests from approved members of that network only. The
 bot needs two administrator rights for this (invite users, ban users) and says exactly which
 ones are missing. A group nobody links within a day is left, with a word of explanation.
+
+Hosts wear a member tag in the group ("Politie", "Gemeente"), so everyone sees who speaks for
+whom. That takes a third right, to manage tags; without it the bot logs it and carries on.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from telegram.ext import (
 from bot.context import BotContext
 from bot.i18n import Translator, pick_language, translator
 from bot.services import Services
-from domain.access import Action
+from domain.access import Action, Role
 from domain.group_links import invite_to_groups
 from domain.notify import hosts_and_coordinators, tell
 from domain.ports import Keyboard
@@ -64,6 +67,53 @@ def missing_rights(_: Translator, is_admin: bool, rights: BotRights) -> list[str
     if not rights.can_restrict_members:
         missing.append(_("“Ban users”"))
     return missing
+
+
+def member_tag(_: Translator, role: str) -> str | None:
+    """Whom a host speaks for, as their tag in the group shows it (at most 16 characters, no
+    emoji); key figures speak for themselves and wear none."""
+    tags: dict[str, str] = {Role.police_chief: _("Police"), Role.municipality: _("Municipality")}
+    tag = tags.get(role)
+    return str(tag) if tag is not None else None
+
+
+async def tag_host(context: BotContext, chat_id: int, user_id: int) -> None:
+    """A police chief or municipality contact in the network's group gets their tag; a tag
+    Telegram refuses (no right to manage tags, an administrator) is logged, nothing more."""
+    svc = context.services
+    chat = await group_chats.get(svc.database, chat_id)
+    if chat is None or chat.network_id is None:
+        return
+    membership = await memberships.get(svc.database, chat.network_id, user_id)
+    if membership is None or membership.status != "approved":
+        return
+    tag = member_tag(translator(svc.settings.bot.default_language), membership.role)
+    if tag is None:
+        return
+    try:
+        await context.bot.set_chat_member_tag(chat_id, user_id, tag)
+    except BadRequest as exc:
+        # Most often the group did not give the bot the right to manage tags, or the host is
+        # an administrator there (whose title only a person sets): the group's choice.
+        log.info("user %s in chat %s not tagged %r: %s", user_id, chat_id, tag, exc.message)
+        return
+    except TelegramError as exc:
+        log.warning("could not tag user %s in chat %s as %r: %s", user_id, chat_id, tag, exc)
+        return
+    log.info("tagged user %s in chat %s as %r", user_id, chat_id, tag)
+
+
+async def tag_hosts_present(context: BotContext, chat_id: int, network_id: int) -> None:
+    """After /link: the hosts already in the group get their tags (administrators carry a
+    title of their own instead)."""
+    for host in await memberships.hosts_of(context.services.database, network_id):
+        try:
+            member = await context.bot.get_chat_member(chat_id, host.user_id)
+        except TelegramError as exc:
+            log.info("could not look up host %s in chat %s: %s", host.user_id, chat_id, exc)
+            continue
+        if member.status in (ChatMemberStatus.MEMBER, ChatMemberStatus.RESTRICTED):
+            await tag_host(context, chat_id, host.user_id)
 
 
 def rights_request(_: Translator, missing: list[str]) -> str:
@@ -204,6 +254,7 @@ async def link_group(update: Update, context: BotContext) -> None:
     )
     waiting = [m.user_id for m in await memberships.roster(db, network.id) if _needs_link(m)]
     await invite_to_groups(svc, network.id, waiting)
+    await tag_hosts_present(context, chat.id, network.id)
 
 
 def _needs_link(member: memberships.Membership) -> bool:
@@ -300,7 +351,7 @@ async def _tell_about_stranger(
 
 
 async def member_changed(update: Update, context: BotContext) -> None:
-    """Someone entered the group: note when an approved member joined."""
+    """Someone entered the group: note when an approved member joined; a host gets a tag."""
     change = update.chat_member
     assert change is not None
     joined = (
@@ -310,6 +361,8 @@ async def member_changed(update: Update, context: BotContext) -> None:
         svc = context.services
         user_id = change.new_chat_member.user.id
         await memberships.mark_joined(svc.database, change.chat.id, user_id, svc.clock.now())
+        if change.new_chat_member.status == ChatMemberStatus.MEMBER:
+            await tag_host(context, change.chat.id, user_id)
 
 
 async def migrated(update: Update, context: BotContext) -> None:

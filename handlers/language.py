@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot.context import BotContext
 from bot.i18n import LANGUAGE_NAMES, translator
 from bot.replies import edit_message
+from domain import menus
 from storage import people
 
 PATTERN = r"^lang:(nl|en)$"
@@ -53,6 +54,7 @@ async def switch(context: BotContext, user_id: int, code: str) -> str:
     """Store the person's language (also from /profile); the confirmation, in that language."""
     svc = context.services
     await people.set_language(svc.database, user_id, code, svc.clock.now())
+    await menus.refresh(svc, user_id)  # the menu speaks the new language too
     context.forget_texts()  # what follows in this update speaks the new language
     _ = translator(code)
     return _("From now on I write to you in English.")

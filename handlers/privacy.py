@@ -17,7 +17,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot import services
 from bot.context import BotContext
 from bot.replies import edit_message, reply_text
-from domain import my_data, removal
+from domain import menus, my_data, removal
 from storage import memberships, networks, privacy
 
 log = logging.getLogger(__name__)
@@ -152,6 +152,7 @@ async def confirm_forget(update: Update, context: BotContext) -> None:
     user = query.from_user
     departures = await removal.leave_every_network(svc, user.id, user.full_name)
     removed = await privacy.forget_person(svc.database, user.id)
+    await menus.refresh(svc, user.id)  # an appointed coordinator's appointment went too
     log.info("forgot user %s (%d rows, %d networks)", user.id, removed, len(departures))
     if not removed:
         await edit_message(query, _("There was nothing left to delete."))

@@ -1,17 +1,36 @@
-"""/start and /help: what this bot is, and what this particular person can do with it."""
+"""/start and /help: what this bot is, and what this particular person can do with it.
+
+Also where each person's command menu is kept right (`domain.menus`): /start sets it for
+someone Telegram's menu does not know yet, and after every start of the bot a sweep brings
+stale menus up to date, a batch at a time.
+"""
 
 from __future__ import annotations
 
+import functools
+import logging
+from datetime import timedelta
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, filters
+from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
+from bot import services
 from bot.context import BotContext
 from bot.i18n import Translator
+from domain import menus
 from domain.access import HOST_ROLES, Actor
 from handlers import guard
+from handlers.fallback import private_chat_button
 from storage import memberships, networks
+
+log = logging.getLogger(__name__)
+
+# A minute after a start (what waited through the restart goes first), stale menus are brought
+# up to date a batch at a time: at most `menus.sweep`'s batch per `MENU_SWEEP_EVERY`, a pace
+# Telegram takes beside everything else.
+MENU_SWEEP_FIRST = timedelta(minutes=1)
+MENU_SWEEP_EVERY = timedelta(seconds=5)
 
 
 def welcome_text(_: Translator, *, name: str, actor: Actor, pending: int, count: int) -> str:
@@ -100,6 +119,8 @@ async def start(update: Update, context: BotContext) -> None:
     actor = await guard.actor_of(update, context)
     # A coordinator's numbers over all networks: two counts, however many networks there are.
     pending = await memberships.awaiting_approval_count(db) if actor.is_coordinator else 0
+    # Someone we keep nothing about yet (a coordinator from the settings) gets their menu now.
+    await menus.refresh(context.services, update.effective_user.id, actor=actor, talking=True)
     await update.effective_message.reply_text(
         welcome_text(
             _,
@@ -128,8 +149,23 @@ async def help_group(update: Update, context: BotContext) -> None:
             "I support this neighbourhood network. Talk to me privately: @{bot}.\n"
             "🚨 Emergency? Call 112.",
             bot=context.bot.username,
-        )
+        ),
+        reply_markup=private_chat_button(_, context.bot.username),
     )
+
+
+async def refresh_stale_menus(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A job after start: one batch of menus that differ from what people's roles give; it
+    plans the next batch until everyone was seen."""
+    assert context.job is not None and context.job_queue is not None
+    after = context.job.data if isinstance(context.job.data, int) else 0
+    swept = await menus.sweep(services.of(context), after)
+    if swept.queued:
+        log.info("menu sweep: %d menus queued (user ids after %s)", swept.queued, after)
+    if swept.after is not None:
+        context.job_queue.run_once(
+            refresh_stale_menus, when=MENU_SWEEP_EVERY, data=swept.after, name="menu-sweep"
+        )
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -137,3 +173,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CommandHandler("start", start, filters=private))
     application.add_handler(CommandHandler("help", help_private, filters=private))
     application.add_handler(CommandHandler("help", help_group, filters=filters.ChatType.GROUPS))
+    svc = services.of(application)
+    svc.delivery_listeners.append(functools.partial(menus.on_delivery, svc))
+    assert application.job_queue is not None
+    application.job_queue.run_once(refresh_stale_menus, when=MENU_SWEEP_FIRST, name="menu-sweep")

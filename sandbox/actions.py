@@ -147,6 +147,9 @@ def user_send(
     message = world.add_message(
         target, user, text=text, entities=_command_entities(text), reply_to=reply_to
     )
+    member = target.members.get(user.id)
+    if target.type == "supergroup" and member is not None and member.tag:
+        message.extra["sender_tag"] = member.tag  # Bot API: "for supergroups only"
     deliver(world, message)
     return message
 

@@ -183,6 +183,31 @@ class Sandbox(World):
         """Commands stored by setMyCommands for exactly this scope + language."""
         return list(self.command_sets.get(((scope_type, chat_id, user_id), language_code), []))
 
+    def menu_shown(self, user: SimUser, chat: SimChat | None = None) -> list[str]:
+        """The command names `user`'s app shows in `chat` (default: the private chat with the
+        bot), picked as Telegram documents it: the narrowest scope set first, each in the
+        app's language first (core.telegram.org/bots/api#determining-list-of-commands)."""
+        chat = (chat or user.private_chat).resolve()
+        scopes: list[tuple[str, int | None, int | None]]
+        if chat.type == "private":
+            scopes = [("chat", chat.id, None), ("all_private_chats", None, None)]
+        else:
+            member = chat.members.get(user.id)
+            admin = member is not None and member.status in ("creator", "administrator")
+            scopes = [("chat_member", chat.id, user.id)]
+            scopes += [("chat_administrators", chat.id, None)] if admin else []
+            scopes += [("chat", chat.id, None)]
+            scopes += [("all_chat_administrators", None, None)] if admin else []
+            scopes += [("all_group_chats", None, None)]
+        scopes.append(("default", None, None))
+        language = (user.language_code or "").split("-")[0].lower()
+        for scope in scopes:
+            for code in (language, "") if language else ("",):
+                found = self.command_sets.get((scope, code))
+                if found:
+                    return [command["command"] for command in found]
+        return []
+
     def join_requests(self, chat: SimChat) -> list[JoinRequest]:
         return list(chat.resolve().join_requests)
 

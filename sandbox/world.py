@@ -29,6 +29,7 @@ ADMIN_RIGHTS: tuple[str, ...] = (
     "can_delete_stories",
     "can_pin_messages",
     "can_manage_topics",
+    "can_manage_tags",
 )
 MEMBER_PERMISSIONS: tuple[str, ...] = (
     "can_send_messages",
@@ -214,6 +215,7 @@ class Membership:
     permissions: dict[str, bool] = field(default_factory=dict)  # restricted members
     is_member: bool = True  # restricted members only
     until_date: int = 0
+    tag: str = ""  # members and restricted members: set with setChatMemberTag
 
     @property
     def present(self) -> bool:
@@ -224,6 +226,8 @@ class Membership:
     def can(self, right: str) -> bool:
         if self.status == "creator":
             return True
+        if right == "can_manage_tags" and right not in self.rights:
+            right = "can_pin_messages"  # Bot API: "If omitted defaults to can_pin_messages"
         return self.status == "administrator" and bool(self.rights.get(right))
 
     def to_api(self) -> dict[str, Any]:
@@ -239,17 +243,25 @@ class Membership:
             }
             for right in ADMIN_RIGHTS:
                 data[right] = bool(self.rights.get(right, right == "can_manage_chat"))
+            data["can_manage_tags"] = self.can("can_manage_tags")
             return data
         if self.status == "restricted":
             data = {"status": "restricted", "user": user, "is_member": self.is_member}
             for perm in MEMBER_PERMISSIONS:
                 data[perm] = bool(self.permissions.get(perm, False))
             data["until_date"] = self.until_date
+            if self.tag:
+                data["tag"] = self.tag
             return data
         if self.status == "kicked":
             return {"status": "kicked", "user": user, "until_date": self.until_date}
-        if self.status == "member" and self.until_date:
-            return {"status": "member", "user": user, "until_date": self.until_date}
+        if self.status == "member":
+            data = {"status": "member", "user": user}
+            if self.until_date:
+                data["until_date"] = self.until_date
+            if self.tag:
+                data["tag"] = self.tag
+            return data
         return {"status": self.status, "user": user}
 
 
