@@ -249,13 +249,15 @@ async def follow_up(ctx: Context, incident: Incident, kind: str, text: str) -> l
     names = await names_of(ctx, incident.network_ids)
     members = {r.user_id: r for r in await store.recipients(ctx.database, incident.id)}
     group_ = translator(ctx.settings.bot.default_language)
+    originals = await store.alert_deliveries(ctx.database, incident.id)
+    languages = await languages_of(ctx, [o.user_id for o in originals if o.user_id is not None])
     items: list[NewDelivery] = []
-    for original in await store.alert_deliveries(ctx.database, incident.id):
+    for original in originals:
         if original.user_id is not None:
             member = members.get(original.user_id)
             if member is None or not member.still_member:
                 continue
-            _ = await language_of(ctx, original.user_id)
+            _ = languages[original.user_id]
         else:
             _ = group_
         items.append(
@@ -587,10 +589,15 @@ def waiting(recipients: list[Recipient]) -> list[Recipient]:
 
 async def _remind(ctx: Context, incident: Incident) -> bool:
     items, reminded = [], []
-    for person in waiting(await store.recipients(ctx.database, incident.id)):
-        if person.unreachable_at is not None or person.reminded_at is not None:
-            continue
-        _ = await language_of(ctx, person.user_id)
+    people = [
+        person
+        for person in waiting(await store.recipients(ctx.database, incident.id))
+        if person.unreachable_at is None and person.reminded_at is None
+    ]
+    languages = await languages_of(ctx, [person.user_id for person in people])
+    originals = await store.private_alert_deliveries(ctx.database, incident.id)
+    for person in people:
+        _ = languages[person.user_id]
         items.append(
             NewDelivery(
                 chat_id=person.user_id,
@@ -601,9 +608,7 @@ async def _remind(ctx: Context, incident: Incident) -> bool:
                 incident_id=incident.id,
                 network_id=person.network_id,
                 user_id=person.user_id,
-                reply_to=await store.private_alert_delivery(
-                    ctx.database, incident.id, person.user_id
-                ),
+                reply_to=originals.get(person.user_id),
                 expires_at=window_end(ctx),
             )
         )
@@ -618,8 +623,10 @@ async def _escalate(ctx: Context, incident: Incident) -> bool:
     items = []
     if to_call:
         names = await names_of(ctx, incident.network_ids)
-        for host in await incident_hosts(ctx, incident):
-            _ = await language_of(ctx, host)
+        hosts = await incident_hosts(ctx, incident)
+        languages = await languages_of(ctx, hosts)
+        for host in hosts:
+            _ = languages[host]
             text = _(
                 "📞 Alert #{id} ({networks}): these members have not acknowledged it yet. "
                 "Please call them yourself:\n{people}",

@@ -36,11 +36,12 @@ async def _as_recipient(
     assert update.callback_query and update.effective_user
     svc = context.services
     _ = await context.texts()
-    incident = await store.get(svc.database, int(incident_id))
+    incident, person = await store.with_recipient(
+        svc.database, int(incident_id), update.effective_user.id
+    )
     if incident is None:
         await update.callback_query.answer(_("I don't know this alert any more."), show_alert=True)
         return None
-    person = await store.recipient(svc.database, incident.id, update.effective_user.id)
     if person is None:
         await update.callback_query.answer(_("This alert was not sent to you."), show_alert=True)
         return None

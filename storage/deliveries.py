@@ -89,7 +89,8 @@ class NewDelivery:
     expires_at: datetime | None = None
 
 
-def _delivery(row: sqlite3.Row) -> Delivery:
+def from_row(row: sqlite3.Row) -> Delivery:
+    """A delivery from a row of `SELECT * FROM deliveries` (other repositories read them too)."""
     values = dict(row)
     values["params"] = json.loads(values["params"])
     values["pin"] = bool(values["pin"])
@@ -150,7 +151,7 @@ async def add_many(
 
 async def get(db: Database, delivery_id: int) -> Delivery | None:
     row = await db.fetch_one("SELECT * FROM deliveries WHERE id = ?", (delivery_id,))
-    return _delivery(row) if row is not None else None
+    return from_row(row) if row is not None else None
 
 
 async def due(
@@ -189,7 +190,7 @@ async def due(
         " ORDER BY priority, id LIMIT ?",
         (*([] if paused_too else [moment]), moment, limit + len(taken)),
     )
-    return [_delivery(row) for row in rows if row["id"] not in taken][:limit]
+    return [from_row(row) for row in rows if row["id"] not in taken][:limit]
 
 
 async def mark_sent(
@@ -276,7 +277,7 @@ async def expire_due(db: Database, now: datetime) -> list[Delivery]:
             (stamp(now),),
         ) as cursor:
             rows = await cursor.fetchall()
-    return [_delivery(row) for row in rows]
+    return [from_row(row) for row in rows]
 
 
 async def expire(

@@ -162,14 +162,14 @@ class Incident:
         return self.status == "open"
 
 
-_SELECT = (
-    "SELECT i.*, (SELECT group_concat(network_id) FROM (SELECT network_id FROM"
+_INCIDENT_COLUMNS = (
+    "i.*, (SELECT group_concat(network_id) FROM (SELECT network_id FROM"
     " incident_networks WHERE incident_id = i.id ORDER BY network_id)) AS network_list"
-    " FROM incidents i"
 )
+_SELECT = f"SELECT {_INCIDENT_COLUMNS} FROM incidents i"
 
 
-def _incident(row: sqlite3.Row) -> Incident:
+def _incident(row: sqlite3.Row | dict[str, Any]) -> Incident:
     values = dict(row)
     network_list = values.pop("network_list") or ""
     values["network_ids"] = [int(n) for n in str(network_list).split(",") if n]
@@ -345,12 +345,11 @@ async def add_follow_up(
 async def alert_deliveries(db: Database, incident_id: int) -> list[Delivery]:
     """The deliveries that carried the alert (to follow up under), except cancelled ones."""
     rows = await db.fetch_all(
-        "SELECT id FROM deliveries WHERE incident_id = ? AND kind IN (?, ?)"
+        "SELECT * FROM deliveries WHERE incident_id = ? AND kind IN (?, ?)"
         " AND status NOT IN ('cancelled', 'unreachable') ORDER BY id",
         (incident_id, *ALERT_KINDS),
     )
-    found = [await deliveries.get(db, row["id"]) for row in rows]
-    return [d for d in found if d is not None]
+    return [deliveries.from_row(row) for row in rows]
 
 
 # --- recipients ---------------------------------------------------------------------------
@@ -374,18 +373,31 @@ class Recipient:
     still_member: bool  # approved in one of the incident's networks
 
 
-_RECIPIENTS = (
-    "SELECT r.*, m.display_name,"
-    " CASE WHEN m.share_phone = 1 THEN m.phone END AS phone,"
-    " EXISTS (SELECT 1 FROM memberships a JOIN incident_networks n"
+# Each field of a Recipient, in SQL over r (incident_recipients) and m (the membership).
+_RECIPIENT_COLUMNS = {
+    **{
+        name: f"r.{name}"
+        for name in (
+            "incident_id", "user_id", "network_id", "acknowledged_at", "mood", "reply_text",
+            "replied_at", "call_me_at", "unreachable_at", "reminded_at",
+        )
+    },
+    "display_name": "m.display_name",
+    "phone": "CASE WHEN m.share_phone = 1 THEN m.phone END",
+    "still_member": "EXISTS (SELECT 1 FROM memberships a JOIN incident_networks n"
     "   ON n.network_id = a.network_id AND n.incident_id = r.incident_id"
-    "   WHERE a.user_id = r.user_id AND a.status = 'approved') AS still_member"
-    " FROM incident_recipients r"
-    " LEFT JOIN memberships m ON m.network_id = r.network_id AND m.user_id = r.user_id"
+    "   WHERE a.user_id = r.user_id AND a.status = 'approved')",
+}  # fmt: skip
+_MEMBERSHIP_OF_R = "memberships m ON m.network_id = r.network_id AND m.user_id = r.user_id"
+_RECIPIENTS = (
+    "SELECT "
+    + ", ".join(f"{sql} AS {name}" for name, sql in _RECIPIENT_COLUMNS.items())
+    + f" FROM incident_recipients r LEFT JOIN {_MEMBERSHIP_OF_R}"
 )
+_THEIRS = "rcp_"  # the prefix of a recipient's columns read together with the incident's
 
 
-def _recipient(row: sqlite3.Row) -> Recipient:
+def _recipient(row: sqlite3.Row | dict[str, Any]) -> Recipient:
     values = dict(row)
     values["still_member"] = bool(values["still_member"])
     return Recipient(**values)
@@ -396,6 +408,25 @@ async def recipient(db: Database, incident_id: int, user_id: int) -> Recipient |
         f"{_RECIPIENTS} WHERE r.incident_id = ? AND r.user_id = ?", (incident_id, user_id)
     )
     return _recipient(row) if row is not None else None
+
+
+async def with_recipient(
+    db: Database, incident_id: int, user_id: int
+) -> tuple[Incident | None, Recipient | None]:
+    """The incident and this person's part in it, in one read (a button press on an alert)."""
+    theirs = ", ".join(f"{sql} AS {_THEIRS}{name}" for name, sql in _RECIPIENT_COLUMNS.items())
+    rows = await db.fetch_all(
+        f"SELECT {_INCIDENT_COLUMNS}, {theirs} FROM incidents i"
+        " LEFT JOIN incident_recipients r ON r.incident_id = i.id AND r.user_id = ?"
+        f" LEFT JOIN {_MEMBERSHIP_OF_R} WHERE i.id = ?",
+        (user_id, incident_id),
+    )
+    if not rows:
+        return None, None
+    values = dict(rows[0])
+    mine = {name: values.pop(f"{_THEIRS}{name}") for name in _RECIPIENT_COLUMNS}
+    incident = _incident(values)
+    return incident, _recipient(mine) if mine["user_id"] is not None else None
 
 
 async def recipients(db: Database, incident_id: int) -> list[Recipient]:
@@ -556,14 +587,15 @@ async def record_escalation(
     return True
 
 
-async def private_alert_delivery(db: Database, incident_id: int, user_id: int) -> int | None:
-    """The id of the delivery that brought `user_id` the alert (to thread a reminder under)."""
-    row = await db.fetch_one(
-        "SELECT id FROM deliveries WHERE incident_id = ? AND user_id = ? AND kind = 'alert_private'"
-        " ORDER BY id LIMIT 1",
-        (incident_id, user_id),
+async def private_alert_deliveries(db: Database, incident_id: int) -> dict[int, int]:
+    """Per person, the id of the delivery that brought them the alert (to thread a reminder
+    under), in one read."""
+    rows = await db.fetch_all(
+        "SELECT user_id, min(id) AS id FROM deliveries WHERE incident_id = ?"
+        " AND kind = 'alert_private' AND user_id IS NOT NULL GROUP BY user_id",
+        (incident_id,),
     )
-    return row["id"] if row is not None else None
+    return {row["user_id"]: row["id"] for row in rows}
 
 
 async def queue(db: Database, items: list[NewDelivery], now: datetime) -> None:
