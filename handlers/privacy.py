@@ -168,10 +168,13 @@ async def confirm_forget(update: Update, context: BotContext) -> None:
         )
     still_in = [title for d in departures for title in removal.groups_left_to_leave(d.failures)]
     if still_in:
+        groups = list(dict.fromkeys(still_in))
         lines.append(
-            _(
+            _.ngettext(
                 "I could not take you out of {groups}: please leave it yourself.",
-                groups=", ".join(dict.fromkeys(still_in)),
+                "I could not take you out of {groups}: please leave them yourself.",
+                len(groups),
+                groups=", ".join(groups),
             )
         )
     await edit_message(query, "\n".join(lines))
