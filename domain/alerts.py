@@ -21,6 +21,7 @@ from bot import supervise
 from bot.i18n import Html, Translator, translator
 from bot.outbox import fit
 from domain import alert_texts as texts
+from domain import audit
 from domain import incidents as rules
 from domain.access import Action, Actor, allowed
 from domain.context import Context
@@ -236,6 +237,7 @@ async def send(
         len(people),
         len(groups),
     )
+    await audit.record(ctx, sender_id, audit.Act.ALERTED, network_ids, audit.incident(incident_id))
     ctx.dispatcher.wake()
     incident = await store.get(ctx.database, incident_id)
     assert incident is not None
@@ -294,14 +296,17 @@ async def unpins(ctx: Context, incident: Incident) -> list[NewDelivery]:
     ]
 
 
-async def update_incident(ctx: Context, incident_id: int, text: str) -> bool:
-    """Queue a follow-up of an open incident; False if it is unknown or closed."""
+async def update_incident(ctx: Context, incident_id: int, text: str, by: int) -> bool:
+    """Queue `by`'s follow-up of an open incident; False if it is unknown or closed."""
     incident = await store.get(ctx.database, incident_id)
     if incident is None or not incident.is_open:
         return False
     items = await follow_up(ctx, incident, "update", text)
     if not await store.add_follow_up(ctx.database, incident.id, items, ctx.clock.now()):
         return False
+    await audit.record(
+        ctx, by, audit.Act.UPDATED, incident.network_ids, audit.incident(incident_id)
+    )
     ctx.dispatcher.wake()
     return True
 
@@ -316,6 +321,7 @@ async def close_incident(ctx: Context, incident_id: int, by: int, text: str | No
     if not await store.close(ctx.database, incident.id, by, text, items, ctx.clock.now()):
         return False
     log.info("incident %s closed by %s", incident.id, by)
+    await audit.record(ctx, by, audit.Act.CLOSED, incident.network_ids, audit.incident(incident_id))
     ctx.dispatcher.wake()
     return True
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.i18n import Html, Translator
-from domain import group_links, menus, notify, timeline
+from domain import audit, group_links, menus, notify, timeline
 from domain.context import Context
 from domain.intake_texts import application_text
 from domain.labels import role_name
@@ -75,6 +75,7 @@ async def decide(ctx: Context, network_id: int, user_id: int, verdict: str, by: 
         log.info("decision on application %s/%s in %s", network_id, user_id, membership.status)
     elif decided.outcome is not Outcome.ALREADY_DECIDED:
         log.info("user %s %s user %s in network %s", by, verdict, user_id, network_id)
+        await audit.record(ctx, by, audit.Act(verdict), network_id, audit.person(user_id))
     return Decision(decided.outcome, network, membership)
 
 

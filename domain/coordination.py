@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.i18n import Translator
-from domain import menus
+from domain import audit, menus
 from domain.context import Context
 from domain.notify import tell
 from domain.ports import Keyboard
@@ -26,6 +26,7 @@ async def create_network(ctx: Context, name: str, area: str | None, by: int) -> 
     except NameTaken:
         return None
     log.info("network %s (%s) created by %s", network.id, network.name, by)
+    await audit.record(ctx, by, audit.Act.CREATED, network.id, audit.network(network.id))
     return network
 
 
@@ -77,6 +78,7 @@ async def appoint(
     ):
         return Appointed.ALREADY
     log.info("user %s appointed coordinator by %s", user_id, by)
+    await audit.record(ctx, by, audit.Act.APPOINTED, None, audit.person(user_id))
     await menus.refresh(ctx, user_id)
 
     def compose(_: Translator) -> tuple[str, Keyboard]:
@@ -140,6 +142,7 @@ async def withdraw(ctx: Context, user_id: int, *, by: int, by_name: str) -> With
     if outcome is Withdrawal.NOT_APPOINTED:
         return Withdrawn.NOT_APPOINTED
     log.info("user %s withdrawn as coordinator by %s", user_id, by)
+    await audit.record(ctx, by, audit.Act.WITHDRAWN, None, audit.person(user_id))
     await menus.refresh(ctx, user_id)
 
     def compose(_: Translator) -> tuple[str, Keyboard]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
+from domain import audit
 from domain.access import Role
 from domain.context import Context
 from storage import invites
@@ -90,6 +91,7 @@ async def make(ctx: Context, network_id: int, role: Role, by: int) -> Invite:
         timedelta(days=ctx.settings.membership.invite_days),
     )
     log.info("invite %s to network %s as %s by %s", invite.id, network_id, role, by)
+    await audit.record(ctx, by, audit.Act.INVITED, network_id, audit.invite(invite.id))
     return invite
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from bot.i18n import Html, Translator
-from domain import menus
+from domain import audit, menus
 from domain.context import Context
 from domain.notify import hosts_and_coordinators, tell
 from domain.ports import Keyboard, Refusal
@@ -62,6 +62,8 @@ async def take_out(ctx: Context, network_id: int, user_id: int, by: int) -> Depa
     if not removal.removed:
         return Departure(network_id, name, False, removal.membership)
     log.info("user %s out of network %s (by %s)", user_id, network_id, by)
+    if by != user_id:  # removed by someone else; leaving is one's own business
+        await audit.record(ctx, by, audit.Act.REMOVED, network_id, audit.person(user_id))
     await menus.refresh(ctx, user_id)
     failures = await out_of_groups(ctx, user_id, removal.chats, removal.links_to_revoke)
     return Departure(network_id, name, True, removal.membership, failures)

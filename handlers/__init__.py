@@ -17,7 +17,9 @@ from handlers import (
     alert_replies,
     alerts,
     approval,
+    audit,
     errors,
+    export,
     fallback,
     flows,
     groups,
@@ -50,6 +52,8 @@ def register_all(application: Application[Any, Any, Any, Any, Any, Any]) -> None
     invites.register(application)
     approval.register(application)
     roster.register(application)
+    export.register(application)
+    audit.register(application)
     alerts.register(application)  # then alert_replies, then incidents: its `inc:` catch-all
     alert_replies.register(application)
     incidents.register(application)

@@ -31,6 +31,7 @@ from telegram.ext import (
 from bot.context import BotContext
 from bot.i18n import Translator, pick_language, translator
 from bot.services import Services
+from domain import audit
 from domain.access import Action, Role
 from domain.group_links import invite_to_groups
 from domain.notify import hosts_and_coordinators, tell
@@ -244,6 +245,9 @@ async def link_group(update: Update, context: BotContext) -> None:
         return
     log.info(
         "chat %s linked to network %s by user %s", chat.id, network.id, update.effective_user.id
+    )
+    await audit.record(
+        svc, update.effective_user.id, audit.Act.LINKED, network.id, audit.group(chat.id)
     )
     await message.reply_text(
         _(

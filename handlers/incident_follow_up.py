@@ -131,7 +131,7 @@ async def _do(update: Update, context: BotContext, incident: Incident, kind: str
     svc = context.services
     _ = await context.texts()
     if kind == UPDATE:
-        if await alerts.update_incident(svc, incident.id, text):
+        if await alerts.update_incident(svc, incident.id, text, update.effective_user.id):
             return _(
                 "🔁 Update to alert #{id} is on its way, as a reply under the alert.",
                 id=incident.id,

@@ -17,7 +17,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot import services
 from bot.context import BotContext
 from bot.replies import edit_message, reply_text
-from domain import menus, my_data, removal
+from domain import audit, menus, my_data, removal
 from storage import memberships, networks, privacy
 
 log = logging.getLogger(__name__)
@@ -157,6 +157,7 @@ async def confirm_forget(update: Update, context: BotContext) -> None:
     if not removed:
         await edit_message(query, _("There was nothing left to delete."))
         return
+    await audit.record(svc, None, audit.Act.FORGOT, [d.network_id for d in departures])
     lines = [_("Done: everything we stored about you is deleted.")]
     if departures:
         lines.append(

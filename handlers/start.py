@@ -73,6 +73,7 @@ def help_text(_: Translator, actor: Actor) -> str:
         lines += [
             _("/newnetwork – set up a network"),
             _("/appoint – make someone a coordinator"),
+            _("/audit – who did what, and when"),
         ]
     if actor.is_coordinator or hosts:
         lines += [
@@ -81,6 +82,7 @@ def help_text(_: Translator, actor: Actor) -> str:
             _("/update, /close – follow up or close an incident"),
             _("/invite, /invites – invite people, see open invites"),
             _("/members – the members of a network"),
+            _("/export – a network's members and attendance as files"),
             _("/meeting – plan a meal meeting; /meetings plan – a year of five"),
             _("/action – record an agreed action; /stats – attendance and actions"),
             _("/link – in a group chat: make it the network's group"),

@@ -11,6 +11,7 @@ from typing import Any
 from storage import (
     answer_messages,
     application_cards,
+    audit,
     conversations,
     coordinators,
     deliveries,
@@ -54,6 +55,7 @@ _REFERENCES = (
     ("application_cards", "chat_id"),
     ("application_cards", "user_id"),
     ("application_cards", "decided_by"),
+    ("audit", "actor_id"),
 )
 
 
@@ -149,5 +151,6 @@ async def forget_person(db: Database, user_id: int) -> int:
         removed += await conversations.forget(conn, user_id)
         removed += await answer_messages.forget(conn, user_id)
         removed += await application_cards.forget(conn, user_id)
+        removed += await audit.forget(conn, user_id)  # the facts stay, without their id
         removed += await people.delete(conn, user_id)
         return removed

@@ -43,7 +43,7 @@ MEMBER = [
     "help",
 ]
 HOST_ONLY = ["alert", "incident", "update", "close", "meeting", "action", "stats"]
-HOST_ONLY += ["invite", "members"]
+HOST_ONLY += ["invite", "members", "export"]
 HOST = [c for c, _ in menus.PRIVATE if c in HOST_ONLY or c in MEMBER]  # in the menu's order
 COORDINATOR = [c for c, shown in menus.PRIVATE if menus.Part.COORDINATOR in shown]
 COORDINATOR_AND_MEMBER = [

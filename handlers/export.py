@@ -1,0 +1,133 @@
+"""/export: a network's roster and attendance as files, for an access request.
+
+For the network's police chief and municipality contact, and for coordinators: the same people
+who see the roster. `/export Noord` sends the files at once; `/export` alone asks which network
+(when there is more than one). Every export that left the bot is recorded in the audit.
+
+Callback data: `export:<network_id>`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, InputFile, Update
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from bot.context import BotContext
+from bot.replies import edit_message, send_text
+from domain import audit, export
+from domain.access import Action
+from handlers.common import more_choices, network_rows, networks_to_act_on
+from handlers.networks import network_button
+from storage.networks import Network
+
+log = logging.getLogger(__name__)
+
+
+async def export_command(update: Update, context: BotContext) -> None:
+    """The files of the network named, or the choice of a network."""
+    message = update.effective_message
+    assert message
+    _ = await context.texts()
+    refusal = _(
+        "Only a network's police chief, its municipality contact or a coordinator can export "
+        "its members and attendance. /help shows what you can do."
+    )
+    choices = await networks_to_act_on(
+        update, context, " ".join(context.args or []), Action.view_roster, refusal
+    )
+    if len(choices) == 1:
+        await send_export(update, context, choices[0])
+    elif choices:
+        await message.reply_text(
+            _("Which network's members and attendance do you want as files?")
+            + more_choices(_, choices, "/export"),
+            reply_markup=InlineKeyboardMarkup(network_rows(choices, lambda n: f"export:{n.id}")),
+        )
+
+
+async def export_pressed(update: Update, context: BotContext) -> None:
+    """A network chosen under /export: its files."""
+    query = update.callback_query
+    assert query and query.data
+    found = await network_button(update, context, int(query.data.split(":")[1]), Action.view_roster)
+    if found is None:
+        return
+    network, _actor = found
+    await query.answer()
+    _ = await context.texts()
+    await edit_message(query, _("Members and attendance of {network}:", network=network.name))
+    await send_export(update, context, network)
+
+
+async def send_export(update: Update, context: BotContext, network: Network) -> None:
+    """The three files, one after the other; recorded in the audit once the first arrived."""
+    chat, user = update.effective_chat, update.effective_user
+    assert chat and user
+    _ = await context.texts()
+    svc = context.services
+    gathered = await export.gather(svc, network.id)
+    if gathered is None or gathered.empty:
+        await send_text(
+            context.bot,
+            chat.id,
+            _(
+                "Nobody has joined or applied to {network} yet, so there is nothing to export.",
+                network=network.name,
+            ),
+        )
+        return
+    now = svc.clock.now()
+    await send_text(
+        context.bot,
+        chat.id,
+        _(
+            "Here is what we keep about the members of {network}, for an access request. The "
+            "files hold personal data: keep them safe and delete them once the request is "
+            "answered. This export is recorded in the audit.",
+            network=network.name,
+        ),
+    )
+    sent = 0
+    failed: str | None = None
+    for file in export.files(_, gathered, now, svc.settings.bot.tz):
+        try:
+            await context.bot.send_document(
+                chat.id, InputFile(file.content, filename=file.name), caption=file.caption
+            )
+        except Forbidden:
+            log.info("user %s blocked the bot during the export of network %s", user.id, network.id)
+            break
+        except TelegramError as exc:
+            log.warning(
+                "export of network %s to user %s: %s not sent: %s",
+                network.id,
+                user.id,
+                file.name,
+                exc,
+            )
+            failed = file.name
+            break
+        sent += 1
+        if sent == 1:  # personal data has left the bot: that is what the audit records
+            await audit.record(
+                svc, user.id, audit.Act.EXPORTED, network.id, audit.network(network.id)
+            )
+    log.info("network %s exported to user %s: %d files", network.id, user.id, sent)
+    if failed is not None:
+        await context.bot.send_message(
+            chat.id,
+            _(
+                "I could not send {file} just now. Please try /export again in a few minutes.",
+                file=failed,
+            ),
+        )
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("export", export_command, filters=private))
+    application.add_handler(CallbackQueryHandler(export_pressed, pattern=r"^export:\d{1,20}$"))
