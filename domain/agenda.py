@@ -69,7 +69,9 @@ async def record_action(
     network_name = network.name if network else "?"
 
     def build(action_id: int) -> list[NewDelivery]:
-        text = texts.agreed_text(lang, network_name, due_on, what)
+        text = texts.agreed_text(
+            lang, network_name, due_on, what, this_year=timeline.this_year(ctx)
+        )
         params = message(text, texts.action_buttons(lang, action_id))
         return [timeline.private(owner_id, network_id, "action_new", params)]
 
@@ -100,7 +102,7 @@ async def report_progress(ctx: Context, action: AgreedAction, done: bool, by: in
             if host == by:
                 continue
             lang = await language_of(ctx, host)
-            params = message(texts.done_text(lang, action, tz))
+            params = message(texts.done_text(lang, action, tz, this_year=timeline.this_year(ctx)))
             items.append(timeline.private(host, action.network_id, "action_done", params))
     status = "done" if done else "in_progress"
     changed = await action_store.set_status(ctx.database, action.id, status, ctx.clock.now(), items)

@@ -53,8 +53,8 @@ def follow_up_text(_: Translator, kind: str, severity: str, network_names: str, 
 
 def reminder_text(_: Translator) -> str:
     return _(
-        "⏰ Have you seen this alert? Please press ✅ Seen, so the hosts know it reached you. "
-        "🚨 Emergency? Call 112."
+        "⏰ Have you seen this alert? Please press ✅ Seen, so the police chief and the "
+        "municipality know it reached you. 🚨 Emergency? Call 112."
     )
 
 

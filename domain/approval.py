@@ -26,7 +26,7 @@ from bot.i18n import Html, Translator
 from domain import audit, group_links, menus, notify, timeline
 from domain.context import Context
 from domain.intake_texts import application_text
-from domain.labels import role_name
+from domain.labels import moment_text, role_name, time_text
 from domain.ports import Keyboard, Sent, buttons_of
 from storage import application_cards, group_chats, memberships, networks
 from storage.application_cards import Card
@@ -136,9 +136,9 @@ async def tell_rejected(ctx: Context, network: Network, user_id: int) -> None:
 
     def compose(_: Translator) -> tuple[str, Keyboard]:
         return _(
-            "Thank you for your interest in {network} and for your time. The hosts have decided "
-            "not to add you to the network. Questions? Please talk to the person who invited "
-            "you.",
+            "Thank you for your interest in {network} and for your time. Unfortunately you "
+            "will not become a member of the network. Questions? Please talk to the person who "
+            "invited you.",
             network=network.name,
         ), ()
 
@@ -187,27 +187,28 @@ def read_decision(action: str) -> tuple[str, int, int] | None:
     return VERDICTS[found[1]], int(found[2]), int(found[3])
 
 
-def when_decided(ctx: Context, decided_at: str | None) -> str:
-    """When a decision was made, as people read it: the time today, else date and time."""
+def when_decided(_: Translator, ctx: Context, decided_at: str | None) -> str:
+    """When a decision was made, as people read it: the time today, else the moment."""
     if decided_at is None:
         return "?"
     tz = ctx.settings.bot.tz
+    now = ctx.clock.now().astimezone(tz)
     local = datetime.fromisoformat(decided_at).astimezone(tz)
-    if local.date() == ctx.clock.now().astimezone(tz).date():
-        return local.strftime("%H:%M")
-    return local.strftime("%d-%m-%Y %H:%M")
+    if local.date() == now.date():
+        return time_text(local, tz)
+    return moment_text(_, local, tz, this_year=now.year)
 
 
 def outcome_line(_: Translator, status: str, who: str, when: str) -> str:
     if status == "approved":
-        return _("✅ Approved by {name} at {time}", name=who, time=when)
-    return _("❌ Rejected by {name} at {time}", name=who, time=when)
+        return _("✅ Approved by {name} ({time})", name=who, time=when)
+    return _("❌ Rejected by {name} ({time})", name=who, time=when)
 
 
 def already_text(_: Translator, status: str, who: str, when: str) -> str:
     if status == "approved":
-        return _("Already approved by {name} at {time}.", name=who, time=when)
-    return _("Already rejected by {name} at {time}.", name=who, time=when)
+        return _("Already approved by {name} ({time}).", name=who, time=when)
+    return _("Already rejected by {name} ({time}).", name=who, time=when)
 
 
 def decided_card_text(
@@ -294,7 +295,7 @@ async def settle_cards(ctx: Context, _data: int = 0) -> int:
             continue
         _ = await notify.language_of(ctx, card.chat_id)
         who = await _decider_name(ctx, _, card, membership)
-        when = when_decided(ctx, membership.decided_at)
+        when = when_decided(_, ctx, membership.decided_at)
         text = decided_card_text(_, network, membership, who, when)
         if not await ctx.editor.edit(card.chat_id, card.message_id, text):
             log.info("copy of application %s/%s not edited yet", card.network_id, card.user_id)

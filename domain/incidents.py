@@ -145,12 +145,15 @@ def status_text(
             line=Html(progress_line(_, progress)),
         )
     if waiting and not progress.done:
-        return _(
+        line = Html(progress_line(_, progress))  # apart: a `_` inside ngettext hides its plural
+        return _.ngettext(
             "⏳ Alert #{id}: Telegram is not answering right now. I keep trying and send the "
-            "rest as soon as it does ({n} waiting).\n{line}",
+            "one message still waiting as soon as it does.\n{line}",
+            "⏳ Alert #{id}: Telegram is not answering right now. I keep trying and send the "
+            "{n} messages still waiting as soon as it does.\n{line}",
+            progress.pending,
             id=incident_id,
-            n=progress.pending,
-            line=Html(progress_line(_, progress)),
+            line=line,
         )
     if progress.done:
         return _(

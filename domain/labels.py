@@ -2,7 +2,7 @@
 
 Dates have one form per kind (docs/GLOSSARY.md): a moment is "donderdag 12 maart, 19:00"
 ("Thursday 12 March, 19:00"), a day "12 maart" ("12 March"), a time "19:00"; the year only
-when it is not this year's.
+when it is not this year's. A day on a button, where space is short: "do 12 mrt".
 """
 
 from __future__ import annotations
@@ -37,14 +37,6 @@ def status_name(_: Translator, status: str) -> Html:
     return names.get(status, Html(escape(status)))
 
 
-def moment(_: Translator, iso: str, tz: ZoneInfo, *, long: bool = False) -> str:
-    """A stored UTC moment as a reader in the network's time zone says it (the older form;
-    new texts use `moment_text`, `day_text` and `time_text`)."""
-    when = datetime.fromisoformat(iso).astimezone(tz)
-    pattern = "EEEE d MMMM y, HH:mm" if long else "d MMM y, HH:mm"
-    return str(format_datetime(when, pattern, tzinfo=tz, locale=_.language))
-
-
 def _local(when: datetime | str, tz: ZoneInfo) -> datetime:
     moment_ = datetime.fromisoformat(when) if isinstance(when, str) else when
     return moment_.astimezone(tz)
@@ -71,6 +63,11 @@ def day_of(
 ) -> str:
     """The day of a stored moment, as `day_text` says it."""
     return day_text(_, _local(when, tz).date(), this_year=this_year)
+
+
+def day_button(_: Translator, day: date) -> str:
+    """A day on a button, where a row holds four: "do 12 mrt" / "Thu 12 Mar"."""
+    return str(format_date(day, "EEE d MMM", locale=_.language))
 
 
 def time_text(when: datetime | str, tz: ZoneInfo) -> str:

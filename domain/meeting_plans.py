@@ -138,16 +138,17 @@ async def move(ctx: Context, meeting_id: int, starts_at: datetime) -> tuple[Meet
     answered = [p for p in await store.answers(ctx.database, meeting) if p.answer is not None]
     moved = replace(meeting, starts_at=starts_at.isoformat())
     name = await timeline.network_name(ctx, meeting.network_id)
-    tz = ctx.settings.bot.tz
+    tz, year = ctx.settings.bot.tz, timeline.this_year(ctx)
     items = await news_for(
         ctx,
         meeting,
         [p.user_id for p in answered],
         "meeting_moved",
         lambda _: message(
-            texts.moved_text(_, name, moved, tz), texts.answer_buttons(_, meeting.id)
+            texts.moved_text(_, name, moved, tz, this_year=year),
+            texts.answer_buttons(_, meeting.id),
         ),
-        lambda _: message(texts.moved_group_text(_, moved, tz)),
+        lambda _: message(texts.moved_group_text(_, moved, tz, this_year=year)),
     )
     await timeline.close_polls(ctx, meeting)
     updated = await store.reschedule(ctx.database, meeting.id, starts_at, items, ctx.clock.now())
@@ -160,15 +161,15 @@ async def move(ctx: Context, meeting_id: int, starts_at: datetime) -> tuple[Meet
 
 async def cancel(ctx: Context, meeting: Meeting) -> bool:
     """The poll closes and everyone hears it; False if it was cancelled already."""
-    tz = ctx.settings.bot.tz
+    tz, year = ctx.settings.bot.tz, timeline.this_year(ctx)
     name = await timeline.network_name(ctx, meeting.network_id)
     items = await news_for(
         ctx,
         meeting,
         [p.user_id for p in await store.answers(ctx.database, meeting)],
         "meeting_cancelled",
-        lambda _: message(texts.cancelled_text(_, name, meeting, tz)),
-        lambda _: message(texts.cancelled_text(_, name, meeting, tz)),
+        lambda _: message(texts.cancelled_text(_, name, meeting, tz, this_year=year)),
+        lambda _: message(texts.cancelled_text(_, name, meeting, tz, this_year=year)),
     )
     if await store.cancel(ctx.database, meeting.id, items, ctx.clock.now()) is None:
         return False

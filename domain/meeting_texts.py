@@ -19,12 +19,10 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from babel.dates import format_date
-
 from bot.fit import keyboard_rows
 from bot.i18n import Html, Translator
 from domain import meetings as rules
-from domain.labels import diet_name, moment
+from domain.labels import day_text, diet_name, moment_text
 from domain.ports import Button
 from storage.actions import AgreedAction
 from storage.meetings import Answer, Meeting, Topic
@@ -35,8 +33,9 @@ MAX_NAMES = 40
 # --- shared words --------------------------------------------------------------------------------
 
 
-def when_text(_: Translator, meeting: Meeting, tz: Any) -> str:
-    return moment(_, meeting.starts_at, tz, long=True)
+def when_text(_: Translator, meeting: Meeting, tz: Any, *, this_year: int) -> str:
+    """When a meeting is: "donderdag 12 maart, 19:00", the year only when not `this_year`."""
+    return moment_text(_, meeting.starts_at, tz, this_year=this_year)
 
 
 def venue_text(_: Translator, meeting: Meeting) -> Html:
@@ -75,14 +74,17 @@ def names_of(_: Translator, people: list[Answer]) -> str:
     return ", ".join(shown) if shown else "–"
 
 
-def due_text(_: Translator, due: date) -> str:
-    return str(format_date(due, "EEEE d MMMM", locale=_.language))
+def due_text(_: Translator, due: date, *, this_year: int) -> str:
+    """By when an action is due: "12 maart", the year only when not `this_year`."""
+    return day_text(_, due, this_year=this_year)
 
 
-def invitation_text(_: Translator, network_name: str, meeting: Meeting, tz: Any) -> Html:
+def invitation_text(
+    _: Translator, network_name: str, meeting: Meeting, tz: Any, *, this_year: int
+) -> Html:
     lines = [
         _("🍽 <b>Meal meeting of {network}</b>", network=network_name),
-        _("🗓 {when}", when=when_text(_, meeting, tz)),
+        _("🗓 {when}", when=when_text(_, meeting, tz, this_year=this_year)),
         _("📍 {where}", where=venue_text(_, meeting)),
     ]
     if meeting.meal_note:
@@ -146,28 +148,22 @@ def headcount_line(_: Translator, people: list[Answer]) -> str:
 # --- the timeline --------------------------------------------------------------------------------
 
 
-def poll_question(_: Translator, name: str, meeting: Meeting, tz: Any) -> str:
-    return _(
-        "🍽 {network}: meal meeting {when}. Are you coming?",
-        network=name,
-        when=when_text(_, meeting, tz),
-    )
-
-
-def poll_invitation_text(_: Translator, name: str, meeting: Meeting, tz: Any) -> str:
+def poll_invitation_text(
+    _: Translator, name: str, meeting: Meeting, tz: Any, *, this_year: int
+) -> str:
     return "\n\n".join(
         [
-            invitation_text(_, name, meeting, tz),
+            invitation_text(_, name, meeting, tz, this_year=this_year),
             _("Are you coming? Answer here, or with the buttons in the group."),
         ]
     )
 
 
-def reminder_text(_: Translator, name: str, meeting: Meeting, tz: Any) -> str:
+def reminder_text(_: Translator, name: str, meeting: Meeting, tz: Any, *, this_year: int) -> str:
     return "\n\n".join(
         [
             _("⏰ We have not heard from you yet. Are you coming?"),
-            invitation_text(_, name, meeting, tz),
+            invitation_text(_, name, meeting, tz, this_year=this_year),
         ]
     )
 
@@ -190,10 +186,17 @@ def count_line(_: Translator, people: list[Answer]) -> str:
 
 
 def count_text(
-    _: Translator, name: str, meeting: Meeting, tz: Any, people: list[Answer], *, reminded: bool
+    _: Translator,
+    name: str,
+    meeting: Meeting,
+    tz: Any,
+    people: list[Answer],
+    *,
+    reminded: bool,
+    this_year: int,
 ) -> str:
     """The group's live count: the meeting, the numbers and how to answer (buttons below)."""
-    lines = [invitation_text(_, name, meeting, tz), "", count_line(_, people)]
+    lines = [invitation_text(_, name, meeting, tz, this_year=this_year), "", count_line(_, people)]
     if reminded and any(p.answer is None for p in people):
         lines += ["", _("⏰ Not everyone has answered yet.")]
     lines += [
@@ -208,12 +211,12 @@ def count_text(
 
 
 def count_closed_text(
-    _: Translator, name: str, meeting: Meeting, tz: Any, people: list[Answer]
+    _: Translator, name: str, meeting: Meeting, tz: Any, people: list[Answer], *, this_year: int
 ) -> str:
     """The count after the deadline: final, without buttons."""
     return "\n".join(
         [
-            invitation_text(_, name, meeting, tz),
+            invitation_text(_, name, meeting, tz, this_year=this_year),
             "",
             _("Final count: {line}", line=Html(count_line(_, people))),
             "",
@@ -225,27 +228,33 @@ def count_closed_text(
     )
 
 
-def count_moved_text(_: Translator, name: str, meeting: Meeting, tz: Any) -> str:
+def count_moved_text(_: Translator, name: str, meeting: Meeting, tz: Any, *, this_year: int) -> str:
     """An older count after the meeting moved (`meeting` has the new date)."""
     return _(
         "🗓 The meal meeting of {network} has moved to {when}. Everyone is asked again for the "
         "new date.",
         network=name,
-        when=when_text(_, meeting, tz),
+        when=when_text(_, meeting, tz, this_year=this_year),
     )
 
 
-def count_cancelled_text(_: Translator, name: str, meeting: Meeting, tz: Any) -> str:
+def count_cancelled_text(
+    _: Translator, name: str, meeting: Meeting, tz: Any, *, this_year: int
+) -> str:
     return "\n".join(
-        [invitation_text(_, name, meeting, tz), "", _("✖️ Cancelled: no need to answer any more.")]
+        [
+            invitation_text(_, name, meeting, tz, this_year=this_year),
+            "",
+            _("✖️ Cancelled: no need to answer any more."),
+        ]
     )
 
 
-def count_moved_on_text(_: Translator, meeting: Meeting, tz: Any) -> str:
+def count_moved_on_text(_: Translator, meeting: Meeting, tz: Any, *, this_year: int) -> str:
     """An older count once a newer one is further down the chat (the reminder's)."""
     return _(
         "🍽 Meal meeting {when}: the up-to-date count is in a newer message below.",
-        when=when_text(_, meeting, tz),
+        when=when_text(_, meeting, tz, this_year=this_year),
     )
 
 
@@ -256,10 +265,16 @@ def headcount_text(
     people: list[Answer],
     tz: Any,
     topics: list[Topic],
+    *,
+    this_year: int,
 ) -> str:
     lines = [
         _("📋 <b>Headcount for the meal meeting of {network}</b>", network=name),
-        _("🗓 {when} · 📍 {where}", when=when_text(_, meeting, tz), where=venue_text(_, meeting)),
+        _(
+            "🗓 {when} · 📍 {where}",
+            when=when_text(_, meeting, tz, this_year=this_year),
+            where=venue_text(_, meeting),
+        ),
         "",
         headcount_line(_, people),
         "",
@@ -281,26 +296,28 @@ def day_before_text(
     tz: Any,
     topics: list[Topic],
     earlier: list[AgreedAction],
+    *,
+    this_year: int,
 ) -> str:
     lines = [
         _("👋 See you tomorrow!"),
-        invitation_text(_, name, meeting, tz),
+        invitation_text(_, name, meeting, tz, this_year=this_year),
         "",
         _("<b>Agenda</b>"),
         topic_lines(_, topics) if topics else _("• The mood in the neighbourhood"),
     ]
     if earlier:
         lines += ["", _("<b>Open actions from earlier meetings</b>")]
-        lines += [action_line(_, a, tz) for a in earlier]
+        lines += [action_line(_, a, tz, this_year=this_year) for a in earlier]
     return "\n".join(lines)
 
 
-def attended_text(_: Translator, name: str, meeting: Meeting, tz: Any) -> str:
+def attended_text(_: Translator, name: str, meeting: Meeting, tz: Any, *, this_year: int) -> str:
     return _(
         "🙏 How was the meal meeting of {network} ({when})? Please confirm who came: tap a "
         "name to change it, then 💾 Confirm. Record what was agreed with /action.",
         network=name,
-        when=when_text(_, meeting, tz),
+        when=when_text(_, meeting, tz, this_year=this_year),
     )
 
 
@@ -317,12 +334,14 @@ def attended_buttons(_: Translator, meeting_id: int, people: list[Answer]) -> li
     return rows
 
 
-def came_text(_: Translator, name: str, meeting: Meeting, tz: Any, came: list[Answer]) -> str:
+def came_text(
+    _: Translator, name: str, meeting: Meeting, tz: Any, came: list[Answer], *, this_year: int
+) -> str:
     return _(
         "🍽 Meal meeting of {network} ({when}): {n} came – {names}.\n"
         "Record what was agreed with /action.",
         network=name,
-        when=when_text(_, meeting, tz),
+        when=when_text(_, meeting, tz, this_year=this_year),
         n=len(came),
         names=names_of(_, came),
     )
@@ -331,37 +350,37 @@ def came_text(_: Translator, name: str, meeting: Meeting, tz: Any, came: list[An
 # --- news: a meeting moved or cancelled ----------------------------------------------------------
 
 
-def moved_text(_: Translator, name: str, moved: Meeting, tz: Any) -> str:
+def moved_text(_: Translator, name: str, moved: Meeting, tz: Any, *, this_year: int) -> str:
     return _(
         "🗓 The meal meeting has moved. Are you coming on the new date?\n\n{meeting}",
-        meeting=Html(invitation_text(_, name, moved, tz)),
+        meeting=Html(invitation_text(_, name, moved, tz, this_year=this_year)),
     )
 
 
-def moved_group_text(_: Translator, moved: Meeting, tz: Any) -> str:
+def moved_group_text(_: Translator, moved: Meeting, tz: Any, *, this_year: int) -> str:
     return _(
         "🗓 The meal meeting has moved to {when}. Please answer again.",
-        when=when_text(_, moved, tz),
+        when=when_text(_, moved, tz, this_year=this_year),
     )
 
 
-def cancelled_text(_: Translator, name: str, meeting: Meeting, tz: Any) -> str:
+def cancelled_text(_: Translator, name: str, meeting: Meeting, tz: Any, *, this_year: int) -> str:
     return _(
         "✖️ The meal meeting of {network} on {when} is cancelled.",
         network=name,
-        when=when_text(_, meeting, tz),
+        when=when_text(_, meeting, tz, this_year=this_year),
     )
 
 
 # --- agreed actions ------------------------------------------------------------------------------
 
 
-def action_line(_: Translator, action: AgreedAction, tz: Any) -> str:
+def action_line(_: Translator, action: AgreedAction, tz: Any, *, this_year: int) -> str:
     return _(
         "• {what} – {owner}, by {due}",
         what=action.what,
         owner=action.owner_name or _("a member"),
-        due=due_text(_, action.due),
+        due=due_text(_, action.due, this_year=this_year),
     )
 
 
@@ -374,30 +393,32 @@ def action_buttons(_: Translator, action_id: int) -> list[list[Button]]:
     ]
 
 
-def overdue_text(_: Translator, action: AgreedAction, tz: Any) -> str:
+def overdue_text(_: Translator, action: AgreedAction, tz: Any, *, this_year: int) -> str:
     return _(
         "⏰ An agreed action is overdue:\n{line}\nYou may want to ask how it goes.",
-        line=Html(action_line(_, action, tz)),
+        line=Html(action_line(_, action, tz, this_year=this_year)),
     )
 
 
-def action_reminder_text(_: Translator, action: AgreedAction) -> str:
+def action_reminder_text(_: Translator, action: AgreedAction, *, this_year: int) -> str:
     return _(
         "⏰ Reminder of what you agreed to do, by {due}:\n<b>{what}</b>\nHow is it going?",
-        due=due_text(_, action.due),
+        due=due_text(_, action.due, this_year=this_year),
         what=action.what,
     )
 
 
-def agreed_text(_: Translator, network_name: str, due_on: date, what: str) -> str:
+def agreed_text(
+    _: Translator, network_name: str, due_on: date, what: str, *, this_year: int
+) -> str:
     return _(
         "📌 At the meal meeting of {network} you agreed to do this, by {due}:\n<b>{what}</b>\n"
         "Let the network know how it goes with the buttons.",
         network=network_name,
-        due=due_text(_, due_on),
+        due=due_text(_, due_on, this_year=this_year),
         what=what,
     )
 
 
-def done_text(_: Translator, action: AgreedAction, tz: Any) -> str:
-    return _("✅ Done: {line}", line=Html(action_line(_, action, tz)))
+def done_text(_: Translator, action: AgreedAction, tz: Any, *, this_year: int) -> str:
+    return _("✅ Done: {line}", line=Html(action_line(_, action, tz, this_year=this_year)))

@@ -14,11 +14,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
-
 from bot.fit import cut_label
 from bot.i18n import LANGUAGE_NAMES, Html, Translator
-from domain.labels import diet_name, role_name, status_name
+from domain.labels import day_of, diet_name, role_name, status_name
 
 MAX_NETWORKS = 20  # network lines in the summary before "… and N more"
 MAX_VALUE = 100  # characters of one detail in the summary; the file has all of it
@@ -120,11 +118,7 @@ def summary(
 
     def day(iso: str | None) -> str:
         """A stored moment as its day: "12 maart", with the year when it is not this one's."""
-        if not iso:
-            return "–"
-        local = datetime.fromisoformat(iso).astimezone(tz).date()
-        pattern = "d MMMM" if local.year == now.astimezone(tz).year else "d MMMM y"
-        return str(format_date(local, pattern, locale=_.language))
+        return day_of(_, iso, tz, this_year=now.astimezone(tz).year) if iso else "–"
 
     lines: list[str] = [_("<b>What we keep about you</b>"), ""]
     lines += _you(_, record, day, configured_coordinator)

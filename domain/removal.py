@@ -103,36 +103,46 @@ async def _failure(ctx: Context, chat_id: int, refused: Refusal, rights: Problem
     return Failure(chat_id, title, problem)
 
 
-def failure_line(_: Translator, failure: Failure) -> str:
+def failure_line(_: Translator, failure: Failure, name: str) -> str:
+    """What is left to do by hand in one group chat to take `name` out of it."""
     group = failure.title
     if failure.problem is Problem.NO_BAN_RIGHT:
         return _(
-            "⚠️ “{group}”: I could not take them out – I need the admin right “Ban users” there.",
+            "⚠️ “{group}”: I could not take {name} out – I need the admin right “Ban users” there.",
             group=group,
+            name=name,
         )
     if failure.problem is Problem.NO_INVITE_RIGHT:
         return _(
-            "⚠️ “{group}”: I could not withdraw their personal join link – I need the admin "
-            "right “Invite users via link” there.",
+            "⚠️ “{group}”: I could not withdraw the personal join link of {name} – I need the "
+            "admin right “Invite users via link” there.",
             group=group,
+            name=name,
         )
     if failure.problem is Problem.NOT_IN_CHAT:
         return _(
-            "⚠️ “{group}”: I am no longer in that group, so I could not take them out.",
+            "⚠️ “{group}”: I am no longer in that group, so I could not take {name} out.",
             group=group,
+            name=name,
         )
     if failure.problem is Problem.ADMIN:
         return _(
-            "⚠️ “{group}”: they are an administrator there, so only a person can remove them.",
+            "⚠️ “{group}”: {name} is an administrator there, so another administrator has to "
+            "do this.",
             group=group,
+            name=name,
         )
-    return _("⚠️ “{group}”: Telegram did not let me take them out; please check.", group=group)
+    return _(
+        "⚠️ “{group}”: Telegram did not let me take {name} out; please check.",
+        group=group,
+        name=name,
+    )
 
 
-def failure_lines(_: Translator, failures: list[Failure]) -> str:
-    """What is left to do by hand, one line per group chat and problem."""
+def failure_lines(_: Translator, failures: list[Failure], name: str) -> str:
+    """What is left to do by hand to take `name` out, one line per group chat and problem."""
     unique = {(f.chat_id, f.problem): f for f in failures}
-    return "\n".join(failure_line(_, failure) for failure in unique.values())
+    return "\n".join(failure_line(_, failure, name) for failure in unique.values())
 
 
 def groups_left_to_leave(failures: list[Failure]) -> list[str]:
@@ -168,7 +178,7 @@ async def tell_about_departure(
                 network=network,
             )
         if departure.failures:
-            text = Html(f"{text}\n{failure_lines(_, departure.failures)}")
+            text = Html(f"{text}\n{failure_lines(_, departure.failures, name)}")
         return text, ()
 
     hosts = await hosts_and_coordinators(ctx, departure.network_id)

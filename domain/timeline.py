@@ -145,6 +145,11 @@ async def run_due(ctx: Context, meeting_id: int) -> list[Step]:
     return taken
 
 
+def this_year(ctx: Context) -> int:
+    """The year it is in the network's time zone: dates in it are said without the year."""
+    return ctx.clock.now().astimezone(ctx.settings.bot.tz).year
+
+
 async def _poll(ctx: Context, meeting: Meeting) -> bool:
     """The count with answer buttons in the group, and answer buttons to every member."""
     tz = ctx.settings.bot.tz
@@ -153,7 +158,7 @@ async def _poll(ctx: Context, meeting: Meeting) -> bool:
     items = await counts_for_groups(ctx, meeting, people, reminded=False)
     for person in people:
         _ = await language_of(ctx, person.user_id)
-        text = texts.poll_invitation_text(_, name, meeting, tz)
+        text = texts.poll_invitation_text(_, name, meeting, tz, this_year=this_year(ctx))
         buttons = texts.answer_buttons(_, meeting.id, person.answer)
         items.append(
             private(
@@ -170,7 +175,15 @@ async def counts_for_groups(
     """The count for each group chat of the meeting's network, in the group's language."""
     group_ = translator(ctx.settings.bot.default_language)
     name = await network_name(ctx, meeting.network_id)
-    text = texts.count_text(group_, name, meeting, ctx.settings.bot.tz, people, reminded=reminded)
+    text = texts.count_text(
+        group_,
+        name,
+        meeting,
+        ctx.settings.bot.tz,
+        people,
+        reminded=reminded,
+        this_year=this_year(ctx),
+    )
     buttons = texts.answer_buttons(group_, meeting.id)
     return [
         NewDelivery(
@@ -196,7 +209,7 @@ async def _remind(ctx: Context, meeting: Meeting) -> bool:
     items = []
     for person in silent:
         _ = await language_of(ctx, person.user_id)
-        text = texts.reminder_text(_, name, meeting, tz)
+        text = texts.reminder_text(_, name, meeting, tz, this_year=this_year(ctx))
         buttons = texts.answer_buttons(_, meeting.id)
         items.append(
             private(person.user_id, meeting.network_id, "meeting_reminder", message(text, buttons))
@@ -253,7 +266,7 @@ async def _deadline(ctx: Context, meeting: Meeting) -> bool:
     items = []
     for host in await hosts(ctx, meeting.network_id):
         _ = await language_of(ctx, host)
-        text = texts.headcount_text(_, name, meeting, people, tz, topics)
+        text = texts.headcount_text(_, name, meeting, people, tz, topics, this_year=this_year(ctx))
         items.append(private(host, meeting.network_id, "meeting_headcount", message(text)))
     items = until_start(meeting, fit(items))
     took = await store.take_step(ctx.database, meeting, Step.deadline, items, ctx.clock.now())
@@ -273,7 +286,9 @@ async def _day_before(ctx: Context, meeting: Meeting) -> bool:
         if person.answer != "yes":
             continue
         _ = await language_of(ctx, person.user_id)
-        text = texts.day_before_text(_, name, meeting, tz, topics, earlier)
+        text = texts.day_before_text(
+            _, name, meeting, tz, topics, earlier, this_year=this_year(ctx)
+        )
         items.append(
             private(person.user_id, meeting.network_id, "meeting_day_before", message(text))
         )
@@ -310,7 +325,8 @@ async def _follow_up(ctx: Context, meeting: Meeting) -> bool:
     for host in await hosts(ctx, meeting.network_id):
         _ = await language_of(ctx, host)
         params = message(
-            texts.attended_text(_, name, meeting, tz), texts.attended_buttons(_, meeting.id, people)
+            texts.attended_text(_, name, meeting, tz, this_year=this_year(ctx)),
+            texts.attended_buttons(_, meeting.id, people),
         )
         items.append(private(host, meeting.network_id, "meeting_follow_up", params))
     return await store.take_step(
@@ -343,12 +359,13 @@ async def run_action_due(ctx: Context, action_id: int) -> list[ActionStep]:
         if step is ActionStep.overdue:
             for host in await hosts(ctx, action.network_id):
                 _ = await language_of(ctx, host)
-                text = texts.overdue_text(_, action, tz)
+                text = texts.overdue_text(_, action, tz, this_year=this_year(ctx))
                 items.append(private(host, action.network_id, "action_overdue", message(text)))
         elif action.owner_id is not None:
             _ = await language_of(ctx, action.owner_id)
             params = message(
-                texts.action_reminder_text(_, action), texts.action_buttons(_, action.id)
+                texts.action_reminder_text(_, action, this_year=this_year(ctx)),
+                texts.action_buttons(_, action.id),
             )
             items.append(private(action.owner_id, action.network_id, "action_reminder", params))
         if await action_store.take_step(ctx.database, action.id, step, fit(items), ctx.clock.now()):
@@ -630,19 +647,21 @@ async def _bring_up_to_date(ctx: Context, view: _View | None, item: AnswerMessag
         await answer_messages.shown(ctx.database, item.chat_id, item.message_id, item.text, answer_)
         return True
     group_ = translator(ctx.settings.bot.default_language)
-    tz = ctx.settings.bot.tz
+    tz, year = ctx.settings.bot.tz, this_year(ctx)
     final = True
     if not meeting.is_planned:
-        text = texts.count_cancelled_text(group_, view.name, meeting, tz)
+        text = texts.count_cancelled_text(group_, view.name, meeting, tz, this_year=year)
     elif item.round != meeting.round:
-        text = texts.count_moved_text(group_, view.name, meeting, tz)
+        text = texts.count_moved_text(group_, view.name, meeting, tz, this_year=year)
     elif view.closed:
-        text = texts.count_closed_text(group_, view.name, meeting, tz, view.people)
+        text = texts.count_closed_text(group_, view.name, meeting, tz, view.people, this_year=year)
     elif view.newest.get(item.chat_id, item.message_id) > item.message_id:
-        text = texts.count_moved_on_text(group_, meeting, tz)
+        text = texts.count_moved_on_text(group_, meeting, tz, this_year=year)
     else:
         final = False
-        text = texts.count_text(group_, view.name, meeting, tz, view.people, reminded=view.reminded)
+        text = texts.count_text(
+            group_, view.name, meeting, tz, view.people, reminded=view.reminded, this_year=year
+        )
     if not final and text == item.text:
         return True  # never an unchanged edit
     buttons = [] if final else texts.answer_buttons(group_, meeting.id)

@@ -94,7 +94,10 @@ async def reply(update: Update, context: BotContext, args: list[str]) -> None:
     await query.answer()
     await context.bot.send_message(
         query.message.chat.id,
-        _("How is the mood around you? Only the hosts will see your answer."),
+        _(
+            "How is the mood around you? Your answer goes to the police chief and the "
+            "municipality, not to the group."
+        ),
         reply_markup=mood_keyboard(_, incident.id),
         reply_parameters=ReplyParameters(query.message.message_id),
     )
@@ -126,7 +129,8 @@ async def choose_mood(update: Update, context: BotContext, args: list[str]) -> N
     await edit_message(
         query,
         _(
-            "Noted: {mood}. Anything to add? Type it now – only the hosts will read it.",
+            "Noted: {mood}. Anything to add? Type it now – it goes to the police chief and "
+            "the municipality, not to the group.",
             mood=alert_texts.mood_label(_, mood),
         ),
         reply_markup=talk.with_cancel(_, InlineKeyboardMarkup([[that_is_all]])),
@@ -144,7 +148,9 @@ async def no_text(update: Update, context: BotContext, args: list[str]) -> None:
     if prompt is not None and prompt.kind == "reply" and str(prompt.incident_id) == args[0]:
         await talk.clear_prompt(svc, update.effective_user.id, "reply")
     await query.answer()
-    await edit_message(query, _("Thank you – the hosts know how it is around you."))
+    await edit_message(
+        query, _("Thank you – the police chief and the municipality know how it is around you.")
+    )
 
 
 async def call_me(update: Update, context: BotContext, args: list[str]) -> None:
@@ -158,14 +164,18 @@ async def call_me(update: Update, context: BotContext, args: list[str]) -> None:
     svc = context.services
     _ = await context.texts()
     if not await store.ask_to_be_called(svc.database, incident.id, person.user_id, svc.clock.now()):
-        await query.answer(_("You asked already – the hosts know."), show_alert=True)
+        await query.answer(
+            _("You asked already – the police chief and the municipality know."), show_alert=True
+        )
         return
     if person.phone:
-        answer = _("📞 I asked the hosts to call you. 🚨 Emergency? Call 112.")
+        answer = _(
+            "📞 I asked the police chief and the municipality to call you. 🚨 Emergency? Call 112."
+        )
     else:
         answer = _(
-            "📞 I asked the hosts to call you. You have not shared a phone number, so they may "
-            "answer you here. 🚨 Emergency? Call 112."
+            "📞 I asked the police chief and the municipality to call you. You have not shared "
+            "a phone number, so they may answer you here. 🚨 Emergency? Call 112."
         )
     await query.answer(answer, show_alert=True)
     await alerts.tell_hosts_about(svc, incident, person, call=True)
@@ -186,7 +196,7 @@ async def take_reply(update: Update, context: BotContext, incident: Incident, ty
     text = typed.strip()[: rules.MAX_TEXT]
     await store.set_reply_text(svc.database, incident.id, person.user_id, text, svc.clock.now())
     await update.effective_message.reply_text(
-        _("Thank you – I passed it on to the hosts, and only to them.")
+        _("Thank you – I passed it on to the police chief and the municipality, not to the group.")
     )
     await alerts.tell_hosts_about(svc, incident, person, text=text)
 

@@ -109,7 +109,7 @@ def networks_keyboard(
         ]
         for n in choices[:MAX_CHOICES]  # more: "All networks", or /alert NETWORK text
     ]
-    everything = _("All networks") if actor.is_coordinator else _("All I host")
+    everything = _("All networks") if actor.is_coordinator else _("All my networks")
     rows.append([InlineKeyboardButton(everything, callback_data=f"inc:all:{draft.id}")])
     rows.append([InlineKeyboardButton(_("Next ➡️"), callback_data=f"inc:nets:{draft.id}")])
     return InlineKeyboardMarkup(rows)

@@ -77,7 +77,7 @@ async def decide(update: Update, context: BotContext) -> None:
         await close(query, _("This application is no longer open for a decision."))
         return
     who = await name_of(context, network_id, membership.decided_by, query.from_user) or _("someone")
-    when = approval.when_decided(svc, membership.decided_at)
+    when = approval.when_decided(_, svc, membership.decided_at)
     shown = approval.decided_card_text(_, network, membership, who, when)
     if decided.outcome is Outcome.ALREADY_DECIDED:
         # A late press (another approver was first): who decided, and this copy shows it too.

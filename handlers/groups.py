@@ -398,10 +398,12 @@ async def leave_unlinked_groups(context: BotContext) -> None:
         try:
             await context.bot.send_message(
                 chat.chat_id,
-                _(
-                    "Nobody linked this group to a network within {hours} hours, so I am "
-                    "leaving. Add me again when the network is ready, and send /link.",
-                    hours=hours,
+                _.ngettext(
+                    "Nobody linked this group to a network within {n} hour, so I am leaving. "
+                    "Add me again when the network is ready, and send /link.",
+                    "Nobody linked this group to a network within {n} hours, so I am leaving. "
+                    "Add me again when the network is ready, and send /link.",
+                    hours,
                 ),
             )
         except TelegramError as exc:

@@ -104,7 +104,7 @@ async def _command(update: Update, context: BotContext, kind: str) -> None:
         )
         return
     if not found:
-        await message.reply_text(_("There is no open incident of yours. /alert starts one."))
+        await message.reply_text(_("You have no open alert. /alert sends a new one."))
         return
     if len(found) == 1:
         if text or kind == CLOSE:  # typed in full: the command is the confirmation
@@ -117,9 +117,9 @@ async def _command(update: Update, context: BotContext, kind: str) -> None:
     )
     await talk.tell_dropped(update, context, dropped)
     question = (
-        _("Which incident do you want to update?")
+        _("Which alert do you want to update?")
         if kind == UPDATE
-        else _("Which incident do you want to close?")
+        else _("Which alert do you want to close?")
     )
     choices = choice_keyboard(found, "upd" if kind == UPDATE else "close")
     await message.reply_text(question, reply_markup=talk.with_cancel(_, choices))

@@ -29,7 +29,7 @@ from domain import alerts
 from domain import incidents as rules
 from domain.alert_texts import MAX_NAMES, name_of
 from domain.alerts import names_of, waiting
-from domain.labels import moment
+from domain.labels import moment_text
 from handlers import conversation as talk
 from handlers import guard
 from handlers import incident_follow_up as follow_up
@@ -59,7 +59,7 @@ async def incident_command(update: Update, context: BotContext) -> None:
         number = args[0].lstrip("#")
         incident = await store.get(svc.database, int(number)) if number.isdigit() else None
         if incident is None:
-            await message.reply_text(_("I don't know an incident {number}.", number=args[0]))
+            await message.reply_text(_("I don't know alert {number}.", number=args[0]))
             return
         actor = await guard.actor_of(update, context)
         if not alerts.may_manage(actor, incident):
@@ -73,11 +73,9 @@ async def incident_command(update: Update, context: BotContext) -> None:
     if found is None:
         return
     if not found:
-        await message.reply_text(_("No open incidents. /incident NUMBER shows an older one."))
+        await message.reply_text(_("No open alerts. /incident NUMBER shows an older one."))
         return
-    await message.reply_text(
-        _("Open incidents:"), reply_markup=choice_keyboard(found[-10:], "show")
-    )
+    await message.reply_text(_("Open alerts:"), reply_markup=choice_keyboard(found[-10:], "show"))
 
 
 async def show_incident(update: Update, context: BotContext, args: list[str]) -> None:
@@ -96,13 +94,18 @@ async def show_incident(update: Update, context: BotContext, args: list[str]) ->
 async def report(_: Translator, svc: Services, incident: Incident) -> str:
     """What the hosts need to know about one incident (need-to-know: hosts and coordinators)."""
     tz = svc.settings.bot.tz
+    year = svc.clock.now().astimezone(tz).year
+
+    def moment(iso: str) -> str:
+        return moment_text(_, iso, tz, this_year=year)
+
     people = await store.recipients(svc.database, incident.id)
     progress = await store.progress(svc.database, incident.id)
     excerpt = incident.text if len(incident.text) <= 300 else incident.text[:299] + "…"
     state = (
         _("open")
         if incident.is_open
-        else _("closed {when}", when=moment(_, incident.closed_at or incident.created_at, tz))
+        else _("closed {when}", when=moment(incident.closed_at or incident.created_at))
     )
     lines = [
         _("<b>Alert #{id}</b> · {state}", id=incident.id, state=state),
@@ -110,7 +113,7 @@ async def report(_: Translator, svc: Services, incident: Incident) -> str:
         _(
             "📍 {networks} · {when}",
             networks=await names_of(svc, incident.network_ids),
-            when=moment(_, incident.created_at, tz),
+            when=moment(incident.created_at),
         ),
         f"“{escape(excerpt)}”",
         "",
@@ -152,9 +155,9 @@ async def report(_: Translator, svc: Services, incident: Incident) -> str:
             )
         )
     if incident.reminded_at:
-        lines.append(_("⏰ Reminder sent {when}", when=moment(_, incident.reminded_at, tz)))
+        lines.append(_("⏰ Reminder sent {when}", when=moment(incident.reminded_at)))
     if incident.escalated_at:
-        lines.append(_("📞 Hosts asked to call {when}", when=moment(_, incident.escalated_at, tz)))
+        lines.append(_("📞 Call list sent {when}", when=moment(incident.escalated_at)))
     return "\n".join(lines)
 
 

@@ -30,7 +30,7 @@ from domain.access import (
     networks_where,
 )
 from domain.invites import Revoked
-from domain.labels import moment, role_name
+from domain.labels import moment_text, role_name
 from handlers import guard
 from handlers.common import (
     more_choices,
@@ -66,12 +66,15 @@ async def make_invite(update: Update, context: BotContext, network: Network, rol
     link = f"https://t.me/{context.bot.username}?start={invite.code}"
     text = _(
         "Here is an invite for a <b>{role}</b> of <b>{network}</b>:\n{link}\n\n"
-        "It works <b>once</b>, until {until}. Send it only to the person you had the intake "
-        "talk with: they open it and answer a few questions, then the hosts decide.",
+        "It works <b>once</b>, until {until}. Send it only to the person you had the "
+        "one-to-one conversation with. They open it and fill in the application; then it comes "
+        "to you for a decision.",
         role=role_name(_, role),
         network=network.name,
         link=link,
-        until=moment(_, invite.expires_at, svc.settings.bot.tz, long=True),
+        until=moment_text(
+            _, invite.expires_at, svc.settings.bot.tz, this_year=svc.clock.now().year
+        ),
     )
     await context.bot.send_message(
         update.effective_chat.id, text, reply_markup=revoke_keyboard(_, [invite])
@@ -246,7 +249,7 @@ async def invites_page(
     svc = context.services
     assert update.effective_user
     viewer = update.effective_user.id
-    now = svc.clock.now()
+    now, tz = svc.clock.now(), svc.settings.bot.tz
     found: list[tuple[Network, Invite]] = [
         (network, open_invite)
         for network in scope
@@ -271,7 +274,7 @@ async def invites_page(
                 role=role_name(_, open_invite.role),
                 network=network.name,
                 creator=await creator_name(_, context, open_invite, viewer),
-                until=moment(_, open_invite.expires_at, svc.settings.bot.tz),
+                until=moment_text(_, open_invite.expires_at, tz, this_year=now.year),
             )
         )
     keyboard = revoke_keyboard(_, [i for _n, i in shown], numbered=True, first=first + 1)

@@ -57,7 +57,7 @@ async def switch(context: BotContext, user_id: int, code: str) -> str:
     await menus.refresh(svc, user_id)  # the menu speaks the new language too
     context.forget_texts()  # what follows in this update speaks the new language
     _ = translator(code)
-    return _("From now on I write to you in English.")
+    return _("I'll write to you in English from now on.")
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -61,7 +61,7 @@ async def topic_command(update: Update, context: BotContext) -> None:
             await update.effective_message.reply_text(
                 _(
                     "The agenda for {when} is closed (two days before the meeting). Raise it at "
-                    "the table, or tell one of the hosts.",
+                    "the table, or tell the police chief or the municipality.",
                     when=moment_text(_, coming[0].start, tz, this_year=now.year),
                 )
             )
@@ -97,7 +97,7 @@ async def ask_anonymous(update: Update, context: BotContext, meeting: Meeting) -
     _ = await context.texts()
     await reply(
         update,
-        _("👤 Shall the hosts see it with your name, or without?"),
+        _("👤 Shall the police chief and the municipality see it with your name, or without?"),
         keys.named_or_not(_, meeting.id),
     )
 
@@ -133,7 +133,11 @@ async def topic_button(update: Update, context: BotContext) -> None:
             "📝 Thank you! It is on the agenda for {when}.",
             when=moment_text(_, meeting.start, tz, this_year=svc.clock.now().year),
         )
-        + ("\n" + _("The hosts will not see who proposed it.") if how == "anon" else ""),
+        + (
+            "\n" + _("The police chief and the municipality will not see who proposed it.")
+            if how == "anon"
+            else ""
+        ),
     )
 
 
@@ -349,7 +353,12 @@ async def progress(update: Update, context: BotContext, action_id: int, what: st
         actor, Action.record_action, action.network_id
     ):
         await guard.refuse(
-            update, context, _("Only the person who does it, or a host, can say how it goes.")
+            update,
+            context,
+            _(
+                "Only the person who does it, the police chief or the municipality can say how "
+                "it goes."
+            ),
         )
         return
     if (
@@ -398,17 +407,23 @@ async def actions_command(update: Update, context: BotContext) -> None:
         overdue = [a for a in open_ if a.due < today]
         if allowed(actor, Action.record_action, network.id) and overdue:
             lines.append(_("⚠️ Overdue:"))
-            lines += [action_line(_, a, tz) for a in overdue]
+            lines += [action_line(_, a, tz, this_year=today.year) for a in overdue]
         upcoming = [a for a in open_ if a not in overdue]
         if upcoming:
             lines.append(_("Open:"))
             lines += [
-                action_line(_, a, tz) + (" 🔄" if a.status == "in_progress" else "")
+                action_line(_, a, tz, this_year=today.year)
+                + (" 🔄" if a.status == "in_progress" else "")
                 for a in upcoming
             ]
         done = len(listed) - len(open_)
         if not open_ and not done:
-            lines.append(_("None yet: after a meeting, a host records them with /action."))
+            lines.append(
+                _(
+                    "None yet: after a meeting, the police chief or the municipality records "
+                    "them with /action."
+                )
+            )
         elif done:
             lines.append(_.ngettext("✅ {n} done", "✅ {n} done", done))
         parts.append("\n".join(lines))

@@ -20,6 +20,7 @@ from bot.fit import keyboard_rows
 from bot.i18n import Translator
 from domain import meetings as rules
 from domain.holidays import free_day
+from domain.labels import day_button, day_text
 from handlers.common import network_rows
 from handlers.conversation import with_cancel
 from storage.memberships import Membership
@@ -27,10 +28,6 @@ from storage.networks import Network
 
 TIMES = ("17:30", "18:00", "18:30", "19:00")
 WEEKDAYS = 5  # Monday to Friday
-
-
-def day_label(_: Translator, day: date) -> str:
-    return str(format_date(day, "EEE d MMM", locale=_.language))
 
 
 def networks(found: Sequence[Network], prefix: str) -> InlineKeyboardMarkup:
@@ -41,7 +38,7 @@ def networks(found: Sequence[Network], prefix: str) -> InlineKeyboardMarkup:
 def days(_: Translator, choices: Sequence[date], month: date) -> InlineKeyboardMarkup:
     """The offered dates, and "📅 Another day" for a calendar page (of `month`)."""
     buttons = [
-        InlineKeyboardButton(day_label(_, d), callback_data=f"mtg:day:{d:%Y%m%d}") for d in choices
+        InlineKeyboardButton(day_button(_, d), callback_data=f"mtg:day:{d:%Y%m%d}") for d in choices
     ]
     other = InlineKeyboardButton(_("📅 Another day"), callback_data=f"mtg:cal:{month:%Y%m}")
     return with_cancel(_, InlineKeyboardMarkup([*keyboard_rows(buttons, 4), [other]]))
@@ -94,13 +91,12 @@ def calendar(_: Translator, year: int, month: int, today: date) -> InlineKeyboar
     return with_cancel(_, InlineKeyboardMarkup(rows))
 
 
-def which_day(_: Translator, options: Sequence[date]) -> InlineKeyboardMarkup:
+def which_day(_: Translator, options: Sequence[date], this_year: int) -> InlineKeyboardMarkup:
     """“Did you mean…?”: one button per reading of an ambiguous date."""
     rows = [
         [
             InlineKeyboardButton(
-                str(format_date(d, "EEEE d MMMM y", locale=_.language)),
-                callback_data=f"mtg:day:{d:%Y%m%d}",
+                day_text(_, d, this_year=this_year), callback_data=f"mtg:day:{d:%Y%m%d}"
             )
         ]
         for d in options
@@ -185,7 +181,9 @@ def move_or_cancel(_: Translator, meeting_id: int) -> InlineKeyboardMarkup:
         [
             [
                 InlineKeyboardButton(_("🗓 Move"), callback_data=f"mtg:move:{meeting_id}"),
-                InlineKeyboardButton(_("✖️ Cancel"), callback_data=f"mtg:cancel:{meeting_id}"),
+                InlineKeyboardButton(
+                    _("✖️ Cancel meeting"), callback_data=f"mtg:cancel:{meeting_id}"
+                ),
             ]
         ]
     )

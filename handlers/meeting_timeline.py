@@ -66,7 +66,10 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     if answered is timeline.Answered.CLOSED:
         await query.answer(
-            _("Answers are closed: the hosts have the headcount. Please tell them directly."),
+            _(
+                "Answering is closed: the police chief and the municipality have the numbers. "
+                "Plans changed? Let them know."
+            ),
             show_alert=True,
         )
         return
@@ -118,7 +121,10 @@ async def attended_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         people = await store.answers(svc.database, meeting)
         came = [p for p in people if p.attended]
         await query.answer(_("Saved."))
-        await query.edit_message_text(texts.came_text(_, name, meeting, tz, came))
+        this_year = svc.clock.now().astimezone(tz).year
+        await query.edit_message_text(
+            texts.came_text(_, name, meeting, tz, came, this_year=this_year)
+        )
         return
     user_id = int(parts[3])
     people = await store.answers(svc.database, meeting)

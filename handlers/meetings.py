@@ -31,7 +31,7 @@ from domain import meeting_texts as texts
 from domain import meetings as rules
 from domain.access import Action, allowed, networks_where
 from domain.holidays import free_day, free_day_name
-from domain.labels import moment
+from domain.labels import day_text, moment_text
 from domain.meetings import Ambiguous, Parsed, Unreadable
 from handlers import conversation as talk
 from handlers import guard, meeting_agenda, meeting_timeline, pickers
@@ -48,6 +48,11 @@ _COORDINATES = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*[, ]\s*(-?\d{1,3}(?:\.\d
 
 def today(svc: Services) -> date:
     return svc.clock.now().astimezone(svc.settings.bot.tz).date()
+
+
+def this_year(svc: Services) -> int:
+    """Dates in this year are said without it."""
+    return today(svc).year
 
 
 async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
@@ -128,7 +133,10 @@ async def ask_time(update: Update, context: BotContext, day: date) -> None:
     _ = await context.texts()
     await reply(
         update,
-        _("🕖 At what time on {day}? Choose, or type it (e.g. 18:45).", day=keys.day_label(_, day)),
+        _(
+            "🕖 At what time on {day}? Choose, or type it (e.g. 18:45).",
+            day=day_text(_, day, this_year=this_year(context.services)),
+        ),
         keys.times(_),
     )
 
@@ -213,7 +221,7 @@ async def chosen_moment(
                 "{network} already has a meeting on {day}. Please choose another day "
                 "(or move that one with /meetings).",
                 network=await timeline.network_name(svc, draft.network_id),
-                day=keys.day_label(_, day),
+                day=day_text(_, day, this_year=this_year(svc)),
             ),
         )
         return
@@ -257,7 +265,7 @@ async def take_date(update: Update, context: BotContext, draft: Draft, text: str
         return
     reading = rules.read_date(text, today(svc))
     if isinstance(reading, Ambiguous):
-        await reply(update, _("Did you mean…?"), keys.which_day(_, reading.options))
+        await reply(update, _("Did you mean…?"), keys.which_day(_, reading.options, this_year(svc)))
         if "at" in text or ":" in text:
             parsed_time = rules.read_time(text)
             if isinstance(parsed_time, time):
@@ -429,7 +437,7 @@ async def take_shared(update: Update, context: BotContext) -> bool:
 async def show_summary(update: Update, context: BotContext, draft: Draft) -> None:
     svc = context.services
     _ = await context.texts()
-    tz = svc.settings.bot.tz
+    tz, year = svc.settings.bot.tz, this_year(svc)
     starts_at = draft.data.get("starts_at") or draft.data["dates"][0]
     preview = meeting_plans.preview(draft.network_id or 0, draft.data, starts_at, svc)
     lat, lon = preview.latitude, preview.longitude
@@ -443,7 +451,7 @@ async def show_summary(update: Update, context: BotContext, draft: Draft) -> Non
     name = await timeline.network_name(svc, draft.network_id or 0)
     if draft.kind == "year":
         when = "\n".join(
-            _("• {when}", when=moment(_, d, tz, long=True)) for d in draft.data["dates"]
+            _("• {when}", when=moment_text(_, d, tz, this_year=year)) for d in draft.data["dates"]
         )
         text = _(
             "Plan these meetings of {network}?\n{when}\n📍 {where}",
@@ -454,7 +462,7 @@ async def show_summary(update: Update, context: BotContext, draft: Draft) -> Non
     else:
         text = _(
             "Plan this meeting?\n\n{meeting}",
-            meeting=texts.invitation_text(_, name, preview, tz),
+            meeting=texts.invitation_text(_, name, preview, tz, this_year=year),
         )
     await reply(update, text, keys.plan_it(_))
 
@@ -464,7 +472,7 @@ async def plan_confirmed(update: Update, context: BotContext, draft: Draft) -> N
     svc = context.services
     _ = await context.texts()
     assert draft.network_id is not None and update.effective_user
-    tz = svc.settings.bot.tz
+    tz, year = svc.settings.bot.tz, this_year(svc)
     wanted = draft.data["dates"] if draft.kind == "year" else [draft.data["starts_at"]]
     await talk.clear_draft(svc, draft.user_id)
     done = await meeting_plans.plan(
@@ -474,13 +482,16 @@ async def plan_confirmed(update: Update, context: BotContext, draft: Draft) -> N
         _(
             "✅ Planned: {when}. The poll goes out {poll}; I remind who has not answered and "
             "send you the headcount with the diets.",
-            when=texts.when_text(_, m, tz),
-            poll=moment(_, timeline.timeline_of(svc, m)[rules.Step.poll].isoformat(), tz),
+            when=texts.when_text(_, m, tz, this_year=year),
+            poll=moment_text(_, timeline.timeline_of(svc, m)[rules.Step.poll], tz, this_year=year),
         )
         for m in done.meetings
     ]
     lines += [
-        _("⚠️ Not planned (past, or another meeting that day): {when}", when=moment(_, iso, tz))
+        _(
+            "⚠️ Not planned (past, or another meeting that day): {when}",
+            when=moment_text(_, iso, tz, this_year=year),
+        )
         for iso in done.skipped
     ]
     await reply(update, "\n".join(lines))
@@ -495,10 +506,10 @@ async def show_proposal(update: Update, context: BotContext) -> None:
     _ = await context.texts()
     draft = await talk.draft(svc, update.effective_user.id)
     assert draft is not None
-    tz = svc.settings.bot.tz
+    tz, year = svc.settings.bot.tz, this_year(svc)
     dates = draft.data["dates"]
     lines: list[str] = [_("🗓 A year of meetings – adjust any, then ✅:")]
-    lines += [f"{i}. {moment(_, d, tz, long=True)}" for i, d in enumerate(dates, start=1)]
+    lines += [f"{i}. {moment_text(_, d, tz, this_year=year)}" for i, d in enumerate(dates, start=1)]
     await reply(update, "\n".join(lines), keys.proposal(_, len(dates)))
 
 
@@ -516,7 +527,7 @@ async def meetings_command(update: Update, context: BotContext) -> None:
         return
     svc = context.services
     actor = await guard.actor_of(update, context)
-    tz = svc.settings.bot.tz
+    tz, year = svc.settings.bot.tz, this_year(svc)
     mine = await networks_where(svc.database, actor, Action.take_part)
     if not mine:
         await guard.refuse(update, context, _("Meal meetings are for the members of a network."))
@@ -525,7 +536,7 @@ async def meetings_command(update: Update, context: BotContext) -> None:
     for network in mine:
         for meeting in await store.of_network(svc.database, network.id, after=svc.clock.now()):
             shown = True
-            text: str = texts.invitation_text(_, network.name, meeting, tz)
+            text: str = texts.invitation_text(_, network.name, meeting, tz, this_year=year)
             people = await store.answers(svc.database, meeting)
             markup: InlineKeyboardMarkup | None
             if allowed(actor, Action.plan_meeting, network.id):
@@ -566,12 +577,18 @@ async def move(update: Update, context: BotContext, meeting_id: int, starts_at: 
         await reply(update, _("This meeting was cancelled."))
         return
     updated, asked = moved
+    svc = context.services
+    when = texts.when_text(_, updated, svc.settings.bot.tz, this_year=this_year(svc))
+    if not asked:
+        await reply(update, _("✅ Moved to {when}.", when=when))
+        return
     await reply(
         update,
-        _(
-            "✅ Moved to {when}. {n} who had answered are asked again.",
-            when=texts.when_text(_, updated, context.services.settings.bot.tz),
-            n=asked,
+        _.ngettext(
+            "✅ Moved to {when}. The one person who had answered is asked again.",
+            "✅ Moved to {when}. The {n} people who had answered are asked again.",
+            asked,
+            when=when,
         ),
     )
 
@@ -611,7 +628,9 @@ async def cancel_pressed(update: Update, context: BotContext) -> None:
         update,
         _(
             "Cancel the meal meeting of {when}? Everyone will be told.",
-            when=texts.when_text(_, meeting, context.services.settings.bot.tz),
+            when=texts.when_text(
+                _, meeting, context.services.settings.bot.tz, this_year=this_year(context.services)
+            ),
         ),
         keys.sure_to_cancel(_, meeting.id),
     )
@@ -820,7 +839,7 @@ async def free_pressed(update: Update, context: BotContext) -> None:
     said = _(
         "{day} is {holiday}: not a good evening for a meal meeting. If you want it anyway, "
         "type the date.",
-        day=keys.day_label(_, day),
+        day=day_text(_, day, this_year=this_year(context.services)),
         holiday=free_day_name(_, why),
     )
     await query.answer(said.unescape(), show_alert=True)  # an alert is plain text

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
@@ -24,7 +21,7 @@ from bot.replies import edit_message, reply_text
 from domain import coordination
 from domain.access import Action, Actor, Role, allowed
 from domain.coordination import Appointed, Standing, Withdrawn
-from domain.labels import role_name
+from domain.labels import day_of, role_name
 from domain.ports import Sent
 from handlers import conversation as talk
 from handlers import guard, pickers
@@ -109,8 +106,9 @@ def created_text(_: Translator, network: Network) -> str:
     return _(
         "The network <b>{name}</b>{where} is set up. 🎉\n\n"
         "Next steps:\n"
-        "1. Invite its police chief and its municipality contact (buttons below).\n"
-        "2. They invite the key figures, after an intake talk with each.\n"
+        "1. Invite its police chief and its municipality contact, each after a one-to-one "
+        "conversation (buttons below).\n"
+        "2. They invite the key figures, also after a one-to-one conversation.\n"
         "3. Add me to the network's group chat and send /link {name} there.",
         name=network.name,
         where=where,
@@ -214,14 +212,14 @@ async def stranger_text(_: Translator, context: BotContext, actor: Actor) -> str
     ]
     if pending:
         return _(
-            "You are not in a network yet. Your application ({networks}) is still open: "
-            "the network's hosts will let you know.",
+            "You are not in a network yet. Your application ({networks}) is still open: I'll "
+            "let you know as soon as there is a decision.",
             networks=", ".join(pending),
         )
     return _(
-        "You are not in a network yet. Networks are invite-only: you join with a personal "
-        "invite link from a network's police chief, its municipality contact or a coordinator, "
-        "after an intake talk."
+        "You are not in a network yet. You join by invitation: after a one-to-one "
+        "conversation you get a personal link from the police chief, the municipality or a "
+        "coordinator."
     )
 
 
@@ -385,7 +383,12 @@ async def already_text(
         "everyone.",
         name=name,
         by=await who(_, context, appointment.appointed_by, viewer),
-        day=day_text(_, appointment.appointed_at, context.services.settings.bot.tz),
+        day=day_of(
+            _,
+            appointment.appointed_at,
+            context.services.settings.bot.tz,
+            this_year=context.services.clock.now().year,
+        ),
     )
 
 
@@ -396,12 +399,6 @@ async def who(_: Translator, context: BotContext, user_id: int | None, viewer: i
     if user_id == viewer:
         return _("you")
     return await coordination.known_name(context.services, user_id) or _("a coordinator")
-
-
-def day_text(_: Translator, iso: str, tz: ZoneInfo) -> str:
-    """The day of a stored moment: "12 maart 2026" / "12 March 2026"."""
-    day = datetime.fromisoformat(iso).astimezone(tz).date()
-    return str(format_date(day, "d MMMM y", locale=_.language))
 
 
 async def _pressed_user(update: Update, context: BotContext) -> int | None:
@@ -632,7 +629,7 @@ async def coordinators_page(
             "{first}–{last} of {total}", first=first + 1, last=first + len(shown), total=len(listed)
         )
     rows: list[list[InlineKeyboardButton]] = []
-    tz = svc.settings.bot.tz
+    tz, this_year = svc.settings.bot.tz, svc.clock.now().year
     for number, coordinator in enumerate(shown, start=first + 1):
         name = coordinator.name or _("a coordinator")
         if coordinator.user_id == viewer:
@@ -649,7 +646,7 @@ async def coordinators_page(
                 number=number,
                 name=name,
                 by=await who(_, context, coordinator.appointed_by, viewer),
-                day=day_text(_, coordinator.appointed_at, tz),
+                day=day_of(_, coordinator.appointed_at, tz, this_year=this_year),
             )
         )
         label = _("↩️ Withdraw {number}", number=number)

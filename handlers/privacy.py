@@ -16,6 +16,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot import services
 from bot.context import BotContext
+from bot.i18n import Translator
 from bot.replies import edit_message, reply_text
 from domain import audit, menus, my_data, removal
 from storage import memberships, networks, privacy
@@ -23,36 +24,83 @@ from storage import memberships, networks, privacy
 log = logging.getLogger(__name__)
 
 
+PRIVACY_MORE = "privacy:more"
+
+
+def short_privacy(_: Translator) -> str:
+    """/privacy at a glance: what, who sees it, how long, and the person's rights."""
+    return _(
+        "<b>Privacy</b>\n"
+        "We keep your language and, if you join a network, your answers (name, organisation, "
+        "reach, phone, diet) and how you answer alerts and meetings.\n"
+        "<b>Who sees it:</b> the police chief, the municipality and the coordinators; your "
+        "phone number only if you allow it. Other members see your name, organisation and "
+        "reach.\n"
+        "{how_long}\n"
+        "/mydata shows it all, /profile changes it, /forget deletes it.",
+        how_long=how_long(_),
+    )
+
+
+def how_long(_: Translator) -> str:
+    """How long we keep it, in one line of the short notice."""
+    return _("<b>How long:</b> until you delete it.")
+
+
+def full_privacy(_: Translator) -> str:
+    """/privacy in full, behind the More button: everything the bot stores, and why."""
+    return _(
+        "<b>Privacy in full</b>\n\n"
+        "<b>What we store:</b> your Telegram user id, your language and when you last used "
+        "the bot. If you apply to a network, also your answers: your name, your organisation, "
+        "the communities you reach, your phone number if you give it and whether the police "
+        "chief and the municipality may call it, and your diet for the meals. With that: your "
+        "role, your status (applying, awaiting approval, approved, rejected, removed), when "
+        "you agreed to this notice, when your application was decided, when you joined the "
+        "group chat and when you were last active. And what you do in the network: how you "
+        "answered alerts (seen, the mood, your words, a request to be called), your answers "
+        "about meetings, the topics you proposed and the actions you took on.\n"
+        "<b>What we never store:</b> the messages in your group chat.\n"
+        "<b>Who sees what:</b> the police chief and the municipality of your network and the "
+        "coordinators see your application, to decide on it and to keep the network going. "
+        "They see your phone number only if you chose to share it, on the call list after an "
+        "incident. Your answers to alerts and who comes to a meeting go to them too, never to "
+        "the group. Other members see your name, organisation and the communities you reach "
+        "– never your phone number.\n"
+        "<b>Why:</b> to run your network, nothing else. Nothing is sold or shared outside "
+        "it.\n"
+        "{how_long}\n"
+        "<b>Your rights:</b> /mydata shows everything we keep, /profile changes your "
+        "details, /forget takes you out of your networks and deletes it all at once.\n\n"
+        "Questions? Ask your coordinator.",
+        how_long=how_long_in_full(_),
+    )
+
+
+def how_long_in_full(_: Translator) -> str:
+    """How long we keep what, in the full notice."""
+    return _(
+        "<b>How long:</b> until you delete it with /forget. If you leave a network or are "
+        "removed, the record that you were a member stays, so the police chief and the "
+        "municipality know who was in it, until you use /forget."
+    )
+
+
 async def show_privacy(update: Update, context: BotContext) -> None:
-    """The privacy notice: what is stored, why, who sees it and for how long."""
+    """The privacy notice in a few lines, with More for all of it."""
     assert update.effective_message
     _ = await context.texts()
-    await update.effective_message.reply_text(
-        _(
-            "<b>Privacy</b>\n\n"
-            "<b>What we store:</b> your Telegram user id, your language choice and when you "
-            "last used the bot. If you join a network, also what you tell us in the intake: "
-            "your name, your organisation, the people you reach, your phone number if you give "
-            "it and whether the police chief and municipality may call it, and your diet for "
-            "the meals. /profile changes these. "
-            "With that: your role, your status (awaiting approval, approved, rejected, removed), "
-            "when you agreed to this notice, when the hosts decided, when you joined the group "
-            "chat and when you were last active.\n"
-            "<b>What we never store:</b> the messages in your group chat.\n"
-            "<b>Who sees what:</b> the hosts of your network (its police chief and municipality "
-            "contact) and the coordinators see your intake, to decide on it and to keep the "
-            "network going; they see your phone number only if you chose to share it, on the "
-            "call list after an incident. Other members see your name, organisation and the "
-            "communities you reach – never your phone number.\n"
-            "<b>Why:</b> to run your network, nothing else. Nothing is sold or shared outside "
-            "it.\n"
-            "<b>How long:</b> until you delete it. If you leave a network or are removed, the "
-            "record of your membership stays so the hosts know who was in it, until you use "
-            "/forget. /mydata shows everything we keep; /forget takes you out of your networks "
-            "and deletes it all at once.\n\n"
-            "Questions? Ask your coordinator."
-        )
-    )
+    more = InlineKeyboardMarkup([[InlineKeyboardButton(_("More"), callback_data=PRIVACY_MORE)]])
+    await update.effective_message.reply_text(short_privacy(_), reply_markup=more)
+
+
+async def show_full_privacy(update: Update, context: BotContext) -> None:
+    """More under /privacy: the whole notice, in the same message."""
+    query = update.callback_query
+    assert query
+    _ = await context.texts()
+    await query.answer()
+    await edit_message(query, full_privacy(_))
 
 
 async def show_my_data(update: Update, context: BotContext) -> None:
@@ -117,8 +165,8 @@ async def ask_forget(update: Update, context: BotContext) -> None:
     if names:
         question = _(
             "Delete everything we store about you? This also takes you out of your networks "
-            "({networks}) and their group chats, and their hosts are told you left. This cannot "
-            "be undone. You can always start again with /start.",
+            "({networks}) and their group chats, and their police chief and municipality are "
+            "told you left. This cannot be undone. You can always start again with /start.",
             networks=", ".join(names),
         )
     else:
@@ -184,6 +232,7 @@ async def confirm_forget(update: Update, context: BotContext) -> None:
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("privacy", show_privacy, filters=private))
+    application.add_handler(CallbackQueryHandler(show_full_privacy, pattern=f"^{PRIVACY_MORE}$"))
     application.add_handler(CommandHandler("mydata", show_my_data, filters=private))
     application.add_handler(CommandHandler("forget", ask_forget, filters=private))
     application.add_handler(CallbackQueryHandler(confirm_forget, pattern=r"^forget:(yes|no)$"))

@@ -262,7 +262,7 @@ async def confirm_remove(update: Update, context: BotContext) -> None:
         return
     text = _("Done: {name} is no longer a member of {network}.", name=name, network=network.name)
     if departure.failures:
-        text = Html(f"{text}\n\n{removal.failure_lines(_, departure.failures)}")
+        text = Html(f"{text}\n\n{removal.failure_lines(_, departure.failures, name)}")
     await edit_message(query, text)
 
 

@@ -33,34 +33,43 @@ MENU_SWEEP_FIRST = timedelta(minutes=1)
 MENU_SWEEP_EVERY = timedelta(seconds=5)
 
 
-def welcome_text(_: Translator, *, name: str, actor: Actor, pending: int, count: int) -> str:
+def greeting(_: Translator, name: str, *, returning: bool) -> str:
+    """ "Welcome back" only for someone the bot already knows; anyone else a plain hello."""
+    if returning:
+        return _("Welcome back, {name}.", name=name)
+    return _("Hello {name}.", name=name)
+
+
+def welcome_text(
+    _: Translator, *, name: str, actor: Actor, pending: int, count: int, returning: bool
+) -> str:
+    hello = greeting(_, name, returning=returning)  # apart: `_` inside ngettext hides it
     if actor.is_coordinator:
         return _(
-            "Welcome back, {name}. You are a <b>coordinator</b>: you set up networks, vet "
-            "members and keep the method alive.\n\n"
+            "{greeting} You are a <b>coordinator</b>: you set up networks, vet new members and "
+            "keep the networks on course.\n\n"
             "Networks: {count} · applications waiting: {pending}\n\n"
             "/help shows what you can do.\n\n"
             "🚨 Emergency? Always call 112 first.",
-            name=name,
+            greeting=hello,
             count=count,
             pending=pending,
         )
     if actor.roles:
-        return _(
-            "Welcome back, {name}. You are in {count} network(s); /networks shows them and "
+        return _.ngettext(
+            "{greeting} You are in one network: /networks shows it, /profile your details and "
             "/help what you can do.\n\n🚨 Emergency? Always call 112 first.",
-            name=name,
-            count=len(actor.roles),
+            "{greeting} You are in {n} networks: /networks shows them, /profile your details and "
+            "/help what you can do.\n\n🚨 Emergency? Always call 112 first.",
+            len(actor.roles),
+            greeting=hello,
         )
     return _(
-        "Welcome to <b>Bondgenoten</b>, {name}.\n\n"
-        "This bot supports small neighbourhood networks in which the police, the municipality "
-        "and trusted people from the community keep in touch, meet over a meal and act "
-        "together after incidents.\n\n"
-        "Networks are invite-only: you join with a personal invite link from the network's "
-        "police chief, its municipality contact or a coordinator, after a one-to-one intake "
-        "conversation. Have a link? Just open it.\n\n"
-        "🚨 Emergency? Always call 112 first. This bot is not an emergency line.",
+        "Welcome to <b>Bondgenoten</b>, {name}! Here the police, the municipality and key "
+        "figures of a neighbourhood keep in touch.\n\n"
+        "You join by invitation: after a one-to-one conversation you get a personal link from "
+        "the police chief, the municipality or a coordinator. Have one? Just open it.\n\n"
+        "🚨 Emergency? Always call 112 first.",
         name=name,
     )
 
@@ -77,9 +86,9 @@ def help_text(_: Translator, actor: Actor) -> str:
         ]
     if actor.is_coordinator or hosts:
         lines += [
-            _("/alert – alert your network(s) after an incident"),
+            _("/alert – send an alert after an incident"),
             _("/incident – who saw an alert, and the mood"),
-            _("/update, /close – follow up or close an incident"),
+            _("/update, /close – add to an alert or close it"),
             _("/invite, /invites – invite people, see open invites"),
             _("/members – the members of a network"),
             _("/export – a network's members and attendance as files"),
@@ -92,6 +101,10 @@ def help_text(_: Translator, actor: Actor) -> str:
             _("/networks – your networks"),
             _("/meetings – upcoming meal meetings; /topic – propose a topic"),
             _("/actions – agreed actions"),
+        ]
+    if actor.roles:
+        lines += [
+            _("/profile – see and change your details"),
             _("/leave – leave a network"),
         ]
     lines += [
@@ -105,8 +118,8 @@ def help_text(_: Translator, actor: Actor) -> str:
     elif not actor.roles:
         lines.append(
             _(
-                "To join a network you need an invite link from its police chief, its "
-                "municipality contact or a coordinator."
+                "To join a network you need a personal link from its police chief, the "
+                "municipality or a coordinator. You get it after a one-to-one conversation."
             )
         )
     lines.append(_("🚨 Emergency? Call 112."))
@@ -130,6 +143,7 @@ async def start(update: Update, context: BotContext) -> None:
             actor=actor,
             pending=pending,
             count=await networks.count(db) if actor.is_coordinator else len(actor.roles),
+            returning=await context.person() is not None,
         )
     )
 

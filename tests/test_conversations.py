@@ -281,7 +281,7 @@ async def test_the_cancel_button_ends_an_update_or_close_choice(
         await send_alert(svc, noord.karin.id, [noord.network_id], "urgent", "shareable", text)
     karin = noord.karin
     await karin.send(command)
-    choice = await karin.expect("Which incident do you want to")
+    choice = await karin.expect("Which alert do you want to")
     assert choice.button_texts()[-1] == "Cancel"
 
     await (await karin.press(choice, "Cancel")).answered()
@@ -352,7 +352,7 @@ async def test_every_step_of_a_topic_and_an_action_shows_cancel(noord: Noord) ->
     await ahmed.send("/topic")
     await step(ahmed, "What would you like to put on the agenda")
     await ahmed.send("Youth on the square")
-    named = await step(ahmed, "Shall the hosts see it")
+    named = await step(ahmed, "Shall the police chief and the municipality see it")
     await (await ahmed.press(named, "Cancel")).answered()
     await ahmed.expect("Stopped. Your topic for the meeting was discarded.")
 

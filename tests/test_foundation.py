@@ -52,12 +52,12 @@ async def test_language_follows_the_app_then_the_choice(
     second = await eve.press(question, "Nederlands")
     for press in (first, second):
         assert not (await press.answered()).get("show_alert")
-    await sandbox.wait_for(lambda: question.text == "Vanaf nu schrijf ik je in het Nederlands.")
+    await sandbox.wait_for(lambda: question.text == "Vanaf nu praat ik Nederlands met je.")
     assert question.buttons == []
     await eve.send("/help")
     await eve.expect("Wat je hier kunt doen")
     await eve.send("/language en")
-    await eve.expect("From now on I write to you in English.")
+    await eve.expect("I'll write to you in English from now on.")
     await eve.send("/help")
     await eve.expect("What you can do here")
 

@@ -45,7 +45,7 @@ async def plan(app: BotApplication, noord: Noord, day: date) -> None:
 
 
 TALLY = re.compile(
-    r"✅ Komen: (\d+) · 🤔 Misschien: (\d+) · ❌ Niet: (\d+) · ❔ Nog niet gehoord: (\d+)"
+    r"✅ Komen: (\d+) · 🤔 Misschien: (\d+) · ❌ Komen niet: (\d+) · ❔ Nog niet gehoord: (\d+)"
 )
 
 

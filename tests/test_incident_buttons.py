@@ -273,7 +273,7 @@ async def test_update_typed_alone_asks_for_the_text_after_a_choice(
 
     await alert(app, noord, "Second")
     await chief.send("/update")
-    choice = await chief.expect("Which incident do you want to update?")
+    choice = await chief.expect("Which alert do you want to update?")
     await chief.send("Too early.")
     await chief.expect("First choose the alert with a button above")
     await (await chief.press(choice, choice.buttons[1][0].text)).answered()
@@ -285,7 +285,7 @@ async def test_update_typed_alone_asks_for_the_text_after_a_choice(
     assert follow.reply_to is not None and "Second" in (follow.reply_to.text or "")
     # Typed in full, it still goes at once.
     await chief.send("/close")
-    choice = await chief.expect("Which incident do you want to close?")
+    choice = await chief.expect("Which alert do you want to close?")
     await (await chief.press(choice, choice.buttons[0][0].text)).answered()
     await wait_text(choice, "Alert #1 is closed")
 

@@ -188,7 +188,7 @@ async def test_closing_stops_escalation_and_info_is_never_escalated(
         )
         await svc.dispatcher.idle()
         await people.chief.send("/close")
-        choice = await people.chief.expect("Which incident do you want to close?")
+        choice = await people.chief.expect("Which alert do you want to close?")
         await (await people.chief.press(choice, choice.buttons[0][0].text)).answered()
         await sandbox.wait_for(lambda: "is closed" in (choice.text or ""))
         assert (await store.get(svc.database, urgent)).status == "closed"  # type: ignore[union-attr]

@@ -140,7 +140,7 @@ async def test_the_whole_loop_of_a_critical_alert(
     await noord.alderman.expect("the mood is 😠 tense")
     await _wait_text(moods, "Anything to add?")
     await fatima.send("Youths are gathering at the square, rumours about revenge.")
-    await fatima.expect("passed it on to the hosts")
+    await fatima.expect("passed it on to the police chief and the municipality")
     await chief.expect("Youths are gathering")
     await noord.alderman.expect("Youths are gathering")
     for chat in (group, ahmed.private_chat):
@@ -288,13 +288,13 @@ async def test_a_member_answers_the_mood_without_text_and_asks_to_be_called(
     await noord.chief.expect("the mood is 🙂 calm")
     await _wait_text(moods, "Anything to add?")
     await (await noord.fatima.press(moods, "No, that's all")).answered()
-    await _wait_text(moods, "the hosts know how it is")
+    await _wait_text(moods, "the municipality know how it is")
     # Free text now is not a reply any more.
     await noord.fatima.send("hello?")
     await noord.fatima.expect("I work with commands and buttons")
 
     called = await (await noord.fatima.press(alert, "📞 Call me")).answered()
-    assert "asked the hosts to call you" in called["text"]
+    assert "asked the police chief and the municipality to call you" in called["text"]
     call = await noord.chief.expect("asks to be called about alert #1")
     assert "+31 6 1234 5678" in (call.text or "")
     twice = await (await noord.fatima.press(alert, "📞 Call me")).answered()
@@ -381,7 +381,7 @@ async def test_update_and_close_choose_among_several_open_incidents(
     await send_alert(svc, chief.id, [noord.network.id], "urgent", "network_only", "First")
     await send_alert(svc, chief.id, [noord.network.id], "info", "network_only", "Second")
     await chief.send("/update More news")
-    choice = await chief.expect("Which incident do you want to update?")
+    choice = await chief.expect("Which alert do you want to update?")
     assert [row[0].text for row in choice.buttons][-1] == "Cancel"  # under the two incidents
     assert len(choice.buttons) == 3
     await (await chief.press(choice, choice.buttons[1][0].text)).answered()
@@ -389,13 +389,13 @@ async def test_update_and_close_choose_among_several_open_incidents(
     follow = await noord.fatima.expect("More news")
     assert follow.reply_to is not None and "Second" in (follow.reply_to.text or "")
     await chief.send("/close")
-    choice = await chief.expect("Which incident do you want to close?")
+    choice = await chief.expect("Which alert do you want to close?")
     await (await chief.press(choice, choice.buttons[0][0].text)).answered()
     await _wait_text(choice, "Alert #1 is closed. No more reminders")
     assert (await store.get(db, 1)).status == "closed"  # type: ignore[union-attr]
     assert (await store.get(db, 2)).status == "open"  # type: ignore[union-attr]
     await chief.send("/incident")
-    listing = await chief.expect("Open incidents:")
+    listing = await chief.expect("Open alerts:")
     assert [b.text for row in listing.buttons for b in row] == ["#2 🔵 Second"]
     await (await chief.press(listing, "#2 🔵 Second")).answered()
     await _wait_text(listing, "Alert #2")
@@ -438,7 +438,7 @@ async def test_who_may_alert_follow_up_and_see_incidents(
     await other_chief.send("/incident 1")
     await other_chief.expect(REFUSAL)
     await other_chief.send("/update Anything")
-    await other_chief.expect("There is no open incident of yours")
+    await other_chief.expect("You have no open alert")
     await other_chief.send("/alert")
     await other_chief.expect("How serious is it?")  # straight on: Zuid is her only network
     # Host-only buttons pressed by others.
@@ -459,7 +459,7 @@ async def test_who_may_alert_follow_up_and_see_incidents(
     await noord.alderman.send("/incident 1")
     await noord.alderman.expect("Alert #1 ·")
     await coordinator.send("/language en")  # Carla's app is Dutch
-    await coordinator.expect("From now on I write to you in English.")
+    await coordinator.expect("I'll write to you in English from now on.")
     await coordinator.send("/alert")
     choose = await coordinator.expect("Which networks should it reach?")
     assert choose.button_texts() == ["Noord", "Zuid", "All networks", "Next ➡️"]

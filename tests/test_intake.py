@@ -51,7 +51,7 @@ async def invite_code(
 async def in_english(user: SimUser) -> None:
     """The person talks to the bot in English (the coordinator's app is Dutch)."""
     await user.send("/language en")
-    await user.expect("From now on I write to you in English.")
+    await user.expect("I'll write to you in English from now on.")
 
 
 async def reachable(user: SimUser, help_heading: str = "What you can do here") -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from babel.dates import format_datetime
 
 from bot import services
 from bot.app import BotApplication
+from bot.i18n import translator
 from domain.access import Role
 from domain.invites import Wanted, read_invite
+from domain.labels import moment_text
 from sandbox import Sandbox, SimUser
 from storage import invites
 from storage.invites import Refusal
@@ -43,8 +44,11 @@ async def test_a_typed_invite_says_for_whom_until_when_and_that_it_works_once(
     expires = datetime.fromisoformat(made.expires_at)
     created = datetime.fromisoformat(made.created_at)
     assert (expires - created).days == svc.settings.membership.invite_days
-    local = expires.astimezone(svc.settings.bot.tz)
-    assert format_datetime(local, "EEEE d MMMM y, HH:mm", locale="en") in sent.text
+    tz = svc.settings.bot.tz
+    until = moment_text(
+        translator("en"), expires, tz, this_year=svc.clock.now().astimezone(tz).year
+    )
+    assert until in sent.text
 
     for word, role in (("municipality", "municipality"), ("sleutelfiguur", "key_figure")):
         await coordinator.send(f"/invite wijk noord {word}")

@@ -133,7 +133,7 @@ async def test_the_whole_timeline_across_restarts(
     async with bot(settings, clock) as app:
         noord = await arrange(app, sandbox, coordinator)
         planned = await plan(noord, "12 maart 19:00")
-        assert "Thursday 12 March 2026, 19:00" in (planned.text or "")
+        assert "Thursday 12 March, 19:00" in (planned.text or "")
         await run_jobs(app)
         assert polls(noord.group) == []  # 21 days before: 19 February
 
@@ -192,7 +192,7 @@ async def test_the_whole_timeline_across_restarts(
 
         await sandbox.wait_for(lambda: "Eindstand" in (fresh.text or "") and not fresh.buttons)
         late = await (await noord.fatima.press(reminder, "✅ Yes")).answered()
-        assert "Answers are closed" in late.get("text", "")
+        assert "Answering is closed" in late.get("text", "")
         await run_jobs(app)
 
     clock.advance(timedelta(days=1, hours=15))  # 11 March, 10:00: the day before
@@ -262,7 +262,7 @@ async def test_on_the_day_the_clocks_change_a_1900_meeting_is_at_1900_local(
     async with bot(settings, clock) as app:
         noord = await arrange(app, sandbox, coordinator)
         planned = await plan(noord, "zondag 19:00")  # 29 March: summer time starts at 02:00
-        assert "Sunday 29 March 2026, 19:00" in (planned.text or "")
+        assert "Sunday 29 March, 19:00" in (planned.text or "")
         [meeting] = await store.planned(services.of(app).database)
         assert meeting.start == datetime(2026, 3, 29, 17, 0, tzinfo=UTC)  # 19:00 CEST
         await run_jobs(app)  # the poll, at once: the meeting is near
@@ -331,7 +331,7 @@ async def test_bad_input_and_who_may_do_what(
         await karin.expect("I could not read a date")
         await karin.send("3/4 19:00")
         choice = await karin.expect("Did you mean")
-        await tap(karin, choice, "Friday 3 April 2026")
+        await tap(karin, choice, "3 April")
         where = await karin.expect("Where?")
         await tap(karin, where, "🏛 Town hall")
         await karin.expect("Where is it?")

@@ -22,7 +22,7 @@ FULL_RIGHTS = {"can_invite_users": True, "can_restrict_members": True}
 async def in_english(user: SimUser) -> None:
     """The person starts talking to the bot, in English (the Dutch catalog is done later)."""
     await user.send("/language en")
-    await user.expect("From now on I write to you in English.")
+    await user.expect("I'll write to you in English from now on.")
 
 
 async def a_network(app: BotApplication, name: str = "Noord", by: int = 1) -> Network:
@@ -147,7 +147,7 @@ async def test_each_person_sees_the_networks_they_may_see(
 
     await stranger.send("/networks")
     answer = await stranger.expect("You are not in a network yet")
-    assert "invite" in answer.text
+    assert "invitation" in answer.text
     await in_english(bram)
     await bram.send("/networks")
     assert "(Noord) is still open" in (await bram.expect("not in a network yet")).text

@@ -148,7 +148,7 @@ async def test_the_sender_sees_waiting_for_telegram_then_everything_arrives(
         await sandbox.wait_for(
             lambda: "Telegram is not answering" in (status.text or ""), timeout=20
         )
-        assert "(5 waiting)" in (status.text or "")
+        assert "the 5 messages still waiting" in (status.text or "")
         clock.advance(timedelta(minutes=10))
         sandbox.faults.recover()
         await sandbox.wait_for(lambda: "is out" in (status.text or ""), timeout=20)

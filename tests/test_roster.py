@@ -8,7 +8,9 @@ import pytest
 
 from bot import services
 from bot.app import BotApplication
+from bot.i18n import translator
 from domain.group_links import invite_to_groups
+from domain.removal import Failure, Problem, failure_lines
 from sandbox import Sandbox, SimChat, SimUser
 from storage import invites, memberships, privacy
 from storage.invites import Invite
@@ -211,5 +213,19 @@ async def test_the_privacy_notice_describes_membership_data(
     eve = sandbox.add_user("Eve", language_code="en")
     await eve.send("/privacy")
     notice = await eve.expect("Privacy")
-    for fact in ("organisation", "phone number", "diet", "never store", "hosts", "/forget"):
+    for fact in ("organisation", "phone", "diet", "police chief", "/forget"):
         assert fact in notice.text
+    await (await eve.press(notice, "More")).answered()
+    await sandbox.wait_for(lambda: "Privacy in full" in notice.text)
+    for fact in ("organisation", "phone number", "diet", "never store", "police chief", "/forget"):
+        assert fact in notice.text
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_what_is_left_to_do_by_hand_names_the_person(language: str) -> None:
+    """Not "them" or "deze persoon": the host reads whom the bot could not take out."""
+    _ = translator(language)
+    failures = [Failure(-100, "Noord chat", problem) for problem in Problem]
+    lines = failure_lines(_, failures, "Bram").split("\n")
+    assert len(lines) == len(Problem)
+    assert all("Bram" in line and "“Noord chat”" in line for line in lines)

@@ -25,12 +25,23 @@ def main(language: str, source: str | None = None) -> None:
             continue
         key = message.id if isinstance(message.id, str) else message.id[0]
         if key in given:
-            message.string = given[key]
-        elif language == "en" and not message.string:
+            # A plural's forms come as a JSON list; the catalog keeps them as a tuple.
+            value = given[key]
+            message.string = tuple(value) if isinstance(value, list) else value
+            message.flags.discard("fuzzy")
+        elif language == "en" and (
+            message.fuzzy
+            # a plural's forms are a tuple, empty strings when untranslated
+            or not (message.string if isinstance(message.string, str) else any(message.string))
+        ):  # English is the msgid itself; a fuzzy guess (a text that became a plural) too
             message.string = message.id if isinstance(message.id, str) else tuple(message.id)
-    with path.open("wb") as fp:
+            message.flags.discard("fuzzy")
+    # Written beside the catalog, then put in its place: a failure never leaves half a file.
+    written = path.with_suffix(".po.new")
+    with written.open("wb") as fp:
         # The same shape as `pybabel update --omit-header` writes, so diffs stay small.
         write_po(fp, catalog, omit_header=True, sort_output=True, width=76)
+    written.replace(path)
 
 
 if __name__ == "__main__":
