@@ -2,78 +2,95 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from datetime import date, datetime, time, timedelta
 
-from sandbox import SimMessage, SimUser
+from bot import services
+from bot.demo_cast import Cast, button, settle, tap, until
+from domain import meetings as rules
+from sandbox import SimMessage
 
-if TYPE_CHECKING:
-    from bot.demo import Cast
-
-
-async def _tap(user: SimUser, message: SimMessage, starts: str) -> None:
-    label = next(b.text for row in message.buttons for b in row if b.text.startswith(starts))
-    await (await user.press(message, label)).answered()
+POLICE_STATION = (52.3935, 4.9190)  # Politiebureau Noord, Johan van Hasseltweg
 
 
-async def _days_pass(cast: Cast, days: int, what: str) -> None:
-    """Jump the bot's clock ahead and let the scheduler run the meeting steps that fell due."""
-    assert cast.application is not None and cast.application.job_queue is not None
-    cast.clock.advance(timedelta(days=days))
-    cast.say(f"  ⏩ {what}")
-    for job in cast.application.job_queue.jobs():
-        if job.name and job.name.startswith("meeting-"):
-            await job.run(cast.application)
+def a_month_ahead(cast: Cast, asked: SimMessage) -> date:
+    """The first day on offer at least four weeks from now (the buttons hold eight weeks)."""
+    soon = cast.clock.now().date() + timedelta(days=28)
+    days = [
+        date.fromisoformat(b.callback_data[len("mtg:day:") :])
+        for row in asked.buttons
+        for b in row
+        if b.callback_data and b.callback_data.startswith("mtg:day:")
+    ]
+    return next((d for d in days if d >= soon), days[-1])
 
 
 async def meal_meeting(cast: Cast) -> None:
-    """The police chief plans a meal meeting at the police station. The count with answer
-    buttons goes out; Ahmed and Karin answer in the group (which sees only the numbers), Wim
-    forgets and is reminded, then answers privately. At the
-    deadline Karin gets the headcount with the diets. After the meal she confirms who came and
-    records an action for Ahmed, who is reminded and marks it done."""
+    """The police chief plans a meal meeting at the police station with buttons and her
+    location. Three weeks before, a count with answer buttons goes to the group; Ahmed answers
+    there (the group sees only numbers), Wim forgets and is reminded, then answers privately.
+    At the deadline Karin gets the headcount with the diets. After the meal she confirms who
+    came and records an action for Ahmed, who is reminded and marks it done."""
     karin, ahmed, wim = cast.karin, cast.ahmed, cast.wim
-    day = (cast.clock.now() + timedelta(days=30)).date()
+    tz = services.of(cast.app).settings.bot.tz
     await karin.send("/meeting")
-    await karin.expect("🗓")
-    await karin.send(f"{day.day}-{day.month} 19:00")
-    await _tap(karin, await karin.expect("📍"), "🚓")
-    await karin.expect(None)
-    await karin.send("Johan van Hasseltweg 1, Amsterdam | 52.3935, 4.9190")
+    asked = await karin.expect("🗓")  # date buttons on the usual weekday, holidays left out
+    day = a_month_ahead(cast, asked)
+    await tap(karin, asked, data=f"^mtg:day:{day:%Y%m%d}$")
+    await tap(karin, await karin.expect("🕖"), data="^mtg:time:1900$")
+    await tap(karin, await karin.expect("📍"), "🚓")
+    await karin.expect("📍")  # where is it? with the location button
+    cast.say("  📍 Karin is at the police station and taps the location button")
+    await karin.send_location(*POLICE_STATION, via_button=True)
+    await karin.expect("📍")  # got it
+    await karin.expect(None)  # and its address?
+    await karin.send("Johan van Hasseltweg 1, Amsterdam")
+    await karin.expect("Johan van Hasseltweg")
     await karin.expect("🥘")
     await karin.send("Surinaams buffet")
-    await _tap(karin, await karin.expect(None), "✅")
+    summary = await karin.expect("Surinaams buffet")
+    while not summary.buttons:  # the venue on the map comes first, then the summary
+        summary = await karin.expect(None)
+    await tap(karin, summary, "✅")
     await karin.expect("✅")
 
-    await _days_pass(cast, 10, "ten days later: three weeks before the meeting")
+    starts_at = rules.local(day, time(19, 0), tz)
+    steps = rules.timeline(starts_at, cast.clock.now(), tz)
+    await until(cast, steps[rules.Step.poll], "three weeks before the meeting", "meeting-")
     count = await cast.group.expect("🍽")
-    await _tap(ahmed, count, "✅")
-    await _tap(karin, count, "✅")
     await ahmed.expect("🍽")
-    await _days_pass(cast, 0, "a moment later: the count in the group shows both")
+    invitation = await karin.expect("🍽")
+    await settle(cast)
+    await tap(ahmed, count, "✅")  # in the group: only he sees what he chose
+    await tap(karin, invitation, "✅")  # in her private chat
+    await settle(cast)  # the count in the group follows both answers
 
-    await _days_pass(cast, 14, "two weeks later: a week before")
+    await until(cast, steps[rules.Step.remind], "two weeks later: a week before", "meeting-")
     reminder = await wim.expect("⏰")
-    await cast.group.expect("⏰")  # a fresh count at the bottom: numbers, no names
-    await _tap(wim, reminder, "🤔")
+    await settle(cast)
+    await tap(wim, reminder, "🤔")
     await ahmed.send("/topic Jongeren op het plein 's avonds")
-    await _tap(ahmed, await ahmed.expect("👤"), "🕶")
+    await tap(ahmed, await ahmed.expect("👤"), "🕶")
     await ahmed.expect("📝")
 
-    await _days_pass(cast, 4, "four days later: the deadline")
+    await until(cast, steps[rules.Step.deadline], "four days later: the deadline", "meeting-")
     await karin.expect("📋")  # the headcount with the diets
-
-    await _days_pass(cast, 2, "two days later: the day of the meal")
+    await until(cast, steps[rules.Step.day_before], "the day before the meal", "meeting-")
     await ahmed.expect("👋")  # time, place and agenda, and the venue on the map
-    await _days_pass(cast, 1, "the evening of the meal has passed")
+    await until(cast, steps[rules.Step.follow_up], "the evening of the meal", "meeting-")
     who = await karin.expect("🙏")
-    await _tap(karin, who, "💾")
+    await tap(karin, who, "💾")
     await karin.send("/action Huiswerkbegeleiding in het buurthuis opzetten")
-    await _tap(karin, await karin.expect("👤"), "Ahmed")
-    await _tap(karin, await karin.expect("📅"), "")
+    await tap(karin, await karin.expect("👤"), "Ahmed")
+    due = await karin.expect("📅")
+    in_two_weeks = button(due, data="^act:due:")  # the first choice: in two weeks
+    await tap(karin, due, data=f"^{in_two_weeks.callback_data}$")
     await ahmed.expect("📌")
 
-    await _days_pass(cast, 8, "eight days later: a week before it is due")
+    assert in_two_weeks.callback_data is not None
+    due_on = date.fromisoformat(in_two_weeks.callback_data[len("act:due:") :])
+    reminders = rules.action_timeline(due_on, cast.clock.now(), tz)
+    week_before: datetime = reminders[rules.ActionStep.week_before]
+    await until(cast, week_before, "a week before the action is due", "meeting-")
     reminded = await ahmed.expect("⏰")
-    await _tap(ahmed, reminded, "✅")
+    await tap(ahmed, reminded, "✅")
     await karin.expect("✅")

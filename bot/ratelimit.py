@@ -113,6 +113,13 @@ class FloodLimiter(BaseRateLimiter[dict[str, int]]):
     def _now(self) -> float:
         return self._clock() if self._clock else asyncio.get_running_loop().time()
 
+    def waiting(self) -> bool:
+        """Whether a request is waiting for its turn right now (the demo waits for the bot to
+        have said everything)."""
+        now = self._now()
+        schedules = [self._state.overall, self._state.paid, *self._state.chats.values()]
+        return any(s._theoretical - s.burst / s.rate > now for s in schedules)
+
     def _chat_schedule(self, chat_id: int | str) -> Schedule:
         schedule = self._state.chats.get(chat_id)
         if schedule is None:

@@ -45,6 +45,17 @@ def _buttons(rows: list[list[str]]) -> list[str]:
     return ["  " + " ".join(f"[ {text} ]" for text in row) for row in rows if row]
 
 
+def _keyboard(rows: list[list[str]]) -> list[str]:
+    """A reply keyboard (under the text field) reads apart from buttons under the message."""
+    return ["  ⌨️ " + " ".join(f"[ {text} ]" for text in row) for row in rows if row]
+
+
+def _quote(text: str | None, width: int = 36) -> str:
+    """The start of a message, to say which one is meant: “🔴 KRITIEK · alleen voor…”."""
+    first = (text or "").strip().split("\n")[0].strip()
+    return f"“{first if len(first) <= width else first[: width - 1].rstrip() + '…'}”"
+
+
 def _name(user: dict[str, Any]) -> str:
     return "the bot" if user.get("is_bot") else str(user["first_name"])
 
@@ -73,18 +84,34 @@ def _service(event: Event, message: SimMessage) -> list[str]:
     return [f"{actor}: {sorted(service)}"]
 
 
-def render_event(event: Event) -> list[str]:
+def _edit(event: Event, before: str | None) -> list[str]:
+    """An edit that only adds lines (a choice ticked under a question) shows what it added;
+    any other shows the new text."""
+    text = event.text
+    if before and text.startswith(before) and text[len(before) :].strip():
+        added = text[len(before) :].strip("\n")
+        lines = _indent(f"Bot added to {_quote(before)}: ", added)
+    else:
+        lines = _indent("Bot edited its message: ", text)
+    return lines + _buttons(event.buttons)
+
+
+def render_event(event: Event, before: str | None = None) -> list[str]:
+    """The lines of one event; `before` is an edited message's text before this edit."""
     message = event.message
     kind = event.kind
     if kind == "message" and message is not None:
         who = event.actor
         if message.reply_to is not None:
-            target = message.reply_to.sender
-            who += f" (↩ {target.first_name if target is not None else 'Bot'})"
+            target = message.reply_to
+            if target.from_bot:
+                who += f" (↩ {_quote(target.text or target.caption)})"
+            elif target.sender is not None:
+                who += f" (↩ {target.sender.first_name})"
         if message.contact is not None and not message.from_bot:
             return [f"{event.actor} shared a contact: {message.contact['phone_number']}"]
         lines = _indent(f"{who}: ", _body(message, event.text or None))
-        return lines + _buttons(event.buttons)
+        return lines + _buttons(event.buttons) + _keyboard(event.keyboard)
     if kind == "service" and message is not None:
         return _service(event, message)
     simple = {
@@ -105,12 +132,37 @@ def render_event(event: Event) -> list[str]:
         "migrated": "Group upgraded to a supergroup",
     }
     if kind == "edit":
-        return _indent("Bot edited its message: ", event.text) + _buttons(event.buttons)
+        return _edit(event, before)
     if kind == "edit_markup":
-        return ["Bot changed the buttons of its message", *_buttons(event.buttons)]
+        text = before if before is not None else message.text if message is not None else None
+        if not event.buttons:
+            return [f"Bot took the buttons off {_quote(text)}"]
+        return [f"Bot changed the buttons of {_quote(text)}", *_buttons(event.buttons)]
     if kind == "poll_closed" and message is not None:
         return [f"Bot closed the poll: {_poll_line(message)}"]
     return [simple.get(kind, f"{event.actor} {kind} {event.text}".rstrip())]
+
+
+class _Texts:
+    """What each message said before each edit, followed through the events in order."""
+
+    def __init__(self) -> None:
+        self._said: dict[int, str] = {}
+        self._buttons: dict[int, list[list[str]]] = {}
+
+    def lines(self, event: Event) -> list[str]:
+        message = event.message
+        if message is None or event.kind not in ("message", "edit", "edit_markup"):
+            return render_event(event)
+        before = self._said.get(id(message))
+        had = self._buttons.get(id(message))
+        self._buttons[id(message)] = event.buttons
+        if event.kind == "edit_markup":
+            if had == [] and not event.buttons:
+                return []  # buttons taken off a message that had none: nothing to see
+            return render_event(event, before)
+        self._said[id(message)] = event.text
+        return render_event(event, before)
 
 
 def render(world: World, chats: Iterable[SimChat] | None = None, since: int = 0) -> str:
@@ -118,23 +170,34 @@ def render(world: World, chats: Iterable[SimChat] | None = None, since: int = 0)
     wanted = list(chats) if chats is not None else list(world.chats.values())
     blocks: list[str] = []
     for chat in wanted:
-        events = [e for e in world.events if e.chat is chat and e.seq > since]
-        if not events:
-            continue
+        texts = _Texts()
         lines = [f"── {chat.label} ──"]
-        for event in events:
-            lines.extend(render_event(event))
-        blocks.append("\n".join(lines))
+        for event in world.events:
+            if event.chat is chat:
+                shown = texts.lines(event)
+                if event.seq > since:
+                    lines.extend(shown)
+        if len(lines) > 1:
+            blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
 
-def timeline(world: World, since: int = 0, notes: Iterable[tuple[int, str]] = ()) -> str:
+def timeline(
+    world: World,
+    since: int = 0,
+    notes: Iterable[tuple[int, str]] = (),
+    left_out: Iterable[tuple[int, int]] = (),
+) -> str:
     """Everything after marker ``since`` in the order it happened, across chats: a heading
     names the chat whenever the story moves to another one. ``notes`` are narration lines,
-    each placed after the event whose marker it carries (what a demo says between steps)."""
+    each placed after the event whose marker it carries (what a demo says between steps);
+    the events in a ``left_out`` stretch (after its first marker, up to its second) are not
+    shown."""
+    skipped = list(left_out)
     pending = sorted(notes)
     lines: list[str] = []
     current: SimChat | None = None
+    texts = _Texts()
 
     def narrate(upto: int) -> None:
         nonlocal current
@@ -143,12 +206,13 @@ def timeline(world: World, since: int = 0, notes: Iterable[tuple[int, str]] = ()
             current = None  # after a note, name the chat again
 
     for event in world.events:
-        if event.seq <= since:
+        shown = texts.lines(event)
+        if event.seq <= since or any(start < event.seq <= end for start, end in skipped):
             continue
         narrate(event.seq - 1)
         if event.chat is not current:
             current = event.chat
             lines.append(f"── {event.chat.label} ──")
-        lines.extend(render_event(event))
+        lines.extend(shown)
     narrate(world.mark() + len(pending) + 1)
     return "\n".join(lines)

@@ -500,6 +500,7 @@ class Event:
     text: str = ""
     message: SimMessage | None = None
     buttons: list[list[str]] = field(default_factory=list)  # inline keyboard at that moment
+    keyboard: list[list[str]] = field(default_factory=list)  # reply keyboard a message came with
 
 
 @dataclass(eq=False)
@@ -746,7 +747,8 @@ class World:
     ) -> Event:
         self._seq += 1
         buttons = [[b.text for b in row] for row in message.buttons] if message else []
-        event = Event(self._seq, chat, kind, actor, text, message, buttons)
+        keyboard = message.keyboard if message is not None and kind == "message" else []
+        event = Event(self._seq, chat, kind, actor, text, message, buttons, keyboard)
         self.events.append(event)
         self.notify()
         return event
