@@ -182,7 +182,8 @@ async def a_key_figure_joins(cast: Cast) -> None:
 
 
 async def a_stranger_is_turned_away(cast: Cast) -> None:
-    """A forwarded personal link is of no use to a stranger: declined, and the hosts hear it."""
+    """A forwarded personal link is of no use to a stranger: declined, and the police chief
+    and the coordinator hear it."""
     leaked = cast.ahmed.private_chat.bot_messages()[-1].buttons[0][0].url
     assert leaked is not None
     request = await cast.mallory.join(leaked)
