@@ -31,6 +31,9 @@ _PRAGMAS = (
     "PRAGMA foreign_keys = ON",
     f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
     "PRAGMA synchronous = NORMAL",
+    # What is deleted is overwritten with zeros, in the file and its free pages: a forgotten
+    # person's words must not stay readable in unused space (issue 10).
+    "PRAGMA secure_delete = ON",
 )
 
 
@@ -106,6 +109,18 @@ class Database:
             await self._writer.execute("PRAGMA wal_checkpoint(PASSIVE)")
         finally:
             await self._writer.close()
+
+    async def checkpoint(self) -> bool:
+        """Copy the write-ahead log into the database file and empty it, so that the old copies
+        of pages it holds (with what was just deleted) are gone too; False if a reader kept
+        part of it (the next checkpoint takes it)."""
+        async with self._write_lock:
+            async with self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+                row = await cursor.fetchone()
+        done = row is not None and row[0] == 0
+        if not done:
+            log.warning("checkpoint of %s incomplete: a reader held the log", self.path)
+        return done
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
