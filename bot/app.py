@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import socket
 from collections.abc import AsyncIterator, Awaitable, Iterator
@@ -24,6 +25,7 @@ from bot.incoming import ApplicationBuilder  # PTB's, skipping updates it cannot
 from bot.jobs import JobScheduler
 from bot.ratelimit import FloodLimiter
 from bot.settings import Settings, TelegramSettings
+from domain import retention
 from storage.database import Database, check_path, instance_lock, prepare
 
 log = logging.getLogger(__name__)
@@ -72,7 +74,21 @@ def build_application(settings: Settings, *, clock: Clock | None = None) -> BotA
     application.updater = webhook.Updater(application.bot, application.update_queue)
     services.attach(application, services.Services(settings=settings, clock=clock or SystemClock()))
     handlers.register_all(application)
+    _keep_only_what_is_needed(application)
     return application
+
+
+def _keep_only_what_is_needed(application: BotApplication) -> None:
+    """Retention (issue 10): texts cut as their messages end, and the daily job, planned from
+    the database at start."""
+    svc = services.of(application)
+    svc.delivery_listeners.append(functools.partial(retention.on_delivery, svc))
+    assert application.job_queue is not None
+    application.job_queue.run_once(_plan_retention, when=0, name="retention-at-start")
+
+
+async def _plan_retention(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await retention.plan(services.of(context))
 
 
 async def _open(application: BotApplication) -> None:

@@ -220,6 +220,26 @@ class MeetingSettings(_Section):
         return self
 
 
+class RetentionSettings(_Section):
+    """How long the bot keeps what it holds, in days; the daily job deletes what is older, and
+    /privacy states these windows. /forget deletes everything of a person at once, whatever
+    these say."""
+
+    # The text of a message the bot sent (its delivery row: who, when, whether it arrived,
+    # stays as long as its incident). Messages that name someone else are cut as soon as sent.
+    message_days: int = Field(default=30, ge=1, le=3650)
+    # What members answered to an alert: the mood, their words, a request to be called.
+    reply_days: int = Field(default=180, ge=1, le=3650)
+    # An incident with who received and acknowledged it; after it, only its numbers stay.
+    incident_days: int = Field(default=365, ge=1, le=3650)
+    # A membership that ended (rejected, left, removed) with what the person told for it.
+    ended_membership_days: int = Field(default=90, ge=1, le=3650)
+    # The audit of who approved, removed, appointed, alerted or exported what.
+    audit_days: int = Field(default=730, ge=30, le=3650)
+    # The local hour at which the daily job runs.
+    hour: int = Field(default=4, ge=0, le=23)
+
+
 class LoggingSettings(_Section):
     """What the bot logs (to stderr, for the journal) and in which shape."""
 
@@ -271,6 +291,7 @@ class Settings(BaseSettings):
     broadcast: BroadcastSettings = Field(default_factory=BroadcastSettings)
     incidents: IncidentSettings = Field(default_factory=IncidentSettings)
     meetings: MeetingSettings = Field(default_factory=MeetingSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     monitoring: MonitoringSettings = Field(default_factory=MonitoringSettings)
 

@@ -18,7 +18,8 @@ from bot import services
 from bot.context import BotContext
 from bot.i18n import Translator
 from bot.replies import edit_message, reply_text
-from domain import audit, menus, my_data, removal
+from bot.settings import Settings
+from domain import audit, forget, my_data, removal, retention
 from storage import memberships, networks, privacy
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ def how_long(_: Translator) -> str:
     return _("<b>How long:</b> until you delete it.")
 
 
-def full_privacy(_: Translator) -> str:
+def full_privacy(_: Translator, settings: Settings) -> str:
     """/privacy in full, behind the More button: everything the bot stores, and why."""
     return _(
         "<b>Privacy in full</b>\n\n"
@@ -73,17 +74,13 @@ def full_privacy(_: Translator) -> str:
         "<b>Your rights:</b> /mydata shows everything we keep, /profile changes your "
         "details, /forget takes you out of your networks and deletes it all at once.\n\n"
         "Questions? Ask your coordinator.",
-        how_long=how_long_in_full(_),
+        how_long=how_long_in_full(_, settings),
     )
 
 
-def how_long_in_full(_: Translator) -> str:
-    """How long we keep what, in the full notice."""
-    return _(
-        "<b>How long:</b> until you delete it with /forget. If you leave a network or are "
-        "removed, the record that you were a member stays, so the police chief and the "
-        "municipality know who was in it, until you use /forget."
-    )
+def how_long_in_full(_: Translator, settings: Settings) -> str:
+    """How long we keep what, in the full notice: the windows in force ([retention])."""
+    return retention.windows_text(_, settings)
 
 
 async def show_privacy(update: Update, context: BotContext) -> None:
@@ -100,7 +97,7 @@ async def show_full_privacy(update: Update, context: BotContext) -> None:
     assert query
     _ = await context.texts()
     await query.answer()
-    await edit_message(query, full_privacy(_))
+    await edit_message(query, full_privacy(_, context.services.settings))
 
 
 async def show_my_data(update: Update, context: BotContext) -> None:
@@ -198,11 +195,9 @@ async def confirm_forget(update: Update, context: BotContext) -> None:
         return
     svc = context.services
     user = query.from_user
-    departures = await removal.leave_every_network(svc, user.id, user.full_name)
-    removed = await privacy.forget_person(svc.database, user.id)
-    await menus.refresh(svc, user.id)  # an appointed coordinator's appointment went too
-    log.info("forgot user %s (%d rows, %d networks)", user.id, removed, len(departures))
-    if not removed:
+    forgotten = await forget.forget(svc, user.id, user.full_name)
+    departures = forgotten.departures
+    if not forgotten.rows:
         await edit_message(query, _("There was nothing left to delete."))
         return
     await audit.record(svc, None, audit.Act.FORGOT, [d.network_id for d in departures])

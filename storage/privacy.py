@@ -2,11 +2,26 @@
 
 Each repository that stores personal data adds its part here, so that /mydata shows all of it
 and /forget removes all of it in one transaction.
+
+Forgetting goes beyond the rows that carry the person's id: the texts the bot or others wrote
+that name them (a call list with their number, a headcount, "Petra approved Ahmed", an alert
+that names them) are found by their name as they gave it, their phone number in any spelling
+and their Telegram id, and cut (a message already sent keeps only what its delivery status
+needs) or redacted (what is still on its way, and the network's own records).
 """
 
 from __future__ import annotations
 
+import functools
+import json
+import re
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
+
+import aiosqlite
+from markupsafe import escape
 
 from storage import (
     answer_messages,
@@ -132,15 +147,32 @@ async def has_data(db: Database, user_id: int) -> bool:
     return row is not None and bool(row[0])
 
 
-async def forget_person(db: Database, user_id: int) -> int:
+async def forget_person(
+    db: Database, user_id: int, *, names: Iterable[str] = (), keep_from: int | None = None
+) -> int:
     """Delete every row about `user_id` at once; returns how many rows went or were cleared.
 
     What is only theirs is deleted; records that belong to other people too (a network they
-    created, an invite they made, a decision on someone else) stay without their id.
+    created, an invite they made, a decision on someone else) stay without their id, and every
+    text that names them is cut or redacted (`scrub`). `names`: more names they go by (their
+    Telegram name). `keep_from`: deliveries from this id on are the notices of this very
+    forgetting ("Ahmed left Noord"); they go out as written and are cut once sent.
+    Afterwards the write-ahead log is emptied into the file, so no old copy of a page lingers.
     """
+    traces = await traces_of(db, user_id, names)
+    # Looked for with the reader first (a full scan must not hold up the writer), then checked
+    # again, with what came since, inside the transaction.
+    found = await mentions(db, traces)
     async with db.transaction() as conn:
+        # Everything in their own private chat, and every copy of their words sent to others,
+        # in one statement: follow-ups thread under earlier messages of the same chat.
+        cursor = await conn.execute(
+            "DELETE FROM deliveries WHERE chat_id = ?1 OR user_id = ?1 OR about_user_id = ?1",
+            (user_id,),
+        )
+        removed = cursor.rowcount
         # Memberships first: they refer to `people` and to invites.
-        removed = await memberships.forget(conn, user_id)
+        removed += await memberships.forget(conn, user_id)
         removed += await coordinators.forget(conn, user_id)
         removed += await invites.forget(conn, user_id)
         removed += await networks.forget(conn, user_id)
@@ -152,5 +184,255 @@ async def forget_person(db: Database, user_id: int) -> int:
         removed += await answer_messages.forget(conn, user_id)
         removed += await application_cards.forget(conn, user_id)
         removed += await audit.forget(conn, user_id)  # the facts stay, without their id
+        removed += await _forget_own_words(conn, user_id)
         removed += await people.delete(conn, user_id)
-        return removed
+        removed += await scrub(conn, traces, found, keep_from=keep_from)
+    await db.checkpoint()
+    return removed
+
+
+async def _forget_own_words(conn: aiosqlite.Connection, user_id: int) -> int:
+    """What they wrote for the hosts goes with them: the topics they proposed (an anonymous one
+    too: its words can say who wrote it)."""
+    cursor = await conn.execute("DELETE FROM meeting_topics WHERE user_id = ?", (user_id,))
+    return cursor.rowcount
+
+
+# --- finding a person in texts ----------------------------------------------------------------
+
+REDACTED = "…"
+# The kind a notice of a forgetting gets ("Ahmed left Noord"): sent as written, then cut.
+FORGOTTEN_NOTICE = "forgotten_notice"
+CONTINUED = ":more"  # a later part of a long text (bot.outbox.CONTINUED)
+# Button labels cut a name short (`meeting_texts.attended_buttons`, the hosts' Answer button).
+_CUT_NAMES_AT = (30, 40)
+_PHONE_DIGITS = 9  # the national number without its trunk prefix: 6 9999 1234
+_SEPARATORS = r"[\s\-.()/]*"
+
+
+@dataclass(frozen=True)
+class Traces:
+    """How a person can be recognised in a text: their names as they gave them (and as the
+    bot's HTML and cut-short buttons show them), their phone number in any spelling, their
+    Telegram id as a whole number."""
+
+    user_id: int
+    names: tuple[str, ...]
+    phones: tuple[str, ...]
+
+    @functools.cached_property
+    def pattern(self) -> re.Pattern[str]:
+        return _pattern(self)
+
+    def literals(self) -> list[str]:
+        """Plain strings at least one of which is in every text that names them: a first,
+        cheap look in SQL before the pattern decides."""
+        found = {str(self.user_id)}
+        for name in self.names:
+            for form in (name, str(escape(name))):
+                found |= {_json_inner(form[:n]) for n in (*_CUT_NAMES_AT, len(form))}
+        found |= {_digits(phone)[-4:] for phone in self.phones if len(_digits(phone)) >= 6}
+        return sorted(found)
+
+    def named_in(self, text: str) -> bool:
+        return bool(self.pattern.search(text))
+
+    def redact(self, text: str) -> str:
+        return self.pattern.sub(REDACTED, text)
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def _json_inner(text: str) -> str:
+    """`text` as it appears inside a JSON string (the deliveries' params)."""
+    return json.dumps(text, ensure_ascii=False)[1:-1]
+
+
+def _pattern(traces: Traces) -> re.Pattern[str]:
+    parts = [rf"(?<!\d){traces.user_id}(?!\d)"]
+    forms: set[tuple[str, bool]] = set()
+    for name in traces.names:
+        for form in (name, str(escape(name))):
+            forms.add((form, True))
+            forms |= {(form[:n], False) for n in _CUT_NAMES_AT if len(form) > n}
+    for form, whole in sorted(forms, key=lambda f: (-len(f[0]), f)):
+        parts.append(rf"(?<!\w){re.escape(form)}" + (r"(?!\w)" if whole else ""))
+    for phone in traces.phones:
+        digits = _digits(phone)
+        if len(digits) < 6:
+            continue
+        core = digits[-_PHONE_DIGITS:]
+        # +31 6 9999 1234, 0031-6-99991234, 06 99 99 12 34, (06) 9999-1234 ...
+        prefix = rf"(?:(?:\+|00){_SEPARATORS}\d{{1,3}}{_SEPARATORS}|0{_SEPARATORS})?"
+        parts.append(rf"(?<!\d){prefix}" + _SEPARATORS.join(core) + r"(?!\d)")
+    return re.compile("|".join(parts))
+
+
+async def traces_of(db: Database, user_id: int, names: Iterable[str] = ()) -> Traces:
+    """The person's names and phone numbers, from everything the bot keeps about them."""
+    rows = await db.fetch_all(
+        "SELECT display_name AS name, phone FROM memberships WHERE user_id = ?1"
+        " UNION SELECT name, NULL FROM coordinators WHERE user_id = ?1"
+        " UNION SELECT decider_name, NULL FROM application_cards WHERE decided_by = ?1",
+        (user_id,),
+    )
+    found = [*names, *(row["name"] for row in rows if row["name"])]
+    # Shorter names cannot be told apart from ordinary words; their id and number still count.
+    usable = tuple(dict.fromkeys(n.strip() for n in found if len(n.strip()) >= 3))
+    phones = tuple(dict.fromkeys(row["phone"] for row in rows if row["phone"]))
+    return Traces(user_id, usable, phones)
+
+
+# The texts of other records that can name a person: (table, key, text column). Deliveries and
+# conversations are handled on their own (JSON, and what is still to be sent).
+_FREE_TEXTS = (
+    ("incidents", "id", "text"),
+    ("incidents", "id", "closing_text"),
+    ("incidents", "id", "status_text"),
+    ("incident_drafts", "id", "text"),
+    ("meeting_topics", "id", "text"),
+    ("actions", "id", "what"),
+    ("meetings", "id", "meal_note"),
+    ("meeting_answer_messages", "rowid", "text"),
+)
+_JSON_TEXTS = (("deliveries", "id", "params"), ("conversations", "user_id", "data"))
+
+
+@dataclass(frozen=True)
+class Mentions:
+    """Rows that may name a person, from a first look: keys per (table, column), and the
+    largest delivery id looked at (what was queued later is looked at again)."""
+
+    rows: dict[tuple[str, str], list[int]]
+    deliveries_to: int
+
+
+async def mentions(db: Database, traces: Traces) -> Mentions:
+    """Where `traces` may be found, looked for with the reader (no write lock held)."""
+    literals = traces.literals()
+    anywhere = " OR ".join(["instr(text, ?) > 0"] * len(literals))
+    found: dict[tuple[str, str], list[int]] = {}
+    for table, key, column in (*_FREE_TEXTS, *_JSON_TEXTS):
+        rows = await db.fetch_all(
+            f"SELECT key, text FROM (SELECT {key} AS key, {column} AS text FROM {table})"
+            f" WHERE text IS NOT NULL AND ({anywhere})",
+            literals,
+        )
+        found[(table, column)] = [row["key"] for row in rows if traces.named_in(row["text"])]
+    row = await db.fetch_one("SELECT coalesce(max(id), 0) FROM deliveries")
+    return Mentions(found, row[0] if row is not None else 0)
+
+
+async def scrub(
+    conn: aiosqlite.Connection, traces: Traces, found: Mentions, *, keep_from: int | None = None
+) -> int:
+    """Inside the transaction: every text `found` named the person (and every delivery queued
+    since) is checked again and redacted, cut or, for a half-typed conversation, dropped."""
+    changed = 0
+    for table, key, column in _FREE_TEXTS:
+        for row in await _rows(conn, table, key, column, found.rows[(table, column)]):
+            if row["text"] is not None and traces.named_in(row["text"]):
+                await conn.execute(
+                    f"UPDATE {table} SET {column} = ? WHERE {key} = ?",
+                    (traces.redact(row["text"]), row["key"]),
+                )
+                changed += 1
+    talks = found.rows[("conversations", "data")]
+    for row in await _rows(conn, "conversations", "user_id", "data", talks):
+        if traces.named_in(row["text"]):  # someone was about to write about them: start again
+            await conn.execute("DELETE FROM conversations WHERE user_id = ?", (row["key"],))
+            changed += 1
+    return changed + await _scrub_deliveries(conn, traces, found, keep_from)
+
+
+async def _rows(
+    conn: aiosqlite.Connection, table: str, key: str, column: str, keys: Sequence[int]
+) -> list[sqlite3.Row]:
+    if not keys:
+        return []
+    marks = ",".join("?" * len(keys))
+    async with conn.execute(
+        f"SELECT {key} AS key, {column} AS text FROM {table} WHERE {key} IN ({marks})", keys
+    ) as cursor:
+        return list(await cursor.fetchall())
+
+
+async def _scrub_deliveries(
+    conn: aiosqlite.Connection, traces: Traces, found: Mentions, keep_from: int | None
+) -> int:
+    ids = found.rows[("deliveries", "params")]
+    marks = ",".join("?" * len(ids)) or "NULL"
+    async with conn.execute(
+        f"SELECT id, kind, status, params FROM deliveries WHERE id IN ({marks}) OR id > ?",
+        (*ids, found.deliveries_to),
+    ) as cursor:
+        rows = await cursor.fetchall()
+    changed = 0
+    for row in rows:
+        if not traces.named_in(row["params"]):
+            continue
+        if keep_from is not None and row["id"] >= keep_from and row["status"] == "pending":
+            # The notices of this very forgetting ("Ahmed left Noord") go out as written; their
+            # kind says to cut them, and empty the log, once they are sent.
+            continued = CONTINUED if row["kind"].endswith(CONTINUED) else ""
+            await conn.execute(
+                "UPDATE deliveries SET kind = ? WHERE id = ?",
+                (FORGOTTEN_NOTICE + continued, row["id"]),
+            )
+            continue
+        params = json.loads(row["params"])
+        kept = redact_params(params, traces) if row["status"] == "pending" else cut(params)
+        await conn.execute(
+            "UPDATE deliveries SET params = ? WHERE id = ?",
+            (json.dumps(kept, ensure_ascii=False), row["id"]),
+        )
+        changed += 1
+    return changed
+
+
+def cut(params: dict[str, Any]) -> dict[str, Any]:
+    """What a delivery that ended still needs of its params: only the message it acted on (a
+    pin's, an unpin's). Its text and buttons are of no further use: what stays true after
+    sending (a status, a count, an application's copies) keeps its own record."""
+    return {key: params[key] for key in ("message_id",) if key in params}
+
+
+# `cut` in SQL, for many rows at once (storage.retention).
+CUT_SQL = (
+    "CASE WHEN json_type(params, '$.message_id') IS NULL THEN '{}'"
+    " ELSE json_object('message_id', json_extract(params, '$.message_id')) END"
+)
+
+
+def redact_params(params: dict[str, Any], traces: Traces) -> dict[str, Any]:
+    """A delivery still to be sent, without the person: their name, number and id become "…"
+    in every text, and a button that acts on them (its data carries their id) goes."""
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            return traces.redact(value)
+        if isinstance(value, list):
+            return [clean(item) for item in value]
+        if isinstance(value, dict):
+            return {key: clean(item) for key, item in value.items()}
+        return value
+
+    acts_on_them = re.compile(rf"(?<!\d){traces.user_id}(?!\d)")
+    kept = dict(params)
+    if "buttons" in kept:
+        rows = [
+            [b for b in row if not any(acts_on_them.search(str(v)) for v in b.values())]
+            for row in kept["buttons"]
+        ]
+        kept["buttons"] = [row for row in rows if row]
+        if not kept["buttons"]:
+            del kept["buttons"]
+    return {key: clean(value) for key, value in kept.items()}
+
+
+async def next_delivery_id(db: Database) -> int:
+    """The id the next delivery queued will have (or a larger one)."""
+    row = await db.fetch_one("SELECT coalesce(max(id), 0) + 1 FROM deliveries")
+    return int(row[0]) if row is not None else 1

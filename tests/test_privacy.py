@@ -24,7 +24,7 @@ async def test_privacy_is_short_and_more_shows_all_of_it(
     await (await ahmed.press(notice, "Meer")).answered()
     await sandbox.wait_for(lambda: "alles op een rij" in notice.text)
     assert notice.buttons == []
-    for fact in ("Wat we nooit bewaren", "bellijst", "tot je het wist met /forget", "Je rechten"):
+    for fact in ("Wat we nooit bewaren", "bellijst", "Met /forget wis je alles", "Je rechten"):
         assert fact in notice.text
     assert "intake" not in notice.text.lower()
 
