@@ -165,10 +165,13 @@ async def forget_person(
     found = await mentions(db, traces)
     async with db.transaction() as conn:
         # Everything in their own private chat, and every copy of their words sent to others,
-        # in one statement: follow-ups thread under earlier messages of the same chat.
+        # in one statement: follow-ups thread under earlier messages of the same chat. (Their
+        # chat's messages without their user id, the menus, were found by the reader.)
+        own = ",".join(str(int(i)) for i in found.own_chat) or "NULL"
         cursor = await conn.execute(
-            "DELETE FROM deliveries WHERE chat_id = ?1 OR user_id = ?1 OR about_user_id = ?1",
-            (user_id,),
+            "DELETE FROM deliveries WHERE user_id = ?1 OR about_user_id = ?1"
+            f" OR id IN ({own}) OR (id > ?2 AND chat_id = ?1)",
+            (user_id, found.deliveries_to),
         )
         removed = cursor.rowcount
         # Memberships first: they refer to `people` and to invites.
@@ -307,6 +310,7 @@ class Mentions:
 
     rows: dict[tuple[str, str], list[int]]
     deliveries_to: int
+    own_chat: list[int]  # deliveries to their private chat
 
 
 async def mentions(db: Database, traces: Traces) -> Mentions:
@@ -322,7 +326,8 @@ async def mentions(db: Database, traces: Traces) -> Mentions:
         )
         found[(table, column)] = [row["key"] for row in rows if traces.named_in(row["text"])]
     row = await db.fetch_one("SELECT coalesce(max(id), 0) FROM deliveries")
-    return Mentions(found, row[0] if row is not None else 0)
+    own = await db.fetch_all("SELECT id FROM deliveries WHERE chat_id = ?", (traces.user_id,))
+    return Mentions(found, row[0] if row is not None else 0, [r["id"] for r in own])
 
 
 async def scrub(
