@@ -18,6 +18,9 @@ INVITE_CODE = re.compile(r"start=([A-Za-z0-9_-]+)")
 # a scene is not over while one of them is about to run.
 EDITING_JOBS = ("meeting-counts", "application-cards")
 SOON = timedelta(seconds=20)
+# The job that brings senders' status messages up to date every few seconds: a scene runs it
+# once more before it ends, so a status changed at its end is shown in it.
+STATUS_JOB = "incident-status"
 
 
 class Cast:
@@ -123,6 +126,9 @@ async def settle(cast: Cast, quiet: float = 0.4) -> None:
     assert app.job_queue is not None
     while True:
         await dispatcher.idle()
+        for job in app.job_queue.jobs():
+            if job.name == STATUS_JOB:
+                await job.run(app)
         seen = cast.sandbox.mark()
         await asyncio.sleep(quiet)
         if isinstance(limiter, FloodLimiter) and limiter.waiting():
