@@ -121,10 +121,17 @@ async def forget(conn: aiosqlite.Connection, user_id: int) -> int:
     return acted.rowcount + about.rowcount
 
 
-async def prune(db: Database, before: datetime) -> int:
-    """Delete the rows older than `before` (the retention window); returns how many went."""
-    async with db.transaction() as conn:
-        cursor = await conn.execute(
-            "DELETE FROM audit WHERE at < ?", (before.astimezone(UTC).isoformat(),)
-        )
-        return cursor.rowcount
+async def prune(db: Database, before: datetime, *, batch: int = 2000) -> int:
+    """Delete the rows older than `before` (the retention window), `batch` rows per transaction
+    so that an alert never waits long for the writer; returns how many went."""
+    cutoff = before.astimezone(UTC).isoformat()
+    pruned = 0
+    while True:
+        async with db.transaction() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at < ? LIMIT ?)",
+                (cutoff, batch),
+            )
+        pruned += cursor.rowcount
+        if cursor.rowcount < batch:
+            return pruned

@@ -429,6 +429,10 @@ async def test_the_audit_table_takes_no_change_but_a_forgotten_id_and_prunes_by_
         assert await audit.prune(db, new - timedelta(days=1)) == 1
         assert await audit.count(db, None) == 2
         assert await audit.count(db, 5) == 1
+        for day in range(5):  # a backlog goes in short transactions, all of it
+            await audit.add(db, old + timedelta(days=day), None, "forgot", [5], None)
+        assert await audit.prune(db, new - timedelta(days=1), batch=2) == 5
+        assert await audit.count(db, None) == 2
     finally:
         await db.close()
 
