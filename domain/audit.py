@@ -27,7 +27,6 @@ from storage.audit import Entry, Subject
 log = logging.getLogger(__name__)
 
 PER_PAGE = 10  # entries on one page of /audit: at their longest about 300 characters each
-DEFAULT_DAYS = 730  # how long a record is kept when the settings say nothing
 
 
 class Act(StrEnum):
@@ -91,9 +90,8 @@ async def record(
 
 
 def window(ctx: Context) -> timedelta:
-    """How long a record is kept: `[retention] audit_days` when the settings have it."""
-    retention = getattr(ctx.settings, "retention", None)
-    return timedelta(days=getattr(retention, "audit_days", DEFAULT_DAYS))
+    """How long a record is kept: `[retention] audit_days`."""
+    return timedelta(days=ctx.settings.retention.audit_days)
 
 
 async def prune(ctx: Context) -> int:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from domain import menus, removal
+from domain import audit, menus, removal
 from domain.context import Context
 from domain.removal import Departure
 from storage import privacy
@@ -33,6 +33,8 @@ async def forget(ctx: Context, user_id: int, name: str) -> Forgotten:
     first_notice = await privacy.next_delivery_id(ctx.database)
     departures = await removal.leave_every_network(ctx, user_id, name)
     rows = await privacy.forget_person(ctx.database, user_id, names=[name], keep_from=first_notice)
+    if rows:  # the fact stays in the audit, without the person
+        await audit.record(ctx, None, audit.Act.FORGOT, [d.network_id for d in departures])
     await menus.refresh(ctx, user_id)  # an appointed coordinator's menu went too
     log.info("forgot user %s (%d rows, %d networks)", user_id, rows, len(departures))
     return Forgotten(rows, departures)

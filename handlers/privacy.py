@@ -19,7 +19,7 @@ from bot.context import BotContext
 from bot.i18n import Translator
 from bot.replies import edit_message, reply_text
 from bot.settings import Settings
-from domain import audit, forget, my_data, removal, retention
+from domain import forget, my_data, removal, retention
 from storage import memberships, networks, privacy
 
 log = logging.getLogger(__name__)
@@ -200,7 +200,6 @@ async def confirm_forget(update: Update, context: BotContext) -> None:
     if not forgotten.rows:
         await edit_message(query, _("There was nothing left to delete."))
         return
-    await audit.record(svc, None, audit.Act.FORGOT, [d.network_id for d in departures])
     lines = [_("Done: everything we stored about you is deleted.")]
     if departures:
         lines.append(
