@@ -136,6 +136,15 @@ async def export_person(db: Database, user_id: int) -> dict[str, Any]:
         {"change": change.change, "at": change.at}
         for change in await coordinators.changes(db, user_id)
     ]
+    document["audit"] = [  # what you did and what was done about you: not who, nor to whom
+        {
+            "what": entry.action,
+            "network": names.get(entry.network_id) if entry.network_id else None,
+            "at": entry.at,
+            "by_you": entry.actor_id == user_id,
+        }
+        for entry in await audit.about(db, user_id)
+    ]
     return document
 
 

@@ -8,6 +8,8 @@ one row (one per network for an alert), and an act that fails adds none.
 
 from __future__ import annotations
 
+import json
+import re
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -314,6 +316,20 @@ async def test_members_and_hosts_are_refused(
         answer = await (await marco.press(page, data=data)).answered()
         assert "no longer works" in str(answer.get("text", ""))
     assert "Whose audit" not in page.text  # the page stayed as it was
+
+
+async def test_mydata_shows_what_you_did_and_what_was_done_about_you_not_who(
+    app: BotApplication, world: Noord
+) -> None:
+    petra, ayse = world.petra, world.ayse
+    await approve(petra, world)
+    await recorded(app, (petra.id, "approved", world.network.id, "person", ayse.id))
+    for person, by_you in ((petra, True), (ayse, False)):
+        await person.send("/mydata")
+        file = await person.expect(re.compile("JSON"))
+        [entry] = json.loads(file.file or b"")["audit"]
+        assert (entry["what"], entry["network"], entry["by_you"]) == ("approved", "Noord", by_you)
+        assert set(entry) == {"what", "network", "at", "by_you"}  # nobody else's id
 
 
 async def forget(app: BotApplication, user: SimUser) -> None:
