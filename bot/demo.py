@@ -57,7 +57,8 @@ async def intake(
     await user.expect(None)  # the phone question, with the contact button
     await user.share_contact(f"+316{user.id % 100000000:08d}")
     await user.expect(None)
-    await tap_row(user, await user.expect(None), 0)  # the hosts may see the number
+    await tap_row(user, await user.expect(None), 0)  # the police chief may call in an emergency
+    await tap_row(user, await user.expect(None), 0)  # the other members may see the number
     await tap_row(user, await user.expect(None), 1)  # vegetarian
     await tap(user, await user.expect(None), "Nederlands")
     await tap_row(user, await user.expect(None), 0)  # consent

@@ -4,7 +4,7 @@ Sending an alert stores the incident, one recipient row per person and a deliver
 chat and person in one transaction; the dispatcher sends them. Follow-ups and closing go out
 the same way, threaded under the alert. The sender has one live status message; who has not
 acknowledged gets one reminder, then the hosts get a list to call. What members send back
-reaches the incident's hosts and the coordinators only. The rules themselves (who receives,
+reaches the incident's hosts and its sender only (the coordinators where the network asks). The rules themselves (who receives,
 which step is due) are the plain functions of `bot.incidents`; the handlers are in
 `handlers.alerts`, `handlers.alert_replies` and `handlers.incidents`.
 """
@@ -26,7 +26,7 @@ from domain import incidents as rules
 from domain.access import Action, Actor, allowed
 from domain.context import Context
 from domain.incidents import Step, TextProblem
-from domain.notify import hosts_and_coordinators, language_of, languages_of
+from domain.notify import coordinator_ids, language_of, languages_of
 from domain.ports import MESSAGE, UNPIN, Button, Sent, message
 from storage import group_chats, memberships, networks
 from storage import incidents as store
@@ -94,10 +94,18 @@ async def reach(
 
 
 async def incident_hosts(ctx: Context, incident: Incident) -> list[int]:
-    """Who hears replies and escalations: the hosts of its networks and the coordinators."""
+    """Who hears members' replies, moods and the call list (need-to-know, issue 10): the police
+    chief and the municipality of each of its networks, and whoever sent it (they asked). The
+    coordinators only for a network that asks for it (`coordinators_see_replies`, off unless
+    a coordinator turns it on); a coordinator who is a host of the network is a host here."""
     found: list[int] = []
     for network_id in incident.network_ids:
-        found += await hosts_and_coordinators(ctx, network_id)
+        found += [m.user_id for m in await memberships.hosts_of(ctx.database, network_id)]
+        network = await networks.get(ctx.database, network_id)
+        if network is not None and network.coordinators_see_replies:
+            found += await coordinator_ids(ctx)
+    if incident.created_by is not None:
+        found.append(incident.created_by)
     return list(dict.fromkeys(found))
 
 

@@ -79,7 +79,7 @@ async def gather(ctx: Context, network_id: int) -> Export | None:
 
 def phone_of(member: Membership) -> str | None:
     """The number, only where the member allowed the police chief and municipality to call."""
-    return member.phone if member.share_phone and member.phone else None
+    return member.phone if member.phone_to_hosts and member.phone else None
 
 
 def cell(value: object) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.settings import SUPPORTED_LANGUAGES
-from domain import notify
+from domain import consent, notify
 from domain.context import Context
 from domain.intake_steps import DIETS, OTHER_DIET, Position, Step, after
 from domain.intake_texts import application_keyboard, application_text
@@ -129,8 +129,11 @@ def button_answer(
     if step is Step.ORGANISATION and choice == "skip":
         return ButtonAnswer(_("Skip"), after(position), {"organisation": None})
     if step is Step.SHARE_PHONE and choice in ("yes", "no"):
-        label = _("Yes, show it") if choice == "yes" else _("No, keep it private")
-        return ButtonAnswer(label, after(position), {"share_phone": choice == "yes"})
+        label = _("Yes, they may call me") if choice == "yes" else _("No")
+        return ButtonAnswer(label, after(position), {"phone_to_hosts": choice == "yes"})
+    if step is Step.MEMBERS_PHONE and choice in ("yes", "no"):
+        label = _("Yes, show it to members") if choice == "yes" else _("No, keep it private")
+        return ButtonAnswer(label, after(position), {"phone_to_members": choice == "yes"})
     if step is Step.DIET and choice in DIETS:
         return ButtonAnswer(diet_name(_, choice), after(position), {"diet": choice})
     if step is Step.DIET and choice == OTHER_DIET:
@@ -149,7 +152,10 @@ async def choose(ctx: Context, membership: Membership, answer: ButtonAnswer) -> 
         await people.set_language(
             ctx.database, membership.user_id, answer.language, ctx.clock.now()
         )
-    return await store(ctx, membership, answer.position, answer.answers, answer.consent)
+    stored = await store(ctx, membership, answer.position, answer.answers, answer.consent)
+    if stored is not None and answer.consent:
+        await consent.record(ctx, membership.user_id)  # the notice's version agreed to
+    return stored
 
 
 async def decline_consent(ctx: Context, membership: Membership) -> None:

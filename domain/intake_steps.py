@@ -16,7 +16,8 @@ class Step(StrEnum):
     ORGANISATION = "organisation"
     REACH = "reach"
     PHONE = "phone"
-    SHARE_PHONE = "share_phone"
+    SHARE_PHONE = "share_phone"  # may the police chief and the municipality call me (call list)
+    MEMBERS_PHONE = "members_phone"  # may the other members see my number (/contacts)
     DIET = "diet"
     DIET_OTHER = "diet_other"  # "other" was chosen: described in their own words
     LANGUAGE = "language"
@@ -24,14 +25,15 @@ class Step(StrEnum):
     REVIEW = "review"
 
 
-# The questions in the order they are asked. SHARE_PHONE and DIET_OTHER are only asked when
-# the answer before makes them relevant.
+# The questions in the order they are asked. SHARE_PHONE, MEMBERS_PHONE and DIET_OTHER are only
+# asked when the answer before makes them relevant.
 ORDER: tuple[Step, ...] = (
     Step.NAME,
     Step.ORGANISATION,
     Step.REACH,
     Step.PHONE,
     Step.SHARE_PHONE,
+    Step.MEMBERS_PHONE,
     Step.DIET,
     Step.LANGUAGE,
     Step.CONSENT,
@@ -99,12 +101,15 @@ def correct(step: Step) -> Position:
 def after(position: Position, *, has_phone: bool = False, other_diet: bool = False) -> Position:
     """The question that follows once `position` is answered.
 
-    `has_phone`: a phone number is known now (then we ask whether to share it);
+    `has_phone`: a phone number is known now (then we ask the two phone questions: the call
+    list of the police chief and the municipality, then the other members);
     `other_diet`: "other" was chosen for the meals (then we ask what it is).
     """
     step = position.step
     if step is Step.PHONE and has_phone:
         return Position(Step.SHARE_PHONE, position.correcting)
+    if step is Step.SHARE_PHONE:
+        return Position(Step.MEMBERS_PHONE, position.correcting)
     if step is Step.DIET and other_diet:
         return Position(Step.DIET_OTHER, position.correcting)
     if position.correcting or step is Step.REVIEW:

@@ -128,7 +128,15 @@ def question(
         yes, no = button_data(nid, step, "yes"), button_data(nid, step, "no")
         return share_phone_question(_, network), (
             [
-                [Button(_("Yes, show it"), yes)],
+                [Button(_("Yes, they may call me"), yes)],
+                [Button(_("No"), no)],
+            ]
+        )
+    if step is Step.MEMBERS_PHONE:
+        yes, no = button_data(nid, step, "yes"), button_data(nid, step, "no")
+        return members_phone_question(_, network), (
+            [
+                [Button(_("Yes, show it to members"), yes)],
                 [Button(_("No, keep it private"), no)],
             ]
         )
@@ -156,22 +164,38 @@ def question(
 
 
 def share_phone_question(_: Translator, network: Network) -> str:
-    """Who sees a shared phone number, said the same way in the intake and in /profile: the
-    hosts (and, for now, the coordinators) on the call list after an incident; no member."""
+    """The call list, said the same way in the intake and in /profile: the police chief and the
+    municipality of this network, nobody else (need-to-know, issue 10)."""
     return _(
-        "May the police chief and municipality contact of {network} see your number, so they "
-        "can call you after an incident – also at night, from their call list? The "
-        "coordinators see it there too. Other members never see it.",
+        "May the police chief and the municipality of {network} call you in an emergency? "
+        "Then your number is on their call list after an alert – also at night. Nobody "
+        "else sees it there.",
+        network=network.name,
+    )
+
+
+def members_phone_question(_: Translator, network: Network) -> str:
+    """The members' list (/contacts), said the same way in the intake and in /profile."""
+    return _(
+        "May the other members of {network} see your number? Then it is in /contacts, so "
+        "they can call or text you themselves.",
         network=network.name,
     )
 
 
 def phone_text(_: Translator, membership: Membership) -> str:
-    """The phone number and whether the hosts may call it, as the person sees their answers."""
+    """The phone number and who may see it, as the person sees their answers."""
     if not membership.phone:
         return _("not given")
-    if membership.share_phone:
+    if membership.phone_to_hosts and membership.phone_to_members:
+        return _(
+            "{phone} (the police chief and municipality may call you; members see it)",
+            phone=membership.phone,
+        )
+    if membership.phone_to_hosts:
         return _("{phone} (the police chief and municipality may call you)", phone=membership.phone)
+    if membership.phone_to_members:
+        return _("{phone} (members see it)", phone=membership.phone)
     return _("{phone} (not shared)", phone=membership.phone)
 
 
@@ -181,8 +205,8 @@ def consent_text(_: Translator, network: Network) -> str:
         "<b>What we store:</b> your answers, your Telegram user id and your phone number if "
         "you gave it.\n"
         "<b>Who sees it:</b> the police chief and municipality contact of {network}, and the "
-        "coordinators. Other members see your name, organisation and reach – never your "
-        "phone number.\n"
+        "coordinators. Other members see your name, organisation and reach – your phone "
+        "number only if you choose so.\n"
         "<b>Why:</b> only to run the network. Nothing is sold or passed on.\n"
         "<b>How long:</b> until you delete it with /forget, also after you leave. /mydata "
         "shows all of it.\n\n"
@@ -276,7 +300,7 @@ def application_text(_: Translator, network: Network, membership: Membership) ->
         _("<b>Communities they reach:</b> {reach}", reach=membership.reach or "–"),
         _("<b>Meals:</b> {diet}", diet=diet_name(_, membership.diet)),
     ]
-    if membership.phone and membership.share_phone:
+    if membership.phone and membership.phone_to_hosts:
         lines.append(_("<b>Phone:</b> {phone}", phone=membership.phone))
     lines += ["", _("Approve only after a one-to-one conversation with them.")]
     return "\n".join(lines)

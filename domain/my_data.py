@@ -38,7 +38,8 @@ _PARTS: Mapping[str, tuple[str, Mapping[str, str | None]]] = {
             "display_name": "name",
             "reach": "communities_you_reach",
             "phone": "phone_number",
-            "phone_shared_with_network": "police_chief_and_municipality_may_call_you",
+            "phone_on_call_list": "police_chief_and_municipality_may_call_you",
+            "phone_shown_to_members": "other_members_see_your_number",
             "diet": "meals",
             "consent_given_at": "agreed_to_privacy_notice_at",
             "joined_group_at": "joined_group_chat_at",
@@ -213,12 +214,19 @@ def _details(_: Translator, memberships: list[Mapping[str, Any]]) -> list[str]:
                 shown = cut_label(shown, MAX_VALUE)
         return _("<b>{label}:</b> {value}", label=label, value=shown)
 
-    def phone(pair: tuple[str | None, bool]) -> str:
-        number, shared = pair
+    def phone(choice: tuple[str | None, bool, bool]) -> str:
+        number, to_hosts, to_members = choice
         if not number:
             return _("not given")
-        if shared:
+        if to_hosts and to_members:
+            return _(
+                "{phone} (the police chief and municipality may call you; members see it)",
+                phone=number,
+            )
+        if to_hosts:
             return _("{phone} (the police chief and municipality may call you)", phone=number)
+        if to_members:
+            return _("{phone} (members see it)", phone=number)
         return _("{phone} (not shared)", phone=number)
 
     return [
@@ -232,7 +240,14 @@ def _details(_: Translator, memberships: list[Mapping[str, Any]]) -> list[str]:
         one(_("Communities you reach"), [m.get("reach") for m in memberships], lambda v: v or "–"),
         one(
             _("Phone"),
-            [(m.get("phone"), bool(m.get("phone_shared_with_network"))) for m in memberships],
+            [
+                (
+                    m.get("phone"),
+                    bool(m.get("phone_on_call_list")),
+                    bool(m.get("phone_shown_to_members")),
+                )
+                for m in memberships
+            ],
             phone,
         ),
         one(_("Meals"), [m.get("diet") for m in memberships], lambda v: diet_name(_, v)),

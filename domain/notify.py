@@ -37,11 +37,17 @@ async def languages_of(ctx: Context, user_ids: Iterable[int]) -> dict[int, Trans
     return {user: translator(pick_language(code, None, default)) for user, code in chosen.items()}
 
 
-async def hosts_and_coordinators(ctx: Context, network_id: int) -> list[int]:
-    """Who is told about a network's applications and incidents: its hosts, the coordinators."""
-    hosts = [m.user_id for m in await memberships.hosts_of(ctx.database, network_id)]
+async def coordinator_ids(ctx: Context) -> list[int]:
+    """The coordinators: from the settings, and those appointed in the bot."""
     appointed = [c.user_id for c in await coordinators.all(ctx.database)]
-    return list(dict.fromkeys([*hosts, *ctx.settings.access.coordinators, *appointed]))
+    return list(dict.fromkeys([*ctx.settings.access.coordinators, *appointed]))
+
+
+async def hosts_and_coordinators(ctx: Context, network_id: int) -> list[int]:
+    """Who is told about a network's applications: its hosts, the coordinators. (Members'
+    replies to alerts and call lists go by `domain.alerts.incident_hosts`: need-to-know.)"""
+    hosts = [m.user_id for m in await memberships.hosts_of(ctx.database, network_id)]
+    return list(dict.fromkeys([*hosts, *await coordinator_ids(ctx)]))
 
 
 async def tell(

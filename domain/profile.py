@@ -7,8 +7,9 @@ known differently in each, and changes one network at a time. The language is th
 own (`storage.people`), the same everywhere.
 
 Typed answers follow the intake's rules (`domain.intake_steps.clean`: tidied, not empty, at
-most so many characters), the choices are the intake's, and the phone choice is worded by
-`domain.intake_texts.share_phone_question`, so both say the same. Buttons carry
+most so many characters), the choices are the intake's, and the two phone choices (the call list of the police chief and
+the municipality; the other members in /contacts) are worded by
+`domain.intake_texts.share_phone_question` and `members_phone_question`, so both say the same. Buttons carry
 `prof:<network id>:<what>[:<choice>]` (`data`). The card is one message, edited in place.
 """
 
@@ -24,7 +25,12 @@ from bot.i18n import LANGUAGE_NAMES, Html, Translator
 from bot.settings import SUPPORTED_LANGUAGES
 from domain.context import Context
 from domain.intake_steps import DIETS, OTHER_DIET, TEXT_LIMITS, Problem, Step, clean
-from domain.intake_texts import TYPED_FIELD, phone_text, share_phone_question
+from domain.intake_texts import (
+    TYPED_FIELD,
+    members_phone_question,
+    phone_text,
+    share_phone_question,
+)
 from domain.labels import diet_name, role_name
 from domain.ports import Button, Keyboard
 from storage import memberships, networks
@@ -50,6 +56,7 @@ class What(StrEnum):
     DIET_OTHER = "diet_other"  # "other" was chosen: typed in their own words
     PHONE = "phone"
     SHARE = "share"  # whether the police chief and municipality may call the number
+    MEMBERS = "members"  # whether the other members see the number (/contacts)
     LANGUAGE = "lang"
 
 
@@ -154,9 +161,11 @@ def chosen(
     if what is What.DIET and choice in DIETS:
         return {"diet": choice}
     if what is What.PHONE and choice == REMOVE:
-        return {"phone": None, "share_phone": False}
+        return {"phone": None, "phone_to_hosts": False, "phone_to_members": False}
     if what is What.SHARE and choice in ("yes", "no") and membership.phone:
-        return {"share_phone": choice == "yes"}
+        return {"phone_to_hosts": choice == "yes"}
+    if what is What.MEMBERS and choice in ("yes", "no") and membership.phone:
+        return {"phone_to_members": choice == "yes"}
     return None
 
 
@@ -214,7 +223,8 @@ def card_keyboard(
         [edit(_("✏️ Language"), What.LANGUAGE)],
     ]
     if membership.phone:
-        rows[2].append(edit(_("✏️ Who sees my number"), What.SHARE))
+        rows[2].append(edit(_("✏️ Who may call me"), What.SHARE))
+        rows.insert(3, [edit(_("✏️ Members see my number"), What.MEMBERS)])
     last = [edit(_("✔️ Done"), What.DONE)]
     if several:
         last.insert(0, edit(_("◀️ My networks"), What.NETWORKS))
@@ -284,12 +294,22 @@ def step(
         remove = [Button(_("🗑 Remove my number"), data(nid, what, REMOVE))]
         return text, [remove if membership.phone else [], cancel_row(_, nid)]
     if what is What.SHARE:
-        now = _("yes") if membership.share_phone else _("no")
+        now = _("yes") if membership.phone_to_hosts else _("no")
         text = Html("\n\n").join(
             [share_phone_question(_, network), _("Now: <b>{answer}</b>.", answer=now)]
         )
         return text, [
-            [Button(_("Yes, show it"), data(nid, what, "yes"))],
+            [Button(_("Yes, they may call me"), data(nid, what, "yes"))],
+            [Button(_("No"), data(nid, what, "no"))],
+            cancel_row(_, nid),
+        ]
+    if what is What.MEMBERS:
+        now = _("yes") if membership.phone_to_members else _("no")
+        text = Html("\n\n").join(
+            [members_phone_question(_, network), _("Now: <b>{answer}</b>.", answer=now)]
+        )
+        return text, [
+            [Button(_("Yes, show it to members"), data(nid, what, "yes"))],
             [Button(_("No, keep it private"), data(nid, what, "no"))],
             cancel_row(_, nid),
         ]

@@ -1,7 +1,7 @@
 """What members do with an alert, and hosts answering them.
 
 A member acknowledges (✅ Seen), gives the mood and perhaps a few words (💬 Reply), or asks to
-be called (📞 Call me). All of it goes to the incident's hosts and the coordinators only, never
+be called (📞 Call me). All of it goes to the incident's hosts and its sender only (the coordinators where the network asks for it), never
 to the group; a host can answer the member privately.
 """
 

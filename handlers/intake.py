@@ -292,7 +292,11 @@ async def answer_text(update: Update, context: BotContext) -> None:
             await message.reply_text(
                 _("Fine, no phone number."), reply_markup=ReplyKeyboardRemove()
             )
-            answers: dict[str, str | bool | None] = {"phone": None, "share_phone": False}
+            answers: dict[str, str | bool | None] = {
+                "phone": None,
+                "phone_to_hosts": False,
+                "phone_to_members": False,
+            }
             await proceed(update, context, membership, after(position), answers)
         else:
             await message.reply_text(

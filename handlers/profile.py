@@ -238,7 +238,7 @@ async def act(
         await open_step(update, context, network, membership, What.DIET_OTHER)
     elif choice:
         answer = details.chosen(what, choice, membership, offer)
-        if answer is None and what is What.SHARE and choice in ("yes", "no"):
+        if answer is None and what in (What.SHARE, What.MEMBERS) and choice in ("yes", "no"):
             await query.answer(details.no_number_text(_), show_alert=True)
             return True
         if answer is None:
@@ -260,8 +260,8 @@ async def act(
         )
     elif what in details.TYPED or what is What.PHONE:
         await open_step(update, context, network, membership, what)
-    elif what in (What.DIET, What.SHARE, What.LANGUAGE):
-        if what is What.SHARE and not membership.phone:
+    elif what in (What.DIET, What.SHARE, What.MEMBERS, What.LANGUAGE):
+        if what in (What.SHARE, What.MEMBERS) and not membership.phone:
             await query.answer(details.no_number_text(_), show_alert=True)
             return True
         await leave_step(update, context)

@@ -383,7 +383,7 @@ _RECIPIENT_COLUMNS = {
         )
     },
     "display_name": "m.display_name",
-    "phone": "CASE WHEN m.share_phone = 1 THEN m.phone END",
+    "phone": "CASE WHEN m.phone_to_hosts = 1 THEN m.phone END",
     "still_member": "EXISTS (SELECT 1 FROM memberships a JOIN incident_networks n"
     "   ON n.network_id = a.network_id AND n.incident_id = r.incident_id"
     "   WHERE a.user_id = r.user_id AND a.status = 'approved')",

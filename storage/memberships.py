@@ -21,7 +21,9 @@ from storage import deliveries
 from storage.database import Database
 
 # The answers of the intake conversation, which `save_intake` may write. Names are columns.
-INTAKE_FIELDS = frozenset({"display_name", "organisation", "reach", "phone", "share_phone", "diet"})
+INTAKE_FIELDS = frozenset(
+    {"display_name", "organisation", "reach", "phone", "phone_to_hosts", "phone_to_members", "diet"}
+)
 # Answers a host needs before an application can be judged.
 REQUIRED_FIELDS = ("display_name",)
 
@@ -37,7 +39,8 @@ class Membership:
     organisation: str | None
     reach: str | None
     phone: str | None
-    share_phone: bool
+    phone_to_hosts: bool  # on the call list of this network's police chief and municipality
+    phone_to_members: bool  # in /contacts for the other members
     diet: str | None
     consent_at: str | None
     invite_id: int | None
@@ -65,7 +68,8 @@ class GroupInviteLink:
 
 def _membership(row: sqlite3.Row) -> Membership:
     values = dict(row)
-    values["share_phone"] = bool(values["share_phone"])
+    values["phone_to_hosts"] = bool(values["phone_to_hosts"])
+    values["phone_to_members"] = bool(values["phone_to_members"])
     return Membership(**values)
 
 

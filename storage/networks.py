@@ -26,10 +26,25 @@ class Network:
     area: str | None
     created_by: int | None  # None once the creator used /forget
     created_at: str
+    coordinators_see_replies: bool = False  # the network asks for them to read its replies
 
 
 def _network(row: sqlite3.Row) -> Network:
-    return Network(**dict(row))
+    values = dict(row)
+    values["coordinators_see_replies"] = bool(values["coordinators_see_replies"])
+    return Network(**values)
+
+
+async def set_coordinators_see_replies(db: Database, network_id: int, on: bool) -> bool:
+    """The network's choice whether the coordinators read its replies and call lists; True
+    when it changed."""
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "UPDATE networks SET coordinators_see_replies = ?"
+            " WHERE id = ? AND coordinators_see_replies <> ?",
+            (int(on), network_id, int(on)),
+        )
+        return cursor.rowcount > 0
 
 
 async def create(

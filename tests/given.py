@@ -31,7 +31,7 @@ async def approved(
     assert isinstance(await invites.redeem(db, invite.code, user.id, now), invites.Invite)
     answers: dict[str, str | bool | None] = {"display_name": name or user.first_name}
     if phone:
-        answers |= {"phone": phone, "share_phone": True}
+        answers |= {"phone": phone, "phone_to_hosts": True}
     await memberships.save_intake(db, network_id, user.id, now, answers=answers, consent=True)
     await memberships.submit(db, network_id, user.id, now)
     assert (await memberships.decide(db, network_id, user.id, "approved", by, now)).decided_here

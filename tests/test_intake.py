@@ -102,7 +102,8 @@ def test_the_questions_come_in_order_and_skip_what_does_not_apply() -> None:
         Step.REVIEW,
     ]
     assert after(Position(Step.PHONE), has_phone=True) == Position(Step.SHARE_PHONE)
-    assert after(Position(Step.SHARE_PHONE)) == Position(Step.DIET)
+    assert after(Position(Step.SHARE_PHONE)) == Position(Step.MEMBERS_PHONE)
+    assert after(Position(Step.MEMBERS_PHONE)) == Position(Step.DIET)
     assert after(Position(Step.DIET), other_diet=True) == Position(Step.DIET_OTHER)
     assert after(Position(Step.DIET_OTHER)) == Position(Step.LANGUAGE)
 
@@ -110,7 +111,8 @@ def test_the_questions_come_in_order_and_skip_what_does_not_apply() -> None:
 def test_a_correction_returns_to_the_review_after_what_it_implies() -> None:
     phone = correct(Step.PHONE)
     assert after(phone, has_phone=True) == Position(Step.SHARE_PHONE, correcting=True)
-    assert after(after(phone, has_phone=True)) == Position(Step.REVIEW)
+    assert after(after(phone, has_phone=True)) == Position(Step.MEMBERS_PHONE, correcting=True)
+    assert after(after(after(phone, has_phone=True))) == Position(Step.REVIEW)
     assert after(phone) == Position(Step.REVIEW)
     assert after(correct(Step.DIET), other_diet=True) == Position(Step.DIET_OTHER, True)
     assert after(Position(Step.DIET_OTHER, True)) == Position(Step.REVIEW)
@@ -176,8 +178,11 @@ async def test_an_invited_key_figure_answers_every_question_and_the_hosts_get_th
     noted = await eve.expect("noted: +31612345678")
     assert noted.reply_markup == REMOVE_KEYBOARD
 
-    share = await eve.expect("see your number, so they can call")
-    await eve.press(share, "Yes, show it")
+    share = await eve.expect("call you in an emergency")
+    await eve.press(share, "Yes, they may call me")
+    members = await eve.expect("other members of Noord see your number")
+    assert members.button_texts() == ["Yes, show it to members", "No, keep it private", "Cancel"]
+    await eve.press(members, "No, keep it private")
 
     diet = await eve.expect("dietary needs")
     assert diet.button_texts() == [
@@ -244,7 +249,11 @@ async def test_an_invited_key_figure_answers_every_question_and_the_hosts_get_th
         "Moskee Al-Nour",
         "young people in Noord",
     )
-    assert (stored.phone, stored.share_phone) == ("+31612345678", True)
+    assert (stored.phone, stored.phone_to_hosts, stored.phone_to_members) == (
+        "+31612345678",
+        True,
+        False,
+    )
     assert stored.diet == "no pork, and no alcohol at the table"
     assert stored.consent_at is not None and stored.submitted_at is not None
     person = await people.get(db_of(app), eve.id)
@@ -263,7 +272,8 @@ async def test_a_phone_number_not_shown_never_reaches_the_hosts(
     await ayse.send("moeders in de wijk")
     await ayse.expect("phone number")
     await ayse.share_contact("+31687654321")
-    await ayse.press(await ayse.expect("see your number, so they can call"), "No, keep it private")
+    await ayse.press(await ayse.expect("call you in an emergency"), "No")
+    await ayse.press(await ayse.expect("see your number"), "No, keep it private")
     await ayse.press(await ayse.expect("dietary needs"), "halal")
     await ayse.press(await ayse.expect("Which language"), "English")
     await ayse.press(await ayse.expect("Do you agree?"), "I agree")
@@ -314,16 +324,17 @@ async def test_someone_elses_contact_and_bad_answers_are_refused_with_the_reason
     stored = await open_intake(app, network, eve)
     assert stored is not None and stored.phone == "+31622222222"
 
-    share = await eve.expect("see your number, so they can call")
+    share = await eve.expect("call you in an emergency")
     await eve.send("yes please")  # a button question answered by typing
     await eve.expect("Please answer with one of the buttons")
-    again = await eve.expect("see your number, so they can call")
-    await eve.press(again, "Yes, show it")
-    late = await (await eve.press(share, "No, keep it private")).answered()  # the old copy
+    again = await eve.expect("call you in an emergency")
+    await eve.press(again, "Yes, they may call me")
+    late = await (await eve.press(share, "No")).answered()  # the old copy
     assert late["text"] == "That question has been answered already."
+    await eve.press(await eve.expect("see your number"), "Yes, show it to members")
     await eve.expect("dietary needs")
     stored = await open_intake(app, network, eve)
-    assert stored is not None and stored.share_phone is True
+    assert stored is not None and (stored.phone_to_hosts, stored.phone_to_members) == (True, True)
 
 
 async def test_every_refused_invite_gets_its_own_answer(

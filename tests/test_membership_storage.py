@@ -215,7 +215,7 @@ async def test_the_intake_survives_a_restart_step_by_step(tmp_path: Path) -> Non
         answers: dict[str, str | bool | None] = {
             "display_name": "Ayşe",
             "phone": "+31 6 1234 5678",
-            "share_phone": True,
+            "phone_to_hosts": True,
         }
         await memberships.save_intake(db, noord.id, AYSE, NOW, step="diet", answers=answers)
     finally:
@@ -223,7 +223,7 @@ async def test_the_intake_survives_a_restart_step_by_step(tmp_path: Path) -> Non
     db = await Database.open(path)
     try:
         [intake] = await memberships.in_intake(db, AYSE)
-        assert (intake.intake_step, intake.display_name, intake.share_phone) == (
+        assert (intake.intake_step, intake.display_name, intake.phone_to_hosts) == (
             "diet",
             "Ayşe",
             True,

@@ -72,7 +72,7 @@ async def test_a_member_reads_a_summary_and_gets_everything_as_a_file(
     assert network["network"] == "Noord" and network["name"] == "Eve"
     assert network["phone_number"] == "+31612345678"
     assert network["police_chief_and_municipality_may_call_you"] is True
-    assert "display_name" not in network and "phone_shared_with_network" not in network
+    assert "display_name" not in network and "phone_on_call_list" not in network
     assert document["you"]["you_blocked_the_bot_at"] is None
     [join_link] = document["group_chat_join_links"]
     assert join_link["network"] == "Noord" and join_link["made_at"] == NOW.isoformat()

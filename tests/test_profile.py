@@ -115,7 +115,8 @@ def test_the_card_with_every_detail_at_its_longest_fits_one_message(language: st
         organisation="<" * 300,
         reach=">" * 300,
         phone="+" + "9" * 30,
-        share_phone=True,
+        phone_to_hosts=True,
+        phone_to_members=True,
         diet="é" * 300,
         consent_at=None,
         invite_id=None,
@@ -211,18 +212,26 @@ async def test_a_member_changes_each_detail_on_one_card(
     await eve.share_contact("31612345678")
     noted = await eve.expect("noted: +31612345678")
     assert noted.reply_markup == REMOVE_KEYBOARD
-    await changed(sandbox, card, "May the police chief and municipality contact of Noord")
-    assert "Other members never see it" in card.text
-    await tap(eve, card, "Yes, show it")
+    await changed(sandbox, card, "May the police chief and the municipality of Noord call you")
+    assert "Nobody else sees it there" in card.text
+    await tap(eve, card, "Yes, they may call me")
     await changed(sandbox, card, "the police chief and municipality may call you")
     mine = await stored(app, noord.network, eve)
-    assert (mine.phone, mine.share_phone) == ("+31612345678", True)
-    assert "✏️ Who sees my number" in card.button_texts()
-    await tap(eve, card, "✏️ Who sees my number")
+    assert (mine.phone, mine.phone_to_hosts, mine.phone_to_members) == ("+31612345678", True, False)
+    # The two choices are separate: the members' list, then the call list off again.
+    await tap(eve, card, "✏️ Members see my number")
+    await changed(sandbox, card, "May the other members of Noord see your number")
+    await tap(eve, card, "Yes, show it to members")
+    await changed(sandbox, card, "may call you; members see it")
+    mine = await stored(app, noord.network, eve)
+    assert (mine.phone_to_hosts, mine.phone_to_members) == (True, True)
+    assert "✏️ Who may call me" in card.button_texts()
+    await tap(eve, card, "✏️ Who may call me")
     await changed(sandbox, card, "Now: yes")
-    await tap(eve, card, "No, keep it private")
-    await changed(sandbox, card, "+31612345678 (not shared)")
-    assert not (await stored(app, noord.network, eve)).share_phone
+    await tap(eve, card, "No")
+    await changed(sandbox, card, "+31612345678 (members see it)")
+    mine = await stored(app, noord.network, eve)
+    assert (mine.phone_to_hosts, mine.phone_to_members) == (False, True)
     # ... and removed.
     await tap(eve, card, "✏️ Phone")
     await eve.expect("Share my number")
@@ -232,7 +241,7 @@ async def test_a_member_changes_each_detail_on_one_card(
     assert gone.reply_markup == REMOVE_KEYBOARD
     await changed(sandbox, card, "Phone: not given")
     mine = await stored(app, noord.network, eve)
-    assert (mine.phone, mine.share_phone) == (None, False)
+    assert (mine.phone, mine.phone_to_hosts, mine.phone_to_members) == (None, False, False)
 
     # The language: the card speaks it at once.
     await tap(eve, card, "✏️ Language")
@@ -367,10 +376,11 @@ async def test_the_phone_accepts_only_her_own_number_from_the_button(
     await changed(sandbox, card, "Tap what you want to change.")
 
     # Who may see it is asked only when there is a number.
-    assert "✏️ Who sees my number" not in card.button_texts()
+    assert "✏️ Who may call me" not in card.button_texts()
+    assert "✏️ Members see my number" not in card.button_texts()
     late = await (await eve.press(card, data=f"prof:{noord.network.id}:share:yes")).answered()
     assert late["show_alert"] is True and "no phone number" in str(late["text"])
-    assert not (await stored(app, noord.network, eve)).share_phone
+    assert not (await stored(app, noord.network, eve)).phone_to_hosts
 
 
 async def test_profile_during_an_open_application_carries_on_with_the_application(
