@@ -245,8 +245,8 @@ async def send(
         len(people),
         len(groups),
     )
+    ctx.dispatcher.wake()  # the alert first; its audit row follows
     await audit.record(ctx, sender_id, audit.Act.ALERTED, network_ids, audit.incident(incident_id))
-    ctx.dispatcher.wake()
     incident = await store.get(ctx.database, incident_id)
     assert incident is not None
     if ctx.scheduler is not None:
@@ -312,10 +312,10 @@ async def update_incident(ctx: Context, incident_id: int, text: str, by: int) ->
     items = await follow_up(ctx, incident, "update", text)
     if not await store.add_follow_up(ctx.database, incident.id, items, ctx.clock.now()):
         return False
+    ctx.dispatcher.wake()
     await audit.record(
         ctx, by, audit.Act.UPDATED, incident.network_ids, audit.incident(incident_id)
     )
-    ctx.dispatcher.wake()
     return True
 
 
@@ -329,8 +329,8 @@ async def close_incident(ctx: Context, incident_id: int, by: int, text: str | No
     if not await store.close(ctx.database, incident.id, by, text, items, ctx.clock.now()):
         return False
     log.info("incident %s closed by %s", incident.id, by)
-    await audit.record(ctx, by, audit.Act.CLOSED, incident.network_ids, audit.incident(incident_id))
     ctx.dispatcher.wake()
+    await audit.record(ctx, by, audit.Act.CLOSED, incident.network_ids, audit.incident(incident_id))
     return True
 
 
