@@ -63,7 +63,11 @@ async def noord(app: BotApplication, sandbox: Sandbox, coordinator: SimUser) -> 
         network.id,
         bram.id,
         NOW,
-        {"phone": "+31 6 3333 4444", "phone_to_hosts": False, "organisation": 'Stichting "Çay; thee"'},
+        {
+            "phone": "+31 6 3333 4444",
+            "phone_to_hosts": False,
+            "organisation": 'Stichting "Çay; thee"',
+        },
     )
     await given.approved(db, network.id, sneaky, "key_figure", petra.id, name=SNEAKY)
     await given.approved(db, network.id, kees, "key_figure", petra.id)
