@@ -18,6 +18,7 @@ from handlers import (
     alerts,
     approval,
     audit,
+    contacts,
     errors,
     export,
     fallback,
@@ -48,6 +49,7 @@ def register_all(application: Application[Any, Any, Any, Any, Any, Any]) -> None
     language.register(application)
     privacy.register(application)
     profile.register(application)
+    contacts.register(application)
     networks.register(application)
     invites.register(application)
     approval.register(application)

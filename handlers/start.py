@@ -105,6 +105,7 @@ def help_text(_: Translator, actor: Actor) -> str:
     if actor.roles:
         lines += [
             _("/profile – see and change your details"),
+            _("/contacts – members who share their number with members"),
             _("/leave – leave a network"),
         ]
     lines += [

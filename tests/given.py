@@ -23,15 +23,17 @@ async def approved(
     name: str | None = None,
     phone: str | None = None,
     language: str | None = None,
+    members_phone: bool = False,
 ) -> None:
     """`user` was invited by `by`, answered the intake (name, optionally a shown phone number
-    and a language) and was approved in `role`."""
+    and a language) and was approved in `role`. `members_phone`: the other members may see
+    the number too (/contacts)."""
     now = datetime.now(UTC)
     invite = await invites.create(db, network_id, role, by, now)
     assert isinstance(await invites.redeem(db, invite.code, user.id, now), invites.Invite)
     answers: dict[str, str | bool | None] = {"display_name": name or user.first_name}
     if phone:
-        answers |= {"phone": phone, "phone_to_hosts": True}
+        answers |= {"phone": phone, "phone_to_hosts": True, "phone_to_members": members_phone}
     await memberships.save_intake(db, network_id, user.id, now, answers=answers, consent=True)
     await memberships.submit(db, network_id, user.id, now)
     assert (await memberships.decide(db, network_id, user.id, "approved", by, now)).decided_here
