@@ -45,6 +45,8 @@ class Act(StrEnum):
     CREATED = "created"  # a network set up
     LINKED = "linked"  # a group chat made the network's (subject: the group)
     INVITED = "invited"  # an invite made (subject: the invite)
+    AGREED = "agreed"  # to a changed privacy notice (domain.consent), in each of their networks
+    DECLINED = "declined"  # would rather not agree to it (yet)
 
 
 def person(user_id: int) -> Subject:
@@ -209,6 +211,10 @@ async def _sentence(names: _Names, entry: Entry) -> str:
             role = role_name(_, made.role)
             return _("{actor} made an invite for a {role}", actor=Html(who), role=role)
         return _("{actor} made an invite", actor=Html(who))
+    if action == Act.AGREED:
+        return _("{actor} agreed to the new privacy notice", actor=Html(who))
+    if action == Act.DECLINED:
+        return _("{actor} did not agree to the new privacy notice", actor=Html(who))
     return _("{actor}: {action}", actor=Html(who), action=action)
 
 

@@ -3,8 +3,9 @@
 Order matters within a handler group: the first matching handler wins. `intake` comes before
 `start` (it takes `/start <invite code>`), `flows` before both (typed private text goes to the
 open conversation, whichever feature it belongs to), and the
-catch-alls in `fallback` come last. Tracking runs in its own group (-1) beside everything else;
-before it (-2), `once` stops an update Telegram delivered again.
+catch-alls in `fallback` come last. Tracking runs in its own group (-2) beside everything else;
+before it (-3), `once` stops an update Telegram delivered again; after it (-1), the consent
+guard asks a member to agree to a changed privacy notice before anything else (`guard`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from handlers import (
     fallback,
     flows,
     groups,
+    guard,
     incidents,
     intake,
     invites,
@@ -42,6 +44,7 @@ from handlers import (
 def register_all(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     once.register(application)  # group -2: an update delivered again stops here
     tracking.register(application)
+    guard.register(application)  # group -1: a changed privacy notice is agreed to first
     groups.register(application)
     flows.register(application)  # typed private text, /cancel and Cancel: the open conversation
     intake.register(application)  # before start: /start <code>

@@ -2,7 +2,7 @@
 
 Telegram hands out an update again when the bot did not confirm it — it died between fetching
 and confirming, or a webhook answer was lost. Acting on it twice resumes an intake twice,
-answers a join request twice, counts a vote twice. So before any other handler group (-2: before
+answers a join request twice, counts a vote twice. So before any other handler group (-3: before
 tracking) the update's id is recorded, and an id recorded before stops the update there.
 
 The id is recorded before the work, not after it: a bot that dies while handling loses that one
@@ -23,7 +23,7 @@ from bot import services
 from storage import handled_updates
 
 log = logging.getLogger(__name__)
-ONCE_GROUP = -2
+ONCE_GROUP = -3
 # Telegram redelivers only what was not confirmed (minutes old); two days is ample.
 KEEP_FOR = timedelta(days=2)
 PRUNE_INTERVAL = timedelta(hours=1)

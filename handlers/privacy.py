@@ -19,7 +19,7 @@ from bot.context import BotContext
 from bot.i18n import Translator
 from bot.replies import edit_message, reply_text
 from bot.settings import Settings
-from domain import forget, my_data, removal, retention
+from domain import consent, forget, my_data, removal, retention
 from storage import memberships, networks, privacy
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 PRIVACY_MORE = "privacy:more"
 
 
-def short_privacy(_: Translator) -> str:
+def short_privacy(_: Translator, settings: Settings) -> str:
     """/privacy at a glance: what, who sees it, how long, and the person's rights."""
     return _(
         "<b>Privacy</b>\n"
@@ -39,18 +39,30 @@ def short_privacy(_: Translator) -> str:
         "reach.\n"
         "{how_long}\n"
         "/mydata shows it all, /profile changes it, /forget deletes it.",
-        how_long=how_long(_),
+        how_long=how_long(_, settings),
     )
 
 
-def how_long(_: Translator) -> str:
-    """How long we keep it, in one line of the short notice."""
-    return _("<b>How long:</b> until you delete it.")
+def how_long(_: Translator, settings: Settings) -> str:
+    """How long we keep it, in one line of the short notice: the windows in force."""
+    kept = retention.windows(settings)
+
+    def days(n: int) -> str:
+        return _.ngettext("{n} day", "{n} days", n, n=n)
+
+    return _(
+        "<b>How long:</b> messages {messages}, answers to alerts {replies}, your details "
+        "{memberships} after you leave.",
+        messages=days(kept.message_days),
+        replies=days(kept.reply_days),
+        memberships=days(kept.ended_membership_days),
+    )
 
 
 def full_privacy(_: Translator, settings: Settings) -> str:
-    """/privacy in full, behind the More button: everything the bot stores, and why."""
-    return _(
+    """/privacy in full, behind the More button: everything the bot stores, and why; and the
+    notice's version and date (`domain.consent`)."""
+    notice = _(
         "<b>Privacy in full</b>\n\n"
         "<b>What we store:</b> your Telegram user id, your language and when you last used "
         "the bot. If you apply to a network, also your answers: your name, your organisation, "
@@ -76,6 +88,7 @@ def full_privacy(_: Translator, settings: Settings) -> str:
         "Questions? Ask your coordinator.",
         how_long=how_long_in_full(_, settings),
     )
+    return f"{notice}\n{consent.version_text(_)}"
 
 
 def how_long_in_full(_: Translator, settings: Settings) -> str:
@@ -88,7 +101,9 @@ async def show_privacy(update: Update, context: BotContext) -> None:
     assert update.effective_message
     _ = await context.texts()
     more = InlineKeyboardMarkup([[InlineKeyboardButton(_("More"), callback_data=PRIVACY_MORE)]])
-    await update.effective_message.reply_text(short_privacy(_), reply_markup=more)
+    await update.effective_message.reply_text(
+        short_privacy(_, context.services.settings), reply_markup=more
+    )
 
 
 async def show_full_privacy(update: Update, context: BotContext) -> None:

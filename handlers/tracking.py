@@ -20,7 +20,7 @@ from storage import people
 from storage.people import Person
 
 log = logging.getLogger(__name__)
-TRACKING_GROUP = -1
+TRACKING_GROUP = -2
 TOUCH_EVERY = timedelta(minutes=5)  # "last active" needs no finer grain than this
 
 

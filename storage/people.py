@@ -19,6 +19,8 @@ class Person:
     created_at: str
     last_active_at: str
     blocked_at: str | None
+    privacy_version: int | None = None  # the privacy notice's version agreed to (domain.consent)
+    privacy_agreed_at: str | None = None
 
 
 def _person(row: sqlite3.Row | None) -> Person | None:

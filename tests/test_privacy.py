@@ -13,9 +13,12 @@ async def test_privacy_is_short_and_more_shows_all_of_it(
     ahmed = sandbox.add_user("Ahmed", language_code="nl")
     await ahmed.send("/privacy")
     notice = await ahmed.expect("Privacy")
-    assert len(notice.text) < 450
+    assert len(notice.text) < 520  # a phone screen, with the windows in force
     for fact in ("Wie het ziet", "Hoe lang", "/mydata", "/profile", "/forget"):
         assert fact in notice.text
+    # How long, truthfully: the [retention] windows, not "until you delete it".
+    assert "berichten 30 dagen, reacties op meldingen 180 dagen" in notice.text
+    assert "je gegevens 90 dagen nadat je stopt" in notice.text
     # Who sees the phone number, as the application's consent says it.
     assert "de politiechef, de gemeente en de coördinatoren" in notice.text
     assert "telefoonnummer alleen als jij dat wilt" in notice.text
@@ -27,6 +30,7 @@ async def test_privacy_is_short_and_more_shows_all_of_it(
     for fact in ("Wat we nooit bewaren", "bellijst", "Met /forget wis je alles", "Je rechten"):
         assert fact in notice.text
     assert "intake" not in notice.text.lower()
+    assert "Versie 1 van 6 december 2026." in notice.text  # the notice's version and date
 
 
 async def test_english_privacy_uses_the_same_words(app: BotApplication, sandbox: Sandbox) -> None:
