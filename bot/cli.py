@@ -1,4 +1,4 @@
-"""The `bondgenoten` command: run, migrate, backup, restore and demo.
+"""The `bondgenoten` command: run, migrate, backup, restore, forget and demo.
 
 Every failure an operator can cause or meet ends in one line that says what is wrong and what
 to do, and an exit code from the table below (also in the README); never a traceback, never the
@@ -89,6 +89,15 @@ def _parser() -> argparse.ArgumentParser:
         config,
     )
     restore.add_argument("path", type=Path, metavar="FILE", help="a backup made by `backup`")
+    forget = command(
+        "forget",
+        "Delete everything kept about one person, as /forget does, for someone who cannot use "
+        "the bot (an erasure request); the bot must be stopped.",
+        config,
+    )
+    forget.add_argument(
+        "--user-id", type=_user_id, required=True, metavar="N", help="their Telegram user id"
+    )
     demo = command(
         "demo", "The bot against the built-in Telegram sandbox; no token needed.", common
     )
@@ -125,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(migrate(settings))
         if args.command == "backup":
             return asyncio.run(make_backup(settings, args.path, force=args.force))
+        if args.command == "forget":
+            return asyncio.run(forget_person(settings, args.user_id))
         return asyncio.run(restore(settings, args.path))
     except StoppedBeforeStart:
         log.info("stopped before Telegram answered")
@@ -146,6 +157,17 @@ def main(argv: list[str] | None = None) -> int:
     except Exception:
         log.exception("unexpected error; please report it with this log")
         return EXIT_BUG
+
+
+def _user_id(value: str) -> int:
+    """A Telegram user id as typed: a positive whole number."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"not a Telegram user id: {value!r}")
+    return number
 
 
 def _fail(code: int, message: str) -> int:
@@ -200,3 +222,57 @@ async def restore(settings: Settings, source: Path) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+class _QueuedForTheBot:
+    """The outbox while the bot is stopped: what `forget` queues (the hosts told who left, the
+    person's menu) waits in the database and goes out at the bot's next start."""
+
+    waiting_for_channel = False
+
+    def wake(self) -> None:
+        return None
+
+
+async def forget_person(settings: Settings, user_id: int) -> int:
+    """`/forget` for `user_id`, from the command line: out of every network and group chat
+    (the hosts told at the next start), every row and text about them gone, the audit noting
+    the fact. Telegram is asked to take them out of the group chats; where it cannot be (no
+    connection, no right), the line says so and an administrator does it by hand."""
+    from telegram import Bot
+
+    from bot.clock import SystemClock
+    from bot.groups import TelegramGroups
+    from domain import forget
+    from domain.context import Context
+    from storage import memberships, privacy
+    from storage.database import Database
+
+    path = settings.database.path
+    check_path(path)
+    with instance_lock(path):
+        db = await Database.open(path)
+        try:
+            if not await privacy.has_data(db, user_id):
+                print(f"nothing is kept about user {user_id} in {path}")
+                return EXIT_OK
+            names = {m.display_name for m in await memberships.for_user(db, user_id)}
+            telegram = settings.telegram
+            bot = Bot(telegram.token.get_secret_value(), base_url=f"{telegram.base_url}/bot")
+            ctx = Context(settings=settings, clock=SystemClock(), db=db)
+            ctx.outbox = _QueuedForTheBot()
+            ctx.groups_port = TelegramGroups(bot)  # what Telegram refuses comes back as a failure
+            name = min((n for n in names if n), default=f"user {user_id}")
+            try:
+                done = await forget.forget(ctx, user_id, name)
+            finally:
+                await bot.shutdown()
+        finally:
+            await db.close()
+    by_hand = sorted({f.title for d in done.departures for f in d.failures})
+    left = f"; take them out of {', '.join(by_hand)} by hand" if by_hand else ""
+    print(
+        f"forgot user {user_id}: {done.rows} row(s) deleted or cleared, out of "
+        f"{len(done.departures)} network(s){left}"
+    )
+    return EXIT_OK

@@ -36,7 +36,7 @@ from tests.conftest import eventually
 
 POLL_TIMEOUT = 40  # far longer than a clean stop may take: stopping must not wait for a poll
 TOKEN = "987654321:AAHs3cr3t-operator-t0ken_xyz123"  # the right shape; no Telegram knows it
-SUBCOMMANDS = ["run", "migrate", "backup", "restore", "demo"]
+SUBCOMMANDS = ["run", "migrate", "backup", "restore", "forget", "demo"]
 EXAMPLE_CONFIG = Path(__file__).parent.parent / "config.example.toml"
 
 
@@ -581,3 +581,64 @@ async def test_backup_and_restore_round_trip_while_the_bot_writes(
     async with running(build_application(settings)):
         await late.send("/start")
         await late.expect("Welkom bij Bondgenoten")
+
+
+# ---- forget: an erasure request for someone who cannot use the bot ----
+
+
+async def test_forget_deletes_a_person_from_the_command_line(
+    sandbox: Sandbox, settings: Settings, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from bot import services
+    from storage import networks, people, privacy
+    from tests import given
+    from tests.test_incidents import linked_group
+
+    config = sandbox_config(sandbox, tmp_path, database=str(settings.database.path))
+    carla = sandbox.add_user("Carla", language_code="nl")
+    karin = sandbox.add_user("Karin", language_code="nl")
+    ayse = sandbox.add_user("Ayşe", language_code="nl")
+    async with running(build_application(settings)) as app:
+        db = services.of(app).database
+        network = await networks.create(db, "Noord", None, carla.id, datetime.now(UTC))
+        await given.approved(db, network.id, karin, "police_chief", carla.id, language="nl")
+        await given.approved(
+            db, network.id, ayse, "key_figure", karin.id, name="Ayşe Yılmaz", phone="0612345678"
+        )
+        group = await linked_group(db, sandbox, network.id, carla, [karin, ayse])
+        await karin.send("/help")
+        await karin.expect(None)
+        code, _, err = await cli_run("forget", "--user-id", str(ayse.id), "--config", str(config))
+        assert code == EXIT_RUNNING, err  # never beside a running bot
+        assert "Traceback" not in err
+
+    code, out, err = await cli_run("forget", "--user-id", str(ayse.id), "--config", str(config))
+    assert code == EXIT_OK, err
+    assert "Traceback" not in out + err
+    assert out.count("\n") == 1 and out.startswith(f"forgot user {ayse.id}: "), out
+    assert "out of 1 network(s)" in out and "by hand" not in out
+    member = group.members.get(ayse.id)
+    assert member is None or not member.present  # out of the group chat too
+
+    async with running(build_application(settings)) as app:
+        db = services.of(app).database
+        assert not await privacy.has_data(db, ayse.id)
+        assert await people.get(db, ayse.id) is None
+        left = await karin.expect("Ayşe Yılmaz")  # the hosts are told, at the next start
+        assert "Noord" in left.text
+
+    code, out, err = await cli_run("forget", "--user-id", str(ayse.id), "--config", str(config))
+    assert (
+        code == EXIT_OK
+        and out == f"nothing is kept about user {ayse.id} in " + str(settings.database.path) + "\n"
+    ), out + err
+
+
+def test_forget_wants_a_user_id(call: Call, tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    for args in (["--user-id", "abc"], ["--user-id", "-5"], []):
+        code, out, err = call("forget", *args, "--config", str(config))
+        assert code == EXIT_CONFIG, (args, out, err)
+        assert "Traceback" not in out + err and err.count("\n") == 1, err
