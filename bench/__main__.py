@@ -14,12 +14,23 @@ same run, never against a wall-clock constant: these machines are shared and noi
 - outage: ten minutes without Telegram in the middle of that fan-out (`BENCH_OUTAGE_S` to
   shorten it), then the time from recovery to the last copy against the floor for what was left.
 
-- ack_storm: 300 members press ✅ Seen on a fresh alert at once, ours against a bare PTB bot
-  (bench/ack_storm.py).
+- ack_storm: 300 members press ✅ Seen on a fresh alert at once, ours against a bare PTB bot,
+  five rounds in turn (bench/ack_storm.py).
 - scale: member, host and coordinator commands at 25 networks / 300 members and at 1,000 / 30,000
   with a year of history; p50/p95 ratios, idle CPU, RSS, start-up (bench/scale.py).
 - cpu_per_message, paid: the clean fan-out by a `bondgenoten run` process, its CPU per copy; and
-  with paid broadcasts on, against their 1,000 messages/s floor.
+  with paid broadcasts on, against their 1,000 messages/s floor, then a bare PTB sender's same
+  copies to the same sandbox (bench/bare_sender.py).
+
+Figures on the 2-core machine shared with other work (issue 8; each a range over runs):
+cpu_per_message 3.3-4.1 ms per copy (6.4-7.0 before issue 8's fan-out work), clean fan-out
+1.027-1.03 x floor; ack_storm median ratio 0.76-1.36 (rounds 0.68-1.87: ours and the bare bot
+spend about the same CPU per press, and one storm is too short for these machines to time it
+steadily); paid 3.7-7.3 x its floor, the bare PTB sender 2.9-7.3 x, ours over its 0.95-1.67.
+Paid cannot come near 1.10 here: python-telegram-bot's HTTP client (httpx) alone costs
+1.3-1.8 ms of CPU per request (more with many on the wire), ~2/3 of ours, so one core sends at
+most ~300 copies a second, and the sandbox needs 0.4-0.6 ms per request itself (0.8-1.0 in
+this process, beside the bench's own work).
 
 `python -m bench NAME` runs one part: `replies` (throughput, first reply, shutdown),
 `broadcast` (clean, faults, kill), `outage`, `ack_storm`, `scale`, `cpu_per_message`, `paid`.

@@ -25,7 +25,7 @@ import sys
 import time
 from collections import Counter
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from typing import Any
 from bot.app import build_application, running
 from bot.settings import Settings, load_settings
 from sandbox import Membership, Sandbox, SimChat, SimUser
+from sandbox.server import RequestRecord
 from storage import group_chats, invites, memberships, networks, people
 from storage.database import Database
 from storage.group_chats import BotRights
@@ -41,6 +42,7 @@ NETWORKS = 40
 MEMBERS = 1000
 TELEGRAM_PER_SECOND = 30
 PAID_PER_SECOND = 1000  # with allow_paid_broadcast
+IN_FLIGHT = 24  # sends at once, the bare sender's as our dispatcher's default
 TEXT = "BENCH: a critical incident in the district. Stay calm; police on site."
 RIGHTS = {"can_invite_users": True, "can_restrict_members": True, "can_pin_messages": True}
 
@@ -51,6 +53,8 @@ class World:
     sender: SimUser
     members: list[SimUser]
     groups: list[SimChat]
+    # Per text: how far the request log is counted for good, and the copies counted there.
+    counted: dict[str, tuple[int, Counter[int]]] = field(default_factory=dict)
 
     @property
     def chats(self) -> list[int]:
@@ -132,20 +136,36 @@ async def press_send(world: World) -> float:
     return pressed
 
 
-def delivered(world: World) -> Counter[int]:
-    """How many copies of the alert each chat received."""
-    copies: Counter[int] = Counter()
-    for record in world.sandbox.requests:
-        if record.method == "sendMessage" and record.ok and TEXT in str(record.params.get("text")):
-            copies[int(record.params["chat_id"])] += 1
+def delivered(world: World, text: str = TEXT) -> Counter[int]:
+    """How many copies of `text` each chat received.
+
+    The request log only grows, and a request's outcome is final once it has a status, so the
+    log is read once up to its first unfinished request; the rest is read again each time. (The
+    sandbox runs in this process: rereading thousands of requests twenty times a second would
+    take CPU from it.)
+    """
+    requests = world.sandbox.requests
+    start, settled = world.counted.get(text, (0, Counter()))
+    while start < len(requests) and requests[start].status:
+        _count(requests[start], text, settled)
+        start += 1
+    world.counted[text] = (start, settled)
+    copies = Counter(settled)
+    for record in requests[start:]:
+        _count(record, text, copies)
     return copies
 
 
-async def wait_until_all(world: World, *, within: float) -> float:
+def _count(record: RequestRecord, text: str, copies: Counter[int]) -> None:
+    if record.method == "sendMessage" and record.ok and text in str(record.params.get("text")):
+        copies[int(record.params["chat_id"])] += 1
+
+
+async def wait_until_all(world: World, *, within: float, text: str = TEXT) -> float:
     loop = asyncio.get_running_loop()
     expected = set(world.chats)
     deadline = loop.time() + within
-    while not expected <= set(delivered(world)):
+    while not expected <= set(delivered(world, text)):
         if loop.time() > deadline:
             break
         await asyncio.sleep(0.05)
@@ -273,7 +293,17 @@ def cpu_seconds(pid: int) -> float:
 
 async def measured(folder: Path, *, paid: bool) -> None:
     """The clean fan-out by a `bondgenoten run` process: its CPU per copy; with `paid`, paid
-    broadcasts on and the floor at Telegram's 1,000 messages/s for them."""
+    broadcasts on and the floor at Telegram's 1,000 messages/s for them.
+
+    With `paid` also: `sandbox_cpu_ms_per_request`, the CPU this process (the sandbox, mostly)
+    spent per request it answered during the fan-out (1,000 / it: the most requests a second it
+    could serve on a core of its own); then a bare python-telegram-bot sender
+    (bench/bare_sender.py, in its own process as ours is) sends the same copies to the same
+    sandbox: `bare_s`, its `bare_ratio` to the floor, `bare_cpu_ms_per_copy`, and
+    `ratio_to_bare` (our time over its).
+
+    `BENCH_PROFILE=FILE` runs the bot under cProfile, which writes its profile to FILE at stop.
+    """
     scenario = "paid" if paid else "cpu_per_message"
     async with Sandbox(flood_limits=True) as sandbox:
         database = folder / f"{scenario}.sqlite3"
@@ -294,12 +324,20 @@ async def measured(folder: Path, *, paid: bool) -> None:
             await asyncio.sleep(1)  # start-up work done
             pressed = await press_send(world)
             cpu_before = cpu_seconds(bot.pid)
+            own_before, requests_before = time.process_time(), len(sandbox.requests)
             wall_at_press = _wall_at(loop, pressed)
             done = await wait_until_all(world, within=600)
             cpu = cpu_seconds(bot.pid) - cpu_before
+            own = time.process_time() - own_before
+            answered = len(sandbox.requests) - requests_before
         finally:
             bot.send_signal(signal.SIGTERM)
             await bot.wait()
+        extra: dict[str, float] = {}
+        if paid:
+            extra["sandbox_cpu_ms_per_request"] = round(own * 1000 / max(1, answered), 3)
+            extra.update(await bare_fan_out(world, folder, paid=True))
+            extra["ratio_to_bare"] = round((done - pressed) / extra["bare_s"], 2)
         figures(
             world,
             scenario,
@@ -308,12 +346,64 @@ async def measured(folder: Path, *, paid: bool) -> None:
             PAID_PER_SECOND if paid else TELEGRAM_PER_SECOND,
             cpu_s=round(cpu, 3),
             cpu_ms_per_copy=round(cpu * 1000 / len(world.chats), 3),
+            **extra,
         )
 
 
+BARE_TEXT = TEXT.replace("BENCH:", "BARE:")  # counted apart from ours
+
+
+async def bare_fan_out(world: World, folder: Path, *, paid: bool) -> dict[str, float]:
+    """The same copies by a bare python-telegram-bot sender in its own process."""
+    job = folder / "bare.json"
+    job.write_text(
+        json.dumps(
+            {
+                "base_url": world.sandbox.base_url,
+                "token": world.sandbox.token,
+                "text": BARE_TEXT,
+                "paid": paid,
+                "in_flight": IN_FLIGHT,
+                "chats": [[m.id, True] for m in world.members]
+                + [[g.id, False] for g in world.groups],
+            }
+        )
+    )
+    sender = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.bare_sender", str(job),
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert sender.stdin is not None and sender.stdout is not None
+    try:
+        assert (await sender.stdout.readline()).strip() == b"ready"
+        loop = asyncio.get_running_loop()
+        cpu_before = cpu_seconds(sender.pid)
+        began = loop.time()
+        sender.stdin.write(b"go\n")
+        await sender.stdin.drain()
+        done = await wait_until_all(world, within=600, text=BARE_TEXT)
+        cpu = cpu_seconds(sender.pid) - cpu_before
+        assert (await sender.stdout.readline()).strip() == b"done"
+    finally:
+        if sender.returncode is None:
+            sender.kill()
+        await sender.wait()
+    copies = len(world.chats)
+    per_second = PAID_PER_SECOND if paid else TELEGRAM_PER_SECOND
+    return {
+        "bare_s": round(done - began, 2),
+        "bare_ratio": round((done - began) / (copies / per_second), 3),
+        "bare_cpu_ms_per_copy": round(cpu * 1000 / copies, 3),
+        "bare_lost": sum(1 for chat in world.chats if delivered(world, BARE_TEXT)[chat] == 0),
+    }
+
+
 async def _start_bot(config: Path) -> asyncio.subprocess.Process:
+    # BENCH_PROFILE=FILE: the bot runs under cProfile and writes its profile there at stop.
+    profile = os.environ.get("BENCH_PROFILE")
+    profiled = ["-m", "cProfile", "-o", profile] if profile else []
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run", "--config", str(config),
+        sys.executable, *profiled, "-m", "bot.cli", "run", "--config", str(config),
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )  # fmt: skip

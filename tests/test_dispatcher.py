@@ -64,15 +64,19 @@ async def test_a_critical_alert_overtakes_routine_traffic_and_nothing_bounces(
 ) -> None:
     settings = make_settings(limited, tmp_path / "b.sqlite3")
     async with running(build_application(settings)) as app:
+        dispatcher = services.of(app).dispatcher
         crowd = started(limited, 80)
         await queue(app, [message(p.id, f"routine {n}") for n, p in enumerate(crowd)])
         chief = started(limited, 1, "Chief")[0]
         await queue(app, [message(chief.id, "critical!", "critical")])
-        await services.of(app).dispatcher.idle()
+        # How many were out when it was queued: the faster the bot, the more.
+        out_then = len([r for r in limited.requests if r.method == "sendMessage"])
+        await dispatcher.idle()
     sent = [r for r in limited.requests if r.method == "sendMessage" and r.ok]
     assert len(sent) == 81
     order = [r.params["text"] for r in sent]
-    assert order.index("critical!") <= 30  # behind at most what was already in flight
+    # Behind at most what was already out or in flight: it overtakes everything else.
+    assert order.index("critical!") <= out_then + dispatcher.in_flight < 80
     assert limited.flood_429_count == 0
 
 

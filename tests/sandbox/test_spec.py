@@ -652,3 +652,22 @@ def test_a_default_parse_mode_where_none_exists_is_ignored_as_telegram_does(api:
     assert "parse_mode" not in checked
     error = rejects(api, "editMessageReplyMarkup", {"chat_id": "5", "message_id": "1", "x": "1"})
     assert error.description == 'Bad Request: unknown parameter "x"'
+
+
+def test_a_keyboard_sent_again_is_checked_the_same_and_each_request_gets_its_own(
+    api: ApiSpec,
+) -> None:
+    # A fan-out sends one keyboard a thousand times: the sandbox remembers the check of its
+    # JSON text, and must answer exactly as it did the first time.
+    keyboard = json.dumps({"inline_keyboard": [[{"text": "✅ Seen", "callback_data": "a:1"}]]})
+    first = api.validate("sendMessage", {"chat_id": "1", "text": "hi", "reply_markup": keyboard})
+    first["reply_markup"]["inline_keyboard"][0][0]["text"] = "changed by the first request"
+    second = api.validate("sendMessage", {"chat_id": "2", "text": "hi", "reply_markup": keyboard})
+    assert second["reply_markup"] == json.loads(keyboard)
+    too_long = json.dumps({"inline_keyboard": [[{"text": "x", "callback_data": "d" * 65}]]})
+    for _again in range(2):
+        with pytest.raises(ApiError, match="BUTTON_DATA_INVALID"):
+            api.validate("sendMessage", {"chat_id": "1", "text": "hi", "reply_markup": too_long})
+    for _again in range(2):
+        with pytest.raises(ApiError, match="can't parse reply keyboard markup JSON object"):
+            api.validate("sendMessage", {"chat_id": "1", "text": "hi", "reply_markup": "{"})
