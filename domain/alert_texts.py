@@ -9,6 +9,7 @@ from bot.i18n import Translator, escape
 from domain import incidents as rules
 from domain.ports import Button, Keyboard
 from storage.incidents import Recipient
+from storage.networks import Network
 
 MAX_NAMES = 40  # names listed in /incident and the hosts' call list before "and N more"
 NOT_SEEN_PER_PAGE = 50  # people on one page of "who has not seen it"
@@ -228,3 +229,29 @@ def follow_up_buttons(_: Translator, kind: str, incident_id: int, revision: int)
 
 def close_buttons(_: Translator, incident_id: int) -> Keyboard:
     return [[Button(_("✅ Close without a word"), f"inc:cnow:{incident_id}")]]
+
+
+# --- who reads the replies (/replies) --------------------------------------------------------
+
+
+def readers_text(_: Translator, network: Network) -> str:
+    """What the network chose: only its hosts (and an alert's sender), or the coordinators too."""
+    now = (
+        _("the coordinators read them too")
+        if network.coordinators_see_replies
+        else _("only the police chief, the municipality and who sent the alert")
+    )
+    return _(
+        "💬 <b>Replies to alerts in {network}</b>\n"
+        "Members' replies, their mood and the list of who to call go to the police chief and "
+        "the municipality of {network}, and to who sent the alert. The coordinators read them "
+        "only if the network asks for it.\n\nNow: <b>{now}</b>.",
+        network=network.name,
+        now=now,
+    )
+
+
+def readers_keyboard(_: Translator, network: Network) -> Keyboard:
+    if network.coordinators_see_replies:
+        return [[Button(_("Only us again"), f"rdr:off:{network.id}")]]
+    return [[Button(_("Coordinators read them too"), f"rdr:on:{network.id}")]]

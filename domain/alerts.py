@@ -4,9 +4,10 @@ Sending an alert stores the incident, one recipient row per person and a deliver
 chat and person in one transaction; the dispatcher sends them. Follow-ups and closing go out
 the same way, threaded under the alert. The sender has one live status message; who has not
 acknowledged gets one reminder, then the hosts get a list to call. What members send back
-reaches the incident's hosts and its sender only (the coordinators where the network asks). The rules themselves (who receives,
-which step is due) are the plain functions of `bot.incidents`; the handlers are in
-`handlers.alerts`, `handlers.alert_replies` and `handlers.incidents`.
+reaches the incident's hosts and its sender only (the coordinators where the network asks:
+`let_coordinators_read`). The rules themselves (who receives, which step is due) are the plain
+functions of `bot.incidents`; the handlers are in `handlers.alerts`, `handlers.alert_replies`
+and `handlers.incidents`.
 """
 
 from __future__ import annotations
@@ -661,3 +662,17 @@ async def _escalate(ctx: Context, incident: Incident) -> bool:
                 )
             )
     return await store.record_escalation(ctx.database, incident.id, fit(items), ctx.clock.now())
+
+
+# --- who reads members' replies: the network's choice ----------------------------------------
+
+
+async def let_coordinators_read(ctx: Context, network_id: int, on: bool, by: int) -> bool:
+    """The network asks (or no longer asks) the coordinators to read its members' replies,
+    moods and call lists; recorded in the audit. False when it was so already."""
+    changed = await networks.set_coordinators_see_replies(ctx.database, network_id, on)
+    if changed:
+        act = audit.Act.SHARED_REPLIES if on else audit.Act.UNSHARED_REPLIES
+        await audit.record(ctx, by, act, network_id)
+        log.info("network %s: coordinators read replies %s (by %s)", network_id, on, by)
+    return changed

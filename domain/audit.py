@@ -45,6 +45,8 @@ class Act(StrEnum):
     CREATED = "created"  # a network set up
     LINKED = "linked"  # a group chat made the network's (subject: the group)
     INVITED = "invited"  # an invite made (subject: the invite)
+    SHARED_REPLIES = "replies_shared"  # the network asks the coordinators to read its replies
+    UNSHARED_REPLIES = "replies_unshared"  # ... and no longer
     AGREED = "agreed"  # to a changed privacy notice (domain.consent), in each of their networks
     DECLINED = "declined"  # would rather not agree to it (yet)
 
@@ -215,6 +217,10 @@ async def _sentence(names: _Names, entry: Entry) -> str:
         return _("{actor} agreed to the new privacy notice", actor=Html(who))
     if action == Act.DECLINED:
         return _("{actor} did not agree to the new privacy notice", actor=Html(who))
+    if action == Act.SHARED_REPLIES:
+        return _("{actor} let the coordinators read the replies to alerts", actor=Html(who))
+    if action == Act.UNSHARED_REPLIES:
+        return _("{actor} kept the replies to alerts from the coordinators", actor=Html(who))
     return _("{actor}: {action}", actor=Html(who), action=action)
 
 

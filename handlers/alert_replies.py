@@ -1,8 +1,9 @@
 """What members do with an alert, and hosts answering them.
 
 A member acknowledges (✅ Seen), gives the mood and perhaps a few words (💬 Reply), or asks to
-be called (📞 Call me). All of it goes to the incident's hosts and its sender only (the coordinators where the network asks for it), never
-to the group; a host can answer the member privately.
+be called (📞 Call me). All of it goes to the incident's hosts and its sender only (the
+coordinators where the network asks for it: /replies), never to the group; a host can answer
+the member privately.
 """
 
 from __future__ import annotations
@@ -10,20 +11,23 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters, Update
-from telegram.ext import Application
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
 from bot.i18n import Translator
-from bot.replies import edit_message
+from bot.render import keyboard
+from bot.replies import edit_message, reply_text
 from domain import alert_texts, alerts
 from domain import incidents as rules
+from domain.access import Action, allowed
 from domain.notify import tell
 from domain.ports import Keyboard
 from handlers import conversation as talk
 from handlers import guard
 from handlers.alert_common import buttons, managed
-from handlers.common import stale_button
+from handlers.common import more_choices, network_rows, networks_to_act_on, stale_button
 from storage import incidents as store
+from storage import networks
 from storage.incidents import Incident, Recipient
 
 # --- the buttons on an alert ---------------------------------------------------------------
@@ -279,7 +283,57 @@ async def take_answer(
         )
 
 
+# --- /replies: whether the coordinators read a network's replies --------------------------------
+
+
+async def readers_command(update: Update, context: BotContext) -> None:
+    """The network's choice, with the button to change it; a picker for several networks."""
+    message = update.effective_message
+    assert message
+    _ = await context.texts()
+    name = " ".join(context.args or [])
+    found = await networks_to_act_on(update, context, name, Action.send_alert)
+    if not found:
+        return
+    if len(found) == 1:
+        network = found[0]
+        text = alert_texts.readers_text(_, network)
+        await reply_text(message, text, keyboard(alert_texts.readers_keyboard(_, network)))
+        return
+    rows = network_rows(found, lambda n: f"rdr:show:{n.id}")
+    text = _("Which network?") + more_choices(_, found, "/replies")
+    await reply_text(message, text, InlineKeyboardMarkup(rows))
+
+
+async def readers_pressed(update: Update, context: BotContext) -> None:
+    """A network picked, or its choice changed (by its hosts or a coordinator)."""
+    query, user = update.callback_query, update.effective_user
+    assert query and query.data and user
+    _prefix, verb, network_id = query.data.split(":")
+    actor = await guard.actor_of(update, context)
+    if not allowed(actor, Action.send_alert, int(network_id)):
+        await stale_button(update, context)
+        return
+    svc = context.services
+    if verb in ("on", "off"):
+        await alerts.let_coordinators_read(svc, int(network_id), verb == "on", user.id)
+    network = await networks.get(svc.database, int(network_id))
+    if network is None:
+        await stale_button(update, context)
+        return
+    await query.answer()
+    _ = await context.texts()
+    text = alert_texts.readers_text(_, network)
+    await edit_message(query, text, keyboard(alert_texts.readers_keyboard(_, network)))
+
+
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    application.add_handler(
+        CommandHandler("replies", readers_command, filters=filters.ChatType.PRIVATE)
+    )
+    application.add_handler(
+        CallbackQueryHandler(readers_pressed, pattern=r"^rdr:(show|on|off):\d{1,20}$")
+    )
     application.add_handler(
         buttons(
             {

@@ -92,6 +92,7 @@ def help_text(_: Translator, actor: Actor) -> str:
             _("/invite, /invites – invite people, see open invites"),
             _("/members – the members of a network"),
             _("/export – a network's members and attendance as files"),
+            _("/replies – may the coordinators read members' replies to alerts?"),
             _("/meeting – plan a meal meeting; /meetings plan – a year of five"),
             _("/action – record an agreed action; /stats – attendance and actions"),
             _("/link – in a group chat: make it the network's group"),

@@ -34,6 +34,7 @@ MEMBER = [
     "topic",
     "actions",
     "profile",
+    "contacts",
     "language",
     "privacy",
     "mydata",
@@ -43,7 +44,7 @@ MEMBER = [
     "help",
 ]
 HOST_ONLY = ["alert", "incident", "update", "close", "meeting", "action", "stats"]
-HOST_ONLY += ["invite", "members", "export"]
+HOST_ONLY += ["invite", "members", "export", "replies"]
 HOST = [c for c, _ in menus.PRIVATE if c in HOST_ONLY or c in MEMBER]  # in the menu's order
 COORDINATOR = [c for c, shown in menus.PRIVATE if menus.Part.COORDINATOR in shown]
 COORDINATOR_AND_MEMBER = [
