@@ -195,7 +195,8 @@ async def a_stranger_is_turned_away(cast: Cast) -> None:
 
 async def a_profile_changes(cast: Cast) -> None:
     """Ahmed eats halal now, and would rather not have his number on the call list: he
-    changes both on his /profile card with buttons."""
+    changes both on his /profile card with buttons. The other members may still see it, as
+    he chose in his application: /contacts lists who chose so, Karin and himself."""
     ahmed = cast.ahmed
     await ahmed.send("/profile")
     card = await ahmed.expect("Noord")
@@ -203,6 +204,8 @@ async def a_profile_changes(cast: Cast) -> None:
         before = len(card.edits)
         await tap(ahmed, card, data=data)
         await edited(cast, card, before)
+    await ahmed.send("/contacts")
+    await ahmed.expect("Karin")
 
 
 async def commands_in_the_group(cast: Cast) -> None:
