@@ -47,6 +47,7 @@ def contacts_text(
     _: Translator, network: Network, listed: list[Membership], viewer: Membership | None
 ) -> Html:
     """The list for one network, with a word on the viewer's own choice."""
+    lines: list[str]
     if not listed:
         lines = [
             _(
