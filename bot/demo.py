@@ -342,6 +342,15 @@ async def telegram_goes_away(cast: Cast) -> None:
     await sandbox.wait_for(lambda: (status.text or "").startswith("✅"), timeout=30)
 
 
+async def the_audit(cast: Cast) -> None:
+    """Carla, the coordinator, reads the logboek of Noord: who approved whom, who sent and
+    closed which alert, who set up the network and linked its group chat, and when. Only
+    references are kept; names are looked up as it is shown."""
+    carla = cast.carla
+    await carla.send("/audit Noord")
+    await carla.expect("Noord")
+
+
 SCENES: list[tuple[str, Scene]] = [
     ("A stranger meets the bot", stranger_meets_the_bot),
     ("Choosing a language", choosing_a_language),
@@ -358,6 +367,7 @@ SCENES: list[tuple[str, Scene]] = [
     ("An incident at night", an_incident_at_night),
     ("Telegram goes away for a while", telegram_goes_away),
     ("A meal meeting", meal_meeting),
+    ("The logboek: who did what", the_audit),
 ]
 
 

@@ -60,6 +60,7 @@ IN_ORDER = [
     "⏩ three weeks before the meeting",
     "Ahmed Benali pressed [✅ ",  # in the group, under the count
     "⏩ a week before the action is due",
+    "Carla de Vries: /audit Noord",
     "The demo ran the real bot against the sandbox: no token, no network.",
 ]
 
