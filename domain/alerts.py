@@ -12,6 +12,7 @@ and `handlers.incidents`.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 from collections.abc import Sequence
@@ -348,11 +349,18 @@ async def follow_up_reach(ctx: Context, incident: Incident) -> tuple[int, int]:
     return people, groups
 
 
-async def not_seen(ctx: Context, incident: Incident) -> tuple[list[Recipient], int]:
+async def not_seen(
+    ctx: Context, incident: Incident, viewer: int | None = None
+) -> tuple[list[Recipient], int]:
     """Who has not acknowledged `incident` yet (still members, by name), and how many got it.
-    For its hosts and the coordinators only: the caller checks `may_manage`."""
+    For its hosts and the coordinators only: the caller checks `may_manage`. The phone
+    numbers (the call list) only for who reads its replies (`incident_hosts`): a coordinator
+    at none of its networks' tables sees the names without them (need-to-know)."""
     people = await store.recipients(ctx.database, incident.id)
-    return waiting(people), len(people)
+    found = waiting(people)
+    if viewer is not None and viewer not in await incident_hosts(ctx, incident):
+        found = [dataclasses.replace(p, phone=None) for p in found]
+    return found, len(people)
 
 
 # --- what members send back ----------------------------------------------------------------

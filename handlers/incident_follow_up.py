@@ -324,7 +324,7 @@ async def _not_seen(update: Update, context: BotContext, args: list[str], *, tur
         return
     svc = context.services
     _ = await context.texts()
-    people, total = await alerts.not_seen(svc, incident)
+    people, total = await alerts.not_seen(svc, incident, update.effective_user.id)
     page = int(args[1]) if turn else 0
     text, rows, _page = texts.not_seen_page(_, incident.id, people, total, page)
     await query.answer()

@@ -172,8 +172,10 @@ async def test_replies_and_call_lists_reach_coordinators_only_where_the_network_
         svc = services.of(app)
         await world.arrange(app)
 
-        async def alert_cycle(text: str) -> None:
-            await send_alert(svc, karin.id, [world.network_id], "critical", "network_only", text)
+        async def alert_cycle(text: str) -> int:
+            incident_id = await send_alert(
+                svc, karin.id, [world.network_id], "critical", "network_only", text
+            )
             await svc.dispatcher.idle()
             alert = await fatima.expect(text)
             await (await fatima.press(alert, "💬 Reply")).answered()
@@ -186,11 +188,22 @@ async def test_replies_and_call_lists_reach_coordinators_only_where_the_network_
             await run_incident_jobs(app)
             await karin.expect("have not acknowledged it yet")
             await svc.dispatcher.idle()
+            return incident_id
 
-        await alert_cycle("First alert")
+        async def who_has_not_seen(user: SimUser, incident_id: int) -> str:
+            await user.send(f"/incident {incident_id}")
+            status = await user.expect(f"#{incident_id}")
+            await (await user.press(status, "👀 Who has not seen it")).answered()
+            return (await user.expect(f"Alert #{incident_id}")).text or ""
+
+        first = await alert_cycle("First alert")
         carla_saw = texts_of(carla)
         assert "mood is" not in carla_saw and "not acknowledged" not in carla_saw
         assert AHMED not in carla_saw and PHONES[1] not in carla_saw
+        # She may manage the alert, so she sees who has not seen it, but not their numbers.
+        assert PHONES[1] in await who_has_not_seen(karin, first)
+        seen_by_carla = await who_has_not_seen(carla, first)
+        assert AHMED in seen_by_carla and PHONES[1] not in seen_by_carla
 
         # The network asks for it: Karin turns it on with /replies; the audit has it.
         await karin.send("/replies")
@@ -203,9 +216,10 @@ async def test_replies_and_call_lists_reach_coordinators_only_where_the_network_
         await carla.send("/audit Noord")
         await carla.expect("Karin let the coordinators read the replies to alerts")
 
-        await alert_cycle("Second alert")
+        second = await alert_cycle("Second alert")
         await carla.expect("the mood is 😠 tense")
         await carla.expect("have not acknowledged it yet")
+        assert PHONES[1] in await who_has_not_seen(carla, second)
 
         # Fatima, a key figure, cannot change it.
         await fatima.send("/replies")
