@@ -88,6 +88,8 @@ async def export_person(db: Database, user_id: int) -> dict[str, Any]:
             "first_stored_at": person.created_at,
             "last_active_at": person.last_active_at,
             "blocked_bot_at": person.blocked_at,
+            "privacy_notice_version_agreed_to": person.privacy_version,
+            "privacy_notice_agreed_at": person.privacy_agreed_at,
         }
         if person
         else None

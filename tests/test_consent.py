@@ -14,7 +14,7 @@ from domain import consent, intake
 from domain.alerts import send_alert
 from domain.intake_steps import Position, Step
 from sandbox import Sandbox, SimUser
-from storage import invites, memberships, networks, people
+from storage import invites, memberships, networks, people, privacy
 from storage.database import Database
 from tests import given
 from tests.conftest import eventually
@@ -88,6 +88,9 @@ async def test_a_member_agrees_again_after_the_notice_changed_and_alerts_still_r
         person = await people.get(db, ayse.id)
         assert person is not None and person.privacy_version == BUMPED
         assert person.privacy_agreed_at is not None
+        profile = (await privacy.export_person(db, ayse.id))["profile"]  # /mydata has it
+        assert profile["privacy_notice_version_agreed_to"] == BUMPED
+        assert profile["privacy_notice_agreed_at"] == person.privacy_agreed_at
         assert ("agreed", network_id) in await audit_rows(db, ayse.id)
         await ayse.send("/profile")
         assert "privacyverklaring" not in (await ayse.expect(None)).text
