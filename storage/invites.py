@@ -156,7 +156,8 @@ async def redeem(db: Database, code: str, user_id: int, now: datetime) -> Invite
             " ON CONFLICT (network_id, user_id) DO UPDATE SET"
             " role = excluded.role, status = 'intake', intake_step = NULL,"
             " display_name = NULL, organisation = NULL, reach = NULL, phone = NULL,"
-            " phone_to_hosts = 0, phone_to_members = 0, diet = NULL, consent_at = NULL, invite_id = excluded.invite_id,"
+            " phone_to_hosts = 0, phone_to_members = 0, diet = NULL, consent_at = NULL,"
+            " invite_id = excluded.invite_id,"
             " submitted_at = NULL, decided_by = NULL, decided_at = NULL, joined_at = NULL,"
             " last_active_at = excluded.last_active_at, removed_at = NULL, removed_by = NULL",
             (invite.network_id, user_id, invite.role, invite.id, stamp),
