@@ -10,7 +10,8 @@ Typed answers follow the intake's rules (`domain.intake_steps.clean`: tidied, no
 most so many characters), the choices are the intake's, and the two phone choices (the call
 list of the police chief and the municipality; the other members in /contacts) are worded by
 `domain.intake_texts.share_phone_question` and `members_phone_question`, so both say the same.
-Buttons carry `prof:<network id>:<what>[:<choice>]` (`data`). The card is one message, edited in place.
+Buttons carry `prof:<network id>:<what>[:<choice>]` (`data`). The card is one message, edited
+in place.
 """
 
 from __future__ import annotations
