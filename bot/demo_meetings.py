@@ -16,7 +16,7 @@ def a_month_ahead(cast: Cast, asked: SimMessage) -> date:
     """The first day on offer at least four weeks from now (the buttons hold eight weeks)."""
     soon = cast.clock.now().date() + timedelta(days=28)
     days = [
-        date.fromisoformat(b.callback_data[len("mtg:day:") :])
+        date.fromisoformat(b.callback_data.removeprefix("mtg:day:"))
         for row in asked.buttons
         for b in row
         if b.callback_data and b.callback_data.startswith("mtg:day:")
@@ -87,7 +87,7 @@ async def meal_meeting(cast: Cast) -> None:
     await ahmed.expect("📌")
 
     assert in_two_weeks.callback_data is not None
-    due_on = date.fromisoformat(in_two_weeks.callback_data[len("act:due:") :])
+    due_on = date.fromisoformat(in_two_weeks.callback_data.removeprefix("act:due:"))
     reminders = rules.action_timeline(due_on, cast.clock.now(), tz)
     week_before: datetime = reminders[rules.ActionStep.week_before]
     await until(cast, week_before, "a week before the action is due", "meeting-")
