@@ -208,8 +208,8 @@ def consent_text(_: Translator, network: Network) -> str:
         "coordinators. Other members see your name, organisation and reach – your phone "
         "number only if you choose so.\n"
         "<b>Why:</b> only to run the network. Nothing is sold or passed on.\n"
-        "<b>How long:</b> until you delete it with /forget, also after you leave. /mydata "
-        "shows all of it.\n\n"
+        "<b>How long:</b> while you are a member, and a limited time after (/privacy says how "
+        "long). /forget deletes it at once; /mydata shows all of it.\n\n"
         "Do you agree?",
         network=network.name,
     )
