@@ -303,7 +303,9 @@ async def _day_before(ctx: Context, meeting: Meeting) -> bool:
                         "latitude": meeting.latitude,
                         "longitude": meeting.longitude,
                         "title": str(texts.venue_title(_, meeting))[:100],
-                        "address": meeting.address or "",
+                        # A pin without an address: Telegram requires one, so the place itself.
+                        "address": meeting.address
+                        or f"{meeting.latitude:.5f}, {meeting.longitude:.5f}",
                     },
                     network_id=meeting.network_id,
                     user_id=person.user_id,
