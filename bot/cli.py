@@ -220,10 +220,6 @@ async def restore(settings: Settings, source: Path) -> int:
     return EXIT_OK
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 class _QueuedForTheBot:
     """The outbox while the bot is stopped: what `forget` queues (the hosts told who left, the
     person's menu) waits in the database and goes out at the bot's next start."""
@@ -249,6 +245,9 @@ async def forget_person(settings: Settings, user_id: int) -> int:
     from storage.database import Database
 
     path = settings.database.path
+    if not path.exists():
+        # An erasure request against a mistyped path must not pass as done on a new, empty file.
+        raise DatabaseUnusable(f"database {path} does not exist; check database.path")
     check_path(path)
     with instance_lock(path):
         db = await Database.open(path)
@@ -276,3 +275,7 @@ async def forget_person(settings: Settings, user_id: int) -> int:
         f"{len(done.departures)} network(s){left}"
     )
     return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -642,3 +642,15 @@ def test_forget_wants_a_user_id(call: Call, tmp_path: Path) -> None:
         code, out, err = call("forget", *args, "--config", str(config))
         assert code == EXIT_CONFIG, (args, out, err)
         assert "Traceback" not in out + err and err.count("\n") == 1, err
+
+
+def test_forget_on_a_missing_database_says_so_and_creates_nothing(
+    call: Call, tmp_path: Path
+) -> None:
+    # A mistyped database.path must not pass as "nothing is kept" on a new, empty database.
+    missing = tmp_path / "typo.sqlite3"
+    config = write_config(tmp_path, database=missing)
+    code, out, err = call("forget", "--user-id", "5", "--config", str(config))
+    assert code == EXIT_DATABASE, (out, err)
+    assert "does not exist" in err and err.count("\n") == 1 and "Traceback" not in out + err
+    assert not missing.exists()
