@@ -17,6 +17,7 @@ from pathlib import Path
 
 from bot import logs
 from bot.app import build_application, running
+from bot.demo_between import between_incidents
 from bot.demo_cast import (
     Cast,
     code_in,
@@ -367,6 +368,7 @@ SCENES: list[tuple[str, Scene]] = [
     ("An incident at night", an_incident_at_night),
     ("Telegram goes away for a while", telegram_goes_away),
     ("A meal meeting", meal_meeting),
+    ("Between incidents", between_incidents),
     ("The logboek: who did what", the_audit),
 ]
 
