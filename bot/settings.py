@@ -192,10 +192,17 @@ class IncidentSettings(_Section):
     # An alert, its follow-ups and the hosts' call list are retried through any outage for
     # this long; after it they end 'expired' and the sender hears so.
     delivery_window_hours: int = Field(default=24, ge=1, le=168)
+    # An incident still open this long after it was sent reminds its sender to close it with a
+    # word ("Later" asks again after as long, a few times at most).
+    close_reminder_hours: int = Field(default=12, ge=1, le=168)
 
     @property
     def delivery_window(self) -> timedelta:
         return timedelta(hours=self.delivery_window_hours)
+
+    @property
+    def close_reminder(self) -> timedelta:
+        return timedelta(hours=self.close_reminder_hours)
 
     def timings(self, severity: str) -> tuple[int, int] | None:
         """(remind, escalate) minutes for a severity, or None when it is not escalated."""

@@ -24,6 +24,7 @@ from bot.i18n import Html, Translator, translator
 from bot.outbox import fit
 from domain import alert_texts as texts
 from domain import audit
+from domain import closing_reminders as closing
 from domain import incidents as rules
 from domain.access import Action, Actor, allowed
 from domain.context import Context
@@ -253,6 +254,7 @@ async def send(
     assert incident is not None
     if ctx.scheduler is not None:
         schedule_escalation(ctx, incident)
+        closing.plan(ctx, incident, None)  # a closing word asked for after some hours
     return incident_id
 
 
@@ -331,6 +333,7 @@ async def close_incident(ctx: Context, incident_id: int, by: int, text: str | No
     if not await store.close(ctx.database, incident.id, by, text, items, ctx.clock.now()):
         return False
     log.info("incident %s closed by %s", incident.id, by)
+    closing.cancel(ctx, incident.id)  # no reminder to close it any more
     ctx.dispatcher.wake()
     await audit.record(ctx, by, audit.Act.CLOSED, incident.network_ids, audit.incident(incident_id))
     return True

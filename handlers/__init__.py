@@ -19,6 +19,7 @@ from handlers import (
     alerts,
     approval,
     audit,
+    closing_reminders,
     contacts,
     errors,
     export,
@@ -61,6 +62,7 @@ def register_all(application: Application[Any, Any, Any, Any, Any, Any]) -> None
     audit.register(application)
     alerts.register(application)  # then alert_replies, then incidents: its `inc:` catch-all
     alert_replies.register(application)
+    closing_reminders.register(application)  # ⏰ Later, before the `inc:` catch-all
     incidents.register(application)
     meetings.register(application)
     fallback.register(application)  # last: unknown commands, free text and stale buttons
