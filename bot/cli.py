@@ -1,4 +1,4 @@
-"""The `bondgenoten` command: run, migrate, backup, restore, forget and demo.
+"""The `bondgenoten` command: run, migrate, backup, restore, forget, demo and try.
 
 Every failure an operator can cause or meet ends in one line that says what is wrong and what
 to do, and an exit code from the table below (also in the README); never a traceback, never the
@@ -105,6 +105,21 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--scenes", type=int, metavar="N", help="play only the first N scenes (all by default)"
     )
+    trial = command(
+        "try",
+        "A training ground in the browser: the bot against the built-in sandbox, several "
+        "people's chats side by side, a clock to move and scenarios to play; no token needed. "
+        "The page answers on 127.0.0.1 only.",
+        common,
+    )
+    trial.add_argument(
+        "--port",
+        type=_port,
+        default=8765,
+        metavar="N",
+        help="the page's port on 127.0.0.1 (8765; 0 picks a free one)",
+    )
+    trial.add_argument("--verbose", action="store_true", help="show the bot's log too")
     return parser
 
 
@@ -114,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         from bot import demo
 
         return asyncio.run(demo.main(verbose=args.verbose, scenes=args.scenes))
+    if args.command == "try":
+        return training_ground(args.port, verbose=args.verbose)
     try:
         settings = load_settings(args.config)
     except SettingsError as exc:
@@ -168,6 +185,29 @@ def _user_id(value: str) -> int:
     if number <= 0:
         raise argparse.ArgumentTypeError(f"not a Telegram user id: {value!r}")
     return number
+
+
+def _port(value: str) -> int:
+    """A TCP port as typed: 0 (any free one) to 65535."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port: {value!r} (0 to 65535)")
+    return number
+
+
+def training_ground(port: int, *, verbose: bool) -> int:
+    """`bondgenoten try` until Ctrl+C; a port it cannot take is one line and exit code 7."""
+    from trainer import server
+
+    try:
+        return asyncio.run(server.main(port=port, verbose=verbose))
+    except server.Unusable as exc:
+        return _fail(EXIT_ADDRESS, str(exc))
+    except KeyboardInterrupt:
+        return EXIT_OK
 
 
 def _fail(code: int, message: str) -> int:

@@ -268,7 +268,12 @@ async def an_incident_at_night(cast: Cast) -> None:
     is reminded, and then the chief gets the list of who to call. With the buttons under her
     status message she sees who has not seen it, sends a follow-up and closes with a word."""
     await wim_joins(cast)
+    await the_alert_at_night(cast)
 
+
+async def the_alert_at_night(cast: Cast) -> None:
+    """The incident itself, once Wim is in the network (the training ground plays it on its
+    own: `trainer.scenarios`)."""
     karin, ahmed = cast.karin, cast.ahmed
     await karin.send(
         "/alert Noord Vannacht is iemand neergestoken bij winkelcentrum Boven 't IJ. De politie "
