@@ -23,7 +23,7 @@ from bot import supervise
 from bot.i18n import Html, Translator, translator
 from bot.outbox import fit
 from domain import alert_texts as texts
-from domain import audit
+from domain import alert_templates, audit
 from domain import closing_reminders as closing
 from domain import incidents as rules
 from domain.access import Action, Actor, allowed
@@ -155,6 +155,8 @@ async def send(
     checked = rules.check_text(text)
     if isinstance(checked, TextProblem):
         raise ValueError(f"alert text is {checked}")
+    if alert_templates.unfilled(checked):
+        raise ValueError(f"alert text has placeholders left: {alert_templates.unfilled(checked)}")
     if severity not in rules.SEVERITIES or sharing not in rules.SHARINGS:
         raise ValueError(f"unknown severity {severity!r} or sharing {sharing!r}")
     network_ids = list(dict.fromkeys(network_ids))

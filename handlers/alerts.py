@@ -6,10 +6,11 @@ database, so a restart keeps it; what Send does is `domain.alerts.send`.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from bot import services
@@ -17,7 +18,7 @@ from bot.fit import cut_label
 from bot.i18n import Translator
 from bot.replies import edit_message
 from bot.services import Services
-from domain import alert_texts, alerts
+from domain import alert_templates, alert_texts, alerts
 from domain import incidents as rules
 from domain.access import Action, Actor, networks_where
 from domain.incidents import TextProblem
@@ -28,6 +29,8 @@ from handlers.common import MAX_CHOICES, more_choices, network_named, stale_butt
 from storage import incidents as store
 from storage import networks
 from storage.incidents import Draft
+
+log = logging.getLogger(__name__)
 
 
 async def alert(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -160,6 +163,19 @@ def cancel_keyboard(_: Translator, draft: Draft) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[_cancel_button(_, draft)]])
 
 
+def templates_keyboard(_: Translator, draft: Draft) -> InlineKeyboardMarkup:
+    """The templates, two a row, each copying its text (the sender's language) to the phone's
+    clipboard to paste and fill in; then Cancel."""
+    copies = [
+        InlineKeyboardButton(
+            alert_templates.label(_, kind),
+            copy_text=CopyTextButton(alert_templates.template(_, kind)),
+        )
+        for kind in alert_templates.KINDS
+    ]
+    return InlineKeyboardMarkup([copies[:2], copies[2:], [_cancel_button(_, draft)]])
+
+
 # --- the text and the preview --------------------------------------------------------------
 
 
@@ -182,16 +198,18 @@ async def _ask_for_text(
     svc = services.of(context)
     _ = await services.texts_for(update, context)
     await _wait_for_text(svc, draft)
-    text = _(
+    question = _(
         "Now type the text of the alert (at most {max} characters): what happened, what is "
         "being done, what you ask of the members.",
         max=rules.MAX_TEXT,
     )
+    text = f"{question}\n\n{alert_templates.invitation(_)}"
+    markup = templates_keyboard(_, draft)
     if edit and update.callback_query:
-        await edit_message(update.callback_query, text, reply_markup=cancel_keyboard(_, draft))
+        await edit_message(update.callback_query, text, reply_markup=markup)
     else:
         assert update.effective_message
-        await update.effective_message.reply_text(text, reply_markup=cancel_keyboard(_, draft))
+        await update.effective_message.reply_text(text, reply_markup=markup)
 
 
 async def take_draft_text(
@@ -215,6 +233,14 @@ async def take_draft_text(
             )
         )
         await update.effective_message.reply_text(problem, reply_markup=cancel_keyboard(_, draft))
+        return
+    left = alert_templates.unfilled(checked)
+    if left:  # refused before anything is kept: the draft waits for the filled-in text
+        log.info("draft %s of user %s: placeholders left %s", draft.id, draft.user_id, left)
+        await _wait_for_text(svc, draft)
+        await update.effective_message.reply_text(
+            alert_templates.unfilled_text(_, left), reply_markup=cancel_keyboard(_, draft)
+        )
         return
     updated = await store.update_draft(
         svc.database, draft.id, svc.clock.now(), text=checked, step="preview"
@@ -430,6 +456,11 @@ async def send_draft(update: Update, context: ContextTypes.DEFAULT_TYPE, args: l
         return
     if draft.step != "preview" or draft.text is None:
         await stale_button(update, context)
+        return
+    left = alert_templates.unfilled(draft.text)
+    if left:  # kept before templates were checked: refused, nothing sent
+        _ = await services.texts_for(update, context)
+        await query.answer(alert_templates.unfilled_text(_, left), show_alert=True)
         return
     for network_id in draft.network_ids:  # rights may have changed since composing began
         if await guard.permit(update, context, Action.send_alert, network_id) is None:

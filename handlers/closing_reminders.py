@@ -41,10 +41,11 @@ async def later(update: Update, context: BotContext, args: list[str]) -> None:
     user_id = update.effective_user.id
     log.info("user %s: later on closing reminder of incident %s: %s", user_id, incident.id, outcome)
     if outcome is Later.CLOSED:
-        said = _("Alert #{id} is closed already. Thank you: no more reminders.", id=incident.id)
-        await query.answer(said, show_alert=True)
-        await edit_message(query, said)
+        closed = _("Alert #{id} is closed already. Thank you: no more reminders.", id=incident.id)
+        await query.answer(closed, show_alert=True)
+        await edit_message(query, closed)
         return
+    said: str
     if outcome is Later.NO_MORE:
         said = closing.no_more_text(_, incident.id)
     else:

@@ -322,6 +322,8 @@ def press(
             raise SandboxUsageError(
                 f"no button {text!r} on the message; buttons: {message.button_texts()}"
             )
+        if buttons[0].copy_text is not None:
+            raise SandboxUsageError(f"button {text!r} copies text: tap it with copy()")
         if buttons[0].callback_data is None:
             raise SandboxUsageError(f"button {text!r} has no callback_data (url={buttons[0].url})")
         data = buttons[0].callback_data
@@ -352,6 +354,31 @@ def press(
         },
     )
     return query
+
+
+def copy(world: World, user: SimUser, message: SimMessage, text: str) -> str:
+    """A CopyTextButton tapped: its text goes to the user's clipboard; no update (Telegram
+    copies in the app and tells the bot nothing)."""
+    chat = message.chat
+    if message.deleted:
+        raise SandboxUsageError("cannot tap a button on a deleted message")
+    if chat.type == "private" and chat.user is not user:
+        raise SandboxUsageError(f"{user.first_name} cannot see {chat.label}")
+    if chat.is_group:
+        member = chat.members.get(user.id)
+        if member is None or not member.present:
+            raise SandboxUsageError(f"{user.first_name} is not a member of {chat.label}")
+    found = [b for row in message.buttons for b in row if b.text == text]
+    if not found:
+        raise SandboxUsageError(
+            f"no button {text!r} on the message; buttons: {message.button_texts()}"
+        )
+    copied = found[0].copy_text
+    if copied is None:
+        raise SandboxUsageError(f"button {text!r} copies nothing: press() it")
+    user.clipboard = copied
+    world.record(chat, "copy", user.full_name, text, message)
+    return copied
 
 
 def answer_poll(world: World, user: SimUser, message: SimMessage, option_ids: list[int]) -> None:

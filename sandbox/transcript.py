@@ -116,6 +116,7 @@ def render_event(event: Event, before: str | None = None) -> list[str]:
         return _service(event, message)
     simple = {
         "press": f"{event.actor} pressed [{event.text}]",
+        "copy": f"{event.actor} tapped [{event.text}] and copied its text",
         "pin": "Bot pinned a message",
         "unpin": "Bot unpinned a message",
         "delete": "Bot deleted a message",

@@ -65,6 +65,7 @@ class SimUser:
     started: bool = False  # has opened the private chat with the bot
     blocked: bool = False  # has blocked the bot
     reachable_until: float = 0.0  # a join request lets the bot write for 5 minutes
+    clipboard: str | None = None  # what the last CopyTextButton tapped copied
     world: World | None = field(default=None, repr=False)
     _private: SimChat | None = field(default=None, repr=False)
 
@@ -172,6 +173,13 @@ class SimUser:
 
         return actions.press(self._world(), self, message, text, data=data)
 
+    async def copy(self, message: SimMessage, text: str) -> str:
+        """Tap a CopyTextButton: the app puts its text on the clipboard (returned, and kept in
+        `clipboard`) and shows "Copied"; the bot hears nothing."""
+        from sandbox import actions
+
+        return actions.copy(self._world(), self, message, text)
+
     async def answer_poll(self, message: SimMessage, option_ids: list[int]) -> None:
         from sandbox import actions
 
@@ -272,6 +280,7 @@ class SimButton:
     text: str
     callback_data: str | None = None
     url: str | None = None
+    copy_text: str | None = None  # a CopyTextButton: what a tap copies to the clipboard
 
 
 @dataclass(eq=False)
@@ -358,7 +367,15 @@ class SimMessage:
     def buttons(self) -> list[list[SimButton]]:
         rows = (self.reply_markup or {}).get("inline_keyboard") or []
         return [
-            [SimButton(b["text"], b.get("callback_data"), b.get("url")) for b in row]
+            [
+                SimButton(
+                    b["text"],
+                    b.get("callback_data"),
+                    b.get("url"),
+                    (b.get("copy_text") or {}).get("text"),
+                )
+                for b in row
+            ]
             for row in rows
         ]
 
