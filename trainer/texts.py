@@ -15,11 +15,13 @@ Texts = Callable[..., str]
 
 
 def texts_in(language: str) -> Texts:
-    """A translator giving plain `str` (the page escapes where it inserts)."""
+    """A translator giving plain, unescaped `str`: the page escapes where it inserts (the
+    bot's translator escapes for Telegram's HTML, which the page would show as `&amp;`)."""
     _ = translator(language if language in SUPPORTED_LANGUAGES else "nl")
 
     def translate(msgid: str, /, **values: object) -> str:
-        return str(_(msgid, **values))
+        template = str(_(msgid))
+        return template.format(**values) if values else template
 
     return translate
 

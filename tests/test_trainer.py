@@ -1,0 +1,400 @@
+"""The training ground's server (`bondgenoten try`): its endpoints over HTTP against a real world
+(the sandbox and the real bot), the safe rendering of the bot's messages, and the command line.
+
+The browser tests are in tests/test_trainer_browser.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import zipfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from tests.conftest import eventually
+from trainer import scenarios, server
+from trainer.session import Session
+from trainer.view import html_of
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[Session]:
+    session = Session(language="en", realistic_pace=False)
+    await session.reset()
+    yield session
+    await session.stop()
+
+
+@pytest.fixture
+async def client(session: Session) -> AsyncIterator[TestClient[Any, Any]]:
+    # The test server answers on 127.0.0.1, as `bondgenoten try` does.
+    async with TestClient(TestServer(server.build_app(session), host="127.0.0.1")) as client:
+        yield client
+
+
+async def post(client: TestClient[Any, Any], action: str, body: dict[str, Any]) -> Any:
+    response = await client.post(f"/api/{action}?lang=en", json=body)
+    return response.status, await response.json()
+
+
+async def state(client: TestClient[Any, Any], lang: str = "en") -> dict[str, Any]:
+    response = await client.get(f"/api/state?lang={lang}")
+    assert response.status == 200
+    return dict(await response.json())
+
+
+def phone(shown: dict[str, Any], key: str) -> dict[str, Any]:
+    return next(p for p in shown["phones"] if p["key"] == key)
+
+
+def texts_in(chat: dict[str, Any]) -> list[str]:
+    return [m.get("html", "") for m in chat["messages"]]
+
+
+# ---- the page --------------------------------------------------------------------------------
+
+
+async def test_the_page_in_dutch_and_english(client: TestClient[Any, Any]) -> None:
+    dutch = await (await client.get("/")).text()
+    english = await (await client.get("/?lang=en")).text()
+    assert '<html lang="nl">' in dutch and "oefenterrein" in dutch
+    assert '<html lang="en">' in english and "training ground" in english
+    words = english.split('id="words">')[1].split("</script>")[0]
+    assert "<" not in words  # no text can close the script element
+    assert json.loads(words)["reset"] == "Reset"
+    for name in ("app.js", "style.css"):
+        assert (await client.get(f"/static/{name}")).status == 200
+
+
+async def test_the_state_shows_every_phone_and_the_group(client: TestClient[Any, Any]) -> None:
+    shown = await state(client)
+    keys = [p["key"] for p in shown["phones"]]
+    assert keys == ["karin", "femke", "ahmed", "wim", "emma", "carla"]
+    assert phone(shown, "karin")["role"] == "police chief"
+    assert phone(shown, "femke")["role"] == "municipality"
+    assert shown["group"]["title"] == "Wijk Noord"
+    assert shown["group"]["members"] == ["carla"]  # its creator; the bot is not in it yet
+    assert [s["key"] for s in shown["scenarios"]] == ["onboarding", "incident", "meal", "between"]
+    assert shown["playing"] is None and shown["failed"] is None
+    assert (await state(client, "nl"))["phones"][0]["role"] == "politiechef"
+
+
+async def test_only_loopback_names_reach_it(client: TestClient[Any, Any]) -> None:
+    """A page elsewhere that points its own host name at 127.0.0.1 (DNS rebinding) is turned
+    away: the Host header must name the loopback."""
+    response = await client.get("/api/state", headers={"Host": "evil.example:8765"})
+    assert response.status == 421
+    response = await client.get("/api/state", headers={"Host": "localhost:8765"})
+    assert response.status == 200
+
+
+# ---- a person's phone --------------------------------------------------------------------------
+
+
+async def test_typing_a_command_gets_the_bots_answer(client: TestClient[Any, Any]) -> None:
+    assert await post(client, "send", {"who": "ahmed", "text": "/start"}) == (200, {"ok": True})
+
+    async def answered() -> bool:
+        return any("112" in t for t in texts_in(phone(await state(client), "ahmed")))
+
+    await eventually(answered)
+    ahmed = phone(await state(client), "ahmed")
+    mine, *bot = ahmed["messages"]
+    assert mine["mine"] and 'data-cmd="/start"' in mine["html"]
+    assert bot and all(m["from_bot"] for m in bot)
+    assert any(c["command"] == "start" for c in ahmed["menu"])
+
+
+async def test_a_button_is_pressed_and_the_message_edited(client: TestClient[Any, Any]) -> None:
+    await post(client, "send", {"who": "emma", "text": "/language"})
+
+    async def asked() -> bool:
+        return any(m.get("buttons") for m in phone(await state(client), "emma")["messages"])
+
+    await eventually(asked)
+    question = next(m for m in phone(await state(client), "emma")["messages"] if m.get("buttons"))
+    col = [b["text"] for b in question["buttons"][0]].index("Nederlands")
+    status, answer = await post(
+        client, "press", {"who": "emma", "message": question["id"], "row": 0, "col": col}
+    )
+    assert status == 200 and "toast" in answer
+
+    async def edited() -> bool:
+        shown = phone(await state(client), "emma")["messages"]
+        return any(m["id"] == question["id"] and m["edited"] for m in shown)
+
+    await eventually(edited)
+
+
+async def test_what_cannot_be_done_gets_a_clear_line(client: TestClient[Any, Any]) -> None:
+    assert await post(client, "send", {"who": "nobody", "text": "hi"}) == (
+        400,
+        {"error": "There is nobody by that name in the training ground."},
+    )
+    assert (await post(client, "send", {"who": "ahmed", "text": "  "}))[0] == 400
+    status, answer = await post(client, "send", {"who": "ahmed", "chat": "group", "text": "hoi"})
+    assert status == 400 and answer["error"].startswith("Telegram would not allow that:")
+    status, answer = await post(client, "open", {"who": "ahmed", "url": "https://example.org/"})
+    assert (status, answer) == (400, {"error": "That link leads outside the training ground."})
+    status, answer = await post(client, "press", {"who": "ahmed", "message": 999, "row": 0})
+    assert (status, answer) == (400, {"error": "That message is gone."})
+    status, answer = await post(client, "share", {"who": "ahmed", "what": "location", "at": "x"})
+    assert status == 400 and "latitude" in answer["error"]
+    assert (await client.post("/api/send", data="who=ahmed")).status == 415
+    assert (await client.post("/api/fly", json={})).status == 404
+
+
+async def test_a_start_link_and_a_shared_place(client: TestClient[Any, Any]) -> None:
+    """A link to the bot tapped on a phone opens the chat with /start, as Telegram does; 📎
+    shares a place."""
+    status, _answer = await post(
+        client, "open", {"who": "wim", "url": "https://t.me/bondgenoten_bot?start=nonsense"}
+    )
+    assert status == 200
+    assert (await post(client, "share", {"who": "wim", "what": "location", "at": "52.39, 4.92"}))[
+        0
+    ] == 200
+
+    async def shared() -> bool:
+        shown = phone(await state(client), "wim")["messages"]
+        return any(m.get("location") == "52.3900, 4.9200" for m in shown) and any(
+            'data-cmd="/start"' in m.get("html", "") for m in shown if m["mine"]
+        )
+
+    await eventually(shared)
+
+
+# ---- the trainer's controls ----------------------------------------------------------------------
+
+
+async def test_the_clock_moves_and_says_when_nothing_is_planned(
+    client: TestClient[Any, Any], session: Session
+) -> None:
+    world = session.world
+    assert world is not None and world.scheduler is not None
+    before = world.now()
+    assert await post(client, "clock", {"by": "day"}) == (200, {"ok": True})
+    assert (world.now() - before).total_seconds() >= 24 * 3600
+    assert "The clock moved ahead" in (await state(client))["log"][-1]
+    assert (await post(client, "clock", {"by": "week"}))[0] == 400
+
+    planned = world.next_step()
+    assert planned is not None  # the bot plans its daily retention run at start
+    assert await post(client, "clock", {"by": "next"}) == (200, {"ok": True})
+    assert world.now() > planned
+    assert "next planned step" in (await state(client))["log"][-1]
+
+    world.scheduler.due.clear()  # as if nothing were planned
+    assert await post(client, "clock", {"by": "next"}) == (
+        400,
+        {"error": "Nothing is planned yet."},
+    )
+
+
+async def test_a_scenario_plays_and_a_reset_gives_a_clean_world(
+    client: TestClient[Any, Any], session: Session
+) -> None:
+    """The onboarding's first step alone, then the rest at once; a second scenario waits while
+    one plays; a reset forgets everything."""
+    assert await post(client, "play", {"scenario": "onboarding"}) == (200, {"ok": True})
+    assert await post(client, "play", {"scenario": "onboarding"}) == (
+        409,
+        {"error": "Wait a moment: something else is changing the world."},
+    )
+    await session.wait_played()
+    shown = await state(client)
+    done = [s["done"] for s in shown["scenarios"][0]["steps"]]
+    assert done == [True, False, False, False, False, False]
+    assert any("Noord" in t for t in texts_in(phone(shown, "carla")))
+
+    await post(client, "play", {"scenario": "onboarding", "all": True})
+    await session.wait_played()
+    shown = await state(client)
+    assert shown["failed"] is None
+    assert all(s["done"] for s in shown["scenarios"][0]["steps"])
+    assert shown["group"]["members"] == ["karin", "femke", "ahmed", "wim", "carla"]
+
+    assert await post(client, "reset", {"language": "nl"}) == (200, {"ok": True})
+    shown = await state(client)
+    assert not any(s["done"] for s in shown["scenarios"][0]["steps"])
+    assert all(p["messages"] == [] for p in shown["phones"])
+    assert shown["group"]["members"] == ["carla"]
+    assert session.world is not None
+    assert session.world.cast.ahmed.language_code == "nl"
+
+
+async def test_a_step_that_finds_the_world_changed_says_so(
+    client: TestClient[Any, Any], session: Session
+) -> None:
+    """The group linked by hand to nothing: the onboarding's second step (adding the bot to
+    the group) meets a group the bot is already in, and the page says what to do."""
+    assert session.world is not None
+    await session.world.group.add_bot(by=session.world.cast.carla)
+    await post(client, "play", {"scenario": "onboarding", "all": True})
+    await session.wait_played()
+    shown = await state(client)
+    assert shown["failed"] is not None and "Reset" in shown["failed"]
+
+
+async def test_the_event_stream_sends_the_state(client: TestClient[Any, Any]) -> None:
+    response = await client.get("/api/events?lang=en")
+    assert response.headers["Content-Type"] == "text/event-stream"
+    line = await asyncio.wait_for(response.content.readline(), 10)
+    assert line.startswith(b"data: ")
+    assert json.loads(line[6:])["group"]["title"] == "Wijk Noord"
+    response.close()
+
+
+# ---- rendering -------------------------------------------------------------------------------
+
+
+def test_text_is_escaped_and_entities_become_safe_tags() -> None:
+    text = "<script>alert(1)</script> & /help"
+    shown = html_of(text, [{"type": "bot_command", "offset": 28, "length": 5}])
+    assert shown == (
+        "&lt;script&gt;alert(1)&lt;/script&gt; &amp; "
+        '<a class="cmd" href="#" data-cmd="/help">/help</a>'
+    )
+
+
+def test_entities_count_utf16_and_overlaps_are_split() -> None:
+    text = "🚨 bold link\nnext"
+    entities = [
+        {"type": "bold", "offset": 3, "length": 9},  # "bold link" (🚨 is two UTF-16 units)
+        {"type": "text_link", "offset": 8, "length": 9, "url": 'https://x.nl/"q'},
+    ]
+    assert html_of(text, entities) == (
+        '🚨 <b>bold <a class="link" href="#" data-url="https://x.nl/&#34;q">link</a></b>'
+        '<a class="link" href="#" data-url="https://x.nl/&#34;q"><br>next</a>'
+    )
+
+
+def test_nested_entities_nest() -> None:
+    text = "quote with bold"
+    entities = [
+        {"type": "blockquote", "offset": 0, "length": 15},
+        {"type": "bold", "offset": 11, "length": 4},
+    ]
+    assert html_of(text, entities) == "<blockquote>quote with <b>bold</b></blockquote>"
+
+
+def test_every_text_of_the_page_is_translated() -> None:
+    """Each msgid of trainer/ has a Dutch and an English translation in the catalogs."""
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.pofile import read_po
+
+    from bot.i18n import LOCALE_DIR
+
+    found = {
+        message if isinstance(message, str) else message[0]
+        for _file, _line, message, _c, _ctx in extract_from_dir(
+            ROOT / "trainer",
+            method_map=[("**.py", "python")],
+            keywords={"_": None, "N_": None, "ngettext": (1, 2)},
+        )
+    }
+    assert len(found) > 40
+    for language in ("nl", "en"):
+        with (LOCALE_DIR / language / "LC_MESSAGES" / "bondgenoten.po").open("rb") as fp:
+            catalog = read_po(fp)
+        missing = sorted(m for m in found if not (catalog.get(m) and catalog.get(m).string))
+        assert not missing, f"{language}: {missing[:5]}"
+
+
+def test_scenarios_play_what_they_need_first() -> None:
+    steps = scenarios.plan(scenarios.INCIDENT, {"onboarding/network", "onboarding/group"})
+    assert [s.key for s in steps] == ["chief", "municipality", "ahmed", "wim", "alert"]
+    everything = {scenarios.step_id(s, step) for s in scenarios.SCENARIOS for step in s.steps}
+    assert scenarios.plan(scenarios.MEAL, everything) == []
+
+
+# ---- the command line --------------------------------------------------------------------------
+
+
+def cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+    )
+
+
+def test_a_port_that_is_no_port_is_one_line_and_exit_2() -> None:
+    done = cli("try", "--port", "99999")
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "bondgenoten try: argument --port: not a port: '99999' (0 to 65535) "
+        "(see bondgenoten try --help)"
+    ]
+
+
+def test_a_port_in_use_is_one_line_and_exit_7() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = cli("try", "--port", str(port))
+    assert done.returncode == 7, done.stderr
+    assert done.stderr.strip() == (
+        f"bondgenoten: port {port} on 127.0.0.1 is in use (another `bondgenoten try`?); "
+        "choose another with --port"
+    )
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+async def test_bondgenoten_try_serves_the_page_until_ctrl_c() -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        "import sys; from bot.cli import main; sys.exit(main())",
+        "try",
+        "--port",
+        "0",
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={k: v for k, v in os.environ.items() if not k.startswith("BONDGENOTEN_")},
+    )
+    assert process.stdout is not None
+    try:
+        line = (await asyncio.wait_for(process.stdout.readline(), 120)).decode()
+        assert "http://127.0.0.1:" in line, line
+        url = line.split("at ")[1].split(" ")[0]
+        import aiohttp
+
+        async with aiohttp.ClientSession() as http, http.get(f"{url}api/state") as response:
+            assert response.status == 200
+            assert len((await response.json())["phones"]) == 6
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, err.decode()[-2000:]
+    assert "Stopped" in out.decode()
+    assert not err, err.decode()[-2000:]
+
+
+def test_the_wheel_ships_the_page(tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", tmp_path, ROOT],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    [wheel] = tmp_path.glob("bondgenoten-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for name in ("server.py", "static/index.html", "static/app.js", "static/style.css"):
+        assert f"trainer/{name}" in names
