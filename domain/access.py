@@ -51,6 +51,7 @@ class Action(StrEnum):
     take_part = "take_part"  # answer a meeting, propose a topic, see meetings and actions
     record_action = "record_action"  # record agreed actions; mark anyone's progress
     view_stats = "view_stats"  # attendance and actions done on time
+    find_talent = "find_talent"  # /whocan: search the members' talents and reach
 
 
 # Actions that are not about one network: a role in any network counts.
@@ -81,6 +82,7 @@ RULES: Mapping[Action, frozenset[Role]] = {
     Action.take_part: EVERY_ROLE,
     Action.record_action: HOST_ROLES,
     Action.view_stats: HOST_ROLES,
+    Action.find_talent: EVERY_ROLE,  # within one's own networks only (domain.talents)
 }
 
 

@@ -71,6 +71,7 @@ _PARTS: Mapping[str, tuple[str, Mapping[str, str | None]]] = {
         {"text": "topic", "anonymous": "without_your_name", "created_at": "proposed_at"},
     ),
     "actions": ("agreed_actions_you_took_on", {"what": "action"}),
+    "talents": ("what_you_can_do_want_to_learn_and_reach", {"text": "item"}),
 }
 
 
@@ -126,6 +127,7 @@ def summary(
     networks = record.get("memberships") or []
     if networks:
         lines += ["", *_networks(_, networks, day), "", *_details(_, networks)]
+    lines += _talents(_, record.get("talents") or [])
     activity = _activity(_, record)
     if activity:
         lines += ["", _("<b>What you did</b>"), *activity]
@@ -251,6 +253,22 @@ def _details(_: Translator, memberships: list[Mapping[str, Any]]) -> list[str]:
             phone,
         ),
         one(_("Meals"), [m.get("diet") for m in memberships], lambda v: diet_name(_, v)),
+    ]
+
+
+def _talents(_: Translator, items: list[Mapping[str, Any]]) -> list[str]:
+    """The lists of talents and reach (/profile), as counts: the file has every item."""
+    if not items:
+        return []
+    count = {kind: sum(1 for t in items if t.get("list") == kind) for kind in ("can", "learn")}
+    reach = sum(1 for t in items if t.get("list") == "reach")
+    return [
+        _(
+            "<b>What you bring:</b> {can}, {learn}, {reach} (/profile)",
+            can=_.ngettext("{n} thing you can do", "{n} things you can do", count["can"]),
+            learn=_.ngettext("{n} to learn", "{n} to learn", count["learn"]),
+            reach=_.ngettext("{n} community you reach", "{n} communities you reach", reach),
+        )
     ]
 
 

@@ -34,9 +34,11 @@ from domain.intake_texts import (
 )
 from domain.labels import diet_name, role_name
 from domain.ports import Button, Keyboard
+from domain.talents import ITEM_LIMIT, MOST, Kind, list_name
 from storage import memberships, networks
 from storage.memberships import Membership
 from storage.networks import Network
+from storage.talents import Talent
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +61,11 @@ class What(StrEnum):
     SHARE = "share"  # whether the police chief and municipality may call the number
     MEMBERS = "members"  # whether the other members see the number (/contacts)
     LANGUAGE = "lang"
+    # The three lists of talents and reach (`domain.talents`): shown, added to by typing,
+    # an item removed with its button (choice `x<item id>`).
+    CAN = "can"
+    LEARN = "learn"
+    REACHES = "reaches"
 
 
 # Details answered by typing, and the intake question whose rules (limit, tidying) they follow.
@@ -68,6 +75,9 @@ TYPED: dict[What, Step] = {
     What.REACH: Step.REACH,
     What.DIET_OTHER: Step.DIET_OTHER,
 }
+# The card's steps for the lists of talents and reach, and which list each is.
+LISTS: dict[What, Kind] = {What.CAN: Kind.CAN, What.LEARN: Kind.LEARN, What.REACHES: Kind.REACH}
+REMOVE_ITEM = "x"  # a list's choice `x12`: remove item 12
 REMOVE = "none"  # the choice that clears an organisation or a phone number
 TELEGRAM_NAME = "tg"  # the choice of the name as Telegram shows it
 
@@ -186,9 +196,16 @@ def card_text(
     note: str | None = None,
     *,
     closed: bool = False,
+    talents: dict[Kind, list[Talent]] | None = None,
 ) -> Html:
     """Everything the person can change in this network, with what was just done on top;
-    `closed`: the person is done, the card keeps no buttons."""
+    `closed`: the person is done, the card keeps no buttons. `talents`: the person's lists of
+    talents and reach (the same in every network)."""
+    lists = talents or {}
+
+    def listed(kind: Kind) -> str:
+        return " · ".join(t.text for t in lists.get(kind, [])) or "–"
+
     lines = [note, ""] if note else []
     lines += [
         _(
@@ -203,6 +220,11 @@ def card_text(
         _("<b>Phone:</b> {phone}", phone=Html(phone_text(_, membership))),
         _("<b>Meals:</b> {diet}", diet=diet_name(_, membership.diet)),
         _("<b>Language:</b> {language}", language=LANGUAGE_NAMES.get(_.language, _.language)),
+        "",
+        _("🤝 <b>What you bring</b> (the members of your networks find it with /whocan)"),
+        _("<b>You can:</b> {items}", items=listed(Kind.CAN)),
+        _("<b>You want to learn:</b> {items}", items=listed(Kind.LEARN)),
+        _("<b>You reach:</b> {items}", items=listed(Kind.REACH)),
         "",
         _("Saved. /profile opens your details again.")
         if closed
@@ -222,6 +244,11 @@ def card_keyboard(
         [edit(_("✏️ Communities"), What.REACH), edit(_("✏️ Meals"), What.DIET)],
         [edit(_("✏️ Phone"), What.PHONE)],
         [edit(_("✏️ Language"), What.LANGUAGE)],
+        [
+            edit(_("🙋 I can"), What.CAN),
+            edit(_("📚 I'd learn"), What.LEARN),
+            edit(_("🤝 I reach"), What.REACHES),
+        ],
     ]
     if membership.phone:
         rows[2].append(edit(_("✏️ Who may call me"), What.SHARE))
@@ -323,6 +350,80 @@ def step(
         ]
         return _("Which language shall I use with you?"), [languages, cancel_row(_, nid)]
     raise ValueError(f"{what} is not a step of the card")
+
+
+def list_step(
+    _: Translator,
+    network: Network,
+    what: What,
+    items: list[Talent],
+    note: str | None = None,
+    said: str | None = None,
+) -> tuple[Html, Keyboard]:
+    """The card while one list of talents or reach is open: its items with a button each to
+    remove it, and what to type to add one. `said`: the communities the person named in their
+    application to this network (only its hosts see that), offered as a start for the list."""
+    kind = LISTS[what]
+    if kind is Kind.CAN:
+        question = _(
+            "What can you do? A skill, a language, a trade: <i>translating Arabic</i>, "
+            "<i>first aid</i>, <i>fixing bikes</i>…"
+        )
+    elif kind is Kind.LEARN:
+        question = _(
+            "What would you like to learn? Members who can do it may find you with /whocan."
+        )
+    else:
+        question = _(
+            "Which communities and organisations do you reach? <i>The mosque</i>, <i>the "
+            "football club</i>, <i>the youth centre</i>…"
+        )
+    lines = [note, ""] if note else []
+    lines += [_("<b>{list}</b>", list=list_name(_, kind))]
+    lines += [_("{n}. {item}", n=i, item=t.text) for i, t in enumerate(items, 1)] or ["–"]
+    lines += ["", question]
+    if kind is Kind.REACH and said and not items:
+        lines.append(
+            _(
+                "In your application you wrote: “{said}” (only the hosts of {network} see "
+                "that). Type what the members may find.",
+                said=cut_label(said, 200),
+                network=network.name,
+            )
+        )
+    lines.append("")
+    if len(items) < MOST:
+        lines.append(
+            _(
+                "Type it to add it (several at once: separate them with commas; at most "
+                "{limit} characters each).",
+                limit=ITEM_LIMIT,
+            )
+        )
+    else:
+        lines.append(_("The list is full ({n}): remove one to add another.", n=MOST))
+    if items:
+        lines.append(_("Tap 🗑 to remove one."))
+    lines.append(
+        _(
+            "The members of all your networks see these with your name when they use "
+            "/whocan; {network} is one of them.",
+            network=network.name,
+        )
+    )
+    nid = network.id
+    rows = [
+        [Button("🗑 " + cut_label(t.text), data(nid, what, f"{REMOVE_ITEM}{t.id}"))] for t in items
+    ]
+    return Html("\n").join(lines), [*rows, [Button(_("◀️ Back"), data(nid, What.SHOW))]]
+
+
+def removal_of(choice: str) -> int | None:
+    """The item a list's choice `x12` removes; None if it is not one."""
+    number = choice.removeprefix(REMOVE_ITEM)
+    if choice.startswith(REMOVE_ITEM) and number.isdigit() and len(number) <= 18:
+        return int(number)
+    return None
 
 
 def networks_text(_: Translator, count: int) -> Html:

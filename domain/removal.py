@@ -18,7 +18,7 @@ from domain import audit, menus
 from domain.context import Context
 from domain.notify import hosts_and_coordinators, tell
 from domain.ports import Keyboard, Refusal
-from storage import group_chats, memberships, networks
+from storage import group_chats, memberships, networks, talents
 from storage.memberships import GroupInviteLink, Membership
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,9 @@ async def take_out(ctx: Context, network_id: int, user_id: int, by: int) -> Depa
     if by != user_id:  # removed by someone else; leaving is one's own business
         await audit.record(ctx, by, audit.Act.REMOVED, network_id, audit.person(user_id))
     await menus.refresh(ctx, user_id)
+    # Talents and reach live as long as a membership: out of the last network, they go.
+    if await talents.let_go_unless_member(db, user_id):
+        log.info("user %s: talents deleted with their last membership", user_id)
     failures = await out_of_groups(ctx, user_id, removal.chats, removal.links_to_revoke)
     return Departure(network_id, name, True, removal.membership, failures)
 

@@ -45,7 +45,7 @@ from domain import audit
 from domain.context import Context
 from domain.menus import KIND as MENU_KIND
 from domain.ports import Sent
-from storage import people, privacy
+from storage import people, privacy, talents
 from storage import retention as store
 from storage.deliveries import Delivery
 
@@ -176,6 +176,8 @@ def steps(ctx: Context, now: datetime) -> list[tuple[str, Step]]:
                 db, days(kept.ended_membership_days), ROWS_PER_BATCH
             ),
         ),
+        # Talents and reach live as long as a membership (also deleted on leaving the last).
+        ("talents", lambda: talents.drop_of_non_members(db)),
     ]
 
 

@@ -39,6 +39,7 @@ from handlers import (
     roster,
     start,
     tracking,
+    whocan,
 )
 
 
@@ -54,6 +55,7 @@ def register_all(application: Application[Any, Any, Any, Any, Any, Any]) -> None
     privacy.register(application)
     profile.register(application)
     contacts.register(application)
+    whocan.register(application)
     networks.register(application)
     invites.register(application)
     approval.register(application)

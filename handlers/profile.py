@@ -31,7 +31,7 @@ from bot.render import keyboard
 from bot.replies import edit_message
 from bot.services import Services
 from bot.settings import SUPPORTED_LANGUAGES
-from domain import intake
+from domain import intake, talents
 from domain import profile as details
 from domain.intake_steps import OTHER_DIET, Problem, name_offer
 from domain.intake_texts import problem_text
@@ -49,7 +49,8 @@ log = logging.getLogger(__name__)
 
 FLOW = "profile"
 # prof:<network id>:<what>[:<choice>], e.g. prof:3:diet:halal; prof:0:nets lists the networks.
-CALLBACK = re.compile(r"^prof:(\d+):([a-z_]+)(?::([a-z_]+))?$")
+# A list of talents or reach removes an item with `x<item id>`: prof:3:can:x12.
+CALLBACK = re.compile(r"^prof:(\d+):([a-z_]+)(?::([a-z0-9_]+))?$")
 
 
 # --- the card ------------------------------------------------------------------------------
@@ -60,6 +61,36 @@ async def card_markup(
 ) -> InlineKeyboardMarkup | None:
     several = len(await networks.for_user(svc.database, membership.user_id)) > 1
     return keyboard(details.card_keyboard(_, network.id, membership, several=several))
+
+
+async def card_text(
+    _: Translator,
+    svc: Services,
+    network: Network,
+    membership: Membership,
+    note: str | None = None,
+    *,
+    closed: bool = False,
+) -> str:
+    """The card's text, with the person's lists of talents and reach."""
+    mine = await talents.mine(svc, membership.user_id)
+    return details.card_text(_, network, membership, note, closed=closed, talents=mine)
+
+
+async def list_step(
+    _: Translator,
+    svc: Services,
+    network: Network,
+    user_id: int,
+    what: What,
+    note: str | None = None,
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The card with one list of talents or reach open."""
+    mine = await talents.mine(svc, user_id)
+    member = await details.member_of(svc, network.id, user_id)
+    said = member[1].reach if member is not None else None
+    text, rows = details.list_step(_, network, what, mine[details.LISTS[what]], note, said)
+    return text, keyboard(rows)
 
 
 async def put_card(
@@ -131,7 +162,7 @@ async def show_profile(update: Update, context: BotContext) -> None:
     if len(chosen) == 1:
         network, membership = chosen[0]
         await message.reply_text(
-            details.card_text(_, network, membership),
+            await card_text(_, svc, network, membership),
             reply_markup=await card_markup(_, svc, network, membership),
         )
         return
@@ -217,13 +248,13 @@ async def act(
         await query.answer()
         await edit_message(
             query,
-            details.card_text(_, network, membership),
+            await card_text(_, svc, network, membership),
             await card_markup(_, svc, network, membership),
         )
     elif what is What.DONE and not choice:
         await leave_step(update, context)
         await query.answer()
-        await edit_message(query, details.card_text(_, network, membership, closed=True))
+        await edit_message(query, await card_text(_, svc, network, membership, closed=True))
     elif what is What.LANGUAGE and choice in SUPPORTED_LANGUAGES:
         await leave_step(update, context)
         note = await language.switch(context, user.id, choice)
@@ -231,9 +262,11 @@ async def act(
         await query.answer()
         await edit_message(
             query,
-            details.card_text(_, network, membership, note),
+            await card_text(_, svc, network, membership, note),
             await card_markup(_, svc, network, membership),
         )
+    elif what in details.LISTS:
+        await open_list(update, context, network, what, choice)
     elif what is What.DIET and choice == OTHER_DIET:
         await open_step(update, context, network, membership, What.DIET_OTHER)
     elif choice:
@@ -255,7 +288,7 @@ async def act(
             )
         await edit_message(
             query,
-            details.card_text(_, network, saved, details.saved_text(_)),
+            await card_text(_, svc, network, saved, details.saved_text(_)),
             await card_markup(_, svc, network, saved),
         )
     elif what in details.TYPED or what is What.PHONE:
@@ -302,6 +335,77 @@ async def open_step(
         )
 
 
+async def open_list(
+    update: Update, context: BotContext, network: Network, what: What, choice: str
+) -> None:
+    """A list of talents or reach: shown on the card, with the conversation waiting for
+    items to add; `choice` `x<id>` removes one of the person's own items first."""
+    query = update.callback_query
+    assert query
+    _ = await context.texts()
+    if query.message is None:  # too old for Telegram to say which message it was
+        await query.answer(_("This button no longer works."), show_alert=True)
+        return
+    svc = context.services
+    user_id = query.from_user.id
+    await leave_step(update, context)  # the phone's keyboard, if it was open, goes
+    note = None
+    if choice:
+        item = details.removal_of(choice)
+        removed = await talents.remove(svc, user_id, item) if item is not None else None
+        if removed is None:  # a double tap, or a forged button: the list as it is
+            log.info("profile: user %s tapped item %r, not theirs (any more)", user_id, choice)
+            note = _("That item was already gone.")
+        else:
+            note = _("🗑 Removed: {item}.", item=removed.text)
+    state = {"network_id": network.id, "card": query.message.message_id}
+    dropped = await talk.open_flow(svc, user_id, FLOW, str(what), state)
+    await query.answer()
+    await talk.tell_dropped(update, context, dropped)
+    text, markup = await list_step(_, svc, network, user_id, what, note)
+    await edit_message(query, text, markup)
+
+
+async def take_items(
+    update: Update, context: BotContext, network: Network, what: What, card: int | None
+) -> None:
+    """Typed items for the open list: all added, or none with the reason; the list stays
+    open for more."""
+    message = update.effective_message
+    assert message and message.text is not None and update.effective_user
+    _ = await context.texts()
+    svc = context.services
+    user_id = update.effective_user.id
+    kind = details.LISTS[what]
+    items = talents.items_of(message.text)
+    if items is talents.Problem.EMPTY:
+        await message.reply_text(problem_text(_, Problem.EMPTY, talents.ITEM_LIMIT))
+        return
+    if items is talents.Problem.TOO_LONG:
+        await message.reply_text(
+            _(
+                "That is a bit long: at most {limit} characters per item, please (several "
+                "items: separate them with commas).",
+                limit=talents.ITEM_LIMIT,
+            )
+        )
+        return
+    assert isinstance(items, list)
+    outcome, new = await talents.add(svc, user_id, kind, items)
+    if outcome is talents.Added.FULL:
+        await message.reply_text(talents.full_text(_, kind))
+        return
+    if outcome is talents.Added.NOT_MEMBER:
+        await talk.close(svc, user_id, FLOW)
+        await message.reply_text(details.gone_text(_, network))
+        return
+    # Still open for more, and for as long as a new step would be.
+    await talk.open_flow(svc, user_id, FLOW, str(what), {"network_id": network.id, "card": card})
+    note = talents.added_text(_, kind, new, items)
+    text, markup = await list_step(_, svc, network, user_id, what, note)
+    await put_card(context, message.chat_id, card, text, markup)
+
+
 async def leave_step(
     update: Update, context: BotContext, *, quiet: bool = False
 ) -> Conversation | None:
@@ -343,6 +447,9 @@ async def take_text(update: Update, context: BotContext) -> bool:
         await message.reply_text(details.gone_text(_, network), reply_markup=ReplyKeyboardRemove())
         return True
     network, membership = member
+    if what in details.LISTS:
+        await take_items(update, context, network, what, found.data.get("card"))
+        return True
     if what is What.PHONE:
         if intake_flow.pressed(message.text, "Cancel"):  # the keyboard's Cancel, as /cancel
             await talk.close(svc, user_id, FLOW)
@@ -366,7 +473,7 @@ async def take_text(update: Update, context: BotContext) -> bool:
         context,
         message.chat_id,
         found.data.get("card"),
-        details.card_text(_, network, saved, details.saved_text(_)),
+        await card_text(_, svc, network, saved, details.saved_text(_)),
         await card_markup(_, svc, network, saved),
     )
     return True
@@ -432,8 +539,10 @@ async def cancelled(update: Update, context: BotContext, conversation: Conversat
     _ = await context.texts()
     svc = context.services
     pad_open = conversation.step == What.PHONE  # its keyboard goes with this word
+    # In a list, what was typed before is kept: only the list closes.
+    in_list = conversation.step in details.LISTS
     await update.effective_chat.send_message(
-        _("Stopped: nothing was changed."),
+        _("Closed: your list is as shown.") if in_list else _("Stopped: nothing was changed."),
         reply_markup=ReplyKeyboardRemove() if pad_open else None,
     )
     member = await details.member_of(
@@ -445,7 +554,7 @@ async def cancelled(update: Update, context: BotContext, conversation: Conversat
     network, membership = member
     try:
         await context.bot.edit_message_text(
-            details.card_text(_, network, membership),
+            await card_text(_, svc, network, membership),
             update.effective_chat.id,
             int(card),
             reply_markup=await card_markup(_, svc, network, membership),

@@ -37,6 +37,7 @@ from storage import (
     memberships,
     networks,
     people,
+    talents,
 )
 from storage.database import Database
 
@@ -71,6 +72,7 @@ _REFERENCES = (
     ("application_cards", "user_id"),
     ("application_cards", "decided_by"),
     ("audit", "actor_id"),
+    ("talents", "user_id"),
 )
 
 
@@ -131,6 +133,10 @@ async def export_person(db: Database, user_id: int) -> dict[str, Any]:
     ]
     document["alerts_received"] = await incidents.responses_of(db, user_id)
     document |= await meetings.data_of(db, user_id)
+    document["talents"] = [  # what you can do, want to learn, whom you reach (/profile)
+        {"list": t.kind, "text": t.text, "added_at": t.created_at}
+        for t in await talents.of_user(db, user_id)
+    ]
     appointment = await coordinators.get(db, user_id)
     document["coordinator"] = (
         {"appointed_at": appointment.appointed_at} if appointment is not None else None
@@ -199,6 +205,7 @@ async def forget_person(
         removed += await answer_messages.forget(conn, user_id)
         removed += await application_cards.forget(conn, user_id)
         removed += await audit.forget(conn, user_id)  # the facts stay, without their id
+        removed += await talents.forget(conn, user_id)
         removed += await _forget_own_words(conn, user_id)
         removed += await people.delete(conn, user_id)
         removed += await scrub(conn, traces, found, keep_from=keep_from)

@@ -155,6 +155,9 @@ async def test_a_member_changes_each_detail_on_one_card(
         "✏️ Meals",
         "✏️ Phone",
         "✏️ Language",
+        "🙋 I can",
+        "📚 I'd learn",
+        "🤝 I reach",
         "✔️ Done",
     ]
 
