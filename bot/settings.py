@@ -243,6 +243,8 @@ class RetentionSettings(_Section):
     ended_membership_days: int = Field(default=90, ge=1, le=3650)
     # The audit of who approved, removed, appointed, alerted or exported what.
     audit_days: int = Field(default=730, ge=30, le=3650)
+    # A signal to the hosts, after it was closed (or, never closed, last changed).
+    signal_days: int = Field(default=180, ge=1, le=3650)
     # The local hour at which the daily job runs.
     hour: int = Field(default=4, ge=0, le=23)
 

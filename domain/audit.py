@@ -49,6 +49,9 @@ class Act(StrEnum):
     UNSHARED_REPLIES = "replies_unshared"  # ... and no longer
     AGREED = "agreed"  # to a changed privacy notice (domain.consent), in each of their networks
     DECLINED = "declined"  # would rather not agree to it (yet)
+    SIGNAL_TAKEN = "signal_taken"  # a host picked up a signal (no subject: not who sent it)
+    SIGNAL_ANSWERED = "signal_answered"  # ... answered its sender through the bot
+    SIGNAL_CLOSED = "signal_closed"
 
 
 def person(user_id: int) -> Subject:
@@ -217,6 +220,12 @@ async def _sentence(names: _Names, entry: Entry) -> str:
         return _("{actor} agreed to the new privacy notice", actor=Html(who))
     if action == Act.DECLINED:
         return _("{actor} did not agree to the new privacy notice", actor=Html(who))
+    if action == Act.SIGNAL_TAKEN:
+        return _("{actor} picked up a signal", actor=Html(who))
+    if action == Act.SIGNAL_ANSWERED:
+        return _("{actor} answered a signal", actor=Html(who))
+    if action == Act.SIGNAL_CLOSED:
+        return _("{actor} closed a signal", actor=Html(who))
     if action == Act.SHARED_REPLIES:
         return _("{actor} let the coordinators read the replies to alerts", actor=Html(who))
     if action == Act.UNSHARED_REPLIES:

@@ -71,6 +71,7 @@ _PARTS: Mapping[str, tuple[str, Mapping[str, str | None]]] = {
         {"text": "topic", "anonymous": "without_your_name", "created_at": "proposed_at"},
     ),
     "actions": ("agreed_actions_you_took_on", {"what": "action"}),
+    "signals": ("signals_you_sent", {}),
     "talents": ("what_you_can_do_want_to_learn_and_reach", {"text": "item"}),
 }
 
@@ -304,6 +305,15 @@ def _activity(_: Translator, record: Mapping[str, Any]) -> list[str]:
                 "Agreed actions you took on: {n}, {done} done",
                 n=len(actions),
                 done=sum(1 for a in actions if a.get("done_at")),
+            )
+        )
+    sent = record.get("signals") or []
+    if sent:
+        lines.append(
+            _(
+                "Signals you sent: {n}, {open} still open",
+                n=len(sent),
+                open=sum(1 for s in sent if s.get("status") != "closed"),
             )
         )
     links = record.get("group_invite_links") or []

@@ -47,6 +47,7 @@ from domain.menus import KIND as MENU_KIND
 from domain.ports import Sent
 from storage import people, privacy, talents
 from storage import retention as store
+from storage import signals as signal_store
 from storage.deliveries import Delivery
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,8 @@ CUT_WHEN_ENDED = frozenset(
         "coordinator_withdrawn",
         "coordinator_unreached",
         "group_link",  # a personal join link: it works like a key
+        "signal",  # a signal on a host's card: what a member reported, maybe their name
+        "signal_status",  # a host's answer to the member who sent a signal
     }
 )
 
@@ -107,7 +110,7 @@ def windows_text(_: Translator, settings: Settings) -> str:
     def days(n: int) -> str:
         return _.ngettext("{n} day", "{n} days", n, n=n)
 
-    return _(
+    said = _(
         "<b>How long:</b> the text of a message from the bot, {messages} (a list with names "
         "or phone numbers only until it is sent). Your answers to an alert (the mood, your "
         "words, a request to be called), {replies}. An alert with who received it, {alerts}; "
@@ -118,6 +121,11 @@ def windows_text(_: Translator, settings: Settings) -> str:
         alerts=days(kept.incident_days),
         memberships=days(kept.ended_membership_days),
     )
+    said += " " + _(
+        "A signal you sent, {signals} after it was closed.",
+        signals=days(settings.retention.signal_days),
+    )
+    return said
 
 
 # --- as soon as a message ends -------------------------------------------------------------------
@@ -168,6 +176,7 @@ def steps(ctx: Context, now: datetime) -> list[tuple[str, Step]]:
             "incidents",
             lambda: store.drop_incidents(db, days(kept.incident_days), now, INCIDENTS_PER_BATCH),
         ),
+        ("signals", lambda: _signals(ctx, days(ctx.settings.retention.signal_days))),
         ("drafts", lambda: store.drop_drafts(db, days(kept.message_days), ROWS_PER_BATCH)),
         ("messages", lambda: store.cut_bodies(db, days(kept.message_days), ROWS_PER_BATCH)),
         (
@@ -179,6 +188,11 @@ def steps(ctx: Context, now: datetime) -> list[tuple[str, Step]]:
         # Talents and reach live as long as a membership (also deleted on leaving the last).
         ("talents", lambda: talents.drop_of_non_members(db)),
     ]
+
+
+async def _signals(ctx: Context, before: datetime) -> store.Batch:
+    gone, more = await signal_store.drop_old(ctx.database, before, ROWS_PER_BATCH)
+    return store.Batch(gone, more)
 
 
 async def run(ctx: Context) -> dict[str, int]:

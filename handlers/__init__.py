@@ -37,6 +37,7 @@ from handlers import (
     privacy,
     profile,
     roster,
+    signals,
     start,
     tracking,
     whocan,
@@ -67,5 +68,6 @@ def register_all(application: Application[Any, Any, Any, Any, Any, Any]) -> None
     closing_reminders.register(application)  # ⏰ Later, before the `inc:` catch-all
     incidents.register(application)
     meetings.register(application)
+    signals.register(application)  # before fallback: its photo handler and `sig:` buttons
     fallback.register(application)  # last: unknown commands, free text and stale buttons
     errors.register(application)

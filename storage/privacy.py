@@ -37,6 +37,7 @@ from storage import (
     memberships,
     networks,
     people,
+    signals,
     talents,
 )
 from storage.database import Database
@@ -72,6 +73,10 @@ _REFERENCES = (
     ("application_cards", "user_id"),
     ("application_cards", "decided_by"),
     ("audit", "actor_id"),
+    ("signals", "reporter_id"),
+    ("signals", "taken_by"),
+    ("signals", "closed_by"),
+    ("signal_cards", "chat_id"),
     ("talents", "user_id"),
 )
 
@@ -133,6 +138,7 @@ async def export_person(db: Database, user_id: int) -> dict[str, Any]:
     ]
     document["alerts_received"] = await incidents.responses_of(db, user_id)
     document |= await meetings.data_of(db, user_id)
+    document["signals"] = await signals.data_of(db, user_id)
     document["talents"] = [  # what you can do, want to learn, whom you reach (/profile)
         {"list": t.kind, "text": t.text, "added_at": t.created_at}
         for t in await talents.of_user(db, user_id)
@@ -204,6 +210,7 @@ async def forget_person(
         removed += await conversations.forget(conn, user_id)
         removed += await answer_messages.forget(conn, user_id)
         removed += await application_cards.forget(conn, user_id)
+        removed += await signals.forget(conn, user_id)
         removed += await audit.forget(conn, user_id)  # the facts stay, without their id
         removed += await talents.forget(conn, user_id)
         removed += await _forget_own_words(conn, user_id)
