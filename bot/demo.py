@@ -272,9 +272,20 @@ async def an_incident_at_night(cast: Cast) -> None:
 
 
 async def the_alert_at_night(cast: Cast) -> None:
-    """The incident itself, once Wim is in the network (the training ground plays it on its
-    own: `trainer.scenarios`)."""
-    karin, ahmed = cast.karin, cast.ahmed
+    """The incident itself, once Wim is in the network, in four steps (the training ground
+    plays them one by one: `trainer.scenarios`)."""
+    for step in ALERT_STEPS:
+        await step(cast)
+
+
+def newest(user: SimUser, text: str) -> SimMessage:
+    """The newest message of the bot to `user` that says `text`."""
+    return next(m for m in reversed(user.private_chat.bot_messages()) if text in (m.text or ""))
+
+
+async def the_alert_is_sent(cast: Cast) -> None:
+    """The police chief writes the alert, marks it critical and sends it to the network."""
+    karin = cast.karin
     await karin.send(
         "/alert Noord Vannacht is iemand neergestoken bij winkelcentrum Boven 't IJ. De politie "
         "is ter plaatse en zoekt getuigen. Blijf rustig en deel geen geruchten."
@@ -284,8 +295,15 @@ async def the_alert_at_night(cast: Cast) -> None:
     await edited(cast, preview, 0)
     await tap(karin, preview, "📤")
     await cast.group.expect("neergestoken")
-    alert = await ahmed.expect("neergestoken")
+    await cast.ahmed.expect("neergestoken")
     await cast.wim.expect("neergestoken")
+
+
+async def ahmed_answers_the_alert(cast: Cast) -> None:
+    """Ahmed acknowledges and says the mood is tense; only the hosts hear it, and the chief
+    answers him."""
+    karin, ahmed = cast.karin, cast.ahmed
+    alert = newest(ahmed, "neergestoken")
     await tap(ahmed, alert, "✅")
     await tap(ahmed, alert, "💬")
     moods = await ahmed.expect(None)
@@ -298,11 +316,21 @@ async def the_alert_at_night(cast: Cast) -> None:
     await karin.expect(None)
     await karin.send("Dank je, Ahmed. Er rijdt nu een extra surveillance langs het plein.")
     await ahmed.expect("surveillance")
+
+
+async def wim_does_not_react(cast: Cast) -> None:
+    """Wim does not react: he is reminded, and then the chief gets the list of who to call."""
     await later(cast, timedelta(minutes=15), "15 minutes later", "incident-")
     await cast.wim.expect("⏰")
     await later(cast, timedelta(minutes=15), "another 15 minutes later", "incident-")
-    await karin.expect("📞")
+    await cast.karin.expect("📞")
     await settle(cast)
+
+
+async def the_alert_is_followed_up_and_closed(cast: Cast) -> None:
+    """With the buttons under her status message the chief sees who has not seen it, sends a
+    follow-up and closes with a word."""
+    karin = cast.karin
     status = status_of(karin)
     await tap(karin, status, "👀")
     await karin.expect("👀")
@@ -319,8 +347,16 @@ async def the_alert_at_night(cast: Cast) -> None:
     closing = await karin.expect("weer rustig")
     await tap(karin, closing, "✅")
     await cast.group.expect("weer rustig")
-    await ahmed.expect("weer rustig")
+    await cast.ahmed.expect("weer rustig")
     await cast.wim.expect("weer rustig")
+
+
+ALERT_STEPS: list[Scene] = [
+    the_alert_is_sent,
+    ahmed_answers_the_alert,
+    wim_does_not_react,
+    the_alert_is_followed_up_and_closed,
+]
 
 
 async def telegram_goes_away(cast: Cast) -> None:

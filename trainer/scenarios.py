@@ -15,11 +15,14 @@ from dataclasses import dataclass
 from bot.demo import (
     a_key_figure_joins,
     a_network_is_set_up,
+    ahmed_answers_the_alert,
     approve_and_join,
     intake,
-    the_alert_at_night,
+    the_alert_is_followed_up_and_closed,
+    the_alert_is_sent,
     the_group_chat_is_linked,
     the_police_chief_joins,
+    wim_does_not_react,
     wim_joins,
 )
 from bot.demo_between import between_incidents
@@ -86,7 +89,12 @@ INCIDENT = Scenario(
         "the mood; Wim does not react, is reminded, and lands on the call list; the chief "
         "follows up and closes the incident."
     ),
-    (Step("alert", N_("An alert at night, from start to close"), the_alert_at_night),),
+    (
+        Step("alert", N_("The police chief sends an alert"), the_alert_is_sent),
+        Step("answer", N_("Ahmed acknowledges and tells the mood"), ahmed_answers_the_alert),
+        Step("silent", N_("Wim does not react: reminded, then called"), wim_does_not_react),
+        Step("close", N_("A follow-up, and the alert closed"), the_alert_is_followed_up_and_closed),
+    ),
     needs=("onboarding",),
 )
 MEAL = Scenario(
