@@ -22,7 +22,7 @@ from storage.deliveries import Delivery, NewDelivery
 
 # The deliveries that carry the alert itself; follow-ups and reminders are counted apart.
 ALERT_KINDS = ("alert_group", "alert_private")
-CLOSED_ENDS = ("alert_reminder", "escalation")  # what closing an incident ends unsent
+CLOSED_ENDS = ("alert_reminder", "escalation", "closing_reminder")  # what closing ends unsent
 
 
 # --- drafts ---------------------------------------------------------------------------------

@@ -241,3 +241,23 @@ async def test_who_may_press_later(
             await sandbox.wait_for(lambda shown=shown: f"#{incident_id}" in (shown.text or ""))
         reminded = await store.get(svc.database, incident_id)
         assert reminded is not None and reminded.is_open
+
+
+async def test_a_reminder_still_queued_when_the_alert_closes_is_never_sent(
+    sandbox: Sandbox, settings: Settings, coordinator: SimUser
+) -> None:
+    clock = ManualClock(datetime.now(UTC))
+    async with bot(settings, clock) as app:
+        chief, _mo, fatima, network_id = await arrange(app, sandbox, coordinator)
+        svc = services.of(app)
+        incident_id = await send_alert(svc, chief.id, [network_id], "info", "network_only", "Fog")
+        await svc.dispatcher.idle()
+        await fatima.expect("Fog")
+        await svc.dispatcher.stop()  # Telegram out of reach as the reminder falls due
+        clock.advance(timedelta(hours=HOURS, minutes=1))
+        assert await closing.remind_due(svc, incident_id)
+        assert await close_incident(svc, incident_id, chief.id, "The fog has lifted.")
+    async with bot(settings, clock) as app:
+        await started_up(app)
+        await fatima.expect("The fog has lifted.")
+        assert reminders(chief) == []
