@@ -245,8 +245,23 @@ class RetentionSettings(_Section):
     audit_days: int = Field(default=730, ge=30, le=3650)
     # A signal to the hosts, after it was closed (or, never closed, last changed).
     signal_days: int = Field(default=180, ge=1, le=3650)
+    # The words and signatures of answers to a mood pulse (the moods stay, as numbers).
+    pulse_days: int = Field(default=180, ge=1, le=3650)
     # The local hour at which the daily job runs.
     hour: int = Field(default=4, ge=0, le=23)
+
+
+class PulseSettings(_Section):
+    """The mood pulse ("wat leeft er in de wijk?"): how long one stays open, when a scheduled
+    one starts, and whether the members who did not answer get one reminder."""
+
+    open_days: int = Field(default=3, ge=1, le=14)
+    # Days after an alert closes before the pulse that follows it (networks switch it off).
+    after_incident_days: int = Field(default=3, ge=1, le=30)
+    # The local hour at which a scheduled pulse (monthly, after an alert) starts.
+    hour: int = Field(default=10, ge=7, le=21)
+    # One gentle reminder, a day before closing, to who was asked and did not answer yet.
+    remind: bool = True
 
 
 class LoggingSettings(_Section):
@@ -301,6 +316,7 @@ class Settings(BaseSettings):
     incidents: IncidentSettings = Field(default_factory=IncidentSettings)
     meetings: MeetingSettings = Field(default_factory=MeetingSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    pulse: PulseSettings = Field(default_factory=PulseSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     monitoring: MonitoringSettings = Field(default_factory=MonitoringSettings)
 

@@ -51,6 +51,7 @@ class Action(StrEnum):
     take_part = "take_part"  # answer a meeting, propose a topic, see meetings and actions
     record_action = "record_action"  # record agreed actions; mark anyone's progress
     view_stats = "view_stats"  # attendance and actions done on time
+    run_pulse = "run_pulse"  # /pulse: ask the mood pulse, switch its schedules, see the tallies
     find_talent = "find_talent"  # /whocan: search the members' talents and reach
 
 
@@ -82,6 +83,7 @@ RULES: Mapping[Action, frozenset[Role]] = {
     Action.take_part: EVERY_ROLE,
     Action.record_action: HOST_ROLES,
     Action.view_stats: HOST_ROLES,
+    Action.run_pulse: HOST_ROLES,  # members answer only the pulse they were asked (domain.pulse)
     Action.find_talent: EVERY_ROLE,  # within one's own networks only (domain.talents)
 }
 

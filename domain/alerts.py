@@ -23,7 +23,7 @@ from bot import supervise
 from bot.i18n import Html, Translator, translator
 from bot.outbox import fit
 from domain import alert_texts as texts
-from domain import alert_templates, audit
+from domain import alert_templates, audit, pulse
 from domain import closing_reminders as closing
 from domain import incidents as rules
 from domain.access import Action, Actor, allowed
@@ -338,6 +338,8 @@ async def close_incident(ctx: Context, incident_id: int, by: int, text: str | No
     closing.cancel(ctx, incident.id)  # no reminder to close it any more
     ctx.dispatcher.wake()
     await audit.record(ctx, by, audit.Act.CLOSED, incident.network_ids, audit.incident(incident_id))
+    # The mood pulse a few days later, where the networks have it on (domain.pulse).
+    await pulse.after_incident_closed(ctx, incident.network_ids)
     return True
 
 

@@ -49,6 +49,11 @@ class Act(StrEnum):
     UNSHARED_REPLIES = "replies_unshared"  # ... and no longer
     AGREED = "agreed"  # to a changed privacy notice (domain.consent), in each of their networks
     DECLINED = "declined"  # would rather not agree to it (yet)
+    PULSE_ASKED = "pulse_asked"  # a host started a mood pulse (domain.pulse)
+    PULSE_MONTHLY_ON = "pulse_monthly_on"  # ... switched the monthly pulse on
+    PULSE_MONTHLY_OFF = "pulse_monthly_off"
+    PULSE_AFTER_ALERT_ON = "pulse_after_alert_on"  # ... the pulse after an alert closes
+    PULSE_AFTER_ALERT_OFF = "pulse_after_alert_off"
     SIGNAL_TAKEN = "signal_taken"  # a host picked up a signal (no subject: not who sent it)
     SIGNAL_ANSWERED = "signal_answered"  # ... answered its sender through the bot
     SIGNAL_CLOSED = "signal_closed"
@@ -230,6 +235,16 @@ async def _sentence(names: _Names, entry: Entry) -> str:
         return _("{actor} let the coordinators read the replies to alerts", actor=Html(who))
     if action == Act.UNSHARED_REPLIES:
         return _("{actor} kept the replies to alerts from the coordinators", actor=Html(who))
+    if action == Act.PULSE_ASKED:
+        return _("{actor} asked the members what lives in the neighbourhood", actor=Html(who))
+    if action == Act.PULSE_MONTHLY_ON:
+        return _("{actor} switched the monthly mood pulse on", actor=Html(who))
+    if action == Act.PULSE_MONTHLY_OFF:
+        return _("{actor} switched the monthly mood pulse off", actor=Html(who))
+    if action == Act.PULSE_AFTER_ALERT_ON:
+        return _("{actor} switched the mood pulse after an alert on", actor=Html(who))
+    if action == Act.PULSE_AFTER_ALERT_OFF:
+        return _("{actor} switched the mood pulse after an alert off", actor=Html(who))
     return _("{actor}: {action}", actor=Html(who), action=action)
 
 

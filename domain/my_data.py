@@ -71,6 +71,10 @@ _PARTS: Mapping[str, tuple[str, Mapping[str, str | None]]] = {
         {"text": "topic", "anonymous": "without_your_name", "created_at": "proposed_at"},
     ),
     "actions": ("agreed_actions_you_took_on", {"what": "action"}),
+    "mood_pulse_answers": (
+        "your_mood_pulse_answers",
+        {"asked_at": "asked_on", "open": "still_open", "words": "your_words"},
+    ),
     "signals": ("signals_you_sent", {}),
     "talents": ("what_you_can_do_want_to_learn_and_reach", {"text": "item"}),
 }
@@ -293,6 +297,15 @@ def _activity(_: Translator, record: Mapping[str, Any]) -> list[str]:
                 "Meal meetings: {n} answered, {came} attended",
                 n=len(answers),
                 came=sum(1 for a in answers if a.get("attended")),
+            )
+        )
+    pulses = record.get("mood_pulse_answers") or []
+    if pulses:
+        lines.append(
+            _(
+                "Mood pulse: {open} answer still open, {signed} with your name",
+                open=sum(1 for p in pulses if p.get("open")),
+                signed=sum(1 for p in pulses if p.get("with_your_name")),
             )
         )
     topics = record.get("agenda_topics") or []

@@ -74,6 +74,7 @@ CUT_WHEN_ENDED = frozenset(
         "coordinator_withdrawn",
         "coordinator_unreached",
         "group_link",  # a personal join link: it works like a key
+        "pulse_tally",  # the hosts' mood pulse tally: words, and names of who signed them
         "signal",  # a signal on a host's card: what a member reported, maybe their name
         "signal_status",  # a host's answer to the member who sent a signal
     }
@@ -177,6 +178,12 @@ def steps(ctx: Context, now: datetime) -> list[tuple[str, Step]]:
             lambda: store.drop_incidents(db, days(kept.incident_days), now, INCIDENTS_PER_BATCH),
         ),
         ("signals", lambda: _signals(ctx, days(ctx.settings.retention.signal_days))),
+        (
+            "pulse words",
+            lambda: store.drop_pulse_words(
+                db, days(ctx.settings.retention.pulse_days), ROWS_PER_BATCH
+            ),
+        ),
         ("drafts", lambda: store.drop_drafts(db, days(kept.message_days), ROWS_PER_BATCH)),
         ("messages", lambda: store.cut_bodies(db, days(kept.message_days), ROWS_PER_BATCH)),
         (

@@ -36,6 +36,7 @@ from handlers import (
     once,
     privacy,
     profile,
+    pulse,
     roster,
     signals,
     start,
@@ -68,6 +69,7 @@ def register_all(application: Application[Any, Any, Any, Any, Any, Any]) -> None
     closing_reminders.register(application)  # ⏰ Later, before the `inc:` catch-all
     incidents.register(application)
     meetings.register(application)
+    pulse.register(application)
     signals.register(application)  # before fallback: its photo handler and `sig:` buttons
     fallback.register(application)  # last: unknown commands, free text and stale buttons
     errors.register(application)

@@ -37,6 +37,7 @@ from storage import (
     memberships,
     networks,
     people,
+    pulse,
     signals,
     talents,
 )
@@ -73,6 +74,8 @@ _REFERENCES = (
     ("application_cards", "user_id"),
     ("application_cards", "decided_by"),
     ("audit", "actor_id"),
+    ("pulse_asked", "user_id"),
+    ("pulse_answers", "user_id"),
     ("signals", "reporter_id"),
     ("signals", "taken_by"),
     ("signals", "closed_by"),
@@ -138,6 +141,7 @@ async def export_person(db: Database, user_id: int) -> dict[str, Any]:
     ]
     document["alerts_received"] = await incidents.responses_of(db, user_id)
     document |= await meetings.data_of(db, user_id)
+    document["mood_pulse_answers"] = await pulse.data_of(db, user_id)  # open, or signed
     document["signals"] = await signals.data_of(db, user_id)
     document["talents"] = [  # what you can do, want to learn, whom you reach (/profile)
         {"list": t.kind, "text": t.text, "added_at": t.created_at}
@@ -210,6 +214,7 @@ async def forget_person(
         removed += await conversations.forget(conn, user_id)
         removed += await answer_messages.forget(conn, user_id)
         removed += await application_cards.forget(conn, user_id)
+        removed += await pulse.forget(conn, user_id)
         removed += await signals.forget(conn, user_id)
         removed += await audit.forget(conn, user_id)  # the facts stay, without their id
         removed += await talents.forget(conn, user_id)
@@ -325,6 +330,7 @@ _FREE_TEXTS = (
     ("actions", "id", "what"),
     ("meetings", "id", "meal_note"),
     ("meeting_answer_messages", "rowid", "text"),
+    ("pulse_answers", "id", "words"),
 )
 _JSON_TEXTS = (("deliveries", "id", "params"), ("conversations", "user_id", "data"))
 

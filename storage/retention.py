@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 import aiosqlite
 
+from storage import pulse
 from storage.database import Database
 from storage.privacy import CUT_SQL
 
@@ -203,6 +204,14 @@ async def drop_ended_memberships(db: Database, before: datetime, batch: int) -> 
         deleted = cursor.rowcount
         changed = _changes(conn) - start
     return Batch(changed, deleted == batch)
+
+
+async def drop_pulse_words(db: Database, before: datetime, batch: int) -> Batch:
+    """The words and signatures of mood pulse answers given before `before` (the moods stay,
+    without anyone's id)."""
+    async with db.transaction() as conn:
+        changed = await pulse.drop_old_words(conn, before, batch)
+    return Batch(changed, changed == batch)
 
 
 async def drop_drafts(db: Database, before: datetime, batch: int) -> Batch:

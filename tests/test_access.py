@@ -56,6 +56,7 @@ MATRIX: dict[Action, tuple[bool, bool, bool, bool, bool, bool]] = {
     Action.take_part: (Y, Y, Y, Y, N, N),
     Action.record_action: (Y, Y, Y, N, N, N),
     Action.view_stats: (Y, Y, Y, N, N, N),
+    Action.run_pulse: (Y, Y, Y, N, N, N),  # members answer only the pulse they were asked
     Action.find_talent: (Y, Y, Y, Y, N, N),  # searched: one's own networks only
 }
 
