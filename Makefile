@@ -1,5 +1,6 @@
 # Two commands on a fresh machine with Python 3.11+: `make demo` and `make test`.
-# Everything else (the virtualenv, the install, the compiled catalogs) follows from them.
+# Everything else (the virtualenv, the install, the compiled catalogs, the browser for the
+# training ground's tests) follows from them. `make try` opens the training ground.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -8,7 +9,9 @@ STAMP  := $(VENV)/.installed-stamp
 LOCALES := nl en
 CATALOGS := $(foreach l,$(LOCALES),bot/locale/$(l)/LC_MESSAGES/bondgenoten.mo)
 
-.PHONY: demo test lint bench catalogs compile clean
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: demo try test lint bench catalogs compile clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +27,19 @@ compile: $(CATALOGS)
 demo: $(STAMP) compile
 	$(BIN)/bondgenoten demo
 
-test: $(STAMP) compile
+try: $(STAMP) compile
+	$(BIN)/bondgenoten try
+
+# The training ground's browser tests drive Debian's chromium (Playwright never downloads one).
+$(CHROMIUM):
+	@echo "Installing chromium for the browser tests (apt-get)..."
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; else \
+		echo "$(CHROMIUM) is missing: install Debian's chromium package as root" >&2; exit 1; fi; \
+	$$SUDO apt-get update -qq >/dev/null && \
+	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
+		chromium >/dev/null
+
+test: $(STAMP) compile $(CHROMIUM)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

@@ -83,7 +83,7 @@ async def test_a_trainer_onboards_alerts_and_moves_the_clock(
     """Open the page; play the onboarding; Ahmed, a key figure, sends /start and presses a
     button; the police chief sends an alert with the buttons under its preview; Ahmed
     acknowledges it and her status counts him; an hour later Wim, who did nothing, has a
-    reminder."""
+    reminder, and she the list of whom to call."""
     from playwright.async_api import expect
 
     url, _session = page_url
@@ -135,6 +135,7 @@ async def test_a_trainer_onboards_alerts_and_moves_the_clock(
     await page.locator('[data-act="clock"][data-by="hour"]').click()
     await expect(page.locator("#clock")).not_to_have_text(before, timeout=ANSWER)
     await expect(wim.locator(".msg", has_text="⏰")).to_have_count(1, timeout=ANSWER)
+    await expect(karin.locator(".msg", has_text="📞")).to_have_count(1, timeout=ANSWER)
     await shots.take("an-hour-later")
 
 
