@@ -8,9 +8,41 @@ figures (Ahmed, Wim) and its linked group chat; Carla coordinates.
 
 from __future__ import annotations
 
-from bot.demo_cast import Cast
+from bot.demo_cast import Cast, settle, tap
 
 # --- a signal with the 112 gate (feature: signals) ---
+
+
+async def a_signal_with_the_112_gate(cast: Cast) -> None:
+    """Late in the evening Ahmed sees two men try the back door of the community centre. In
+    /signal he answers "danger now", so the bot first says: call 112. His signal is kept all
+    the same, marked urgent, and reaches the police chief and the municipality only — never the
+    group. Karin picks it up and answers through the bot; Ahmed sees each change."""
+    ahmed, karin = cast.ahmed, cast.karin
+    await ahmed.send("/signal")
+    await tap(ahmed, await ahmed.expect(None), data=r"^sig:danger:yes$")
+    await ahmed.expect("112")  # 112 first
+    await ahmed.expect(None)  # what happened?
+    await ahmed.send(
+        "Twee mannen trekken aan de achterdeur van het buurthuis, een staat op de uitkijk. "
+        "Ze kwamen in een witte bestelbus, die staat met draaiende motor op de hoek."
+    )
+    await ahmed.expect(None)  # where? with the location button
+    await ahmed.send_location(52.3912, 4.9205, via_button=True)
+    await ahmed.expect(None)  # got it
+    await tap(ahmed, await ahmed.expect(None), data=r"^sig:when:now$")
+    await tap(ahmed, await ahmed.expect(None), data=r"^sig:name:yes$")  # with his name
+    await tap(ahmed, await ahmed.expect(None), data=r"^sig:send$")
+    await ahmed.expect(None)  # sent to the police chief and the municipality
+    card = await karin.expect("#")
+    await tap(karin, card, data=r"^sig:take:")
+    await ahmed.expect(None)  # Karin is looking at it
+    await tap(karin, card, data=r"^sig:ans:")
+    await karin.expect(None)
+    await karin.send("Dank je Ahmed. Er is een auto onderweg; blijf zelf binnen.")
+    await karin.expect(None)
+    await ahmed.expect(None)  # Karin's answer, through the bot
+    await settle(cast)
 
 
 # --- a rumour answered with a counter-message (feature: rumours) ---
@@ -27,3 +59,4 @@ async def between_incidents(cast: Cast) -> None:
     going round is checked by the hosts and answered with a message members may pass on; the
     hosts ask what lives in the neighbourhood; and a member finds who can help."""
     # STEPS (each feature adds its call here, in this order: signals, rumours, pulse, talents)
+    await a_signal_with_the_112_gate(cast)

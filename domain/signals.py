@@ -80,7 +80,7 @@ LOOKS = frozenset(
 # thing, a vehicle, a direction. One of these and the description is about behaviour.
 BEHAVIOUR = tuple(
     """
-    bedreig dreig sla sloeg geslagen schop trap schreeuw riep roep scheld gooi gegooid
+    bedreig dreig slaat slaan sloeg geslagen schop trap schreeuw riep roep scheld gooi gegooid
     inbr ingebr steel stal gestolen beroof rende ren vlucht vecht duw volg achtervolg kapot
     verniel vernield bekla brand stak gestoken mes wapen pistool vuurwerk deal verkoop
     verkocht drug spuit auto scooter brommer fiets busje kenteken reed rijd richting liep
@@ -88,8 +88,17 @@ BEHAVIOUR = tuple(
     drinkt dronk zat pakte pak tas telefoon raam deur schiet schoot geschoten lawaai
     threat hit punch kick shout yell scream throw threw broke break stole steal steal rob
     ran run chase follow fight push damage smash knife gun weapon deal sell sold drug car
-    van bike scooter plate drove drive toward direction walk look watch film photograph
-    knock ring wait stood hang smok drink sat grab bag phone window door shot shoot noise
+    bike scooter plate drove drive toward direction walk look watch film photograph
+    knock ring wait stood hang smok drink sat grab bag phone window shot shoot noise
+    trek trok getrok kwam kom stap sprong klim klom uitkijk staat staan pull came climb
+    jump lookout loiter
+    """.split()
+)
+# The end of a word that names a thing seen: "achterdeur", "bestelbus", "fietstas".
+THINGS = tuple(
+    """
+    deur raam auto bus busje fiets scooter tas telefoon kenteken mes wapen
+    window car bike bag phone plate knife gun
     """.split()
 )
 _WORD = re.compile(r"[\w'-]+", re.UNICODE)
@@ -101,7 +110,7 @@ def names_by_looks_only(text: str) -> bool:
     words = [word.casefold() for word in _WORD.findall(text)]
     if not any(word in LOOKS for word in words):
         return False
-    return not any(word.startswith(BEHAVIOUR) for word in words)
+    return not any(word.startswith(BEHAVIOUR) or word.endswith(THINGS) for word in words)
 
 
 class WhatProblem(Enum):

@@ -401,6 +401,7 @@ class FixedClock:
     "text",
     [
         "Een zwarte man",
+        "Een slanke zwarte man van de overkant, gezien door mij",
         "Marokkaanse jongens bij de school",
         "a woman in a headscarf",
         "Drie buitenlanders",
@@ -419,6 +420,7 @@ def test_looks_without_behaviour_asks_for_behaviour(text: str) -> None:
         "Een zwarte auto reed drie keer langs",
         "A white van with plate 12-ABC-3 stopped and a man grabbed a bag",
         "Jongens gooiden stenen naar de bus",
+        "Twee witte mannen bij de achterdeur, een witte bestelbus op de hoek",
         "Ruzie op het plein, iemand riep om hulp",  # no looks at all
         "",
     ],
