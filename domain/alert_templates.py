@@ -85,14 +85,22 @@ def unfilled(text: str) -> list[str]:
 
 def unfilled_text(_: Translator, left: list[str]) -> str:
     """The designed answer to an alert text with placeholders left: what to fill in."""
+    names = _names(_, left)  # apart: a `_` inside ngettext hides its plural from babel
     return _.ngettext(
         "✏️ Fill in {names} first: it is still as it was in the template. Send the whole text "
         "again, with it filled in. Nothing was sent.",
         "✏️ Fill in {names} first: they are still as they were in the template. Send the whole "
         "text again, with them filled in. Nothing was sent.",
         len(left),
-        names=", ".join(left),
+        names=names,
     )
+
+
+def _names(_: Translator, left: list[str]) -> str:
+    """ "[place]", "[place] and [time]", "[place], [time] and [what]"."""
+    if len(left) == 1:
+        return left[0]
+    return _("{names} and {last}", names=", ".join(left[:-1]), last=left[-1])
 
 
 def invitation(_: Translator) -> str:
