@@ -360,6 +360,11 @@ async def test_forget_mydata_and_retention(world: World) -> None:
             )
             assert row is not None and row[0] == 0
     assert not await privacy.has_data(world.db, world.ahmed.id)
+    # Nor his words, anywhere: every table of the database is read.
+    tables = await world.db.fetch_all("SELECT name FROM sqlite_master WHERE type = 'table'")
+    for (table,) in tables:
+        for row in await world.db.fetch_all(f"SELECT * FROM {table}"):
+            assert WHAT[:30] not in " ".join(str(value) for value in row), table
 
     # Retention: a closed signal goes `signal_days` after closing, an open one stays.
     svc = services.of(world.app)
