@@ -215,7 +215,26 @@ async def submit(ctx: Context, new: NewSignal) -> tuple[Signal, int]:
     )
     hosts = [uid for uid in await hosts_of(ctx, signal.network_id) if uid != new.reporter_id]
     told = await send_cards(ctx, signal, hosts)
+    if not told:
+        await _tell_coordinators_nobody_reads(ctx, signal)
     return signal, told
+
+
+async def _tell_coordinators_nobody_reads(ctx: Context, signal: Signal) -> None:
+    """A network without a police chief or municipality contact got a signal: the coordinators
+    hear that it waits, not what it says (only a host of the network may read it)."""
+    network = await network_name(ctx, signal.network_id)
+    log.warning("signal %s: network %s has no host to read it", signal.id, signal.network_id)
+
+    def compose(_: Translator) -> tuple[str, ports.Keyboard]:
+        return _(
+            "📣 A member of {network} sent a signal, but the network has no police chief or "
+            "municipality contact to read it. It waits for them in /signals; only they may "
+            "read it.",
+            network=network,
+        ), ()
+
+    await notify.tell(ctx, await notify.coordinator_ids(ctx), compose)
 
 
 async def send_cards(ctx: Context, signal: Signal, host_ids: Sequence[int]) -> int:

@@ -269,6 +269,34 @@ async def test_looks_a_photo_an_empty_what_and_a_change_before_sending_anonymous
     nowhere_but(sandbox, [fatima, karin, world.wim], "Marktplein")
 
 
+async def test_a_member_of_two_networks_chooses_and_a_network_without_hosts_keeps_it(
+    world: World, sandbox: Sandbox
+) -> None:
+    """Fatima is in Noord and in West, which has no police chief or municipality contact yet:
+    she picks West; the signal waits, she hears so, and the coordinators hear only that one
+    waits, not what it says."""
+    west = await networks.create(world.db, "West", None, world.carla.id, datetime.now(UTC))
+    await given.approved(world.db, west.id, world.fatima, "key_figure", world.carla.id)
+    await world.fatima.send("/signal")
+    choice = await world.fatima.expect("Which network is your signal for")
+    assert choice.button_texts() == ["Noord", "West", "Cancel"]
+    await world.fatima.press(choice, "West")
+    await world.fatima.press(await world.fatima.expect("Is there danger right now"), "No")
+    await world.fatima.expect("What happened")
+    await world.fatima.send("Iemand spuit graffiti op de muur van de school")
+    await world.fatima.expect("Where?")
+    await world.fatima.send("Skip")
+    await world.fatima.press(await world.fatima.expect("When did it happen"), "Earlier today")
+    await world.fatima.press(await world.fatima.expect("How urgent"), "🟢 It can wait")
+    await world.fatima.press(await world.fatima.expect("With your name"), "With my name")
+    await world.fatima.press(await world.fatima.expect("Your signal for West"), "📨 Send")
+    await world.fatima.expect("Kept for West. It has no police chief")
+    notice = await world.carla.expect("A member of West sent a signal")
+    assert "graffiti" not in notice.text
+    assert len(await store.open_in(world.db, [west.id])) == 1
+    nowhere_but(sandbox, [world.fatima], "graffiti")
+
+
 async def test_cancel_at_a_step_sends_nothing(world: World) -> None:
     ahmed = world.ahmed
     await ahmed.send("/signal")
@@ -287,6 +315,9 @@ async def test_cancel_at_a_step_sends_nothing(world: World) -> None:
 async def test_permission_matrix(world: World, sandbox: Sandbox) -> None:
     """Stranger, member of another network, member, host of another network, host and
     coordinator, for /signal, /signals and a card's buttons."""
+    # In the group chat /signal only points to the private chat.
+    await world.karin.send("/signal", chat=world.noord_group)
+    await world.noord_group.expect("works in our private chat")
     # /signal: members (hosts too) of a network; not a stranger, not a coordinator as such.
     await world.mallory.send("/signal")
     await world.mallory.expect("Only members of a network can send a signal")
