@@ -415,7 +415,7 @@ async def events(request: web.Request) -> web.StreamResponse:
                 quiet = 0.0
             await asyncio.sleep(EVENTS_EVERY)
             quiet += EVENTS_EVERY
-    except (ConnectionResetError, asyncio.CancelledError):
+    except ConnectionResetError:  # the page was closed
         pass
     return stream
 
