@@ -54,9 +54,35 @@ async def a_signal_with_the_112_gate(cast: Cast) -> None:
 # --- /whocan finds someone (feature: talents) ---
 
 
+async def whocan_finds_someone(cast: Cast) -> None:
+    """Ahmed puts on his /profile card what he can do (translate Arabic) and whom he reaches
+    (the mosque). Wim needs someone for an Arabic-speaking neighbour: /whocan arabisch finds
+    Ahmed, with his number as Ahmed chose to show it to the members, and who reaches the
+    mosque."""
+    ahmed, wim = cast.ahmed, cast.wim
+    await ahmed.send("/profile")
+    card = await ahmed.expect("Noord")
+    for what, typed in (("can", "Arabisch vertalen"), ("reaches", "de moskee Al-Nour")):
+        before = len(card.edits)
+        await tap(ahmed, card, data=rf":{what}$")
+        await cast.sandbox.wait_for(lambda before=before: len(card.edits) > before)
+        before = len(card.edits)
+        await ahmed.send(typed)
+        await cast.sandbox.wait_for(lambda before=before: len(card.edits) > before)
+        before = len(card.edits)
+        await tap(ahmed, card, data=r":show$")
+        await cast.sandbox.wait_for(lambda before=before: len(card.edits) > before)
+    await tap(ahmed, card, data=r":done$")
+    await wim.send("/whocan arabisch")
+    await wim.expect("Ahmed")
+    await wim.send("/whocan moskee")
+    await wim.expect("Ahmed")
+
+
 async def between_incidents(cast: Cast) -> None:
     """Life between incidents. A member reports something that is not an emergency; a rumour
     going round is checked by the hosts and answered with a message members may pass on; the
     hosts ask what lives in the neighbourhood; and a member finds who can help."""
     # STEPS (each feature adds its call here, in this order: signals, rumours, pulse, talents)
     await a_signal_with_the_112_gate(cast)
+    await whocan_finds_someone(cast)

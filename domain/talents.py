@@ -327,12 +327,17 @@ def button_data(kind: Kind, need: str) -> str | None:
     return data if len(data.encode()) <= DATA_LIMIT else None
 
 
-def answer_keyboard(_: Translator, need: str) -> Keyboard:
-    """ "Can you? Do you want to learn?" as buttons that put the need on the asker's list."""
+def answer_keyboard(_: Translator, need: str, *, reached: bool = False) -> Keyboard:
+    """Can you? Do you want to learn? As buttons that put the need on the asker's own list;
+    `reached`: the need is a community someone reaches, so "I reach them too" as well."""
     can, learn = button_data(Kind.CAN, need), button_data(Kind.LEARN, need)
-    if can is None or learn is None:
+    reach = button_data(Kind.REACH, need)
+    if can is None or learn is None or reach is None:
         return []
-    return [[Button(_("🙋 I can do this"), can), Button(_("📚 I want to learn this"), learn)]]
+    rows = [[Button(_("🙋 I can do this"), can), Button(_("📚 I want to learn this"), learn)]]
+    if reached:
+        rows.append([Button(_("🤝 I reach them too"), reach)])
+    return rows
 
 
 def too_long_for_buttons_text(_: Translator) -> Html:

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 FLOW = "whocan"
 ASK = "need"  # the flow's one step: what is needed
-CALLBACK = re.compile(r"^who:(can|learn):(.+)$", re.DOTALL)
+CALLBACK = re.compile(r"^who:(can|learn|reach):(.+)$", re.DOTALL)
 
 
 async def is_member(svc: Services, user_id: int) -> bool:
@@ -98,7 +98,7 @@ async def answer(update: Update, context: BotContext, text: str) -> bool:
         await message.reply_text(talents.not_a_member_text(_))
         return True
     text = talents.answer_text(_, found)
-    rows = talents.answer_keyboard(_, need)
+    rows = talents.answer_keyboard(_, need, reached=bool(found.reach))
     if not rows:
         text = text + "\n" + talents.too_long_for_buttons_text(_)
     await reply_text(message, text, keyboard(rows))
@@ -106,7 +106,8 @@ async def answer(update: Update, context: BotContext, text: str) -> bool:
 
 
 async def pressed(update: Update, context: BotContext) -> None:
-    """🙋 I can do this / 📚 I want to learn this: the need goes on the asker's own list."""
+    """🙋 I can do this / 📚 I want to learn this / 🤝 I reach them too: the need goes on the
+    asker's own list."""
     query = update.callback_query
     assert query and query.data
     match = CALLBACK.match(query.data)

@@ -36,6 +36,7 @@ MEMBER = [
     "actions",
     "profile",
     "contacts",
+    "whocan",
     "language",
     "privacy",
     "mydata",

@@ -133,12 +133,18 @@ async def test_a_member_finds_who_can_and_who_wants_to_learn_it(world: World) ->
     assert "🤝 Who reaches them" in reach.text
     assert entries(reach) == [f"• Ahmed: de moskee · 📞 {AHMED_PHONE}"]
     assert "put you in touch" not in reach.text
+    assert reach.button_texts()[-1] == "🤝 I reach them too"
+    await tap(wim, reach, "🤝 I reach them too")
+    await wim.expect("On your list “Whom I reach”: de Moskeeën")
 
     # Wim can do it too: one tap puts it on his own list.
     await tap(wim, answer, "🙋 I can do this")
     added = await wim.expect("On your list “What I can do”: arabisch")
     assert "/profile" in added.text
-    assert [t.text for t in await store.of_user(world.db, wim.id)] == ["arabisch"]
+    assert [(t.kind, t.text) for t in await store.of_user(world.db, wim.id)] == [
+        ("can", "arabisch"),
+        ("reach", "de Moskeeën"),
+    ]
 
 
 async def test_nobody_then_the_four_questions_and_the_need_goes_on_ones_own_list(
@@ -301,7 +307,11 @@ async def test_a_large_network_answer_fits_telegrams_limits(
     text = "\n".join(m.text for m in parts)
     assert text.count("…and ") == 3  # each question shows its first ten, and says how many more
     assert re.search(r"…and 3\d more", text)
-    assert parts[-1].button_texts() == ["🙋 I can do this", "📚 I want to learn this"]
+    assert parts[-1].button_texts() == [
+        "🙋 I can do this",
+        "📚 I want to learn this",
+        "🤝 I reach them too",
+    ]
 
 
 def test_every_text_has_a_dutch_translation() -> None:
