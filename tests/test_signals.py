@@ -471,3 +471,73 @@ def test_what_must_say_something_and_be_short() -> None:
     assert check_what(None) is WhatProblem.EMPTY
     assert check_what("x" * (signals.MAX_WHAT + 1)) is WhatProblem.TOO_LONG
     assert check_what("  Ruzie op het plein ") == "Ruzie op het plein"
+
+
+def test_the_longest_card_and_its_buttons_fit_telegram() -> None:
+    """A card with every field at its longest stays within one message; the buttons' data
+    within 64 bytes, with ids of 20 digits."""
+    from bot.fit import LIMIT, visible_length
+    from bot.i18n import translator
+    from domain import signal_texts
+    from storage.signals import Signal
+
+    longest = Signal(
+        id=10**19,
+        network_id=1,
+        reporter_id=2,
+        anonymous=False,
+        danger_now=True,
+        what="w" * signals.MAX_WHAT,
+        place="p" * signals.MAX_PLACE,
+        latitude=None,
+        longitude=None,
+        happened="typed",
+        happened_text="t" * signals.MAX_WHEN,
+        urgency="urgent",
+        status="closed",
+        answers=99,
+        created_at=datetime.now(UTC).isoformat(),
+        updated_at=datetime.now(UTC).isoformat(),
+        taken_by=3,
+        taken_at=None,
+        closed_by=3,
+        closed_at=None,
+        closing_word="c" * signals.MAX_WORD,
+        rev=9,
+    )
+    name = "n" * 200
+    for language in ("nl", "en"):
+        _ = translator(language)
+        text = signal_texts.card(_, longest, name, name, name, name, UTC)  # type: ignore[arg-type]
+        assert visible_length(text) < LIMIT
+        opened = Signal(**{**longest.__dict__, "status": "received"})
+        for row in signal_texts.card_buttons(_, opened):
+            assert all(len(button.action.encode()) <= 64 for button in row)
+
+
+async def test_signals_come_in_pages_of_ten(world: World) -> None:
+    now = datetime.now(UTC)
+    for n in range(12):
+        new = store.NewSignal(
+            network_id=world.noord.id,
+            reporter_id=world.ahmed.id,
+            anonymous=True,
+            danger_now=False,
+            what=f"Signaal nummer {n}: iemand gooide een steen door een ruit",
+            place=None,
+            latitude=None,
+            longitude=None,
+            happened="today",
+            happened_text=None,
+            urgency="low",
+        )
+        await store.add(world.db, new, now)
+    await world.karin.send("/signals")
+    first = await world.karin.expect("12 open signals")
+    assert "page 1 of 2" in first.text and first.text.count("Signaal nummer") == 10
+    assert len(first.buttons) == 11 and first.button_texts()[-1] == "▶"
+    before = len(first.edits)
+    await world.karin.press(first, "▶")
+    await world.sandbox.wait_for(lambda: len(first.edits) > before)
+    assert "page 2 of 2" in first.text and first.text.count("Signaal nummer") == 2
+    assert "Ahmed" not in first.text  # sent without his name
