@@ -408,7 +408,7 @@ async def test_a_group_that_became_a_supergroup_during_the_outage_gets_the_post_
 async def test_the_delivery_window_and_read_timeout_are_settings(settings: Settings) -> None:
     assert settings.incidents.delivery_window == timedelta(hours=24)
     assert settings.telegram.read_timeout == 30.0
-    assert incident_store.CLOSED_ENDS == ("alert_reminder", "escalation")
+    assert incident_store.CLOSED_ENDS == ("alert_reminder", "escalation", "closing_reminder")
 
 
 async def meeting_jobs(app: BotApplication) -> None:
