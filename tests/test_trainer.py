@@ -207,7 +207,7 @@ async def test_a_scenario_plays_and_a_reset_gives_a_clean_world(
     client: TestClient[Any, Any], session: Session
 ) -> None:
     """The onboarding's first step alone, then the rest at once; a second scenario waits while
-    one plays; a reset forgets everything."""
+    one plays; the meal meeting after it; a reset forgets everything."""
     assert await post(client, "play", {"scenario": "onboarding"}) == (200, {"ok": True})
     assert await post(client, "play", {"scenario": "onboarding"}) == (
         409,
@@ -225,6 +225,15 @@ async def test_a_scenario_plays_and_a_reset_gives_a_clean_world(
     assert shown["failed"] is None
     assert all(s["done"] for s in shown["scenarios"][0]["steps"])
     assert shown["group"]["members"] == ["karin", "femke", "ahmed", "wim", "carla"]
+
+    # The meal meeting's weeks on the bot's clock: the place comes as a venue on the map.
+    await post(client, "play", {"scenario": "meal", "all": True})
+    await session.wait_played()
+    shown = await state(client)
+    assert shown["failed"] is None
+    venues = [m["venue"] for m in phone(shown, "ahmed")["messages"] if "venue" in m]
+    assert venues and venues[0]["at"] == "52.3935, 4.9190"
+    assert "Johan van Hasseltweg" in venues[0]["address"]
 
     assert await post(client, "reset", {"language": "nl"}) == (200, {"ok": True})
     shown = await state(client)
