@@ -385,8 +385,8 @@ def list_step(
     if kind is Kind.REACH and said and not items:
         lines.append(
             _(
-                "In your application you wrote: “{said}” (only the hosts of {network} see "
-                "that). Type what the members may find.",
+                "In your application you wrote: “{said}” (only the police chief and the "
+                "municipality of {network} see that). Type what the members may find.",
                 said=cut_label(said, 200),
                 network=network.name,
             )

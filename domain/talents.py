@@ -11,7 +11,7 @@ A match is by word, forgiving about form: case, accents, plural and verb endings
 vowels are folded away (`stem`), and a word of four letters or more also matches the longer
 words it starts (`fiets` finds `fietsenmaker`, `arab` finds `Arabic`). Contact details are
 shown only as the member allowed in that network: the number where they show it to the
-members (/contacts), otherwise "via the hosts". Looking someone up is not recorded, as with
+members (/contacts), otherwise "via the police chief or municipality". Looking someone up is not recorded, as with
 /contacts.
 """
 
@@ -259,7 +259,11 @@ def _entry(_: Translator, person: Person, several: bool) -> Html:
         head = _("<b>{name}</b> ({networks})", name=name, networks=", ".join(person.networks))
     else:
         head = _("<b>{name}</b>", name=name)
-    contact = _("📞 {phone}", phone=person.phone) if person.phone else _("✉️ via the hosts")
+    contact = (
+        _("📞 {phone}", phone=person.phone)
+        if person.phone
+        else _("✉️ via the police chief or municipality")
+    )
     return _(
         "• {head}: {items} · {contact}",
         head=head,
@@ -306,15 +310,20 @@ def answer_text(_: Translator, found: Answer) -> Html:
     lines.append("")
     shown = found.can[:PER_SECTION] + found.reach[:PER_SECTION] + found.learn[:PER_SECTION]
     if any(p.phone is None for p in shown):
-        lines.append(_("✉️ No number shown? The hosts of your network can put you in touch."))
+        lines.append(
+            _(
+                "✉️ No number shown? The police chief and the municipality of your network "
+                "can put you in touch."
+            )
+        )
     if found.anyone:
         lines.append(_("👥 Do you know someone else who can? Ask them to add it in /profile."))
         lines.append(_("🙋 Can you do it too? Tap below to add it to your list."))
     else:
         lines.append(
             _(
-                "👥 Do you know someone who can? Ask them, or ask the hosts: they know "
-                "many people in the neighbourhood."
+                "👥 Do you know someone who can? Ask them, or ask the police chief and the "
+                "municipality: they know many people in the neighbourhood."
             )
         )
         lines.append(_("🙋 Can you do it yourself? 📚 Would you like to learn it? Tap below."))

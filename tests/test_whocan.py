@@ -115,12 +115,15 @@ async def test_a_member_finds_who_can_and_who_wants_to_learn_it(world: World) ->
     answer = await wim.expect("Who can help with “arabisch”?")
     text = answer.text
     assert "🙋 Who can do this" in text and "📚 Who wants to learn it too" in text
-    assert entries(answer) == [
-        f"• Ahmed: Arabisch vertalen · 📞 {AHMED_PHONE}",  # he shows his number to members
-        "• Sam N: Arabische les geven · ✉️ via the hosts",  # his number is Zuid's only
-        "• Eve: Arabisch · ✉️ via the hosts",  # she shows no number
-    ]
-    assert "The hosts of your network can put you in touch" in text
+    assert (
+        entries(answer)
+        == [
+            f"• Ahmed: Arabisch vertalen · 📞 {AHMED_PHONE}",  # he shows his number to members
+            "• Sam N: Arabische les geven · ✉️ via the police chief or municipality",  # his number is Zuid's only
+            "• Eve: Arabisch · ✉️ via the police chief or municipality",  # she shows no number
+        ]
+    )
+    assert "The police chief and the municipality of your network can put you in touch" in text
     assert "Do you know someone else who can?" in text
     # Nothing from Zuid: not Zoë, not Sam's name or number there.
     for elsewhere in ("Zoë", "tolk", "Sam Z", SAM_PHONE, "Zuid", "koken"):
@@ -153,7 +156,7 @@ async def test_nobody_then_the_four_questions_and_the_need_goes_on_ones_own_list
     wim, db = world.wim, world.db
     await wim.send("/whocan fietsen repareren")
     answer = await wim.expect("Nobody in Noord has “fietsen repareren” on their list yet.")
-    assert "Do you know someone who can? Ask them, or ask the hosts" in answer.text
+    assert "Do you know someone who can? Ask them, or ask the police chief" in answer.text
     assert "Can you do it yourself? 📚 Would you like to learn it? Tap below." in answer.text
     assert entries(answer) == []
     await tap(wim, answer, "📚 I want to learn this")
@@ -166,7 +169,9 @@ async def test_nobody_then_the_four_questions_and_the_need_goes_on_ones_own_list
     # Now Eve asks: Wim wants to learn it, nobody can do it yet.
     await world.eve.send("/whocan fiets")
     learners = await world.eve.expect("Nobody in Noord has “fiets” on their list yet.")
-    assert entries(learners) == ["• Wim: fietsen repareren · ✉️ via the hosts"]
+    assert entries(learners) == [
+        "• Wim: fietsen repareren · ✉️ via the police chief or municipality"
+    ]
 
 
 async def test_an_empty_need_is_asked_for_and_bad_needs_get_a_reason(world: World) -> None:
@@ -248,7 +253,7 @@ async def test_permission_matrix(world: World, sandbox: Sandbox) -> None:
     assert entries(both) == [
         f"• Ahmed (Noord): Arabisch vertalen · 📞 {AHMED_PHONE}",
         "• Zoë (Zuid): Arabisch tolk · 📞 +31688880000",
-        "• Eve (Noord): Arabisch · ✉️ via the hosts",
+        "• Eve (Noord): Arabisch · ✉️ via the police chief or municipality",
     ]
     # A removed member is refused, and the button under an old answer adds nothing.
     old = answers[0]
