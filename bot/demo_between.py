@@ -8,6 +8,8 @@ figures (Ahmed, Wim) and its linked group chat; Carla coordinates.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from bot.demo_cast import Cast, settle, tap
 
 # --- a signal with the 112 gate (feature: signals) ---
@@ -62,16 +64,17 @@ async def whocan_finds_someone(cast: Cast) -> None:
     ahmed, wim = cast.ahmed, cast.wim
     await ahmed.send("/profile")
     card = await ahmed.expect("Noord")
+
+    async def then(done: Awaitable[object]) -> None:
+        """Do something on the card, and wait until the card shows it."""
+        before = len(card.edits)
+        await done
+        await cast.sandbox.wait_for(lambda: len(card.edits) > before)
+
     for what, typed in (("can", "Arabisch vertalen"), ("reaches", "de moskee Al-Nour")):
-        before = len(card.edits)
-        await tap(ahmed, card, data=rf":{what}$")
-        await cast.sandbox.wait_for(lambda before=before: len(card.edits) > before)
-        before = len(card.edits)
-        await ahmed.send(typed)
-        await cast.sandbox.wait_for(lambda before=before: len(card.edits) > before)
-        before = len(card.edits)
-        await tap(ahmed, card, data=r":show$")
-        await cast.sandbox.wait_for(lambda before=before: len(card.edits) > before)
+        await then(tap(ahmed, card, data=rf":{what}$"))
+        await then(ahmed.send(typed))
+        await then(tap(ahmed, card, data=r":show$"))
     await tap(ahmed, card, data=r":done$")
     await wim.send("/whocan arabisch")
     await wim.expect("Ahmed")
