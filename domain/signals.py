@@ -50,6 +50,8 @@ MAX_WORD = 500
 PER_PAGE = 10  # signals on a page of /signals
 CARDS_JOB = "signal-cards"
 RETRY_PAUSE = timedelta(seconds=10)
+AGAIN = timedelta(seconds=1)  # a change while the copies were being brought up to date
+_SETTLING: set[int] = set()  # the contexts whose copies are being edited now
 FAILURES_IN_A_ROW = 3
 KIND_CARD = "signal"  # a host's copy: its text goes once sent (domain.retention)
 KIND_STATUS = "signal_status"  # what the reporter hears: an answer's words go once sent
@@ -295,7 +297,9 @@ async def _allowed(ctx: Context, actor: Actor, signal_id: int) -> Result | None:
     return None
 
 
-async def take(ctx: Context, actor: Actor, signal_id: int) -> Result:
+async def take(
+    ctx: Context, actor: Actor, signal_id: int, pressed: tuple[int, int] | None = None
+) -> Result:
     """ "I'll take this": being looked at, by this host; the reporter hears so."""
     refused = await _allowed(ctx, actor, signal_id)
     if refused is not None:
@@ -307,7 +311,7 @@ async def take(ctx: Context, actor: Actor, signal_id: int) -> Result:
         return Result(Outcome.CLOSED if not signal.is_open else Outcome.ALREADY, signal)
     await audit.record(ctx, actor.user_id, audit.Act.SIGNAL_TAKEN, signal.network_id)
     await _tell_reporter(ctx, signal, "taken", actor.user_id)
-    kick(ctx)
+    await _changed(ctx, signal, pressed)
     return Result(Outcome.DONE, signal)
 
 
@@ -323,11 +327,17 @@ async def answer(ctx: Context, actor: Actor, signal_id: int, text: str) -> Resul
     assert signal is not None
     await audit.record(ctx, actor.user_id, audit.Act.SIGNAL_ANSWERED, signal.network_id)
     await _tell_reporter(ctx, signal, "answer", actor.user_id, text)
-    kick(ctx)
+    await _changed(ctx, signal, None)
     return Result(Outcome.DONE, signal)
 
 
-async def close(ctx: Context, actor: Actor, signal_id: int, word: str | None) -> Result:
+async def close(
+    ctx: Context,
+    actor: Actor,
+    signal_id: int,
+    word: str | None,
+    pressed: tuple[int, int] | None = None,
+) -> Result:
     """Closed, with an optional closing word for the reporter."""
     refused = await _allowed(ctx, actor, signal_id)
     if refused is not None:
@@ -338,8 +348,15 @@ async def close(ctx: Context, actor: Actor, signal_id: int, word: str | None) ->
     assert signal is not None
     await audit.record(ctx, actor.user_id, audit.Act.SIGNAL_CLOSED, signal.network_id)
     await _tell_reporter(ctx, signal, "closed", actor.user_id)
-    kick(ctx)
+    await _changed(ctx, signal, pressed)
     return Result(Outcome.DONE, signal)
+
+
+async def _changed(ctx: Context, signal: Signal, pressed: tuple[int, int] | None) -> None:
+    """Every copy follows; the pressed one is shown by the caller, so the job leaves it."""
+    if pressed is not None:
+        await store.card_shown(ctx.database, *pressed, signal.rev)
+    kick(ctx)
 
 
 async def _tell_reporter(
@@ -415,6 +432,18 @@ async def settle_cards(ctx: Context, _data: int = 0) -> int:
         return 0
     if ctx.outbox is not None and ctx.outbox.waiting_for_channel:
         return 0  # `on_outage` brings us back
+    if id(ctx) in _SETTLING:  # one run at a time: two would edit the same copy twice
+        kick(ctx, AGAIN)
+        return 0
+    _SETTLING.add(id(ctx))
+    try:
+        return await _settle(ctx)
+    finally:
+        _SETTLING.discard(id(ctx))
+
+
+async def _settle(ctx: Context) -> int:
+    assert ctx.editor is not None
     settled, failures, left = 0, 0, False
     for card, signal in await store.stale_cards(ctx.database):
         if failures >= FAILURES_IN_A_ROW:

@@ -24,6 +24,7 @@ import logging
 from typing import Any
 
 from telegram import (
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
@@ -393,7 +394,7 @@ async def _flow_button(update: Update, context: BotContext, verb: str, arg: str)
         return
     data = dict(found.data)
     await query.answer()
-    await query.edit_message_reply_markup(None)
+    await _without_buttons(query)
     if verb == "net":
         actor = await guard.actor_of(update, context)
         if not arg.isdigit() or int(arg) not in signals.reporting_network_ids(actor):
@@ -418,6 +419,15 @@ async def _flow_button(update: Update, context: BotContext, verb: str, arg: str)
         await _ask(update, context, arg, data | {"back": True, "nudged": False})
     elif verb == "send":
         await _send(update, context, data)
+
+
+async def _without_buttons(query: CallbackQuery) -> None:
+    """The pressed step's buttons go; a message too old to edit keeps them (they no longer
+    work: the flow moved on)."""
+    try:
+        await query.edit_message_reply_markup(None)
+    except BadRequest:
+        log.debug("could not take the buttons off a step", exc_info=True)
 
 
 async def _send(update: Update, context: BotContext, data: dict[str, Any]) -> None:
@@ -550,7 +560,7 @@ async def _host_button(update: Update, context: BotContext, verb: str, signal_id
         await query.answer(_("The signal follows."))
         return
     if verb == "take":
-        result = await signals.take(svc, actor, signal_id)
+        result = await signals.take(svc, actor, signal_id, _where(query))
         await _after(update, context, result, _("👀 You picked it up. The member hears so."))
         return
     if not signal.is_open:
@@ -587,9 +597,14 @@ async def _host_button(update: Update, context: BotContext, verb: str, signal_id
             await query.answer(_("This button no longer works."), show_alert=True)
             return
         await talk.close(svc, actor.user_id, CLOSE)
-        await query.edit_message_reply_markup(None)
+        await _without_buttons(query)
         result = await signals.close(svc, actor, signal_id, None)
         await _after(update, context, result, _("✅ Closed. The member hears so."), edit=False)
+
+
+def _where(query: CallbackQuery) -> tuple[int, int] | None:
+    message = query.message
+    return (message.chat.id, message.message_id) if message is not None else None
 
 
 async def _after(

@@ -374,6 +374,14 @@ async def test_forget_mydata_and_retention(world: World) -> None:
     await world.ahmed.expect("is being looked at")
     signal = (await store.open_in(world.db, [world.noord.id]))[0]
 
+    await world.ahmed.send("/mydata")
+    await world.ahmed.expect("Signals you sent: 1, 1 still open")
+    await world.ahmed.send("/privacy")
+    notice = await world.ahmed.expect("Privacy")
+    await world.ahmed.press(notice, "More")  # the whole notice, in the same message
+    await world.sandbox.wait_for(
+        lambda: "A signal you sent, 180 days after it was closed" in (notice.text or "")
+    )
     record = await privacy.export_person(world.db, world.ahmed.id)
     assert [s["what"] for s in record["signals"]] == [WHAT]
     assert "taken_by" not in record["signals"][0]  # not who handled it
