@@ -11,8 +11,8 @@ A match is by word, forgiving about form: case, accents, plural and verb endings
 vowels are folded away (`stem`), and a word of four letters or more also matches the longer
 words it starts (`fiets` finds `fietsenmaker`, `arab` finds `Arabic`). Contact details are
 shown only as the member allowed in that network: the number where they show it to the
-members (/contacts), otherwise "via the police chief or municipality". Looking someone up is not recorded, as with
-/contacts.
+members (/contacts), otherwise "via the police chief or municipality". Looking someone up is
+not recorded, as with /contacts.
 """
 
 from __future__ import annotations
@@ -405,6 +405,15 @@ def full_text(_: Translator, kind: Kind) -> Html:
         "Your list “{list}” holds at most {n} items: remove one in /profile first.",
         list=list_name(_, kind),
         n=MOST,
+    )
+
+
+def privacy_text(_: Translator) -> Html:
+    """For the full /privacy notice: what the lists are, who finds them, how long they stay."""
+    return _(
+        "Your lists in /profile (what you can do, want to learn and whom you reach): the "
+        "members of your networks find them with /whocan, with your name; they go when you "
+        "leave your last network."
     )
 
 

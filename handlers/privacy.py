@@ -19,7 +19,7 @@ from bot.context import BotContext
 from bot.i18n import Translator
 from bot.replies import edit_message, reply_text
 from bot.settings import Settings
-from domain import consent, forget, my_data, pulse_texts, removal, retention
+from domain import consent, forget, my_data, pulse_texts, removal, retention, talents
 from storage import memberships, networks, privacy
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,10 @@ def full_privacy(_: Translator, settings: Settings) -> str:
 def how_long_in_full(_: Translator, settings: Settings) -> str:
     """How long we keep what, in the full notice: the windows in force ([retention])."""
     kept = retention.windows_text(_, settings)
-    return f"{kept} {pulse_texts.window_text(_, settings.retention.pulse_days)}"
+    return (
+        f"{kept} {pulse_texts.window_text(_, settings.retention.pulse_days)} "
+        f"{talents.privacy_text(_)}"
+    )
 
 
 async def show_privacy(update: Update, context: BotContext) -> None:

@@ -371,6 +371,11 @@ async def test_mydata_shows_the_lists_and_forget_removes_them(
         {"list": "reach", "item": "de moskee", "added_at": START.isoformat()},
     ]
 
+    await ahmed.send("/privacy")
+    notice = await ahmed.expect("Privacy")
+    await tap(ahmed, notice, "More")
+    await changed(sandbox, notice, "the members of your networks find them with /whocan")
+
     await ahmed.send("/forget")
     question = await ahmed.expect("Delete everything we store about you?")
     await tap(ahmed, question, "Yes, delete my data")
