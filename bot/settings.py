@@ -247,6 +247,8 @@ class RetentionSettings(_Section):
     signal_days: int = Field(default=180, ge=1, le=3650)
     # The words and signatures of answers to a mood pulse (the moods stay, as numbers).
     pulse_days: int = Field(default=180, ge=1, le=3650)
+    # A rumour a member passed on, with its verdict and counter-message, after its last change.
+    rumour_days: int = Field(default=90, ge=1, le=3650)
     # The local hour at which the daily job runs.
     hour: int = Field(default=4, ge=0, le=23)
 

@@ -52,6 +52,8 @@ class Action(StrEnum):
     record_action = "record_action"  # record agreed actions; mark anyone's progress
     view_stats = "view_stats"  # attendance and actions done on time
     run_pulse = "run_pulse"  # /pulse: ask the mood pulse, switch its schedules, see the tallies
+    raise_rumour = "raise_rumour"  # /rumour: pass on a rumour to the hosts
+    judge_rumour = "judge_rumour"  # see rumours, give a verdict, send a counter-message
     find_talent = "find_talent"  # /whocan: search the members' talents and reach
 
 
@@ -84,6 +86,10 @@ RULES: Mapping[Action, frozenset[Role]] = {
     Action.record_action: HOST_ROLES,
     Action.view_stats: HOST_ROLES,
     Action.run_pulse: HOST_ROLES,  # members answer only the pulse they were asked (domain.pulse)
+    # Only members raise rumours; a coordinator reads them only where the network shares its
+    # members' replies with the coordinators (need-to-know: domain.rumours.may_read).
+    Action.raise_rumour: EVERY_ROLE,
+    Action.judge_rumour: HOST_ROLES,
     Action.find_talent: EVERY_ROLE,  # within one's own networks only (domain.talents)
 }
 

@@ -57,6 +57,8 @@ class Act(StrEnum):
     SIGNAL_TAKEN = "signal_taken"  # a host picked up a signal (no subject: not who sent it)
     SIGNAL_ANSWERED = "signal_answered"  # ... answered its sender through the bot
     SIGNAL_CLOSED = "signal_closed"
+    RUMOUR_JUDGED = "rumour_judged"  # a host's verdict on a rumour (no subject: not who raised it)
+    COUNTER_SENT = "counter_sent"  # a counter-message to the network about a rumour
 
 
 def person(user_id: int) -> Subject:
@@ -225,6 +227,10 @@ async def _sentence(names: _Names, entry: Entry) -> str:
         return _("{actor} agreed to the new privacy notice", actor=Html(who))
     if action == Act.DECLINED:
         return _("{actor} did not agree to the new privacy notice", actor=Html(who))
+    if action == Act.RUMOUR_JUDGED:
+        return _("{actor} gave a verdict on a rumour", actor=Html(who))
+    if action == Act.COUNTER_SENT:
+        return _("{actor} sent a counter-message to the network", actor=Html(who))
     if action == Act.SIGNAL_TAKEN:
         return _("{actor} picked up a signal", actor=Html(who))
     if action == Act.SIGNAL_ANSWERED:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from domain import audit, menus, removal
+from domain import audit, menus, removal, rumours
 from domain.context import Context
 from domain.removal import Departure
 from storage import privacy
@@ -36,5 +36,6 @@ async def forget(ctx: Context, user_id: int, name: str) -> Forgotten:
     if rows:  # the fact stays in the audit, without the person
         await audit.record(ctx, None, audit.Act.FORGOT, [d.network_id for d in departures])
     await menus.refresh(ctx, user_id)  # an appointed coordinator's menu went too
+    rumours.kick(ctx)  # every host's copy of a rumour they raised says it went with them
     log.info("forgot user %s (%d rows, %d networks)", user_id, rows, len(departures))
     return Forgotten(rows, departures)

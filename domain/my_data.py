@@ -76,6 +76,7 @@ _PARTS: Mapping[str, tuple[str, Mapping[str, str | None]]] = {
         {"asked_at": "asked_on", "open": "still_open", "words": "your_words"},
     ),
     "signals": ("signals_you_sent", {}),
+    "rumours_raised": ("rumours_you_passed_on", {"text": "rumour", "raised_at": "passed_on_at"}),
     "talents": ("what_you_can_do_want_to_learn_and_reach", {"text": "item"}),
 }
 
@@ -297,6 +298,15 @@ def _activity(_: Translator, record: Mapping[str, Any]) -> list[str]:
                 "Meal meetings: {n} answered, {came} attended",
                 n=len(answers),
                 came=sum(1 for a in answers if a.get("attended")),
+            )
+        )
+    rumours = record.get("rumours_raised") or []
+    if rumours:
+        lines.append(
+            _(
+                "Rumours you passed on: {n}, {judged} with a verdict",
+                n=len(rumours),
+                judged=sum(1 for r in rumours if r.get("verdict") != "open"),
             )
         )
     pulses = record.get("mood_pulse_answers") or []

@@ -45,9 +45,10 @@ from domain import audit
 from domain.context import Context
 from domain.menus import KIND as MENU_KIND
 from domain.ports import Sent
-from storage import people, privacy, talents
+from storage import people, privacy, rumours, talents
 from storage import retention as store
 from storage import signals as signal_store
+from storage.database import Database
 from storage.deliveries import Delivery
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ CUT_WHEN_ENDED = frozenset(
         "pulse_tally",  # the hosts' mood pulse tally: words, and names of who signed them
         "signal",  # a signal on a host's card: what a member reported, maybe their name
         "signal_status",  # a host's answer to the member who sent a signal
+        "rumour",  # a host's copy of a rumour: what goes round, and who passed it on
     }
 )
 
@@ -126,7 +128,11 @@ def windows_text(_: Translator, settings: Settings) -> str:
         "A signal you sent, {signals} after it was closed.",
         signals=days(settings.retention.signal_days),
     )
-    return said
+    rumours_kept = _(
+        "A rumour you passed on, {rumours} after its last change.",
+        rumours=days(settings.retention.rumour_days),
+    )
+    return f"{said} {rumours_kept}"
 
 
 # --- as soon as a message ends -------------------------------------------------------------------
@@ -194,7 +200,13 @@ def steps(ctx: Context, now: datetime) -> list[tuple[str, Step]]:
         ),
         # Talents and reach live as long as a membership (also deleted on leaving the last).
         ("talents", lambda: talents.drop_of_non_members(db)),
+        ("rumours", lambda: _rumours(db, days(ctx.settings.retention.rumour_days))),
     ]
+
+
+async def _rumours(db: Database, before: datetime) -> store.Batch:
+    gone = await rumours.drop_old(db, before, ROWS_PER_BATCH)
+    return store.Batch(gone, gone == ROWS_PER_BATCH)
 
 
 async def _signals(ctx: Context, before: datetime) -> store.Batch:

@@ -38,6 +38,7 @@ from handlers import (
     profile,
     pulse,
     roster,
+    rumours,
     signals,
     start,
     tracking,
@@ -51,6 +52,7 @@ def register_all(application: Application[Any, Any, Any, Any, Any, Any]) -> None
     guard.register(application)  # group -1: a changed privacy notice is agreed to first
     groups.register(application)
     flows.register(application)  # typed private text, /cancel and Cancel: the open conversation
+    rumours.register(application)  # before intake: /start rumour (the group's pointer)
     intake.register(application)  # before start: /start <code>
     start.register(application)
     language.register(application)

@@ -38,6 +38,7 @@ from storage import (
     networks,
     people,
     pulse,
+    rumours,
     signals,
     talents,
 )
@@ -80,6 +81,10 @@ _REFERENCES = (
     ("signals", "taken_by"),
     ("signals", "closed_by"),
     ("signal_cards", "chat_id"),
+    ("rumours", "raised_by"),
+    ("rumours", "judged_by"),
+    ("rumours", "counter_by"),
+    ("rumour_cards", "chat_id"),
     ("talents", "user_id"),
 )
 
@@ -143,6 +148,16 @@ async def export_person(db: Database, user_id: int) -> dict[str, Any]:
     document |= await meetings.data_of(db, user_id)
     document["mood_pulse_answers"] = await pulse.data_of(db, user_id)  # open, or signed
     document["signals"] = await signals.data_of(db, user_id)
+    document["rumours_raised"] = [  # what you passed on, and what the hosts made of it
+        {
+            "network": names.get(r.network_id),
+            "text": r.text,
+            "verdict": r.status,
+            "raised_at": r.created_at,
+            "counter_message_sent": r.counter_sent_at is not None,
+        }
+        for r in await rumours.raised_by(db, user_id)
+    ]
     document["talents"] = [  # what you can do, want to learn, whom you reach (/profile)
         {"list": t.kind, "text": t.text, "added_at": t.created_at}
         for t in await talents.of_user(db, user_id)
@@ -217,6 +232,7 @@ async def forget_person(
         removed += await pulse.forget(conn, user_id)
         removed += await signals.forget(conn, user_id)
         removed += await audit.forget(conn, user_id)  # the facts stay, without their id
+        removed += await rumours.forget(conn, user_id)  # a sent counter-message stays
         removed += await talents.forget(conn, user_id)
         removed += await _forget_own_words(conn, user_id)
         removed += await people.delete(conn, user_id)
@@ -331,6 +347,8 @@ _FREE_TEXTS = (
     ("meetings", "id", "meal_note"),
     ("meeting_answer_messages", "rowid", "text"),
     ("pulse_answers", "id", "words"),
+    ("rumours", "id", "text"),
+    ("rumours", "id", "counter_text"),
 )
 _JSON_TEXTS = (("deliveries", "id", "params"), ("conversations", "user_id", "data"))
 

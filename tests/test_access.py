@@ -58,6 +58,10 @@ MATRIX: dict[Action, tuple[bool, bool, bool, bool, bool, bool]] = {
     Action.view_stats: (Y, Y, Y, N, N, N),
     Action.run_pulse: (Y, Y, Y, N, N, N),  # members answer only the pulse they were asked
     Action.find_talent: (Y, Y, Y, Y, N, N),  # searched: one's own networks only
+    # The table's word; domain.rumours.may_read narrows the coordinator to a network that shares
+    # members' replies, may_raise to their own memberships (tests/test_rumours.py).
+    Action.raise_rumour: (Y, Y, Y, Y, N, N),
+    Action.judge_rumour: (Y, Y, Y, N, N, N),
 }
 
 

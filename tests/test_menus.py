@@ -36,6 +36,7 @@ MEMBER = [
     "actions",
     "profile",
     "contacts",
+    "rumour",
     "whocan",
     "language",
     "privacy",
@@ -47,8 +48,9 @@ MEMBER = [
 ]
 HOST_ONLY = ["alert", "incident", "update", "close", "meeting", "action", "stats"]
 HOST_ONLY += ["invite", "members", "export", "replies"]
-HOST_ONLY += ["pulse"]
 HOST_ONLY += ["signals"]
+HOST_ONLY += ["rumours"]
+HOST_ONLY += ["pulse"]
 HOST = [c for c, _ in menus.PRIVATE if c in HOST_ONLY or c in MEMBER]  # in the menu's order
 COORDINATOR = [c for c, shown in menus.PRIVATE if menus.Part.COORDINATOR in shown]
 COORDINATOR_AND_MEMBER = [
