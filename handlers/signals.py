@@ -46,6 +46,7 @@ from domain import signals
 from domain.signals import Outcome, Result, WhatProblem
 from handlers import conversation as talk
 from handlers import fallback, guard, pickers
+from handlers.common import MAX_CHOICES
 from handlers.conversation import Flow
 from storage import networks
 from storage import signals as store
@@ -90,7 +91,7 @@ async def signal_command(update: Update, context: BotContext) -> None:
     found = [n for nid in network_ids if (n := await networks.get(svc.database, nid)) is not None]
     rows = [
         [InlineKeyboardButton(cut_label(n.name), callback_data=f"sig:net:{n.id}")]
-        for n in found[:40]
+        for n in found[:MAX_CHOICES]  # a member is in a few networks, not forty
     ]
     await message.reply_text(
         _("Which network is your signal for?"),
