@@ -83,7 +83,7 @@ async def test_a_trainer_onboards_alerts_and_moves_the_clock(
     """Open the page; play the onboarding; Ahmed, a key figure, sends /start and presses a
     button; the police chief sends an alert with the buttons under its preview; Ahmed
     acknowledges it and her status counts him; an hour later Wim, who did nothing, has a
-    reminder, and she the list of whom to call."""
+    reminder; at the next step the bot planned, she has the list of whom to call."""
     from playwright.async_api import expect
 
     url, _session = page_url
@@ -135,8 +135,11 @@ async def test_a_trainer_onboards_alerts_and_moves_the_clock(
     await page.locator('[data-act="clock"][data-by="hour"]').click()
     await expect(page.locator("#clock")).not_to_have_text(before, timeout=ANSWER)
     await expect(wim.locator(".msg", has_text="⏰")).to_have_count(1, timeout=ANSWER)
-    await expect(karin.locator(".msg", has_text="📞")).to_have_count(1, timeout=ANSWER)
     await shots.take("an-hour-later")
+    # To the next step the bot planned: the police chief gets the list of whom to call.
+    await page.locator('[data-act="clock"][data-by="next"]').click()
+    await expect(karin.locator(".msg", has_text="📞")).to_have_count(1, timeout=ANSWER)
+    await shots.take("the-next-step")
 
 
 async def test_the_incident_scenario_counts_in_the_police_chiefs_chat(
@@ -172,4 +175,7 @@ async def test_the_incident_scenario_counts_in_the_police_chiefs_chat(
     await expect(incident.locator("li.done")).to_have_count(4, timeout=SCENARIO)
     await expect(page.locator("#status")).to_be_hidden()
     await expect(status).to_contain_text("🔒")
+    # Each chat followed what came in: its newest message is in sight.
+    for key in ("karin", "ahmed", "wim"):  # (the group's phone is right of the window)
+        await expect(page.locator(f"#phone-{key} .msg").last).to_be_in_viewport()
     await shots.take("closed")

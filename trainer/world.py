@@ -30,6 +30,8 @@ log = logging.getLogger("bondgenoten.trainer")
 HORIZON = timedelta(days=120)
 # A step's moment, and a minute more: what fell due at it has surely run.
 PAST_IT = timedelta(minutes=1)
+# Steps taken one by one in one move of the clock; more (a day of a busy network) run together.
+STEPS_AT_MOST = 50
 
 
 @dataclass(frozen=True)
@@ -144,10 +146,20 @@ class World:
         return self.cast.clock.now()
 
     async def forward(self, delta: timedelta) -> None:
-        """The bot's clock `delta` ahead, and every job run once: each looks at what fell due
-        itself (reminders, escalation, the meeting timeline), as after a real wait."""
+        """The bot's clock `delta` ahead, as after a real wait: through each step the bot
+        planned on the way (a reminder, then the call list it plans after it), and at the end,
+        every job run once; each looks at what fell due itself."""
+        target = self.now() + delta
+        for _step in range(STEPS_AT_MOST):
+            when = self.next_step()
+            if when is None or when + PAST_IT > target:
+                break
+            await self._jump(when + PAST_IT - self.now())
+        await self._jump(target - self.now())
+
+    async def _jump(self, delta: timedelta) -> None:
         await settle(self.cast)
-        self.cast.clock.advance(delta)
+        self.cast.clock.advance(max(delta, timedelta(0)))
         app = self.cast.app
         assert app.job_queue is not None
         for job in list(app.job_queue.jobs()):

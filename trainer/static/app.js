@@ -146,6 +146,13 @@ function phoneShell(key, title, subtitle, group) {
       <input name="text" autocomplete="off" placeholder="${esc(words.message)}" aria-label="${esc(words.message)}">
       <button type="submit">${esc(words.send)}</button>
     </form>`;
+  // The chat follows what comes in while its reader is at the bottom, as a phone does; one
+  // who scrolled up to read stays where they are.
+  const list = phone.querySelector(".messages");
+  list.stick = true;
+  list.addEventListener("scroll", () => {
+    list.stick = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+  });
   phone.querySelector(".compose").addEventListener("submit", async (event) => {
     event.preventDefault();
     const input = phone.querySelector("input[name=text]");
@@ -167,11 +174,10 @@ function actor(phone) {
 function drawChat(phone, chat, name) {
   const list = phone.querySelector(".messages");
   const html = chat.messages.map((m) => messageHtml(m, name)).join("");
+  const stick = list.stick;
   if (list.dataset.html !== html) {
-    const atEnd = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
     list.innerHTML = html;
     list.dataset.html = html;
-    if (atEnd) list.scrollTop = list.scrollHeight;
   }
   const pinned = phone.querySelector(".pinned");
   pinned.hidden = !chat.pinned;
@@ -179,6 +185,7 @@ function drawChat(phone, chat, name) {
   const keys = phone.querySelector(".keys");
   const keyHtml = keysHtml(chat.keyboard || []);
   if (keys.dataset.html !== keyHtml) { keys.innerHTML = keyHtml; keys.dataset.html = keyHtml; }
+  if (stick) list.scrollTop = list.scrollHeight; // after the keyboard and the pinned bar took their room
 }
 
 function draw(state) {
