@@ -78,6 +78,7 @@ CUT_WHEN_ENDED = frozenset(
         "pulse_tally",  # the hosts' mood pulse tally: words, and names of who signed them
         "signal",  # a signal on a host's card: what a member reported, maybe their name
         "signal_status",  # a host's answer to the member who sent a signal
+        "signal_reply",  # ... and the member's reply to it, to the hosts
         "rumour",  # a host's copy of a rumour: what goes round, and who passed it on
     }
 )

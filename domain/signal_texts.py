@@ -241,6 +241,26 @@ def told_answer(_: Translator, signal: Signal, host: str, text: str) -> str:
     )
 
 
+def answer_buttons(_: Translator, signal: Signal) -> Keyboard:
+    """Under a host's answer: the member replies (while the signal is open)."""
+    return [[Button(_("💬 Reply"), f"{PREFIX}:re:{signal.id}")]]
+
+
+def reply_to_hosts(_: Translator, signal: Signal, reporter: str, text: str) -> str:
+    """The member's reply to an answer, as each host gets it."""
+    return _(
+        "💬 <b>{reporter} replies about signal #{id}</b> “{what}”:\n\n{text}",
+        reporter=reporter,
+        id=signal.id,
+        what=excerpt(signal.what),
+        text=text,
+    )
+
+
+def reply_buttons(_: Translator, signal: Signal) -> Keyboard:
+    return [[Button(_("💬 Answer"), f"{PREFIX}:ans:{signal.id}")]]
+
+
 def told_closed(_: Translator, signal: Signal, host: str) -> str:
     text = _("✅ Your signal “{what}” was closed by {host}.", what=excerpt(signal.what), host=host)
     if signal.closing_word:

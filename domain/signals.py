@@ -55,6 +55,7 @@ _SETTLING: set[int] = set()  # the contexts whose copies are being edited now
 FAILURES_IN_A_ROW = 3
 KIND_CARD = "signal"  # a host's copy: its text goes once sent (domain.retention)
 KIND_STATUS = "signal_status"  # what the reporter hears: an answer's words go once sent
+KIND_REPLY = "signal_reply"  # the reporter's reply to an answer, to the hosts: likewise
 URGENCIES = ("low", "today", "urgent")
 WHEN_CHOICES = ("now", "today", "earlier")
 
@@ -369,12 +370,54 @@ async def _tell_reporter(
         if change == "taken":
             return texts.told_taken(_, signal, host), ()
         if change == "answer":
-            return texts.told_answer(_, signal, host, text), ()
+            return texts.told_answer(_, signal, host, text), texts.answer_buttons(_, signal)
         return texts.told_closed(_, signal, host), ()
 
     await notify.tell(
         ctx, [signal.reporter_id], compose, kind=KIND_STATUS, about_user_id=signal.reporter_id
     )
+
+
+async def reply(ctx: Context, reporter_id: int, signal_id: int, text: str) -> tuple[Result, int]:
+    """The member who sent the signal replies to an answer (a question back, a detail): each
+    host of its network gets it, named as the signal names them; returns how many."""
+    signal = await store.get(ctx.database, signal_id)
+    if signal is None:
+        return Result(Outcome.GONE, None), 0
+    if signal.reporter_id != reporter_id:
+        log.info("user %s may not reply to signal %s", reporter_id, signal_id)
+        return Result(Outcome.NOT_HOST, signal), 0
+    if not signal.is_open:
+        return Result(Outcome.CLOSED, signal), 0
+    network = await network_name(ctx, signal.network_id)
+    severity = "urgent" if signal.urgency == "urgent" else "routine"
+    now = ctx.clock.now()
+    items = []
+    for user_id in await hosts_of(ctx, signal.network_id):
+        if user_id == reporter_id:
+            continue
+        _ = await notify.language_of(ctx, user_id)
+        reporter = await reporter_label(ctx, _, signal, network)
+        items.append(
+            NewDelivery(
+                chat_id=user_id,
+                priority=priority(severity, group=False),
+                kind=KIND_REPLY,
+                method=ports.MESSAGE,
+                params=ports.message(
+                    texts.reply_to_hosts(_, signal, reporter, text), texts.reply_buttons(_, signal)
+                ),
+                network_id=signal.network_id,
+                user_id=user_id,
+                about_user_id=reporter_id,
+            )
+        )
+    if items:
+        async with ctx.database.transaction() as conn:
+            await deliveries.add_many(conn, items, now)
+        ctx.dispatcher.wake()
+    log.info("signal %s: the reporter replied to %d host(s)", signal_id, len(items))
+    return Result(Outcome.DONE, signal), len(items)
 
 
 async def open_for(ctx: Context, actor: Actor) -> list[Signal]:

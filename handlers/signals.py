@@ -55,7 +55,7 @@ from storage.signals import NewSignal
 
 log = logging.getLogger(__name__)
 
-FLOW, ANSWER, CLOSE = "signal", "signal_answer", "signal_close"
+FLOW, ANSWER, CLOSE, REPLY = "signal", "signal_answer", "signal_close", "signal_reply"
 STEPS = ("network", "danger", "what", "where", "when", "urgency", "name", "preview")
 CHANGEABLE = ("what", "where", "when", "urgency", "name")
 HERE, SKIP = "📍 Send where I am now", "Skip"
@@ -247,6 +247,8 @@ async def take_text(update: Update, context: BotContext) -> bool:
         return False
     if found.flow in (ANSWER, CLOSE):
         return await _host_text(update, context, found)
+    if found.flow == REPLY:
+        return await _reply_text(update, context, found)
     if found.flow != FLOW:
         return False
     _ = await context.texts()
@@ -695,6 +697,75 @@ async def _host_text(update: Update, context: BotContext, found: Conversation) -
     return True
 
 
+# --- the member replies to an answer --------------------------------------------------------------
+
+
+async def _reply_button(update: Update, context: BotContext, signal_id: int) -> None:
+    """💬 Reply under a host's answer: the member types a reply for the hosts."""
+    query = update.callback_query
+    assert query and update.effective_user and update.effective_chat
+    svc = context.services
+    _ = await context.texts()
+    signal = await store.get(svc.database, signal_id)
+    if signal is None or signal.reporter_id != update.effective_user.id:
+        log.info("user %s: reply to signal %s refused", update.effective_user.id, signal_id)
+        await query.answer(_("This button no longer works."), show_alert=True)
+        return
+    if not signal.is_open:
+        await query.answer(
+            _("That signal is closed. Something new? /signal sends it."), show_alert=True
+        )
+        return
+    dropped = await talk.open_flow(svc, signal.reporter_id, REPLY, "text", {"signal_id": signal_id})
+    await talk.tell_dropped(update, context, dropped)
+    await query.answer()
+    await update.effective_chat.send_message(
+        _(
+            "Type your reply for the police chief and the municipality about “{what}”.",
+            what=texts.excerpt(signal.what),
+        ),
+        reply_markup=talk.with_cancel(_),
+    )
+
+
+async def _reply_text(update: Update, context: BotContext, found: Conversation) -> bool:
+    message = update.effective_message
+    assert message and message.text and update.effective_user
+    svc = context.services
+    _ = await context.texts()
+    text = message.text.strip()
+    if not text:
+        await message.reply_text(_("Please type the text."), reply_markup=talk.with_cancel(_))
+        return True
+    if len(text) > signals.MAX_ANSWER:
+        await message.reply_text(
+            _(
+                "That is more than {max} characters. Could you say it shorter?",
+                max=signals.MAX_ANSWER,
+            ),
+            reply_markup=talk.with_cancel(_),
+        )
+        return True
+    await talk.close(svc, update.effective_user.id, REPLY)
+    result, told = await signals.reply(
+        svc, update.effective_user.id, int(found.data.get("signal_id") or 0), text
+    )
+    if result.outcome is Outcome.DONE and told:
+        await message.reply_text(_("💬 Sent to the police chief and the municipality."))
+    elif result.outcome is Outcome.DONE:
+        await message.reply_text(
+            _(
+                "Nobody can read it right now: the network has no police chief or "
+                "municipality contact."
+            )
+        )
+    elif result.outcome is Outcome.CLOSED:
+        await message.reply_text(_("That signal is closed. Something new? /signal sends it."))
+    else:
+        await message.reply_text(_("This signal is no longer kept."))
+    return True
+
+
 # --- routing -------------------------------------------------------------------------------------
 
 FLOW_VERBS = ("net", "danger", "when", "urg", "name", "send", "change", "edit")
@@ -711,6 +782,8 @@ async def pressed(update: Update, context: BotContext) -> None:
         await _flow_button(update, context, verb, arg)
     elif verb in HOST_VERBS and arg.isdigit() and len(arg) <= 20:
         await _host_button(update, context, verb, int(arg))
+    elif verb == "re" and arg.isdigit() and len(arg) <= 20:
+        await _reply_button(update, context, int(arg))
     elif verb == "page" and arg.isdigit() and len(arg) <= 6:
         await _show_list(update, context, int(arg))
     else:
@@ -722,6 +795,8 @@ async def _describe(_: Translator, svc: Services, conversation: Conversation) ->
         return _("Your answer to signal #{id}", id=conversation.data.get("signal_id"))
     if conversation.flow == CLOSE:
         return _("Closing signal #{id}", id=conversation.data.get("signal_id"))
+    if conversation.flow == REPLY:
+        return _("Your reply about your signal")
     return _("Your signal")
 
 
@@ -730,6 +805,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     talk.add_flow(application, Flow(FLOW, take_text, _describe, "/signal", take_shared=take_shared))
     talk.add_flow(application, Flow(ANSWER, take_text, _describe))
     talk.add_flow(application, Flow(CLOSE, take_text, _describe))
+    talk.add_flow(application, Flow(REPLY, take_text, _describe))
     application.add_handler(CommandHandler("signal", signal_command, filters=private))
     application.add_handler(CommandHandler("signals", signals_command, filters=private))
     application.add_handler(CallbackQueryHandler(pressed, pattern=r"^sig:"))

@@ -200,6 +200,18 @@ async def test_danger_now_shows_112_first_and_the_hosts_take_answer_and_close(
     await karin.expect("Sent to the member")
     answer = await ahmed.expect("Karin (police chief) answers your signal")
     assert ANSWER in answer.text and KARIN_PHONE not in answer.text
+    # Ahmed replies with a detail; both hosts get it, with Answer under it.
+    await ahmed.press(answer, "💬 Reply")
+    await ahmed.expect("Type your reply for the police chief and the municipality")
+    await ahmed.send("Ze droegen een rode tas")
+    await ahmed.expect("Sent to the police chief and the municipality")
+    for host in (karin, wim):
+        back = await host.expect("Ahmed Zwartkop replies about signal")
+        assert "Ze droegen een rode tas" in back.text and back.button_texts() == ["💬 Answer"]
+    forged = await world.fatima.press(
+        world.fatima.private_chat.bot_messages()[-1], data=f"sig:re:{signal.id}"
+    )
+    assert (await forged.answered())["text"] == "This button no longer works."
 
     # Karin closes it with a word; both copies lose their buttons.
     await karin.press(cards[karin.id], "✅ Close")
@@ -217,13 +229,15 @@ async def test_danger_now_shows_112_first_and_the_hosts_take_answer_and_close(
     await eventually(every_copy_closed)
     again = await wim.press(cards[wim.id], data=f"sig:close:{signal.id}")
     assert (await again.answered())["text"] == "Already closed by Karin (police chief)."
+    late_reply = await ahmed.press(answer, "💬 Reply")
+    assert "That signal is closed" in (await late_reply.answered())["text"]
 
     acts = [
         entry.action for entry in await audit.page(world.db, world.noord.id, offset=0, limit=50)
     ]
     assert {"signal_taken", "signal_answered", "signal_closed"} <= set(acts)
     # Nothing of it anywhere else: not in the group chats, not to Fatima, Zuid or Carla.
-    nowhere_but(sandbox, [ahmed, karin, wim], WHAT[:30], ANSWER, "aangesproken")
+    nowhere_but(sandbox, [ahmed, karin, wim], WHAT[:30], ANSWER, "aangesproken", "rode tas")
 
 
 async def test_looks_a_photo_an_empty_what_and_a_change_before_sending_anonymously(
