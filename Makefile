@@ -27,8 +27,9 @@ compile: $(CATALOGS)
 demo: $(STAMP) compile
 	$(BIN)/bondgenoten demo
 
+# The training ground at http://127.0.0.1:8765/ (`make try PORT=9000` for another port).
 try: $(STAMP) compile
-	$(BIN)/bondgenoten try
+	$(BIN)/bondgenoten try $(if $(PORT),--port $(PORT))
 
 # The training ground's browser tests drive Debian's chromium (Playwright never downloads one).
 $(CHROMIUM):
