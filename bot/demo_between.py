@@ -8,9 +8,12 @@ figures (Ahmed, Wim) and its linked group chat; Carla coordinates.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable
+from datetime import timedelta
 
-from bot.demo_cast import Cast, settle, tap
+from bot.demo_cast import Cast, later, settle, tap
+from domain.pulse import JOBS
 
 # --- a signal with the 112 gate (feature: signals) ---
 
@@ -53,6 +56,34 @@ async def a_signal_with_the_112_gate(cast: Cast) -> None:
 # --- the mood pulse (feature: pulse) ---
 
 
+async def the_mood_pulse(cast: Cast) -> None:
+    """Karin asks the members of Noord "wat leeft er in de wijk?". Each gets the question in
+    their private chat, nothing in the group. Ahmed is worried and says why in a few words,
+    anonymously; Wim finds it calm. (Who has not answered gets one reminder a day before the
+    end.) Three days later the pulse closes and Karin gets the tally: numbers and words, no
+    names."""
+    karin, ahmed, wim = cast.karin, cast.ahmed, cast.wim
+    asked = re.compile(r"Wat leeft er in de wijk|What lives in the neighbourhood")
+    await karin.send("/pulse")
+    overview = await karin.expect(re.compile("Sfeerpeiling · Noord|Mood pulse · Noord"))
+    await tap(karin, overview, data=r"^pulse:ask:")
+    await cast.sandbox.wait_for(lambda: "Ja, vraag het" in overview.button_texts())
+    await tap(karin, overview, data=r"^pulse:go:")
+    question = await ahmed.expect(asked)
+    await tap(ahmed, question, data=r":worried$")
+    await cast.sandbox.wait_for(lambda: len(question.buttons) > 2)  # thanks, and more to add
+    await tap(ahmed, question, data=r"^pulse:w:")
+    await ahmed.expect(re.compile("Typ een paar woorden|Type a few words"))  # behaviour, not looks
+    await ahmed.send(
+        "Jongeren voelen zich weggezet sinds de steekpartij; ouders maken zich zorgen."
+    )
+    await ahmed.expect(re.compile("Genoteerd|Noted"))
+    await tap(wim, await wim.expect(asked), data=r":calm$")
+    await later(cast, timedelta(days=3), "three days later the pulse closes", JOBS)
+    await karin.expect(re.compile("Sfeerpeiling Noord|Mood pulse of Noord"))  # the tally: hers
+    await settle(cast)
+
+
 # --- /whocan finds someone (feature: talents) ---
 
 
@@ -88,4 +119,5 @@ async def between_incidents(cast: Cast) -> None:
     hosts ask what lives in the neighbourhood; and a member finds who can help."""
     # STEPS (each feature adds its call here, in this order: signals, rumours, pulse, talents)
     await a_signal_with_the_112_gate(cast)
+    await the_mood_pulse(cast)
     await whocan_finds_someone(cast)

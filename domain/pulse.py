@@ -16,6 +16,7 @@ or after a restart does nothing more than once.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 from collections.abc import Iterable
@@ -475,6 +476,9 @@ async def overview(
     open_now = await store.open_of(db, network_id)
     now_open = (open_now, await store.answered_count(db, open_now.id)) if open_now else None
     schedule = await store.schedule_of(db, network_id)
+    due = schedule.after_incident_at
+    if due is not None and _at(due) <= ctx.clock.now():  # its job is about to start it
+        schedule = dataclasses.replace(schedule, after_incident_at=None)
     tz, year = ctx.settings.bot.tz, _year(ctx)
     text = texts.overview(
         _,

@@ -228,7 +228,17 @@ async def test_a_host_asks_members_answer_anonymously_and_the_hosts_get_the_tall
         assert (karin.id, "pulse_asked", world.noord) in [tuple(a) for a in acts]
 
         # What reached whom: the question only to who was asked, the tally only to Karin.
-        assert [t for t in texts(world.group) if "neighbourhood" in t or "mood" in t] == []
+        sent = await db.fetch_all(
+            "SELECT kind, chat_id, network_id FROM deliveries WHERE kind LIKE 'pulse%'"
+        )
+        to = {(r["kind"], r["chat_id"]) for r in sent}
+        assert to == {
+            (pulse.QUESTION, ahmed.id),
+            (pulse.QUESTION, wim.id),
+            (pulse.TALLY, karin.id),
+        }
+        assert {r["network_id"] for r in sent} == {world.noord}
+        assert [t for t in texts(world.group) if "wijk" in t or "sfeer" in t.lower()] == []
         for outsider in (world.zoe, world.zack, coordinator):
             assert said(outsider, QUESTION) == [] and said(outsider, TALLY) == []
         assert said(ahmed, TALLY) == [] and said(wim, TALLY) == []
