@@ -243,8 +243,7 @@ def overview(
         )
     else:
         lines.append(_("A few days after an alert closes: on."))
-    closed_ones = [p for p in past if not p.pulse.is_open]
-    if not closed_ones and first == 0:
+    if not past:
         lines += ["", _("No earlier mood pulses yet.")]
         return "\n".join(lines)
     heading = _("<b>Earlier</b>")
@@ -257,7 +256,7 @@ def overview(
         )
     lines += ["", heading]
     flagged = False
-    for item in closed_ones:
+    for item in past:
         row = _(
             "{day} · {n} of {asked} · {moods}",
             day=day_of(_, item.pulse.opened_at, tz, this_year=this_year),

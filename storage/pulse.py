@@ -149,9 +149,10 @@ async def open_pulses(db: Database) -> list[Pulse]:
 
 
 async def history(db: Database, network_id: int, *, offset: int, limit: int) -> list[Past]:
-    """The network's pulses, newest first, with their numbers (no person in them)."""
+    """The network's closed pulses, newest first, with their numbers (no person in them)."""
     rows = await db.fetch_all(
-        "SELECT * FROM pulses WHERE network_id = ? ORDER BY opened_at DESC, id DESC"
+        "SELECT * FROM pulses WHERE network_id = ? AND closed_at IS NOT NULL"
+        " ORDER BY opened_at DESC, id DESC"
         " LIMIT ? OFFSET ?",
         (network_id, limit, offset),
     )
@@ -168,7 +169,10 @@ async def history(db: Database, network_id: int, *, offset: int, limit: int) -> 
 
 
 async def count(db: Database, network_id: int) -> int:
-    row = await db.fetch_one("SELECT count(*) FROM pulses WHERE network_id = ?", (network_id,))
+    """How many closed pulses the network has."""
+    row = await db.fetch_one(
+        "SELECT count(*) FROM pulses WHERE network_id = ? AND closed_at IS NOT NULL", (network_id,)
+    )
     return int(row[0]) if row is not None else 0
 
 

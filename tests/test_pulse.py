@@ -401,6 +401,34 @@ async def test_monthly_and_after_alert_pulses_start_on_time_across_restarts_and_
         assert opened is not None and opened.kind == "after_incident"
 
 
+async def test_the_history_is_a_paged_table_of_numbers(
+    sandbox: Sandbox, settings: Settings, coordinator: SimUser
+) -> None:
+    clock = ManualClock(START)
+    async with bot(settings, clock) as app:
+        world = await arrange(app, sandbox, coordinator)
+        svc = services.of(app)
+        for week in range(10):
+            started = await pulse.start(svc, world.noord, "asked", by=world.karin.id)
+            assert started.pulse is not None
+            if week % 2:
+                await pulse.answer(svc, started.pulse.id, world.wim.id, "rumours")
+            clock.advance(timedelta(days=7))
+            assert await pulse.close(svc, started.pulse.id)
+        await pulse.start(svc, world.noord, "asked", by=world.karin.id)  # one open now
+        await svc.dispatcher.idle()
+        await world.karin.send("/pulse")
+        table = await world.karin.expect("Earlier · 1–8 of 10")
+        assert "Open now" in table.text
+        rows = [line for line in table.text.splitlines() if " of 2 · " in line]
+        assert len(rows) == 8 and rows[0].startswith("12 May")  # newest first
+        assert "👂 rumours going round 1 ⚠️" in table.text and "0 of 2 · no answers ⚠️" in table.text
+        await tap(world.karin, table, "▶")
+        await sandbox.wait_for(lambda: "9–10 of 10" in (table.text or ""))
+        assert "10 March" in table.text and table.button_texts()[0] == "◀"
+        assert visible_length(table.text) <= LIMIT
+
+
 # --- privacy --------------------------------------------------------------------------------
 
 
