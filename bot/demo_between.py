@@ -53,6 +53,44 @@ async def a_signal_with_the_112_gate(cast: Cast) -> None:
 # --- a rumour answered with a counter-message (feature: rumours) ---
 
 
+async def a_rumour_answered(cast: Cast) -> None:
+    """In the group Wim writes that he heard the community centre is closing. The bot does not
+    spread it further: one short pointer to the private chat. Wim passes the rumour on with
+    /rumour; only Karin and the municipality see it, and that it came from him. Karin marks it
+    not true and writes a counter-message that may be shared; every member of Noord gets it in
+    their private chat, without Wim's name, and Wim also hears the verdict."""
+    karin, wim, ahmed = cast.karin, cast.wim, cast.ahmed
+    await wim.send("Ik hoorde dat het buurthuis na de zomer dichtgaat?!", chat=cast.group)
+    await cast.group.expect(re.compile("gerucht gehoord|Heard a rumour"))  # the pointer, once
+    await wim.send("/start rumour")  # the pointer's button opens the private chat
+    await wim.expect(re.compile("Wat gaat er rond|What goes round"))
+    await wim.send(
+        "Er gaat rond dat het buurthuis na de zomer dichtgaat en de jeugd op straat staat"
+    )
+    preview = await wim.expect(None)
+    await tap(wim, preview, data=r"^rum:s$")
+    # It reached the police chief and the municipality, and nobody else: the preview says so.
+    await cast.sandbox.wait_for(lambda: not preview.buttons)
+    card = await karin.expect(re.compile("Gerucht #|Rumour #"))
+    await tap(karin, card, data=r"^rum:v:\d+:false$")
+    await wim.expect(re.compile("Hun oordeel|Their verdict"))
+    await tap(karin, card, data=r"^rum:c:")
+    await karin.expect(None)  # write the counter-message
+    await karin.send(
+        "Het buurthuis blijft open. De gemeente zoekt een nieuwe beheerder; de jeugdavonden "
+        "gaan gewoon door."
+    )
+    label = await karin.expect(None)
+    await tap(karin, label, data=r"^rum:l:shareable$")
+    await cast.sandbox.wait_for(
+        lambda: any("rum:cs" in (b.callback_data or "") for row in label.buttons for b in row)
+    )
+    await tap(karin, label, data=r"^rum:cs$")
+    for member in (ahmed, wim):
+        await member.expect(re.compile("Tegenbericht · Noord|Counter-message · Noord"))
+    await settle(cast)
+
+
 # --- the mood pulse (feature: pulse) ---
 
 
@@ -119,5 +157,6 @@ async def between_incidents(cast: Cast) -> None:
     hosts ask what lives in the neighbourhood; and a member finds who can help."""
     # STEPS (each feature adds its call here, in this order: signals, rumours, pulse, talents)
     await a_signal_with_the_112_gate(cast)
+    await a_rumour_answered(cast)
     await the_mood_pulse(cast)
     await whocan_finds_someone(cast)
