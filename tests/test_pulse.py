@@ -277,6 +277,11 @@ async def test_every_role_gets_what_it_may_from_pulse_and_its_buttons(
         await tap(coordinator, which, "Noord")
         await sandbox.wait_for(lambda: "· Noord" in (which.text or ""))
 
+        await world.karin.send("/help")  # /help names it for hosts only
+        assert "/pulse" in (await world.karin.expect("What you can do here")).text
+        await world.ahmed.send("/help")
+        assert "/pulse" not in (await world.ahmed.expect("What you can do here")).text
+
         # Crafted host buttons for Noord, from people who may not: refused, nothing changes.
         noord = world.noord
         for data in (f"pulse:go:{noord}", f"pulse:mon:{noord}:1", f"pulse:aft:{noord}:0"):
