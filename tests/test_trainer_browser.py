@@ -135,6 +135,8 @@ async def test_a_trainer_onboards_alerts_and_moves_the_clock(
     await page.locator('[data-act="clock"][data-by="hour"]').click()
     await expect(page.locator("#clock")).not_to_have_text(before, timeout=ANSWER)
     await expect(wim.locator(".msg", has_text="⏰")).to_have_count(1, timeout=ANSWER)
+    await expect(page.locator("#log li").last).to_contain_text("The clock moved ahead")
+    await expect(page.locator('[data-act="clock"][data-by="next"]')).to_be_enabled()
     await shots.take("an-hour-later")
     # To the next step the bot planned: the police chief gets the list of whom to call.
     await page.locator('[data-act="clock"][data-by="next"]').click()

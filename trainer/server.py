@@ -109,6 +109,7 @@ def state(session: Session, language: str) -> dict[str, Any]:
         "clock": moment(world.now(), world, language),
         "next_step": moment(next_step, world, language) if next_step else None,
         "playing": _(playing.step.title) if playing and playing.step else None,
+        "busy": session.busy,
         "failed": note_text(session.failed, _, world, language) if session.failed else None,
         "log": [note_text(n, _, world, language) for n in session.notes],
         "scenarios": [

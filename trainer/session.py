@@ -81,6 +81,11 @@ class Session:
             self._changing = False
 
     @property
+    def busy(self) -> bool:
+        """A scenario plays, the clock moves or a reset runs: the controls wait."""
+        return self.playing is not None or self._changing
+
+    @property
     def current(self) -> World:
         if self.world is None or self._changing:
             raise Busy

@@ -197,7 +197,7 @@ function draw(state) {
   if (state.failed) status(state.failed, true);
   else if (state.playing) status(fill(words.playing, { step: state.playing }));
   else status("");
-  const busy = Boolean(state.playing);
+  const busy = Boolean(state.busy);
   for (const b of document.querySelectorAll("[data-act=clock], .scenario button")) b.disabled = busy;
 
   const phones = document.getElementById("phones");
