@@ -98,6 +98,8 @@ def help_text(_: Translator, actor: Actor) -> str:
             _("/pulse – ask the members what lives in the neighbourhood"),
             _("/link – in a group chat: make it the network's group"),
         ]
+    if hosts:  # a coordinator reads rumours only where the network shares replies
+        lines.append(_("/rumours – rumours members passed on: check and answer them"))
     if actor.is_coordinator or actor.roles:
         lines += [
             _("/networks – your networks"),
@@ -108,6 +110,7 @@ def help_text(_: Translator, actor: Actor) -> str:
         lines += [
             _("/profile – see and change your details"),
             _("/contacts – members who share their number with members"),
+            _("/rumour – pass on a rumour you heard, privately"),
             _("/leave – leave a network"),
         ]
     lines += [

@@ -9,7 +9,7 @@ stranger.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -17,8 +17,8 @@ from bot import services
 from bot.app import BotApplication
 from bot.fit import LIMIT, MAX_BUTTONS, visible_length
 from bot.i18n import translator
+from domain import retention, rumours
 from domain import rumour_texts as texts
-from domain import rumours
 from sandbox import Sandbox, SimChat, SimMessage, SimUser
 from storage import networks, people
 from storage import rumours as store
@@ -417,3 +417,43 @@ def test_the_longest_card_list_and_counter_message_fit(language: str) -> None:
     assert all(len(b.action.encode()) <= 64 for row in texts.card_buttons(_, rumour) for b in row)
     counter = texts.counter_message(_, network, "&" * rumours.COUNTER_LIMIT, "shareable", name)
     assert visible_length(texts.counter_preview(_, counter, 10**6)) <= LIMIT
+
+
+async def test_a_network_without_hosts_keeps_no_rumour_and_says_whom_to_tell(
+    app: BotApplication, sandbox: Sandbox, coordinator: SimUser
+) -> None:
+    db = db_of(app)
+    oost = await networks.create(db, "Oost", None, coordinator.id, datetime.now(UTC))
+    lone = sandbox.add_user("Lone", language_code="en")
+    await approved(db, oost.id, lone, "key_figure", coordinator.id)
+    sent = await raise_rumour_expecting(lone, "Oost has no police chief or municipality")
+    assert "Please tell a coordinator" in (sent.text or "")
+    assert await db.fetch_all("SELECT * FROM rumours") == []
+
+
+async def raise_rumour_expecting(member: SimUser, part: str) -> SimMessage:
+    await member.send("/rumour")
+    await member.expect("What goes round?")
+    await member.send(RUMOUR)
+    preview = await member.expect("This goes to the police chief and the municipality")
+    await (await member.press(preview, "📨 Send")).answered()
+    assert member.world is not None
+    await member.world.wait_for(lambda: part in (preview.text or ""))
+    return preview
+
+
+async def test_the_retention_job_deletes_a_rumour_its_window_after_its_last_change(
+    app: BotApplication, world: World
+) -> None:
+    svc = services.of(app)
+    db = db_of(app)
+    now = svc.clock.now()
+    window = timedelta(days=svc.settings.retention.rumour_days)
+    old = await store.add(
+        db, world.noord.id, world.wim.id, "ik hoorde dat het oud is", now - window
+    )
+    fresh = await store.add(db, world.noord.id, world.wim.id, "ik hoorde dat het nieuw is", now)
+    counts = await retention.run(svc)
+    assert counts["rumours"] == 1
+    assert await store.get(db, old.id) is None
+    assert await store.get(db, fresh.id) is not None
