@@ -26,9 +26,9 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot import services
 from bot.context import BotContext
-from bot.i18n import Translator
+from bot.i18n import Html, Translator
 from bot.render import keyboard
-from bot.replies import edit_message, reply_text
+from bot.replies import edit_message, reply_text, send_text
 from bot.services import Services
 from domain import rumour_texts as texts
 from domain import rumours
@@ -61,7 +61,17 @@ def markup(_: Translator, rows: Keyboard = (), *, cancel: bool = False) -> Inlin
 
 
 async def rumour_command(update: Update, context: BotContext) -> None:
-    """/rumour: which network (if several), then what goes round."""
+    """/rumour, or /rumour with what goes round typed after it."""
+    await begin(update, context, " ".join(context.args or []).strip())
+
+
+async def deep_link(update: Update, context: BotContext) -> None:
+    """/start rumour: the button under the group's pointer."""
+    await begin(update, context, "")
+
+
+async def begin(update: Update, context: BotContext, typed: str) -> None:
+    """Which network (if several), then what goes round (unless typed already)."""
     message, user = update.effective_message, update.effective_user
     assert message and user
     _ = await context.texts()
@@ -73,20 +83,35 @@ async def rumour_command(update: Update, context: BotContext) -> None:
         await message.reply_text(texts.not_member(_))
         return
     if len(mine) == 1:
-        await ask_text(update, context, mine[0])
+        await ask_text(update, context, mine[0], typed)
         return
+    dropped = await talk.open_flow(svc, user.id, RAISE_FLOW, "network", {"text": typed})
+    await talk.tell_dropped(update, context, dropped)
+    await ask_network(update, context, mine)
+
+
+async def ask_network(update: Update, context: BotContext, mine: list[Network]) -> None:
+    assert update.effective_chat
+    _ = await context.texts()
     rows = network_rows(mine, lambda n: f"{texts.NETWORK}:{n.id}")
     text = texts.which_network(_) + more_choices(_, mine, "/rumour")
-    await message.reply_text(text, reply_markup=talk.with_cancel(_, InlineKeyboardMarkup(rows)))
+    await update.effective_chat.send_message(
+        text, reply_markup=talk.with_cancel(_, InlineKeyboardMarkup(rows))
+    )
 
 
-async def ask_text(update: Update, context: BotContext, network: Network) -> None:
+async def ask_text(update: Update, context: BotContext, network: Network, typed: str) -> None:
+    """The rumour's network is known: ask what goes round, or check what was typed."""
     assert update.effective_user and update.effective_chat
     _ = await context.texts()
+    data = {"network_id": network.id}
     dropped = await talk.open_flow(
-        context.services, update.effective_user.id, RAISE_FLOW, "text", {"network_id": network.id}
+        context.services, update.effective_user.id, RAISE_FLOW, "text", data
     )
     await talk.tell_dropped(update, context, dropped)
+    if typed:
+        await _check_and_preview(update, context, network, typed, data)
+        return
     await update.effective_chat.send_message(
         texts.ask_text(_, network), reply_markup=talk.with_cancel(_)
     )
@@ -94,23 +119,51 @@ async def ask_text(update: Update, context: BotContext, network: Network) -> Non
 
 async def network_picked(update: Update, context: BotContext) -> None:
     """A network chosen for the rumour."""
-    query = update.callback_query
-    assert query and query.data
+    query, user = update.callback_query, update.effective_user
+    assert query and query.data and user
     _ = await context.texts()
-    network = await networks.get(context.services.database, int(query.data.split(":")[2]))
+    svc = context.services
+    network = await networks.get(svc.database, int(query.data.split(":")[2]))
     actor = await guard.actor_of(update, context)
     if network is None or not rumours.may_raise(actor, network):
         log.info("refused a rumour network button to user %s", actor.user_id)
         await query.answer(texts.not_member(_), show_alert=True)
         return
+    found = await talk.current(svc, user.id)
+    typed = str(found.data.get("text") or "") if found and found.flow == RAISE_FLOW else ""
     await query.answer()
-    await edit_message(query, texts.which_network(_) + f"\n→ {network.name}")
-    await ask_text(update, context, network)
+    await edit_message(
+        query,
+        Html("{question}\n→ {name}").format(question=texts.which_network(_), name=network.name),
+    )
+    await ask_text(update, context, network, typed)
 
 
-async def deep_link(update: Update, context: BotContext) -> None:
-    """/start rumour: the button under the group's pointer."""
-    await rumour_command(update, context)
+async def _check_and_preview(
+    update: Update, context: BotContext, network: Network, text: str, data: dict[str, Any]
+) -> None:
+    """An empty or too long rumour is asked again; otherwise the preview with Send."""
+    assert update.effective_user and update.effective_chat
+    _ = await context.texts()
+    chat = update.effective_chat
+    if rumours.is_empty(text):
+        log.info("user %s typed an empty rumour", update.effective_user.id)
+        await chat.send_message(texts.empty_text(_), reply_markup=talk.with_cancel(_))
+        return
+    if len(text) > rumours.TEXT_LIMIT:
+        await chat.send_message(
+            texts.too_long(_, len(text), rumours.TEXT_LIMIT), reply_markup=talk.with_cancel(_)
+        )
+        return
+    await talk.open_flow(
+        context.services, update.effective_user.id, RAISE_FLOW, "preview", {**data, "text": text}
+    )
+    await send_text(
+        context.bot,
+        chat.id,
+        texts.preview(_, network, text),
+        markup(_, texts.preview_buttons(_), cancel=True),
+    )
 
 
 async def _raise_text(update: Update, context: BotContext, found: Conversation) -> bool:
@@ -118,29 +171,21 @@ async def _raise_text(update: Update, context: BotContext, found: Conversation) 
     assert message and message.text and update.effective_user
     _ = await context.texts()
     svc = context.services
+    if found.step == "network":  # typed before choosing the network: kept for after it
+        await talk.open_flow(
+            svc, update.effective_user.id, RAISE_FLOW, "network", {"text": message.text.strip()}
+        )
+        actor = await guard.actor_of(update, context)
+        await ask_network(
+            update, context, rumours.member_networks(actor, await networks.all(svc.database))
+        )
+        return True
     network = await networks.get(svc.database, int(found.data.get("network_id") or 0))
     if network is None:
         await talk.close(svc, update.effective_user.id, RAISE_FLOW)
         await message.reply_text(_("That network no longer exists."))
         return True
-    text = message.text.strip()
-    if rumours.is_empty(text):
-        log.info("user %s typed an empty rumour", update.effective_user.id)
-        await message.reply_text(texts.empty_text(_), reply_markup=talk.with_cancel(_))
-        return True
-    if len(text) > rumours.TEXT_LIMIT:
-        await message.reply_text(
-            texts.too_long(_, len(text), rumours.TEXT_LIMIT), reply_markup=talk.with_cancel(_)
-        )
-        return True
-    await talk.open_flow(
-        svc, update.effective_user.id, RAISE_FLOW, "preview", {**found.data, "text": text}
-    )
-    await reply_text(
-        message,
-        texts.preview(_, network, text),
-        markup(_, texts.preview_buttons(_), cancel=True),
-    )
+    await _check_and_preview(update, context, network, message.text.strip(), found.data)
     return True
 
 
@@ -407,7 +452,7 @@ async def take_text(update: Update, context: BotContext) -> bool:
     found = await talk.current(context.services, user.id)
     if found is None:
         return False
-    if found.flow == RAISE_FLOW and found.step in ("text", "preview"):
+    if found.flow == RAISE_FLOW and found.step in ("network", "text", "preview"):
         return await _raise_text(update, context, found)
     if found.flow == COUNTER_FLOW and found.step in ("text", "label", "preview"):
         return await _counter_text(update, context, found)

@@ -457,3 +457,22 @@ async def test_the_retention_job_deletes_a_rumour_its_window_after_its_last_chan
     assert counts["rumours"] == 1
     assert await store.get(db, old.id) is None
     assert await store.get(db, fresh.id) is not None
+
+
+async def test_a_member_of_two_networks_chooses_one_and_only_its_hosts_get_the_rumour(
+    app: BotApplication, sandbox: Sandbox, world: World, coordinator: SimUser
+) -> None:
+    ahmed = world.ahmed
+    await approved(db_of(app), world.zuid.id, ahmed, "key_figure", world.zoe.id)
+    await ahmed.send("/rumour ik hoorde dat de markt op het plein stopt")  # typed at once
+    which = await ahmed.expect("About which network is the rumour?")
+    assert which.button_texts() == ["Noord", "Zuid", "Cancel"]
+    await (await ahmed.press(which, "Zuid")).answered()
+    preview = await ahmed.expect("This goes to the police chief and the municipality of Zuid")
+    await (await ahmed.press(preview, "📨 Send")).answered()
+    await wait_text(sandbox, preview, "Nobody else learns that you raised it")
+    card = await world.zoe.expect("Rumour #")
+    assert "markt op het plein" in (card.text or "") and "Ahmed" in (card.text or "")
+    for elsewhere in (world.karin, world.petra, world.wim, world.bram):
+        assert not [t for t in all_texts(elsewhere.private_chat) if "markt" in t]
+    assert not [t for t in all_texts(world.group) if "markt" in t]
