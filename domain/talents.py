@@ -17,6 +17,7 @@ not recorded, as with /contacts.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import unicodedata
@@ -120,17 +121,24 @@ def stem(word: str) -> str:
     return _DOUBLED.sub(r"\1", word)
 
 
-def terms(text: str) -> list[str]:
+def terms(text: str) -> tuple[str, ...]:
     """The stems of the words that carry meaning, in order, each once."""
+    return _terms(text)
+
+
+@functools.lru_cache(maxsize=1 << 16)  # items are searched again and again; each is short
+def _terms(text: str) -> tuple[str, ...]:
     words = [w for w in _WORD.findall(fold(text)) if w not in STOPWORDS]
-    return list(dict.fromkeys(stem(w) for w in words))
+    return tuple(dict.fromkeys(stem(w) for w in words))
 
 
 def _same(a: str, b: str) -> bool:
-    if a == b:
-        return True
-    short, long = sorted((a, b), key=len)
-    return len(short) >= PREFIX_MIN and long.startswith(short)
+    """The same word, or one starts the other and is long enough to say something."""
+    return (
+        a == b
+        or (len(a) >= PREFIX_MIN and b.startswith(a))
+        or (len(b) >= PREFIX_MIN and a.startswith(b))
+    )
 
 
 def score(need: Sequence[str], item: str) -> int:

@@ -40,7 +40,7 @@ class Added(StrEnum):
 
 
 def _talent(row: sqlite3.Row) -> Talent:
-    return Talent(**dict(row))
+    return Talent(row["id"], row["user_id"], row["kind"], row["text"], row["created_at"])
 
 
 async def of_user(db: Database, user_id: int) -> list[Talent]:
