@@ -229,7 +229,7 @@ class Raised:
 
 async def raise_rumour(ctx: Context, network: Network, user_id: int, text: str) -> Raised:
     """Store the rumour and give each reader their copy; not kept when nobody would read it."""
-    who = [reader for reader in await readers(ctx, network) if reader != user_id]
+    who = await readers(ctx, network)  # a host who raises one gets their own copy too
     if not who:
         log.warning("rumour for network %s not kept: it has no hosts", network.id)
         return Raised(None, 0)

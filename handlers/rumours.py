@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import functools
+import html
 import logging
 import re
 from datetime import datetime, timedelta
@@ -50,6 +51,11 @@ COUNTER_FLOW = "counter"
 POINTER_PAUSE = timedelta(minutes=10)  # a group hears the pointer at most once in this long
 _POINTED = "rumour_pointer_at"  # bot_data: group chat id → when it last heard the pointer
 CARDS_SWEEP = 60.0  # seconds: copies whose edit failed are tried again, also after a restart
+
+
+def plain(text: str) -> str:
+    """A text for a button's alert, which Telegram shows as plain text: names unescaped."""
+    return html.unescape(str(text))
 
 
 def markup(_: Translator, rows: Keyboard = (), *, cancel: bool = False) -> InlineKeyboardMarkup:
@@ -230,7 +236,7 @@ async def _readable(
     actor = await guard.actor_of(update, context)
     if network is not None and not await rumours.may_read(svc, actor, network):
         log.info("refused rumour %s to user %s", rumour_id, actor.user_id)
-        await query.answer(texts.not_reader(_, network), show_alert=True)
+        await query.answer(plain(texts.not_reader(_, network)), show_alert=True)
         return None
     if rumour is None or network is None or rumour.text is None:
         await query.answer(texts.gone(_), show_alert=True)
@@ -278,7 +284,7 @@ async def _judge(update: Update, context: BotContext, rumour_id: int, status: st
     if judged.outcome is rumours.Outcome.SAME:
         who = await rumours.name_in(svc, _, network.id, now_is.judged_by)
         when = rumours.when_text(_, svc, now_is.judged_at)
-        await query.answer(texts.already(_, now_is.status, who, when), show_alert=True)
+        await query.answer(plain(texts.already(_, now_is.status, who, when)), show_alert=True)
     else:
         await query.answer(texts.marked(_, status))
     return now_is
@@ -357,7 +363,7 @@ async def counter_pressed(update: Update, context: BotContext) -> None:
     _actor, rumour, network = found
     if rumour.counter_sent_at is not None:
         who = await rumours.name_in(svc, _, network.id, rumour.counter_by)
-        await query.answer(texts.counter_already(_, who), show_alert=True)
+        await query.answer(plain(texts.counter_already(_, who)), show_alert=True)
         return
     await query.answer()
     dropped = await talk.open_flow(svc, user.id, COUNTER_FLOW, "text", {"rumour_id": rumour.id})
@@ -437,7 +443,7 @@ async def send_counter_pressed(update: Update, context: BotContext) -> None:
     if reached is None:
         now_is = await store.get(svc.database, rumour.id)
         who = await rumours.name_in(svc, _, network.id, now_is.counter_by if now_is else None)
-        await query.answer(texts.counter_already(_, who), show_alert=True)
+        await query.answer(plain(texts.counter_already(_, who)), show_alert=True)
         await edit_message(query, texts.counter_already(_, who))
         return
     await query.answer()
