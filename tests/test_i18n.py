@@ -15,12 +15,12 @@ from bot.settings import SUPPORTED_LANGUAGES
 from sandbox.html import parse_html
 
 ROOT = Path(__file__).resolve().parent.parent
-KEYWORDS = {"_": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "ngettext": (1, 2), "N_": None}  # N_: trainer/'s marked texts
 
 
 def messages_in_code() -> set[str]:
     found: set[str] = set()
-    for folder in ("bot", "domain", "handlers", "storage"):
+    for folder in ("bot", "domain", "handlers", "storage", "trainer"):
         for _file, _line, message, _comments, _context in extract_from_dir(
             ROOT / folder, method_map=[("**.py", "python")], keywords=KEYWORDS
         ):

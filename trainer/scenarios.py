@@ -69,8 +69,8 @@ ONBOARDING = Scenario(
     N_("Onboarding a network"),
     N_(
         "The coordinator sets up the network Noord, links the group chat and invites the police "
-        "chief and the municipality; the chief invites two key figures. Each answers the intake, "
-        "is approved and joins the group."
+        "chief and the municipality; the chief invites two key figures. Each fills in the "
+        "application, is approved and joins the group."
     ),
     (
         Step("network", N_("The coordinator sets up the network"), a_network_is_set_up),
