@@ -176,6 +176,36 @@ async def test_a_start_link_and_a_shared_place(client: TestClient[Any, Any]) -> 
     await eventually(shared)
 
 
+async def test_a_poll_shows_its_counts_and_takes_a_vote(
+    client: TestClient[Any, Any], session: Session
+) -> None:
+    """The bot sends no native polls today (meetings count with buttons), so the sandbox puts
+    one in Carla's chat, pinned, as Telegram would show a poll the bot sent."""
+    from sandbox import SimPoll
+
+    assert session.world is not None
+    chat = session.world.cast.carla.private_chat
+    poll = SimPoll("p1", "Komt u <eten>?", ["Ja", "Nee"])
+    message = session.world.sandbox.add_message(chat, None, poll=poll)
+    message.pinned = True
+    status, _answer = await post(client, "vote", {"who": "carla", "message": 1, "option": 1})
+    assert status == 200
+    shown = phone(await state(client), "carla")
+    assert shown["pinned"] == "📊 Komt u <eten>?"
+    assert shown["messages"][0]["poll"] == {
+        "question": "Komt u <eten>?",  # escaped where the page inserts it
+        "options": [
+            {"text": "Ja", "count": 0, "chosen": False},
+            {"text": "Nee", "count": 1, "chosen": True},
+        ],
+        "total": 1,
+        "closed": False,
+    }
+    assert (await post(client, "vote", {"who": "carla", "message": 1, "option": 5}))[1] == {
+        "error": "That poll is gone."
+    }
+
+
 # ---- the trainer's controls ----------------------------------------------------------------------
 
 
@@ -242,6 +272,18 @@ async def test_a_scenario_plays_and_a_reset_gives_a_clean_world(
     assert shown["group"]["members"] == ["carla"]
     assert session.world is not None
     assert session.world.cast.ahmed.language_code == "nl"
+
+
+async def test_a_reset_stops_a_scenario_that_plays(
+    client: TestClient[Any, Any], session: Session
+) -> None:
+    await post(client, "play", {"scenario": "incident", "all": True})
+    assert (await state(client))["busy"]
+    assert await post(client, "reset", {}) == (200, {"ok": True})
+    shown = await state(client)
+    assert not shown["busy"] and shown["playing"] is None and shown["failed"] is None
+    assert all(p["messages"] == [] for p in shown["phones"])
+    assert session.world is not None and session.world.cast.ahmed.language_code == "en"
 
 
 async def test_a_step_that_finds_the_world_changed_says_so(

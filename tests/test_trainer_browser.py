@@ -181,3 +181,10 @@ async def test_the_incident_scenario_counts_in_the_police_chiefs_chat(
     for key in ("karin", "ahmed", "wim"):  # (the group's phone is right of the window)
         await expect(page.locator(f"#phone-{key} .msg").last).to_be_in_viewport()
     await shots.take("closed")
+
+    # The page in Dutch: its own words change; the world stays as it is.
+    await page.locator("#language").click()
+    await expect(page.locator("#phone-karin header")).to_contain_text("politiechef")
+    await expect(page.locator("h2").first).to_have_text("Scenario's")
+    await expect(incident.locator("li.done")).to_have_count(4)
+    await shots.take("in-dutch")

@@ -129,7 +129,13 @@ def _service(message: SimMessage, _: Texts) -> str:
 
 
 def _quote(message: SimMessage) -> str:
-    text = (message.text or message.caption or "").strip().split("\n")[0]
+    """The start of a message, to say which one is meant (a pinned one, a reply's)."""
+    if message.poll is not None:
+        text = "📊 " + message.poll.question
+    elif message.venue is not None:
+        text = "📍 " + str(message.venue.get("title", ""))
+    else:
+        text = (message.text or message.caption or "").strip().split("\n")[0]
     return text if len(text) <= 60 else text[:59] + "…"
 
 
