@@ -206,6 +206,46 @@ async def test_a_poll_shows_its_counts_and_takes_a_vote(
     }
 
 
+async def test_the_keys_under_the_text_field(
+    client: TestClient[Any, Any], session: Session
+) -> None:
+    """A keyboard the sandbox shows Emma (as the bot's intake and pickers do): the number key
+    shares her contact, the location key where she is, the picker the person chosen, a plain
+    key its text."""
+    assert session.world is not None
+    chat = session.world.cast.emma.private_chat
+    keyboard = [
+        [{"text": "📱 Number", "request_contact": True}],
+        [{"text": "📍 Here", "request_location": True}],
+        [{"text": "👤 Who", "request_users": {"request_id": 7}}, {"text": "No thanks"}],
+    ]
+    session.world.sandbox.add_message(chat, None, text="?", reply_markup={"keyboard": keyboard})
+    keys = phone(await state(client), "emma")["keyboard"]
+    assert [[k["kind"] for k in row] for row in keys] == [
+        ["contact"],
+        ["location"],
+        ["users", "text"],
+    ]
+    assert (await post(client, "key", {"who": "emma", "row": 0, "col": 0}))[0] == 200
+    assert (await post(client, "key", {"who": "emma", "row": 1, "col": 0}))[0] == 200
+    assert await post(client, "key", {"who": "emma", "row": 2, "col": 0}) == (
+        400,
+        {"error": "Pick someone first."},
+    )
+    body = {"who": "emma", "row": 2, "col": 0, "picked": ["ahmed"]}
+    assert (await post(client, "key", body))[0] == 200
+    assert (await post(client, "key", {"who": "emma", "row": 2, "col": 1}))[0] == 200
+    assert (await post(client, "key", {"who": "emma", "row": 9, "col": 0}))[1] == {
+        "error": "That key is gone."
+    }
+    shown = phone(await state(client), "emma")["messages"]
+    mine = [m for m in shown if m.get("mine")]
+    assert mine[0]["contact"]["name"] == "Emma Jansen"
+    assert mine[1]["location"] == "52.3935, 4.9190"  # the police station, where she is
+    assert mine[2]["html"] == "No thanks"
+    assert "Emma Jansen picked Ahmed Benali" in [m.get("service") for m in shown]
+
+
 # ---- the trainer's controls ----------------------------------------------------------------------
 
 

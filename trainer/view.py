@@ -118,8 +118,11 @@ def _service(message: SimMessage, _: Texts) -> str:
             return _("{name} left the group", name=actor)
         return _("{name} removed {names}", name=actor, names=gone)
     if "users_shared" in service:
+        # Telegram gives the bot names only when it asked for them; the phone knows them.
+        world = message.chat.world
+        known = world.users if world is not None else {}
         names = [
-            " ".join(filter(None, (u.get("first_name"), u.get("last_name"))))
+            name(u) or (known[u["user_id"]].full_name if u.get("user_id") in known else "?")
             for u in service["users_shared"]["users"]
         ]
         return _("{name} picked {names}", name=actor, names=", ".join(names))
