@@ -313,7 +313,7 @@ def answer_text(_: Translator, found: Answer) -> Html:
             )
         ]
     lines += _section(_, _("🙋 <b>Who can do this</b>"), found.can, several)
-    lines += _section(_, _("🤝 <b>Who reaches them</b>"), found.reach, several)
+    lines += _section(_, _("🤝 <b>Who is in touch with them</b>"), found.reach, several)
     lines += _section(_, _("📚 <b>Who wants to learn it too</b>"), found.learn, several)
     lines.append("")
     shown = found.can[:PER_SECTION] + found.reach[:PER_SECTION] + found.learn[:PER_SECTION]

@@ -115,14 +115,12 @@ async def test_a_member_finds_who_can_and_who_wants_to_learn_it(world: World) ->
     answer = await wim.expect("Who can help with “arabisch”?")
     text = answer.text
     assert "🙋 Who can do this" in text and "📚 Who wants to learn it too" in text
-    assert (
-        entries(answer)
-        == [
-            f"• Ahmed: Arabisch vertalen · 📞 {AHMED_PHONE}",  # he shows his number to members
-            "• Sam N: Arabische les geven · ✉️ via the police chief or municipality",  # his number is Zuid's only
-            "• Eve: Arabisch · ✉️ via the police chief or municipality",  # she shows no number
-        ]
-    )
+    # Ahmed shows his number to the members; Sam only to Zuid's; Eve to nobody.
+    assert entries(answer) == [
+        f"• Ahmed: Arabisch vertalen · 📞 {AHMED_PHONE}",
+        "• Sam N: Arabische les geven · ✉️ via the police chief or municipality",
+        "• Eve: Arabisch · ✉️ via the police chief or municipality",
+    ]
     assert "The police chief and the municipality of your network can put you in touch" in text
     assert "Do you know someone else who can?" in text
     # Nothing from Zuid: not Zoë, not Sam's name or number there.
@@ -133,7 +131,7 @@ async def test_a_member_finds_who_can_and_who_wants_to_learn_it(world: World) ->
     # Who reaches whom.
     await wim.send("/whocan de Moskeeën")
     reach = await wim.expect("Who can help with “de Moskeeën”?")
-    assert "🤝 Who reaches them" in reach.text
+    assert "🤝 Who is in touch with them" in reach.text
     assert entries(reach) == [f"• Ahmed: de moskee · 📞 {AHMED_PHONE}"]
     assert "put you in touch" not in reach.text
     assert reach.button_texts()[-1] == "🤝 I reach them too"
@@ -324,3 +322,18 @@ def test_every_text_has_a_dutch_translation() -> None:
     assert talents.list_name(nl, Kind.CAN) == "Wat ik kan"
     assert talents.list_name(nl, Kind.LEARN) == "Wat ik wil leren"
     assert talents.list_name(nl, Kind.REACH) == "Wie ik bereik"
+
+
+async def test_a_dutch_member_reads_the_four_questions_in_dutch(world: World) -> None:
+    from storage import people
+
+    await people.set_language(world.db, world.wim.id, "nl", NOW)
+    await world.wim.send("/whocan arabisch")
+    found = await world.wim.expect("Wie kan helpen met “arabisch”?")
+    assert "🙋 Wie kan dit" in found.text and "📚 Wie het ook wil leren" in found.text
+    assert "• Eve: Arabisch · ✉️ via politiechef of gemeente" in found.text
+    assert found.button_texts() == ["🙋 Ik kan dit", "📚 Ik wil dit leren"]
+    await world.wim.send("/whocan zwemles")
+    nobody = await world.wim.expect("Nog niemand in Noord heeft “zwemles” op de lijst staan.")
+    assert "Ken je iemand die dit kan?" in nobody.text
+    assert "Kun je het zelf? 📚 Wil je het leren?" in nobody.text
