@@ -63,9 +63,9 @@ PRIVATE: tuple[tuple[str, frozenset[Part]], ...] = (
     ("incident", HOSTS),
     ("update", HOSTS),
     ("close", HOSTS),
-    ("signal", ONLY_MEMBERS),
-    ("signals", HOSTS),
     ("meeting", HOSTS),
+    ("signal", ONLY_MEMBERS),  # a member's first: telling what they saw
+    ("signals", HOSTS),
     ("meetings", MEMBERS),
     ("topic", MEMBERS),
     ("action", HOSTS),

@@ -559,6 +559,7 @@ async def test_forgetting_the_user_of_an_invite_keeps_the_invite_used(
         "actions": [],
         "coordinator": None,
         "coordinator_changes": [],
+        "signals": [],
         "audit": [],
     }
 
