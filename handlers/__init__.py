@@ -72,6 +72,6 @@ def register_all(application: Application[Any, Any, Any, Any, Any, Any]) -> None
     incidents.register(application)
     meetings.register(application)
     pulse.register(application)
-    signals.register(application)  # before fallback: its photo handler and `sig:` buttons
+    signals.register(application)  # before fallback: its media handler and `sig:` buttons
     fallback.register(application)  # last: unknown commands, free text and stale buttons
     errors.register(application)

@@ -361,18 +361,26 @@ async def take_shared(update: Update, context: BotContext) -> bool:
     return True
 
 
-async def photo(update: Update, context: BotContext) -> None:
-    """A photo (or video) in the private chat: in a signal it is not kept, and the member hears
-    why; otherwise the usual pointer."""
+async def media(update: Update, context: BotContext) -> None:
+    """A photo, video, voice message or file in the private chat: in a signal it is not kept,
+    and the member hears why (a photo of a person above all); otherwise the usual pointer."""
     user, message = update.effective_user, update.effective_message
     assert user and message
     found = await talk.current(context.services, user.id)
-    if found is None or found.flow != FLOW:
+    if found is None or found.flow not in (FLOW, REPLY):
         await fallback.private_text(update, context)
         return
     _ = await context.texts()
-    log.info("user %s: a photo in a signal, not kept", user.id)
-    await message.reply_text(texts.no_photos(_), reply_markup=talk.with_cancel(_))
+    picture = bool(message.photo or message.video or message.animation or message.video_note)
+    if message.document is not None and (message.document.mime_type or "").startswith("image/"):
+        picture = True
+    log.info("user %s: %s in a signal, not kept", user.id, "a picture" if picture else "media")
+    text = (
+        texts.no_photos(_)
+        if picture
+        else _("I keep only typed words for a signal, so this went nowhere. Please type it.")
+    )
+    await message.reply_text(text, reply_markup=talk.with_cancel(_))
 
 
 async def _flow_button(update: Update, context: BotContext, verb: str, arg: str) -> None:
@@ -809,8 +817,9 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CommandHandler("signal", signal_command, filters=private))
     application.add_handler(CommandHandler("signals", signals_command, filters=private))
     application.add_handler(CallbackQueryHandler(pressed, pattern=r"^sig:"))
-    pictures = filters.PHOTO | filters.VIDEO | filters.Document.IMAGE | filters.ANIMATION
-    application.add_handler(MessageHandler(private & pictures, photo))
+    things = filters.PHOTO | filters.VIDEO | filters.ANIMATION | filters.VIDEO_NOTE
+    things |= filters.VOICE | filters.AUDIO | filters.Document.ALL | filters.Sticker.ALL
+    application.add_handler(MessageHandler(private & things, media))
     svc = services.of(application)
     svc.delivery_listeners.append(functools.partial(signals.on_delivery, svc))
     svc.outage_listeners.append(functools.partial(signals.on_outage, svc))

@@ -11,6 +11,7 @@ coordinator at no table; Mallory a stranger.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -104,6 +105,10 @@ def nowhere_but(sandbox: Sandbox, allowed: list[SimUser], *words: str) -> None:
         if word in text
     ]
     assert not leaks, leaks
+
+
+def user_world(user: SimUser) -> Any:
+    return user.private_chat._world()
 
 
 async def send_photo(sandbox: Sandbox, user: SimUser) -> None:
@@ -250,6 +255,10 @@ async def test_looks_a_photo_an_empty_what_and_a_change_before_sending_anonymous
     await send_photo(sandbox, fatima)
     warned = await fatima.expect("I don't keep photos")
     assert "in words" in warned.text
+    voice = {"file_id": "AwAD-voice", "file_unique_id": "vo1", "duration": 4}
+    sent = user_world(fatima).add_message(fatima.private_chat, fatima, extra={"voice": voice})
+    sim.deliver(user_world(fatima), sent)
+    await fatima.expect("I keep only typed words for a signal")
     await fatima.send("…?")
     await fatima.expect("I need a few words about what happened")
     looks = "Een donkere jongen met een hoofddoek-dragende vrouw, Marokkaans"
