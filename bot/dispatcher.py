@@ -242,7 +242,7 @@ class Dispatcher:
                 reply_markup=keyboard(buttons),
             )
         except BadRequest as exc:
-            if "message is not modified" not in exc.message:
+            if "message is not modified" not in exc.message.lower():  # PTB capitalises
                 log.warning("message %s in %s not edited: %s", message_id, chat_id, exc.message)
         except Forbidden as exc:
             log.warning("message %s in %s not edited: %s", message_id, chat_id, exc.message)

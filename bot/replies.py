@@ -54,7 +54,7 @@ async def edit_message(
     try:
         await query.edit_message_text(first, reply_markup=None if rest else reply_markup)
     except BadRequest as exc:
-        if "message is not modified" not in exc.message:
+        if "message is not modified" not in exc.message.lower():  # PTB capitalises it
             raise
         log.debug("edit skipped, message unchanged (double tap)")
     if rest and isinstance(query.message, Message):
