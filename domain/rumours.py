@@ -281,9 +281,12 @@ class Judged:
     rumour: Rumour | None
 
 
-async def judge(ctx: Context, rumour: Rumour, status: str, by: int) -> Judged:
-    """Record the verdict; the raiser hears it, every copy shows it, the audit has it."""
-    changed, now_is = await store.judge(ctx.database, rumour.id, status, by, ctx.clock.now())
+async def judge(
+    ctx: Context, rumour: Rumour, status: str, by: int, shown: tuple[int, int] | None = None
+) -> Judged:
+    """Record the verdict; the raiser hears it, every copy shows it (but `shown`, the copy
+    (chat, message) pressed, which the caller edits), the audit has it."""
+    changed, now_is = await store.judge(ctx.database, rumour.id, status, by, ctx.clock.now(), shown)
     if now_is is None or now_is.text is None:
         return Judged(Outcome.GONE, now_is)
     if not changed:

@@ -276,7 +276,9 @@ async def _judge(update: Update, context: BotContext, rumour_id: int, status: st
     if found is None:
         return None
     actor, rumour, network = found
-    judged = await rumours.judge(svc, rumour, status, actor.user_id)
+    message = query.message
+    shown = (message.chat_id, message.message_id) if isinstance(message, Message) else None
+    judged = await rumours.judge(svc, rumour, status, actor.user_id, shown)
     if judged.outcome is rumours.Outcome.GONE or judged.rumour is None:
         await query.answer(texts.gone(_), show_alert=True)
         return None

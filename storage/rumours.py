@@ -86,10 +86,16 @@ async def raised_by(db: Database, user_id: int) -> list[Rumour]:
 
 
 async def judge(
-    db: Database, rumour_id: int, status: str, by: int, now: datetime
+    db: Database,
+    rumour_id: int,
+    status: str,
+    by: int,
+    now: datetime,
+    shown: tuple[int, int] | None = None,
 ) -> tuple[bool, Rumour | None]:
     """Set the verdict; (changed, the rumour as it is now). Unchanged when it already had
-    this verdict (a double press): the rumour as it stands then."""
+    this verdict (a double press): the rumour as it stands then. `shown`: the copy (chat,
+    message) the verdict was given on, which its handler edits itself: the job leaves it."""
     if status not in STATUSES[1:]:
         raise ValueError(f"not a verdict: {status}")
     async with db.transaction() as conn:
@@ -100,8 +106,11 @@ async def judge(
         )
         changed = cursor.rowcount == 1
         if changed:
+            chat_id, message_id = shown or (0, 0)
             await conn.execute(
-                "UPDATE rumour_cards SET stale = stale + 1 WHERE rumour_id = ?", (rumour_id,)
+                "UPDATE rumour_cards SET stale = stale + 1 WHERE rumour_id = ?"
+                " AND NOT (chat_id = ? AND message_id = ?)",
+                (rumour_id, chat_id, message_id),
             )
         async with conn.execute("SELECT * FROM rumours WHERE id = ?", (rumour_id,)) as found:
             row = await found.fetchone()
