@@ -385,6 +385,14 @@ def marked(_: Translator, status: str) -> str:
     return _("Marked {verdict}.", verdict=verdict_name(_, status))
 
 
+def privacy_text(_: Translator) -> str:
+    """For the full /privacy notice: who sees a rumour someone passed on."""
+    return _(
+        "A rumour you pass on with /rumour: only the police chief and the municipality of that "
+        "network see it and that it came from you; a counter-message never names you."
+    )
+
+
 # --- the group chat --------------------------------------------------------------------------
 
 

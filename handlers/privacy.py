@@ -19,7 +19,16 @@ from bot.context import BotContext
 from bot.i18n import Translator
 from bot.replies import edit_message, reply_text
 from bot.settings import Settings
-from domain import consent, forget, my_data, pulse_texts, removal, retention, talents
+from domain import (
+    consent,
+    forget,
+    my_data,
+    pulse_texts,
+    removal,
+    retention,
+    rumour_texts,
+    talents,
+)
 from storage import memberships, networks, privacy
 
 log = logging.getLogger(__name__)
@@ -96,7 +105,7 @@ def how_long_in_full(_: Translator, settings: Settings) -> str:
     kept = retention.windows_text(_, settings)
     return (
         f"{kept} {pulse_texts.window_text(_, settings.retention.pulse_days)} "
-        f"{talents.privacy_text(_)}"
+        f"{talents.privacy_text(_)} {rumour_texts.privacy_text(_)}"
     )
 
 
