@@ -560,6 +560,7 @@ async def test_forgetting_the_user_of_an_invite_keeps_the_invite_used(
         "coordinator": None,
         "coordinator_changes": [],
         "signals": [],
+        "talents": [],
         "audit": [],
     }
 
