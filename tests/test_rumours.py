@@ -14,9 +14,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot import services
-from bot.app import BotApplication
+from bot.app import BotApplication, build_application, running
 from bot.fit import LIMIT, MAX_BUTTONS, visible_length
 from bot.i18n import translator
+from bot.settings import Settings
 from domain import retention, rumours
 from domain import rumour_texts as texts
 from sandbox import Sandbox, SimChat, SimMessage, SimUser
@@ -476,3 +477,31 @@ async def test_a_member_of_two_networks_chooses_one_and_only_its_hosts_get_the_r
     for elsewhere in (world.karin, world.petra, world.wim, world.bram):
         assert not [t for t in all_texts(elsewhere.private_chat) if "markt" in t]
     assert not [t for t in all_texts(world.group) if "markt" in t]
+
+
+async def test_a_copy_telegram_would_not_edit_shows_the_verdict_after_a_restart(
+    sandbox: Sandbox, settings: Settings, coordinator: SimUser
+) -> None:
+    karin, petra, wim = (sandbox.add_user(n, language_code="en") for n in ("Karin", "Petra", "Wim"))
+    async with running(build_application(settings)) as app:
+        db = db_of(app)
+        noord = await networks.create(db, "Noord", None, coordinator.id, datetime.now(UTC))
+        await approved(db, noord.id, karin, "police_chief", coordinator.id)
+        await approved(db, noord.id, petra, "municipality", coordinator.id)
+        await approved(db, noord.id, wim, "key_figure", karin.id)
+        await raise_rumour(wim)
+        karins, petras = await karin.expect("Rumour #"), await petra.expect("Rumour #")
+
+        async def recorded() -> bool:
+            return len(await db.fetch_all("SELECT * FROM rumour_cards")) == 2
+
+        await eventually(recorded)
+        sandbox.faults.fail_next("editMessageText", chat_id=petra.id, times=1000)
+        await (await karin.press(karins, "❌ Not true")).answered()
+        await wait_text(sandbox, karins, "Verdict: ❌ not true – Karin")
+        await wim.expect("Their verdict")
+    assert "not judged yet" in (petras.text or "")  # Telegram did not take the edit
+
+    sandbox.faults.clear()
+    async with running(build_application(settings)):
+        await wait_text(sandbox, petras, "Verdict: ❌ not true – Karin")
