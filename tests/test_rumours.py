@@ -15,11 +15,13 @@ import pytest
 
 from bot import services
 from bot.app import BotApplication, build_application, running
+from bot.clock import ManualClock
 from bot.fit import LIMIT, MAX_BUTTONS, visible_length
 from bot.i18n import translator
 from bot.settings import Settings
 from domain import retention, rumours
 from domain import rumour_texts as texts
+from handlers import rumours as rumour_handlers
 from sandbox import Sandbox, SimChat, SimMessage, SimUser
 from storage import networks, people
 from storage import rumours as store
@@ -505,3 +507,29 @@ async def test_a_copy_telegram_would_not_edit_shows_the_verdict_after_a_restart(
     sandbox.faults.clear()
     async with running(build_application(settings)):
         await wait_text(sandbox, petras, "Verdict: ❌ not true – Karin")
+
+
+async def test_the_group_hears_the_pointer_again_only_after_the_pause(
+    sandbox: Sandbox, settings: Settings, coordinator: SimUser
+) -> None:
+    clock = ManualClock(datetime.now(UTC))
+    ahmed = sandbox.add_user("Ahmed", language_code="en")
+    async with running(build_application(settings, clock=clock)) as app:
+        db = db_of(app)
+        noord = await networks.create(db, "Noord", None, coordinator.id, datetime.now(UTC))
+        await approved(db, noord.id, ahmed, "key_figure", coordinator.id)
+        group = await linked_group(db, sandbox, noord.id, coordinator, [ahmed])
+
+        def pointers() -> int:
+            return sum("Heard a rumour?" in t for t in all_texts(group))
+
+        await ahmed.send("I heard that the bridge closes", chat=group)
+        await sandbox.wait_for(lambda: pointers() == 1)
+        clock.advance(rumour_handlers.POINTER_PAUSE - timedelta(seconds=1))
+        await ahmed.send("More rumours about the bridge", chat=group)
+        await ahmed.send("/help", chat=group)
+        await group.expect("I support this neighbourhood network")
+        assert pointers() == 1
+        clock.advance(timedelta(seconds=2))
+        await ahmed.send("I heard that the bridge is closed for a month", chat=group)
+        await sandbox.wait_for(lambda: pointers() == 2)
