@@ -557,6 +557,7 @@ async def test_forgetting_the_user_of_an_invite_keeps_the_invite_used(
         "meeting_answers": [],
         "agenda_topics": [],
         "actions": [],
+        "mood_pulse_answers": [],
         "coordinator": None,
         "coordinator_changes": [],
         "signals": [],
