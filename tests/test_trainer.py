@@ -314,6 +314,69 @@ async def test_a_scenario_plays_and_a_reset_gives_a_clean_world(
     assert session.world.cast.ahmed.language_code == "nl"
 
 
+async def test_a_template_button_copies_into_the_text_field(
+    client: TestClient[Any, Any], session: Session
+) -> None:
+    """A copy button (an alert template) puts its text in the phone's text field, as Telegram's
+    app puts it on the clipboard; the bot hears nothing of it."""
+    await post(client, "play", {"scenario": "onboarding", "all": True})
+    await session.wait_played()
+    await post(client, "send", {"who": "karin", "text": "/alert"})
+
+    async def press_when_shown(*labels: str) -> None:
+        """Karin presses the button (labelled one of `labels`: the onboarding left her Dutch, or
+        not) once the bot shows it."""
+        found: list[tuple[int, int, int]] = []
+
+        async def shown() -> bool:
+            found[:] = [
+                (m["id"], r, c)
+                for m in phone(await state(client), "karin")["messages"]
+                for r, line in enumerate(m.get("buttons", []))
+                for c, b in enumerate(line)
+                if b["text"] in labels
+            ]
+            return bool(found)
+
+        await eventually(shown)
+        message, row, col = found[-1]
+        body = {"who": "karin", "message": message, "row": row, "col": col}
+        assert (await post(client, "press", body))[0] == 200
+
+    await press_when_shown("🟠 Urgent", "🟠 Dringend")
+    await press_when_shown("🔒 Network only", "🔒 Alleen voor het netwerk")
+
+    def templates(shown: dict[str, Any]) -> dict[str, Any] | None:
+        return next(
+            (
+                m
+                for m in phone(shown, "karin")["messages"]
+                if any(b.get("copy") for line in m.get("buttons", []) for b in line)
+            ),
+            None,
+        )
+
+    async def asked() -> bool:
+        return templates(await state(client)) is not None
+
+    await eventually(asked)
+    message = templates(await state(client))
+    assert message is not None
+    (row, col), button = next(
+        ((r, c), b)
+        for r, line in enumerate(message["buttons"])
+        for c, b in enumerate(line)
+        if b.get("copy")
+    )
+    assert "data" not in button and "url" not in button
+    status, answer = await post(
+        client, "press", {"who": "karin", "message": message["id"], "row": row, "col": col}
+    )
+    assert status == 200
+    assert "[" in answer["copied"] and "112" in answer["copied"]  # a template with placeholders
+    assert answer["toast"]
+
+
 async def test_a_reset_stops_a_scenario_that_plays(
     client: TestClient[Any, Any], session: Session
 ) -> None:

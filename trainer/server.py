@@ -219,6 +219,9 @@ async def press(world: World, body: dict[str, Any], _: Texts) -> dict[str, Any]:
     chosen = buttons[row][col]
     if chosen.url:
         return await open_link(world, {"who": person.key, "url": chosen.url}, _)
+    if chosen.copy_text is not None:  # a CopyTextButton: the app copies, the bot hears nothing
+        copied = await person.user.copy(message, chosen.text)
+        return {"toast": _("Copied: it is in the text field now."), "copied": copied}
     callback = await person.user.press(message, chosen.text, data=chosen.callback_data)
     try:
         answer = await callback.answered(timeout=10)

@@ -13,7 +13,7 @@ from typing import Any
 
 from markupsafe import escape
 
-from sandbox import SimChat, SimMessage, SimUser
+from sandbox import SimButton, SimChat, SimMessage, SimUser
 
 Texts = Callable[..., str]
 
@@ -160,10 +160,7 @@ def message_view(message: SimMessage, viewer: SimUser | None, _: Texts) -> dict[
     view["pinned"] = message.pinned
     if message.reply_to is not None and not message.reply_to.deleted:
         view["reply_to"] = _quote(message.reply_to)
-    view["buttons"] = [
-        [{"text": b.text, "url": b.url} if b.url else {"text": b.text, "data": True} for b in row]
-        for row in message.buttons
-    ]
+    view["buttons"] = [[_button(b) for b in row] for row in message.buttons]
     if message.poll is not None:
         poll = message.poll
         counts = poll.counts()
@@ -233,3 +230,12 @@ def chat_view(chat: SimChat, viewer: SimUser | None, _: Texts) -> dict[str, Any]
         "pinned": _quote(pinned[-1]) if pinned else None,
         "keyboard": keyboard_view(live) if live.type == "private" else [],
     }
+
+
+def _button(button: SimButton) -> dict[str, Any]:
+    """An inline button as the page shows it: a link, a copy button or one that calls back."""
+    if button.url:
+        return {"text": button.text, "url": button.url}
+    if button.copy_text is not None:
+        return {"text": button.text, "copy": True}
+    return {"text": button.text, "data": True}

@@ -112,7 +112,7 @@ function messageHtml(m, chat) {
     m.buttons.forEach((row, r) => {
       html += `<div class="r">`;
       row.forEach((b, c) => {
-        html += `<button type="button" data-act="press" ${at} data-row="${r}" data-col="${c}">${esc(b.text)}${b.url ? " ↗" : ""}</button>`;
+        html += `<button type="button" data-act="press" ${at} data-row="${r}" data-col="${c}">${esc(b.text)}${b.url ? " ↗" : b.copy ? " ⧉" : ""}</button>`;
       });
       html += `</div>`;
     });
@@ -275,7 +275,11 @@ document.addEventListener("click", async (event) => {
     const m = findMessage(key, body.message);
     const button = m && m.buttons[body.row] && m.buttons[body.row][body.col];
     if (button && button.url) await openLink(button.url, key !== "group" ? key : null);
-    else await act("press", body, key);
+    else {
+      const answer = await act("press", body, key);
+      const field = phone.querySelector("input[name=text]");
+      if (answer.copied !== undefined && field) { field.value = answer.copied; field.focus(); }
+    }
   } else if (target.dataset.act === "vote") {
     await act("vote", { who: actor(phone), chat: target.dataset.chat,
       message: Number(target.dataset.message), option: Number(target.dataset.option) }, key);
