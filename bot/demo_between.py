@@ -82,9 +82,8 @@ async def a_rumour_answered(cast: Cast) -> None:
     )
     label = await karin.expect(None)
     await tap(karin, label, data=r"^rum:l:shareable$")
-    await cast.sandbox.wait_for(
-        lambda: any("rum:cs" in (b.callback_data or "") for row in label.buttons for b in row)
-    )
+    previewed = re.compile("Voorbeeld|Preview")  # the question becomes the preview
+    await cast.sandbox.wait_for(lambda: previewed.search(label.text or "") is not None)
     await tap(karin, label, data=r"^rum:cs$")
     for member in (ahmed, wim):
         await member.expect(re.compile("Tegenbericht · Noord|Counter-message · Noord"))

@@ -558,6 +558,7 @@ async def test_forgetting_the_user_of_an_invite_keeps_the_invite_used(
         "agenda_topics": [],
         "actions": [],
         "mood_pulse_answers": [],
+        "rumours_raised": [],
         "coordinator": None,
         "coordinator_changes": [],
         "signals": [],
