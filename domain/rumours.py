@@ -443,26 +443,22 @@ async def on_delivery(ctx: Context, delivery: Delivery, outcome: str, sent: Sent
     )
     if found is None:
         return
-    rumour = await store.get(ctx.database, found[0])
-    if rumour is None:
-        return
-    # Changed since it was queued (judged, answered, or the raiser's data deleted)?
-    stale = rumour.updated_at != rumour.created_at or rumour.text is None
-    await store.record_card(ctx.database, sent.chat_id, sent.message_id, rumour.id, stale=stale)
-    if stale:
-        kick(ctx)
+    if await store.record_card(ctx.database, sent.chat_id, sent.message_id, found[0]):
+        kick(ctx)  # changed while on its way
 
 
 async def shown_here(ctx: Context, chat_id: int, message_id: int, rumour: Rumour) -> None:
     """A copy was edited right where its button was pressed: it is (now) a recorded card that
     shows the rumour as it is."""
-    await store.record_card(ctx.database, chat_id, message_id, rumour.id, stale=False)
+    await store.card_edited_here(ctx.database, chat_id, message_id, rumour.id)
 
 
 def kick(ctx: Context, after: timedelta = timedelta(0)) -> None:
     """Bring the changed copies up to date now (a job already planned covers it)."""
     if ctx.scheduler is None:
         return
+    if not after:  # a change now: a retry planned for later must not hold it back
+        ctx.jobs.cancel(CARDS_JOB)
     ctx.jobs.at(CARDS_JOB, ctx.clock.now() + after, functools.partial(settle_cards, ctx), 0)
 
 

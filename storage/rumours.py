@@ -148,16 +148,29 @@ class Card:
     stale: int  # changes since it was last brought up to date
 
 
-async def record_card(
-    db: Database, chat_id: int, message_id: int, rumour_id: int, *, stale: bool
-) -> None:
-    """A copy that went out (`stale`: the rumour changed while it was on its way)."""
+async def record_card(db: Database, chat_id: int, message_id: int, rumour_id: int) -> bool:
+    """A copy that went out; whether the rumour changed since it was queued (judged,
+    answered, its raiser's data deleted), read in the same statement, so a change committed
+    meanwhile is never missed. True: the copy is to be edited."""
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "INSERT INTO rumour_cards (chat_id, message_id, rumour_id, stale)"
+            " SELECT ?, ?, id, (updated_at <> created_at OR text IS NULL) FROM rumours"
+            " WHERE id = ? ON CONFLICT (chat_id, message_id) DO NOTHING RETURNING stale",
+            (chat_id, message_id, rumour_id),
+        )
+        row = await cursor.fetchone()
+    return bool(row and row[0])
+
+
+async def card_edited_here(db: Database, chat_id: int, message_id: int, rumour_id: int) -> None:
+    """A copy its handler just edited to show the rumour as it is: recorded as up to date."""
     async with db.transaction() as conn:
         await conn.execute(
             "INSERT INTO rumour_cards (chat_id, message_id, rumour_id, stale)"
-            " SELECT ?, ?, id, ? FROM rumours WHERE id = ?"
-            " ON CONFLICT (chat_id, message_id) DO UPDATE SET stale = excluded.stale",
-            (chat_id, message_id, int(stale), rumour_id),
+            " SELECT ?, ?, id, 0 FROM rumours WHERE id = ?"
+            " ON CONFLICT (chat_id, message_id) DO UPDATE SET stale = 0",
+            (chat_id, message_id, rumour_id),
         )
 
 
