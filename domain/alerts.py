@@ -22,8 +22,8 @@ from typing import Any
 from bot import supervise
 from bot.i18n import Html, Translator, translator
 from bot.outbox import fit
-from domain import alert_texts as texts
 from domain import alert_templates, audit, pulse
+from domain import alert_texts as texts
 from domain import closing_reminders as closing
 from domain import incidents as rules
 from domain.access import Action, Actor, allowed
