@@ -100,7 +100,7 @@ async def the_mood_pulse(cast: Cast) -> None:
     end.) Three days later the pulse closes and Karin gets the tally: numbers and words, no
     names."""
     karin, ahmed, wim = cast.karin, cast.ahmed, cast.wim
-    asked = re.compile(r"Wat leeft er in de wijk|What lives in the neighbourhood")
+    asked = re.compile(r"Wat leeft er in de wijk|What is going on in the neighbourhood")
     await karin.send("/pulse")
     overview = await karin.expect(re.compile("Sfeerpeiling · Noord|Mood pulse · Noord"))
     await tap(karin, overview, data=r"^pulse:ask:")
@@ -151,10 +151,10 @@ async def whocan_finds_someone(cast: Cast) -> None:
 
 
 async def between_incidents(cast: Cast) -> None:
-    """Life between incidents. A member reports something that is not an emergency; a rumour
-    going round is checked by the hosts and answered with a message members may pass on; the
-    hosts ask what lives in the neighbourhood; and a member finds who can help."""
-    # STEPS (each feature adds its call here, in this order: signals, rumours, pulse, talents)
+    """Life between incidents. A member reports what he sees to the police chief (112 first:
+    there is danger now); a rumour going round is checked by the hosts and answered with a
+    message members may pass on; the hosts ask what is going on in the neighbourhood; and a
+    member finds who can help."""
     await a_signal_with_the_112_gate(cast)
     await a_rumour_answered(cast)
     await the_mood_pulse(cast)

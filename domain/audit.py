@@ -242,7 +242,7 @@ async def _sentence(names: _Names, entry: Entry) -> str:
     if action == Act.UNSHARED_REPLIES:
         return _("{actor} kept the replies to alerts from the coordinators", actor=Html(who))
     if action == Act.PULSE_ASKED:
-        return _("{actor} asked the members what lives in the neighbourhood", actor=Html(who))
+        return _("{actor} asked the members what is going on in the neighbourhood", actor=Html(who))
     if action == Act.PULSE_MONTHLY_ON:
         return _("{actor} switched the monthly mood pulse on", actor=Html(who))
     if action == Act.PULSE_MONTHLY_OFF:

@@ -114,7 +114,7 @@ def descriptions(_: Translator) -> dict[str, str]:
         "action": _("Record an agreed action"),
         "actions": _("Agreed actions of your network"),
         "stats": _("Attendance and actions done"),
-        "pulse": _("Ask what lives in the neighbourhood"),
+        "pulse": _("Ask what is going on in the neighbourhood"),
         "invite": _("Invite someone to your network"),
         "members": _("The members of your network"),
         "export": _("Members and attendance as files"),

@@ -55,7 +55,7 @@ def question(
     _: Translator, network: str, pulse: Pulse, tz: ZoneInfo, *, this_year: int
 ) -> tuple[str, list[list[Button]]]:
     """The question a member gets privately, with the four moods."""
-    lines: list[str] = [_("<b>What lives in the neighbourhood?</b>")]
+    lines: list[str] = [_("<b>What is going on in the neighbourhood?</b>")]
     if pulse.kind == "after_incident":
         lines.append(
             _(
@@ -88,7 +88,7 @@ def reminder(
 ) -> tuple[str, list[list[Button]]]:
     """The one gentle reminder, a day before the pulse closes."""
     text = _(
-        "Still a moment? The mood pulse of {network} closes on {day}: what lives in the "
+        "Still a moment? The mood pulse of {network} closes on {day}: what is going on in the "
         "neighbourhood? One tap is enough, and it stays anonymous.",
         network=network,
         day=day_of(_, pulse.closes_at, tz, this_year=this_year),
@@ -306,10 +306,10 @@ def overview_buttons(
 
 def confirm_ask(_: Translator, network: str, members: int, open_days: int) -> str:
     return _.ngettext(
-        "Ask the {n} member of {network} “what lives in the neighbourhood?” now? They answer "
-        "privately; the pulse stays open {days}, then you get the tally.",
-        "Ask the {n} members of {network} “what lives in the neighbourhood?” now? They answer "
-        "privately; the pulse stays open {days}, then you get the tally.",
+        "Ask the {n} member of {network} “what is going on in the neighbourhood?” now? "
+        "They answer privately; the pulse stays open {days}, then you get the tally.",
+        "Ask the {n} members of {network} “what is going on in the neighbourhood?” now? "
+        "They answer privately; the pulse stays open {days}, then you get the tally.",
         members,
         network=network,
         days=_.ngettext("{n} day", "{n} days", open_days, n=open_days),

@@ -49,7 +49,7 @@ FLOW = "pulse"
 def refusal(_: Translator) -> str:
     return _(
         "/pulse is for the police chief and the municipality of a network, and for "
-        "coordinators: they ask the members what lives in the neighbourhood. When they ask "
+        "coordinators: they ask the members what is going on in the neighbourhood. When they ask "
         "you, the question comes here, in our private chat."
     )
 

@@ -95,7 +95,7 @@ def help_text(_: Translator, actor: Actor) -> str:
             _("/replies – may the coordinators read members' replies to alerts?"),
             _("/meeting – plan a meal meeting; /meetings plan – a year of five"),
             _("/action – record an agreed action; /stats – attendance and actions"),
-            _("/pulse – ask the members what lives in the neighbourhood"),
+            _("/pulse – ask the members what is going on in the neighbourhood"),
             _("/link – in a group chat: make it the network's group"),
         ]
     if hosts:  # a coordinator reads rumours only where the network shares replies

@@ -39,7 +39,7 @@ from tests.test_incidents import approved, linked_group, texts
 
 # Tuesday 10 March 2026, 09:00 UTC (10:00 in Amsterdam).
 START = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
-QUESTION = "What lives in the neighbourhood?"
+QUESTION = "What is going on in the neighbourhood?"
 TALLY = "Mood pulse of"
 
 
