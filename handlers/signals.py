@@ -362,18 +362,39 @@ async def take_shared(update: Update, context: BotContext) -> bool:
 
 
 async def media(update: Update, context: BotContext) -> None:
-    """A photo, video, voice message or file in the private chat: in a signal it is not kept,
-    and the member hears why (a photo of a person above all); otherwise the usual pointer."""
+    """A photo, video, voice message or file in the private chat: in a signal, or any other
+    step that waits for typed words, it is not kept, and the member hears why (a photo of a
+    person above all); with nothing open, the usual pointer."""
     user, message = update.effective_user, update.effective_message
     assert user and message
     found = await talk.current(context.services, user.id)
-    if found is None or found.flow not in (FLOW, REPLY):
+    if found is None:
         await fallback.private_text(update, context)
         return
     _ = await context.texts()
     picture = bool(message.photo or message.video or message.animation or message.video_note)
     if message.document is not None and (message.document.mime_type or "").startswith("image/"):
         picture = True
+    if found.flow not in (FLOW, REPLY):
+        # Another step waits for typed words (a rumour often comes as a screenshot): not kept.
+        log.info(
+            "user %s: %s during %s, not kept",
+            user.id,
+            "a picture" if picture else "media",
+            found.flow,
+        )
+        other = (
+            _(
+                "📷 I don't keep photos, and this one went nowhere. A photo of a person spreads "
+                "fast and can point at someone innocent. Please type it in words, or /cancel."
+            )
+            if picture
+            else _(
+                "I keep only typed words here, so this went nowhere. Please type it, or /cancel."
+            )
+        )
+        await message.reply_text(other, reply_markup=talk.with_cancel(_))
+        return
     log.info("user %s: %s in a signal, not kept", user.id, "a picture" if picture else "media")
     text = (
         texts.no_photos(_)

@@ -533,3 +533,22 @@ async def test_the_group_hears_the_pointer_again_only_after_the_pause(
         clock.advance(timedelta(seconds=2))
         await ahmed.send("I heard that the bridge is closed for a month", chat=group)
         await sandbox.wait_for(lambda: pointers() == 2)
+
+
+async def test_a_screenshot_sent_as_the_rumour_is_not_kept_and_the_member_is_asked_for_words(
+    world: World, sandbox: Sandbox
+) -> None:
+    """A rumour often arrives as a screenshot from another chat, or a photo of someone: it is
+    not kept and goes to nobody; the member hears why and types the rumour in words."""
+    from tests.test_signals import send_photo
+
+    wim, karin = world.wim, world.karin
+    await wim.send("/rumour")
+    await wim.expect("What goes round?")
+    await send_photo(sandbox, wim)
+    warned = await wim.expect("I don't keep photos")
+    assert "in words" in (warned.text or "")
+    assert "/help" not in (warned.text or "")
+    await wim.send(RUMOUR)  # the rumour's flow is still open: the words are taken
+    await wim.expect("This goes to the police chief and the municipality")
+    assert not any("photo" in t for t in all_texts(karin.private_chat))
