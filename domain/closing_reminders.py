@@ -7,6 +7,7 @@ its sender gets a short private reminder with ✍️ Close with a word (the clos
 `handlers.incident_follow_up`: a word, a preview, Send) and ⏰ Later (asked again after as
 many hours; `MOST` reminders in all). A sender who is gone (left the networks, forgotten) is
 replaced by the incident's networks' other hosts. Nothing reaches a group chat or a member.
+At night (`NIGHT_FROM`-`NIGHT_UNTIL`, local time) it comes without a sound.
 
 Each open incident has one job on the scheduler (`incident-<id>-closing`), planned when the
 alert is sent, when "Later" is pressed and from the database at start (`catch_up`); closing
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 
 from bot import supervise
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 
 MOST = 3  # reminders per incident, "Later" included: a reminder, not a nag
 KIND = "closing_reminder"
+NIGHT_FROM, NIGHT_UNTIL = 22, 7  # local hours in which a reminder comes without a sound
 
 
 # --- the rule ------------------------------------------------------------------------------
@@ -93,6 +95,13 @@ def reminder_text(
     if last:
         lines.append(_("This is my last reminder about it."))
     return "\n".join(lines)
+
+
+def at_night(moment: datetime, tz: tzinfo) -> bool:
+    """Whether `moment` falls in the night where the network is (22:00-7:00): a reminder then
+    comes without a sound. It is a nudge, not an alarm, and a police chief sleeps too."""
+    hour = moment.astimezone(tz).hour
+    return hour >= NIGHT_FROM or hour < NIGHT_UNTIL
 
 
 def reminder_buttons(_: Translator, incident_id: int, *, last: bool) -> Keyboard:
@@ -194,6 +203,7 @@ async def remind_due(ctx: Context, incident_id: int) -> bool:
     open_for = now - datetime.fromisoformat(incident.created_at)
     open_hours = max(1, int(open_for / timedelta(hours=1)))
     languages = await languages_of(ctx, people)
+    quiet = {"disable_notification": True} if at_night(now, ctx.settings.bot.tz) else {}
     items = []
     for user_id in people:
         _ = languages[user_id]
@@ -204,7 +214,7 @@ async def remind_due(ctx: Context, incident_id: int) -> bool:
                 priority=priority("routine", group=False),
                 kind=KIND,
                 method=MESSAGE,
-                params=message(text, reminder_buttons(_, incident.id, last=last)),
+                params=message(text, reminder_buttons(_, incident.id, last=last)) | quiet,
                 incident_id=incident.id,
                 user_id=user_id,
             )

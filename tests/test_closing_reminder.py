@@ -4,6 +4,7 @@ close it with a word — on a moved clock, across restarts, never to anyone else
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot import services
 from bot.app import BotApplication
@@ -261,3 +262,36 @@ async def test_a_reminder_still_queued_when_the_alert_closes_is_never_sent(
         await started_up(app)
         await fatima.expect("The fog has lifted.")
         assert reminders(chief) == []
+
+
+def test_a_reminder_is_silent_at_night_by_the_local_clock() -> None:
+    tz = ZoneInfo("Europe/Amsterdam")
+    assert closing.at_night(datetime(2026, 12, 6, 2, 0, tzinfo=UTC), tz)  # 03:00 there
+    assert closing.at_night(datetime(2026, 12, 6, 21, 30, tzinfo=UTC), tz)  # 22:30
+    assert not closing.at_night(datetime(2026, 12, 6, 6, 0, tzinfo=UTC), tz)  # 07:00
+    assert not closing.at_night(datetime(2026, 12, 6, 14, 0, tzinfo=UTC), tz)  # 15:00
+
+
+async def test_a_reminder_due_at_night_comes_without_a_sound_and_by_day_with_one(
+    sandbox: Sandbox, settings: Settings, coordinator: SimUser
+) -> None:
+    """An alert sent at three in the afternoon is twelve hours open at three at night: the
+    police chief is reminded, but the phone stays quiet. 'Later' then asks at three by day."""
+    clock = ManualClock(datetime(2026, 12, 6, 14, 0, tzinfo=UTC))  # 15:00 in Amsterdam
+    async with bot(settings, clock) as app:
+        chief, _mo, _fatima, network_id = await arrange(app, sandbox, coordinator)
+        svc = services.of(app)
+        await send_alert(
+            svc, chief.id, [network_id], "info", "network_only", "Water main burst on Dorpsweg"
+        )
+        await svc.dispatcher.idle()
+        clock.advance(timedelta(hours=HOURS, minutes=1))
+        await run_jobs(app)
+        await sandbox.wait_for(lambda: len(reminders(chief)) == 1)
+        night = last_reminder(chief)
+        assert night.options.get("disable_notification") is True
+        await (await chief.press(night, "⏰ Later")).answered()
+        clock.advance(timedelta(hours=HOURS, minutes=1))
+        await run_jobs(app)
+        await sandbox.wait_for(lambda: len(reminders(chief)) == 2)
+        assert not last_reminder(chief).options.get("disable_notification")
