@@ -823,7 +823,7 @@ async def _describe(_: Translator, svc: Services, conversation: Conversation) ->
     if conversation.flow == ANSWER:
         return _("Your answer to signal #{id}", id=conversation.data.get("signal_id"))
     if conversation.flow == CLOSE:
-        return _("Closing signal #{id}", id=conversation.data.get("signal_id"))
+        return _("Your closing word for signal #{id}", id=conversation.data.get("signal_id"))
     if conversation.flow == REPLY:
         return _("Your reply about your signal")
     return _("Your signal")

@@ -572,3 +572,21 @@ async def test_signals_come_in_pages_of_ten(world: World) -> None:
     await world.sandbox.wait_for(lambda: len(first.edits) > before)
     assert "page 2 of 2" in first.text and first.text.count("Signaal nummer") == 2
     assert "Ahmed" not in first.text  # sent without his name
+
+
+async def test_a_host_who_stops_closing_hears_the_closing_word_was_dropped(
+    world: World,
+) -> None:
+    """/cancel after ✅ Close: the host hears what stopped in words that read, and the signal
+    stays open."""
+    ahmed, karin = world.ahmed, world.karin
+    preview = await report(ahmed, danger=False)
+    await ahmed.press(preview, "📨 Send")
+    card = await karin.expect("Signal #")
+    signal = (await store.open_in(world.db, [world.noord.id]))[0]
+    await karin.press(card, "✅ Close")
+    await karin.expect("Type a closing word")
+    await karin.send("/cancel")
+    stopped = await karin.expect("Stopped.")
+    assert f"Your closing word for signal #{signal.id} was discarded" in stopped.text
+    assert await store.open_in(world.db, [world.noord.id]) != []
