@@ -31,6 +31,7 @@ from bot.i18n import Translator
 from domain import audit, notify, ports
 from domain import signal_texts as texts
 from domain.access import HOST_ROLES, Actor
+from domain.closing_reminders import at_night
 from domain.context import Context
 from domain.labels import role_name
 from domain.ports import Sent, buttons_of
@@ -244,6 +245,11 @@ async def send_cards(ctx: Context, signal: Signal, host_ids: Sequence[int]) -> i
     """A card for each of `host_ids` (the hosts at sending, or the one who asked in /signals)."""
     now = ctx.clock.now()
     severity = "urgent" if signal.urgency == "urgent" else "routine"
+    # At night only what cannot wait rings a host's phone; the rest is there in the morning.
+    rings = signal.urgency == "urgent" or signal.danger_now
+    quiet = (
+        {} if rings or not at_night(now, ctx.settings.bot.tz) else {"disable_notification": True}
+    )
     items = []
     for user_id in dict.fromkeys(host_ids):
         person = await people.get(ctx.database, user_id)
@@ -258,7 +264,7 @@ async def send_cards(ctx: Context, signal: Signal, host_ids: Sequence[int]) -> i
                 priority=priority(severity, group=False),
                 kind=KIND_CARD,
                 method=ports.MESSAGE,
-                params=ports.message(text, texts.card_buttons(_, signal)),
+                params=ports.message(text, texts.card_buttons(_, signal)) | quiet,
                 network_id=signal.network_id,
                 user_id=user_id,
                 about_user_id=signal.reporter_id,  # forgetting the reporter takes it along

@@ -17,6 +17,7 @@ import pytest
 
 from bot import services
 from bot.app import BotApplication
+from bot.settings import Settings
 from domain import retention, signals
 from domain.signals import WhatProblem, check_what, names_by_looks_only
 from sandbox import Sandbox, SimChat, SimMessage, SimUser
@@ -590,3 +591,43 @@ async def test_a_host_who_stops_closing_hears_the_closing_word_was_dropped(
     stopped = await karin.expect("Stopped.")
     assert f"Your closing word for signal #{signal.id} was discarded" in stopped.text
     assert await store.open_in(world.db, [world.noord.id]) != []
+
+
+async def test_at_night_only_an_urgent_signal_rings_the_hosts_phones(
+    sandbox: Sandbox, settings: Settings, coordinator: SimUser
+) -> None:
+    """A police chief at night: a signal that can wait (or waits for the day) comes without a
+    sound; an urgent one, or one with danger at the time, rings. By day every card rings."""
+    from bot.clock import ManualClock
+    from tests.test_closing_reminder import arrange
+    from tests.test_incident_escalation import bot
+
+    clock = ManualClock(datetime(2026, 12, 6, 2, 0, tzinfo=UTC))  # 03:00 in Amsterdam
+    async with bot(settings, clock) as app:
+        chief, _mo, fatima, network_id = await arrange(app, sandbox, coordinator)
+        svc = services.of(app)
+
+        async def card(urgency: str, danger: bool = False) -> SimMessage:
+            what = f"{urgency} {danger} {clock.now().hour}: iemand trapte tegen een deur"
+            new = store.NewSignal(
+                network_id,
+                fatima.id,
+                False,
+                danger,
+                what,
+                "Dorpsweg",
+                None,
+                None,
+                "now",
+                None,
+                urgency,
+            )
+            await signals.submit(svc, new)
+            return await chief.expect(what)
+
+        for urgency in ("low", "today"):
+            assert (await card(urgency)).options.get("disable_notification") is True
+        assert not (await card("urgent")).options.get("disable_notification")
+        assert not (await card("low", danger=True)).options.get("disable_notification")
+        clock.advance(timedelta(hours=10))  # 13:00
+        assert not (await card("low")).options.get("disable_notification")
