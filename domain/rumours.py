@@ -34,6 +34,7 @@ from bot.i18n import Html, Translator
 from domain import audit, notify
 from domain import rumour_texts as texts
 from domain.access import Action, Actor, allowed
+from domain.closing_reminders import at_night
 from domain.context import Context
 from domain.labels import moment_text, role_name, time_text
 from domain.ports import MESSAGE, Keyboard, Sent, buttons_of, message
@@ -227,6 +228,12 @@ class Raised:
     told: int
 
 
+def night_quiet(ctx: Context) -> dict[str, bool]:
+    """A rumour is never an emergency: at night its copies and counter-messages come without
+    a sound (the send option for that), by day as usual."""
+    return {"disable_notification": True} if at_night(ctx.clock.now(), ctx.settings.bot.tz) else {}
+
+
 async def raise_rumour(ctx: Context, network: Network, user_id: int, text: str) -> Raised:
     """Store the rumour and give each reader their copy; not kept when nobody would read it."""
     who = await readers(ctx, network)  # a host who raises one gets their own copy too
@@ -236,6 +243,7 @@ async def raise_rumour(ctx: Context, network: Network, user_id: int, text: str) 
     rumour = await store.add(ctx.database, network.id, user_id, text.strip(), ctx.clock.now())
     log.info("user %s raised rumour %s in network %s", user_id, rumour.id, network.id)
     told = 0
+    quiet = night_quiet(ctx)
     for reader in who:
         person = await people.get(ctx.database, reader)
         if person is not None and person.blocked_at is not None:
@@ -253,7 +261,7 @@ async def raise_rumour(ctx: Context, network: Network, user_id: int, text: str) 
                     priority=priority("routine", group=False),
                     kind=KIND,
                     method=MESSAGE,
-                    params=message(body, buttons),
+                    params=message(body, buttons) | quiet,
                     network_id=network.id,
                     user_id=reader,
                     about_user_id=user_id,  # their words: forgetting them takes it along
@@ -341,6 +349,7 @@ async def send_counter(
         if p is not None and p.blocked_at is not None
     }
     languages = await notify.languages_of(ctx, who)
+    quiet = night_quiet(ctx)
     items = []
     for user in who:
         if user in blocked:
@@ -353,7 +362,7 @@ async def send_counter(
                 priority=priority("routine", group=False),
                 kind=COUNTER_KIND,
                 method=MESSAGE,
-                params=message(body),
+                params=message(body) | quiet,
                 network_id=network.id,
                 user_id=user,
                 expires_at=now + COUNTER_LIFETIME,

@@ -552,3 +552,32 @@ async def test_a_screenshot_sent_as_the_rumour_is_not_kept_and_the_member_is_ask
     await wim.send(RUMOUR)  # the rumour's flow is still open: the words are taken
     await wim.expect("This goes to the police chief and the municipality")
     assert not any("photo" in t for t in all_texts(karin.private_chat))
+
+
+async def test_at_night_a_rumour_and_a_counter_message_come_without_a_sound(
+    sandbox: Sandbox, settings: Settings, coordinator: SimUser
+) -> None:
+    """A rumour is never an emergency: at three at night the hosts' copies and the members'
+    counter-message arrive quietly; by day they ring as usual."""
+    from tests.test_closing_reminder import arrange
+    from tests.test_incident_escalation import bot
+
+    clock = ManualClock(datetime(2026, 12, 6, 2, 0, tzinfo=UTC))  # 03:00 in Amsterdam
+    async with bot(settings, clock) as app:
+        chief, _mo, fatima, network_id = await arrange(app, sandbox, coordinator)
+        svc = services.of(app)
+        noord = await networks.get(svc.database, network_id)
+        assert noord is not None
+        raised = await rumours.raise_rumour(svc, noord, fatima.id, RUMOUR)
+        assert raised.rumour is not None
+        copy = await chief.expect("dichtgaat")
+        assert copy.options.get("disable_notification") is True
+        await rumours.send_counter(svc, raised.rumour, COUNTER, "network", chief.id)
+        counter = await fatima.expect("Het buurthuis blijft open")
+        assert counter.options.get("disable_notification") is True
+
+        clock.advance(timedelta(hours=10))  # 13:00
+        later = await rumours.raise_rumour(svc, noord, fatima.id, RUMOUR + " in mei")
+        assert later.rumour is not None
+        by_day = await chief.expect("in mei")
+        assert not by_day.options.get("disable_notification")
