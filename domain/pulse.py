@@ -28,6 +28,7 @@ from bot.i18n import Translator, pick_language, translator
 from bot.outbox import fit
 from domain import audit
 from domain import pulse_texts as texts
+from domain.closing_reminders import at_night
 from domain.context import Context
 from domain.ports import MESSAGE, Button, message
 from storage import memberships, networks, people
@@ -81,13 +82,16 @@ def _private(
     text: str,
     buttons: list[list[Button]],
     expires_at: datetime,
+    *,
+    quiet: bool = False,
 ) -> NewDelivery:
+    """`quiet`: at night, without a sound (a pulse is never urgent)."""
     return NewDelivery(
         chat_id=user_id,
         priority=priority("routine", group=False),
         kind=kind,
         method=MESSAGE,
-        params=message(text, buttons),
+        params=message(text, buttons) | ({"disable_notification": True} if quiet else {}),
         network_id=network_id,
         user_id=user_id,
         expires_at=expires_at,
@@ -141,7 +145,9 @@ async def start(ctx: Context, network_id: int, kind: str, by: int | None = None)
         items = []
         for user in asked:
             text, buttons = texts.question(languages[user], name, pulse, tz, this_year=year)
-            items.append(_private(user, network_id, QUESTION, text, buttons, closes))
+            items.append(
+                _private(user, network_id, QUESTION, text, buttons, closes, quiet=at_night(now, tz))
+            )
         return fit(items)
 
     pulse = await store.open_pulse(db, network_id, kind, asked, now, closes, questions)
@@ -286,7 +292,11 @@ async def remind(ctx: Context, pulse_id: int) -> int:
     items = []
     for user in waiting:
         text, buttons = texts.reminder(languages[user], name, pulse, tz, this_year=year)
-        items.append(_private(user, pulse.network_id, REMINDER, text, buttons, closes))
+        items.append(
+            _private(
+                user, pulse.network_id, REMINDER, text, buttons, closes, quiet=at_night(now, tz)
+            )
+        )
     if not await store.mark_reminded(db, pulse.id, now, fit(items)):
         return 0
     ctx.dispatcher.wake()
@@ -325,6 +335,7 @@ async def close(ctx: Context, pulse_id: int) -> bool:
             texts.tally(languages[host], name, pulse, given, names, tz, this_year=year),
             [],
             now + TALLY_LIFETIME,
+            quiet=at_night(now, tz),
         )
         for host in hosts
     ]

@@ -573,3 +573,21 @@ def test_a_scheduled_pulse_starts_at_ten_on_its_day_in_amsterdam() -> None:
     assert pulse.next_monthly(ctx, december) == datetime(2027, 1, 1, 9, 0, tzinfo=UTC)
     closed = datetime(2026, 3, 28, 22, 30, tzinfo=UTC)  # 23:30 on Saturday in Amsterdam
     assert pulse.after_incident_moment(ctx, closed) == datetime(2026, 3, 31, 8, 0, tzinfo=UTC)
+
+
+async def test_a_pulse_asked_at_night_reaches_the_members_without_a_sound(
+    sandbox: Sandbox, settings: Settings, coordinator: SimUser
+) -> None:
+    """A host who asks at half past eleven at night does not wake the members: the question
+    comes quietly. By day (the other tests' START) it rings as usual."""
+    clock = ManualClock(datetime(2026, 3, 10, 22, 30, tzinfo=UTC))  # 23:30 in Amsterdam
+    async with bot(settings, clock) as app:
+        world = await arrange(app, sandbox, coordinator)
+        started = await pulse.start(services.of(app), world.noord, "asked", world.karin.id)
+        assert started.pulse is not None
+        await world.ahmed.expect(QUESTION)
+        assert question_of(world.ahmed).options.get("disable_notification") is True
+        clock.advance(timedelta(days=settings.pulse.open_days, hours=1))  # 00:30: closed
+        await run_jobs(app)
+        tally = await world.karin.expect("Mood pulse of Noord")
+        assert tally.options.get("disable_notification") is True
