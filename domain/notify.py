@@ -57,12 +57,14 @@ async def tell(
     *,
     kind: str = "notice",
     about_user_id: int | None = None,
+    silent: bool = False,
 ) -> list[int]:
     """Queue `compose(their texts)` for each person privately, once each; returns who it was
     queued for: everyone but those known to have blocked the bot.
 
     `about_user_id`: whose words the notice carries (an application), so that forgetting
-    that person takes the notice along.
+    that person takes the notice along. `silent`: it arrives without a sound (news that can
+    wait, at night).
     """
     now = ctx.clock.now()
     items, told = [], []
@@ -78,7 +80,8 @@ async def tell(
                 priority=priority("routine", group=False),
                 kind=kind,
                 method=ports.MESSAGE,
-                params=ports.message(text, buttons),
+                params=ports.message(text, buttons)
+                | ({"disable_notification": True} if silent else {}),
                 user_id=user_id,
                 about_user_id=about_user_id,
             )

@@ -308,7 +308,8 @@ async def judge(
         def compose(_: Translator) -> tuple[str, Keyboard]:
             return texts.verdict_for_raiser(_, network, now_is), ()
 
-        await notify.tell(ctx, [now_is.raised_by], compose, kind=VERDICT_KIND)
+        quiet = bool(night_quiet(ctx))  # a verdict can wait for the morning's sound
+        await notify.tell(ctx, [now_is.raised_by], compose, kind=VERDICT_KIND, silent=quiet)
     return Judged(Outcome.JUDGED, now_is)
 
 

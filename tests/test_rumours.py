@@ -557,8 +557,8 @@ async def test_a_screenshot_sent_as_the_rumour_is_not_kept_and_the_member_is_ask
 async def test_at_night_a_rumour_and_a_counter_message_come_without_a_sound(
     sandbox: Sandbox, settings: Settings, coordinator: SimUser
 ) -> None:
-    """A rumour is never an emergency: at three at night the hosts' copies and the members'
-    counter-message arrive quietly; by day they ring as usual."""
+    """A rumour is never an emergency: at three at night the hosts' copies, the members'
+    counter-message and the verdict to who raised it arrive quietly; by day they ring."""
     from tests.test_closing_reminder import arrange
     from tests.test_incident_escalation import bot
 
@@ -575,6 +575,9 @@ async def test_at_night_a_rumour_and_a_counter_message_come_without_a_sound(
         await rumours.send_counter(svc, raised.rumour, COUNTER, "network", chief.id)
         counter = await fatima.expect("Het buurthuis blijft open")
         assert counter.options.get("disable_notification") is True
+        await rumours.judge(svc, raised.rumour, "false", chief.id)  # Fatima hears the verdict
+        verdict = await fatima.expect("Their verdict")
+        assert verdict.options.get("disable_notification") is True
 
         clock.advance(timedelta(hours=10))  # 13:00
         later = await rumours.raise_rumour(svc, noord, fatima.id, RUMOUR + " in mei")
