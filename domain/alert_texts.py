@@ -7,7 +7,7 @@ from collections.abc import Callable
 from bot.fit import LIMIT, cut_label, page_bounds
 from bot.i18n import Translator, escape
 from domain import incidents as rules
-from domain.ports import Button, Keyboard
+from domain.ports import Button, Keyboard, page_turn
 from storage.incidents import Recipient
 from storage.networks import Network
 
@@ -137,11 +137,7 @@ def not_seen_page(
     if len(pages) > 1:
         first, last = shown.start + 1, shown.stop
         header.append(_("{first}–{last} of {total}", first=first, last=last, total=len(people)))
-    turn = []
-    if page > 0:
-        turn.append(Button("◀", f"inc:whop:{incident_id}:{page - 1}"))
-    if page < len(pages) - 1:
-        turn.append(Button("▶", f"inc:whop:{incident_id}:{page + 1}"))
+    turn = page_turn(f"inc:whop:{incident_id}", page, len(pages))
     text = "\n".join([*header, "", *(lines[i] for i in shown)])
     return text, [turn] if turn else [], page
 

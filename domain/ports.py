@@ -53,6 +53,17 @@ class Button:
 Keyboard = Sequence[Sequence[Button]]
 
 
+def page_turn(action: str, page: int, pages: int) -> list[Button]:
+    """◀ and ▶ under one page of a long list (none needed: empty); `action` is the callback
+    data without the page number, which is appended (`sig:page` → `sig:page:3`)."""
+    row = []
+    if page > 0:
+        row.append(Button("◀", f"{action}:{page - 1}"))
+    if page < pages - 1:
+        row.append(Button("▶", f"{action}:{page + 1}"))
+    return row
+
+
 def message(text: str, buttons: Keyboard = ()) -> dict[str, Any]:
     """The params of a `MESSAGE` delivery: the HTML text and its buttons as plain data."""
     params: dict[str, Any] = {"text": str(text)}

@@ -17,7 +17,7 @@ from bot.fit import cut_label
 from bot.i18n import Html, Translator, escape
 from domain.incidents import MOOD_ICON, MOODS, mood_name
 from domain.labels import day_of
-from domain.ports import Button
+from domain.ports import Button, page_turn
 from storage.pulse import Answer, Past, Pulse, Schedule
 
 WORDS_MAX = 280  # characters of "a few words": a text message's length, no essay
@@ -278,11 +278,7 @@ def overview_buttons(
     _: Translator, network_id: int, *, can_ask: bool, schedule: Schedule, page: int, pages: int
 ) -> list[list[Button]]:
     rows: list[list[Button]] = []
-    turn = []
-    if page > 0:
-        turn.append(Button("◀", f"pulse:n:{network_id}:{page - 1}"))
-    if page < pages - 1:
-        turn.append(Button("▶", f"pulse:n:{network_id}:{page + 1}"))
+    turn = page_turn(f"pulse:n:{network_id}", page, pages)
     if turn:
         rows.append(turn)
     if can_ask:

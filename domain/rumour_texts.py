@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot.fit import cut_label
 from bot.i18n import Html, Translator
-from domain.ports import Button, Keyboard
+from domain.ports import Button, Keyboard, page_turn
 from storage.networks import Network
 from storage.rumours import Rumour
 
@@ -153,12 +153,7 @@ def list_buttons(_: Translator, rumours: list[Rumour], page: int) -> list[list[B
 
 
 def page_buttons(page: int, pages: int) -> list[Button]:
-    row = []
-    if page > 0:
-        row.append(Button("◀", f"{PAGE}:{page - 1}"))
-    if page < pages - 1:
-        row.append(Button("▶", f"{PAGE}:{page + 1}"))
-    return row
+    return page_turn(PAGE, page, pages)
 
 
 def list_head(_: Translator, total: int, first: int, last: int) -> str:

@@ -9,10 +9,11 @@ from collections.abc import Callable, Sequence
 from telegram import InlineKeyboardButton, Update
 from telegram.ext import ContextTypes
 
-from bot import services
+from bot import render, services
 from bot.context import texts_of
 from bot.fit import cut_label
 from bot.i18n import Translator
+from domain import ports
 from domain.access import Action, Actor, allowed, close_matches
 from handlers import guard
 from storage import memberships, networks
@@ -97,14 +98,8 @@ def page_count(total: int, per_page: int) -> int:
 
 
 def page_row(data: str, page: int, pages: int) -> list[InlineKeyboardButton]:
-    """◀ and ▶ under one page of a long list; `data` is the callback data without the page
-    number, which is appended (`nets:page` → `nets:page:3`)."""
-    row = []
-    if page > 0:
-        row.append(InlineKeyboardButton("◀", callback_data=f"{data}:{page - 1}"))
-    if page < pages - 1:
-        row.append(InlineKeyboardButton("▶", callback_data=f"{data}:{page + 1}"))
-    return row
+    """`ports.page_turn` as Telegram buttons (`nets:page` → `nets:page:3`)."""
+    return [render.button(b) for b in ports.page_turn(data, page, pages)]
 
 
 async def permit_button(

@@ -46,7 +46,7 @@ from domain import signals
 from domain.signals import Outcome, Result, WhatProblem
 from handlers import conversation as talk
 from handlers import fallback, guard, pickers
-from handlers.common import MAX_CHOICES
+from handlers.common import MAX_CHOICES, page_row
 from handlers.conversation import Flow
 from storage import networks
 from storage import signals as store
@@ -558,11 +558,7 @@ async def _show_list(update: Update, context: BotContext, page: int) -> None:
             ]
             for i in shown
         ]
-        nav = []
-        if page > 0:
-            nav.append(InlineKeyboardButton("◀", callback_data=f"sig:page:{page - 1}"))
-        if page < len(pages) - 1:
-            nav.append(InlineKeyboardButton("▶", callback_data=f"sig:page:{page + 1}"))
+        nav = page_row("sig:page", page, len(pages))
         markup = InlineKeyboardMarkup([*rows, nav] if nav else rows)
     query = update.callback_query
     if query is not None:
