@@ -26,6 +26,8 @@ import aiosqlite
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
+CHECKPOINT_ATTEMPTS = 50  # a checkpoint waits out readers for up to about a second
+CHECKPOINT_PAUSE_S = 0.02
 _PRAGMAS = (
     "PRAGMA journal_mode = WAL",
     "PRAGMA foreign_keys = ON",
@@ -114,13 +116,18 @@ class Database:
         """Copy the write-ahead log into the database file and empty it, so that the old copies
         of pages it holds (with what was just deleted) are gone too; False if a reader kept
         part of it (the next checkpoint takes it)."""
-        async with self._write_lock:
-            async with self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
-                row = await cursor.fetchone()
-        done = row is not None and row[0] == 0
-        if not done:
-            log.warning("checkpoint of %s incomplete: a reader held the log", self.path)
-        return done
+        # A reader's snapshot keeps the log (and lets only older copies of pages reach the
+        # file): readers are brief, so try again a few times before leaving it to the next.
+        for attempt in range(CHECKPOINT_ATTEMPTS):
+            if attempt:
+                await asyncio.sleep(CHECKPOINT_PAUSE_S)
+            async with self._write_lock:
+                async with self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+                    row = await cursor.fetchone()
+            if row is not None and row[0] == 0:
+                return True
+        log.warning("checkpoint of %s incomplete: a reader held the log", self.path)
+        return False
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
