@@ -547,6 +547,87 @@ async def send_document(sb: Sandbox, p: dict[str, Any]) -> Any:
     return send_common(sb, p, document=document, file=content, **caption).to_api()
 
 
+# What Telegram takes as a photo (core.telegram.org/bots/api#sendphoto): at most 10 MB, width
+# and height together at most 10,000, neither side more than 20 times the other.
+MAX_PHOTO = 10 * 1024 * 1024
+# Telegram keeps a photo in several sizes, each no wider or higher than these.
+PHOTO_SIDES = (90, 320, 800, 1280, 2560)
+
+
+def _image_size(content: bytes) -> tuple[int, int]:
+    """Width and height of an image Telegram could read; refused as Telegram refuses it."""
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            image.verify()
+            return image.size
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED") from exc
+
+
+def _photo_sizes(width: int, height: int, unique: str) -> list[dict[str, Any]]:
+    """The PhotoSize list of a new photo: one per size Telegram keeps, smallest first."""
+    sizes = []
+    for side in PHOTO_SIDES:
+        scale = min(1.0, side / max(width, height))
+        sizes.append((max(1, round(width * scale)), max(1, round(height * scale))))
+        if scale == 1.0:
+            break
+    return [
+        {
+            "file_id": f"AgACAgQAAxk{unique}{i}",
+            "file_unique_id": f"AQAD{unique[:8]}{i}",
+            "width": w,
+            "height": h,
+        }
+        for i, (w, h) in enumerate(sizes)
+    ]
+
+
+def _known_photo(sb: Sandbox, file_id: str) -> SimMessage | None:
+    for chat in sb.chats.values():
+        for message in chat.messages:
+            if message.photo is not None and any(s["file_id"] == file_id for s in message.photo):
+                return message
+    return None
+
+
+@method("sendPhoto")
+async def send_photo(sb: Sandbox, p: dict[str, Any]) -> Any:
+    """A photo: uploaded (multipart, an image Telegram can read) or sent again by a file_id of
+    one of its sizes; a URL is not simulated."""
+    given = p["photo"]
+    if isinstance(given, str):
+        if given.startswith(("http://", "https://")):
+            raise ApiError(501, "sandbox: sending a photo by URL is not simulated")
+        earlier = _known_photo(sb, given)
+        if earlier is None or earlier.photo is None:
+            raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        photo, content = [dict(size) for size in earlier.photo], earlier.file
+    else:
+        content, _name, _mime_type = _uploaded(given)
+        if not content:
+            raise ApiError(400, "Bad Request: file must be non-empty")
+        if len(content) > MAX_PHOTO:
+            raise ApiError(400, "Bad Request: file is too big")
+        width, height = _image_size(content)
+        if width + height > 10_000 or max(width, height) > 20 * min(width, height):
+            raise ApiError(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
+        photo = _photo_sizes(width, height, secrets.token_urlsafe(12))
+        photo[-1]["file_size"] = len(content)
+    caption: dict[str, Any] = {}
+    if p.get("caption") is not None:
+        as_text = {"text": p["caption"], "entities": p.get("caption_entities")}
+        if p.get("parse_mode") is not None:
+            as_text["parse_mode"] = p["parse_mode"]
+        plain, entities, _html = format_text(sb, as_text, limit=1024)
+        caption = {"caption": plain, "caption_entities": entities}
+    return send_common(sb, p, photo=photo, file=content, **caption).to_api()
+
+
 @method("sendPoll")
 async def send_poll(sb: Sandbox, p: dict[str, Any]) -> Any:
     if p.get("type", "regular") != "regular":

@@ -347,6 +347,7 @@ class SimMessage:
     venue: dict[str, Any] | None = None
     contact: dict[str, Any] | None = None
     document: dict[str, Any] | None = None  # a file sent with sendDocument (Bot API Document)
+    photo: list[dict[str, Any]] | None = None  # sizes of a photo sent with sendPhoto (PhotoSize)
     file: bytes | None = field(default=None, repr=False)  # the uploaded file's content
     caption: str | None = None
     caption_entities: list[dict[str, Any]] = field(default_factory=list)
@@ -416,6 +417,8 @@ class SimMessage:
             data["contact"] = self.contact
         if self.document is not None:
             data["document"] = self.document
+        if self.photo is not None:
+            data["photo"] = self.photo
         if self.caption is not None:
             data["caption"] = self.caption
             if self.caption_entities:
