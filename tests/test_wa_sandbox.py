@@ -527,3 +527,143 @@ async def test_requests_without_the_token_are_refused(wa: WaSandbox) -> None:
         answer = await client.post(f"/v23.0/{PHONE_ID}/messages", json={})
     assert answer.status_code == 401
     assert answer.json()["error"]["code"] == 190
+
+
+# ---- rules beyond the schema ----
+
+
+@pytest.mark.parametrize(
+    ("kind", "content", "code", "words"),
+    [
+        ("text", {"body": "x" * 4097}, 100, "at most 4096"),
+        ("text", {"body": "  "}, 100, "empty"),
+        ("interactive", buttons("Gezien", "Gezien"), 131009, "unique"),
+        (
+            "interactive",
+            {
+                "type": "list",
+                "body": {"text": "Kies"},
+                "action": {
+                    "button": "Kies",
+                    "sections": [
+                        {"title": t, "rows": [{"id": f"{t}{i}", "title": str(i)} for i in range(6)]}
+                        for t in "AB"
+                    ],
+                },
+            },
+            131009,
+            "10",
+        ),
+        ("location", {"latitude": 95, "longitude": 5}, 100, "latitude"),
+    ],
+)
+async def test_what_the_live_api_refuses_beyond_the_schema(
+    wa: WaSandbox,
+    graph: httpx.AsyncClient,
+    kind: str,
+    content: dict[str, Any],
+    code: int,
+    words: str,
+) -> None:
+    ayse = await linked(wa)
+    answer = await send(graph, ayse, kind, **content)
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == code
+    assert words in answer.json()["error"]["error_data"]["details"]
+    assert ayse.inbox == []
+
+
+async def test_a_text_of_4096_characters_is_taken(wa: WaSandbox, graph: httpx.AsyncClient) -> None:
+    ayse = await linked(wa)
+    assert (await send(graph, ayse, "text", body="é" * 4096)).status_code == 200
+
+
+async def test_named_template_parameters_go_by_name(
+    wa: WaSandbox, graph: httpx.AsyncClient, clock: Clock
+) -> None:
+    wa.add_template("bg_doorbell", "en", "New {{kind}} from network {{network}}.")
+    ayse = await linked(wa)
+
+    def body(*params: tuple[str, str]) -> list[dict[str, Any]]:
+        values = [{"type": "text", "parameter_name": n, "text": v} for n, v in params]
+        return [{"type": "body", "parameters": values}]
+
+    template = {"name": "bg_doorbell", "language": {"code": "en"}}
+    answer = await send(graph, ayse, "template", **template, components=body(("kind", "alert")))
+    assert answer.json()["error"]["code"] == 132000
+    components = body(("network", "Dorp"), ("kind", "alert"))
+    answer = await send(graph, ayse, "template", **template, components=components)
+    assert answer.status_code == 200, answer.text
+    assert (await ayse.wait_for()).text == "New alert from network Dorp."
+
+
+# ---- faults aimed at one member, lost answers ----
+
+
+async def test_a_lost_answer_still_delivers_the_message(
+    wa: WaSandbox, graph: httpx.AsyncClient, receiver: Receiver
+) -> None:
+    ayse = await linked(wa)
+    wa.lose_answer()
+    with pytest.raises(httpx.RemoteProtocolError):
+        await send(graph, ayse, "text", body="Misschien")
+    msg = await ayse.wait_for()
+    assert msg.text == "Misschien"
+    await wa.idle()
+    assert [s["status"] for s in receiver.statuses(msg.wamid)] == ["sent", "delivered", "read"]
+
+
+async def test_a_fault_for_one_member_leaves_the_others_alone(
+    wa: WaSandbox, graph: httpx.AsyncClient
+) -> None:
+    ayse = await linked(wa)
+    bram = wa.user("Bram", phone="31687654321")
+    await bram.write("hoi")
+    wa.fail(code=131000, to=ayse)
+    assert (await send(graph, bram, "text", body="1")).status_code == 200
+    assert (await send(graph, ayse, "text", body="1")).json()["error"]["code"] == 131000
+
+
+# ---- the template API, a changed number ----
+
+
+async def test_a_template_created_through_the_api_is_pending_until_approved(
+    wa: WaSandbox, graph: httpx.AsyncClient, receiver: Receiver
+) -> None:
+    created = {
+        "name": "bg_doorbell",
+        "language": "nl",
+        "category": "UTILITY",
+        "components": [
+            {"type": "BODY", "text": "Nieuw bericht van netwerk {{1}}.", "example": {}},
+            {"type": "BUTTONS", "buttons": [{"type": "QUICK_REPLY", "text": "Toon bericht"}]},
+        ],
+    }
+    answer = await graph.post(f"/{wa.waba_id}/message_templates", json=created)
+    assert answer.json()["status"] == "PENDING"
+    again = await graph.post(f"/{wa.waba_id}/message_templates", json=created)
+    assert again.json()["error"]["code"] == 100
+    wa.set_template("bg_doorbell", "nl", status="APPROVED")
+    listed = (await graph.get(f"/{wa.waba_id}/message_templates")).json()["data"]
+    assert [(t["name"], t["status"], t["category"]) for t in listed] == [
+        ("bg_doorbell", "APPROVED", "UTILITY")
+    ]
+    assert listed[0]["components"][1]["buttons"] == [
+        {"type": "QUICK_REPLY", "text": "Toon bericht"}
+    ]
+    await wa.idle()
+    assert receiver.values("message_template_status_update")[0]["event"] == "APPROVED"
+
+
+async def test_a_changed_number_is_announced_and_gives_a_new_business_scoped_id(
+    wa: WaSandbox, graph: httpx.AsyncClient, receiver: Receiver
+) -> None:
+    ayse = await linked(wa)
+    old_id = ayse.bsuid
+    await ayse.change_number("31611112222")
+    await wa.idle()
+    system = receiver.messages()[-1]
+    assert system["system"]["type"] == "user_changed_number"
+    assert system["system"]["wa_id"] == "31611112222"
+    assert ayse.bsuid != old_id
+    assert (await send(graph, ayse, "text", body="nieuw")).status_code == 200

@@ -47,6 +47,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from wa_sandbox import rules
 from wa_sandbox.errors import GraphError
 from wa_sandbox.schema import Validator, default_validator
 from wa_sandbox.webhooks import Webhooks
@@ -87,7 +88,15 @@ class WaRequest:
 @dataclass
 class _Fault:
     times: int
-    error: GraphError
+    error: GraphError | None  # None: the message is sent, but its answer is lost
+    to: WaUser | None = None
+
+    def matches(self, user: WaUser) -> bool:
+        return self.to is None or self.to is user
+
+
+class LostAnswer(Exception):
+    """The send happened; the connection is cut before the answer (an ambiguous outcome)."""
 
 
 def _utc_now() -> datetime:
@@ -116,6 +125,7 @@ class WaSandbox:
         host: str = "127.0.0.1",
         port: int = 0,
         validator: Validator | None = None,
+        api_version: str = API_VERSION,
     ) -> None:
         self.app_secret = app_secret
         self.verify_token = verify_token
@@ -123,6 +133,7 @@ class WaSandbox:
         self.display_phone = display_phone
         self.waba_id = waba_id
         self.access_token = access_token
+        self.api_version = api_version
         self.now = now
         self.rate_clock = rate_clock or (lambda: self.now().timestamp())
         self.throughput = throughput
@@ -261,15 +272,28 @@ class WaSandbox:
                 return response.status == 200 and (await response.text()) == challenge
 
     # ---- faults ----
-    def fail(self, *, status: int = 500, code: int | None = None, times: int = 1) -> None:
-        """Answer the next ``times`` sends with an error: Meta's ``code`` (e.g. 130429), or a
-        server error of HTTP ``status`` (code 1 / 2, transient). The message is not sent."""
+    def fail(
+        self,
+        *,
+        status: int = 500,
+        code: int | None = None,
+        times: int = 1,
+        to: WaUser | None = None,
+    ) -> None:
+        """Answer the next ``times`` sends (to ``to`` only, if given) with an error: Meta's
+        ``code`` (e.g. 130429), or a server error of HTTP ``status`` (code 1 / 2, transient).
+        The message is not sent."""
         if code is None:
             code = 2 if status == 503 else 1
             error = GraphError(code, http_status=status)
         else:
             error = GraphError(code)
-        self._faults.append(_Fault(times, error))
+        self._faults.append(_Fault(times, error, to))
+
+    def lose_answer(self, *, times: int = 1, to: WaUser | None = None) -> None:
+        """The next ``times`` sends reach the member, but the connection is cut before the bot
+        hears the wamid: it cannot know whether the message went (statuses still follow)."""
+        self._faults.append(_Fault(times, None, to))
 
     async def down(self) -> None:
         """Unreachable: the port refuses connections (and open ones are cut) until ``up``."""
@@ -373,6 +397,13 @@ class WaSandbox:
         self.requests.append(record)
         try:
             result = await self._answer(request, record, body)
+        except LostAnswer:
+            record.status, record.verdict = 0, "accepted"
+            record.problem = "answer lost on purpose"
+            self.notify()
+            if request.transport is not None:
+                request.transport.close()
+            raise ConnectionResetError("wa sandbox: answer lost on purpose") from None
         except GraphError as error:
             record.status, record.verdict = error.http_status, "error"
             record.error_code, record.problem = error.code, error.details
@@ -386,15 +417,23 @@ class WaSandbox:
         if request.headers.get("Authorization") != f"Bearer {self.access_token}":
             raise GraphError(190, "Invalid OAuth access token - Cannot parse access token")
         version = request.match_info["version"]
-        if version != API_VERSION:
-            raise GraphError(100, f"sandbox: only {API_VERSION} is simulated, not {version}")
+        if version != self.api_version:
+            raise GraphError(
+                100,
+                f"sandbox: only {self.api_version} is simulated (Meta's description), not "
+                f"{version}",
+            )
         node, edge = request.match_info["node"], request.match_info.get("edge")
         if node == self.phone_number_id and edge == "messages" and request.method == "POST":
             if not isinstance(body, dict):
                 raise GraphError(100, "The request body is not a JSON object.")
             return self._messages(record, body)
         if node == self.waba_id and edge == "message_templates" and request.method == "GET":
-            return self._list_templates()
+            return self._list_templates(request.query.get("name"))
+        if node == self.waba_id and edge == "message_templates" and request.method == "POST":
+            if not isinstance(body, dict):
+                raise GraphError(100, "The request body is not a JSON object.")
+            return self._create_template(body)
         raise GraphError(
             100,
             f"Unsupported {request.method.lower()} request. Object with ID '{node}' does not "
@@ -408,9 +447,10 @@ class WaSandbox:
             raise GraphError(100, problem)
         if "status" in body:
             return self._mark_read(body)
-        self._fault()
+        rules.check(body)
         user = self._recipient(body)
         record.to = user
+        lose = self._fault(user)
         template = self._template(body) if body.get("type") == "template" else None
         now = self.now()
         in_window = user.window_open(now)
@@ -439,6 +479,8 @@ class WaSandbox:
         message: dict[str, str] = {"id": wamid}
         if msg.kind == "template":
             message["message_status"] = "accepted"
+        if lose:
+            raise LostAnswer(wamid)
         return {"messaging_product": "whatsapp", "contacts": [contact], "messages": [message]}
 
     def _report(self, user: WaUser, msg: WaMessage, failure: GraphError | None) -> None:
@@ -479,13 +521,17 @@ class WaSandbox:
         inbound.read = True
         return {"success": True}
 
-    def _fault(self) -> None:
-        while self._faults:
-            fault = self._faults[0]
-            fault.times -= 1
-            if fault.times <= 0:
-                self._faults.pop(0)
-            raise fault.error
+    def _fault(self, user: WaUser) -> bool:
+        """Raise an armed error for a send to ``user``; True when its answer is to be lost."""
+        for fault in self._faults:
+            if fault.matches(user):
+                fault.times -= 1
+                if fault.times <= 0:
+                    self._faults.remove(fault)
+                if fault.error is None:
+                    return True
+                raise fault.error
+        return False
 
     def _recipient(self, body: dict[str, Any]) -> WaUser:
         to = body.get("to")
@@ -514,25 +560,17 @@ class WaSandbox:
             raise GraphError(132016)
         if template.status != "APPROVED":
             raise GraphError(132001, f"template {name} ({language}) is {template.status}")
-        counts = {"body": 0, "header": 0}
+        given: dict[str, list[Any]] = {"body": [], "header": []}
         for component in spec.get("components", ()):
             ctype = str(component["type"]).lower()
-            if ctype in counts:
-                counts[ctype] = len(component.get("parameters", ()))
+            if ctype in given:
+                given[ctype] = list(component.get("parameters", ()))
             elif ctype == "button":
                 index = int(component["index"])
                 if index >= len(template.buttons):
                     raise GraphError(132000, f"button at index {index} does not exist")
-        if counts["body"] != template.param_count:
-            raise GraphError(
-                132000, f"body: expected {template.param_count} parameters, got {counts['body']}"
-            )
-        if counts["header"] != template.header_param_count:
-            raise GraphError(
-                132000,
-                f"header: expected {template.header_param_count} parameters, "
-                f"got {counts['header']}",
-            )
+        _match_params("body", given["body"], template.param_names, template.named)
+        _match_params("header", given["header"], template.header_param_names, template.named)
         return template
 
     def _throttle(self) -> None:
@@ -553,7 +591,7 @@ class WaSandbox:
             raise GraphError(131056)
         self._pair[user.bsuid] = (tokens - 1.0, now)
 
-    def _list_templates(self) -> dict[str, Any]:
+    def _list_templates(self, name: str | None) -> dict[str, Any]:
         data = [
             {
                 "id": str(t.id),
@@ -561,11 +599,67 @@ class WaSandbox:
                 "language": t.language,
                 "status": t.status,
                 "category": t.category,
-                "components": [{"type": "BODY", "text": t.body}],
+                "parameter_format": "NAMED" if t.named else "POSITIONAL",
+                "components": _components(t),
             }
             for t in self.templates.values()
+            if name is None or t.name == name
         ]
         return {"data": data, "paging": {"cursors": {"before": "", "after": ""}}}
+
+    def _create_template(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A new template, PENDING until ``set_template(..., status="APPROVED")``."""
+        name, language = body.get("name"), body.get("language")
+        category = str(body.get("category", "")).upper()
+        if not isinstance(name, str) or not isinstance(language, str) or not name or not language:
+            raise GraphError(100, "Param name and language are required.")
+        if category not in ("UTILITY", "MARKETING", "AUTHENTICATION"):
+            raise GraphError(
+                100, "Param category must be one of UTILITY, MARKETING, AUTHENTICATION"
+            )
+        if (name, language) in self.templates:
+            raise GraphError(100, f"Content in this language already exists: {name} ({language})")
+        text, header, buttons = "", None, []
+        for component in body.get("components", ()):
+            ctype = str(component.get("type", "")).upper()
+            if ctype == "BODY":
+                text = str(component.get("text", ""))
+            elif ctype == "HEADER" and str(component.get("format", "TEXT")).upper() == "TEXT":
+                header = str(component.get("text", ""))
+            elif ctype == "BUTTONS":
+                for button in component.get("buttons", ()):
+                    if str(button.get("type", "")).upper() != "QUICK_REPLY":
+                        raise GraphError(100, "sandbox: only QUICK_REPLY buttons are simulated")
+                    buttons.append(str(button.get("text", "")))
+        if not text:
+            raise GraphError(100, "Param components must have a BODY with text.")
+        template = self.add_template(
+            name, language, text, buttons=buttons, category=category, status="PENDING",
+            header=header,
+        )  # fmt: skip
+        return {"id": str(template.id), "status": "PENDING", "category": category}
+
+    async def number_changed(self, user: WaUser, phone: str) -> str:
+        """A member's new number: the system message, then the new number and BSUID."""
+        now = self.now()
+        wamid = new_wamid()
+        old = user.wa_id
+        entry = {
+            "from": old,
+            "from_user_id": user.bsuid,
+            "id": wamid,
+            "timestamp": str(int(now.timestamp())),
+            "type": "system",
+            "system": {
+                "body": f"User {user.name} changed from {old} to {phone}",
+                "wa_id": phone,
+                "type": "user_changed_number",
+            },
+        }
+        value = {**self._value_head(user), "messages": [entry]}
+        self._messages_webhook(value)
+        user.phone, user.bsuid = phone, f"NL.{next(self._bsuids)}"
+        return wamid
 
     # ---- webhook payloads ----
     def _value_head(self, user: WaUser) -> dict[str, Any]:
@@ -598,6 +692,28 @@ class WaSandbox:
             entry["time"] = int(self.now().timestamp())
         self.webhooks.send({"object": "whatsapp_business_account", "entry": [entry]})
         self.notify()
+
+
+def _match_params(where: str, given: list[Any], names: list[str], named: bool) -> None:
+    """132000 unless the parameters are exactly the template's (by name when it names them)."""
+    if named:
+        got = [p.get("parameter_name") for p in given if isinstance(p, dict)]
+        if sorted(map(str, got)) != sorted(names) or len(got) != len(given):
+            raise GraphError(132000, f"{where}: expected parameters {names}, got {got}")
+    elif len(given) != len(names):
+        raise GraphError(132000, f"{where}: expected {len(names)} parameters, got {len(given)}")
+
+
+def _components(template: Template) -> list[dict[str, Any]]:
+    """A template's components as the template API lists them."""
+    components: list[dict[str, Any]] = []
+    if template.header:
+        components.append({"type": "HEADER", "format": "TEXT", "text": template.header})
+    components.append({"type": "BODY", "text": template.body})
+    if template.buttons:
+        buttons = [{"type": "QUICK_REPLY", "text": title} for title in template.buttons]
+        components.append({"type": "BUTTONS", "buttons": buttons})
+    return components
 
 
 async def _handle(request: web.Request) -> web.Response:

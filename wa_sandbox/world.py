@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from wa_sandbox.sandbox import WaSandbox
 
 WINDOW = timedelta(hours=24)
-_PLACEHOLDER = re.compile(r"\{\{\s*(\d+)\s*\}\}")
+# {{1}} (positional) or {{network}} (named: parameter_format NAMED)
+_PLACEHOLDER = re.compile(r"\{\{\s*([a-z0-9_]+)\s*\}\}")
 
 
 def new_wamid() -> str:
@@ -41,24 +42,37 @@ class Template:
     id: int = field(default_factory=lambda: secrets.randbelow(10**15) + 10**15)
 
     @property
-    def param_count(self) -> int:
-        """How many body parameters a message must give (``{{1}}`` … ``{{n}}``)."""
-        return len(set(_PLACEHOLDER.findall(self.body)))
+    def param_names(self) -> list[str]:
+        """The body's parameters in order: "1", "2" … or their names."""
+        return _names(self.body)
 
     @property
-    def header_param_count(self) -> int:
-        return len(set(_PLACEHOLDER.findall(self.header or "")))
+    def header_param_names(self) -> list[str]:
+        return _names(self.header or "")
+
+    @property
+    def named(self) -> bool:
+        return any(not n.isdigit() for n in self.param_names + self.header_param_names)
 
     def render(self, params: list[str], header_params: list[str] | None = None) -> str:
-        """The body (and header) as the member sees it."""
+        """The body (and header) as the member sees it, parameters given in order."""
 
         def fill(text: str, values: list[str]) -> str:
-            return _PLACEHOLDER.sub(lambda m: values[int(m.group(1)) - 1], text)
+            order = _names(text)
+            return _PLACEHOLDER.sub(lambda m: values[order.index(m.group(1))], text)
 
         body = fill(self.body, params)
         if self.header:
             return fill(self.header, header_params or []) + "\n" + body
         return body
+
+
+def _names(text: str) -> list[str]:
+    names: list[str] = []
+    for name in _PLACEHOLDER.findall(text):
+        if name not in names:
+            names.append(name)
+    return sorted(names, key=int) if all(n.isdigit() for n in names) else names
 
 
 @dataclass
@@ -176,6 +190,11 @@ class WaUser:
             location["name"] = name
         return await self._sb.inbound(self, {"type": "location", "location": location})
 
+    async def change_number(self, phone: str) -> str:
+        """The member moves to a new number: a ``user_changed_number`` system message, and a new
+        business-scoped id (as Meta announces for BSUIDs)."""
+        return await self._sb.number_changed(self, phone)
+
     async def read(self, msg: WaMessage) -> None:
         """Read a message (a ``read`` status webhook), for members who do not read at once."""
         self._sb.status(self, msg, "read")
@@ -240,7 +259,12 @@ def parse_outbound(
         payloads: dict[int, str] = {}
         for component in content.get("components", ()):
             ctype = str(component["type"]).lower()
-            values = [_param_text(p) for p in component.get("parameters", ())]
+            given = component.get("parameters", ())
+            order = template.param_names if ctype == "body" else template.header_param_names
+            if ctype in ("body", "header") and any("parameter_name" in p for p in given):
+                by_name = {p.get("parameter_name"): p for p in given}
+                given = [by_name[n] for n in order if n in by_name]
+            values = [_param_text(p) for p in given]
             if ctype == "body":
                 params = values
             elif ctype == "header":
