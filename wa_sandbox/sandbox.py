@@ -656,7 +656,9 @@ class WaSandbox:
                 "type": "user_changed_number",
             },
         }
+        # A system message comes without contacts (Meta's description and example).
         value = {**self._value_head(user), "messages": [entry]}
+        del value["contacts"]
         self._messages_webhook(value)
         user.phone, user.bsuid = phone, f"NL.{next(self._bsuids)}"
         return wamid

@@ -137,6 +137,63 @@ def messaging_product_is_whatsapp(schemas: Schemas) -> None:
     schemas["BaseMessageProperties"]["properties"]["messaging_product"] = {"const": "whatsapp"}
 
 
+# ---- webhooks (what the sandbox sends; checked in its tests) ----
+
+# The inbound message kinds, each an allOf of the (wrong, outbound) base and its own part.
+_INBOUND_TYPES = {
+    "text": "TextMessage_2",
+    "button": "ButtonMessage",
+    "interactive": "InteractiveMessageReply",
+    "location": "LocationMessage_1",
+    "system": "SystemMessage",
+}
+
+
+def inbound_messages_have_their_own_base(schemas: Schemas) -> None:
+    """Inbound webhook messages reuse the outbound base (``to`` required, ``from`` unknown) and
+    the discriminator points at the outbound types; inbound messages get a schema of their own:
+    the inbound base (``from``, ``id``, ``timestamp``) with each kind's own part. A system
+    message keeps its own value schema (it comes without ``contacts``)."""
+    inbound_base = {"$ref": "#/components/schemas/BaseMessageProperties_1"}
+    kinds = []
+    for name in _INBOUND_TYPES.values():
+        part = next(p for p in schemas[name]["allOf"] if "$ref" not in p)
+        schemas[f"Sandbox{name}"] = {"allOf": [inbound_base, part]}
+        kinds.append({"$ref": f"#/components/schemas/Sandbox{name}"})
+    schemas["SandboxIncomingMessage"] = {"oneOf": kinds}
+    messages = schemas["IncomingMessageValueGeneral"]["properties"]["messages"]
+    messages["items"] = {"$ref": "#/components/schemas/SandboxIncomingMessage"}
+    system = schemas["IncomingMessageValueSystem"]["properties"]["messages"]
+    system["items"] = {"$ref": "#/components/schemas/SandboxSystemMessage"}
+
+
+def context_of_a_reply_needs_no_product(schemas: Schemas) -> None:
+    """The inbound text's ``context`` requires ``from``, ``id`` and ``referred_product``, which
+    only a product inquiry has all of; a reply carries ``from`` and ``id``, a forwarded message
+    ``forwarded`` alone."""
+    schemas["ContextObject"]["required"] = []
+
+
+def played_status_and_business_scoped_ids(schemas: Schemas) -> None:
+    """The status ``played`` (voice messages) is missing, and v23.0 predates business-scoped
+    user ids: ``contacts[].user_id``/``parent_user_id``/``username``, ``from_user_id`` on
+    messages and ``recipient_user_id`` on statuses are absent; ``wa_id`` is no longer sure."""
+    statuses = schemas["Statuses"]["properties"]
+    statuses["status"]["enum"] = [*statuses["status"]["enum"], "played"]
+    statuses["recipient_user_id"] = {"type": "string"}
+    statuses["biz_opaque_callback_data"] = {"type": "string"}
+    profile = schemas["ContactProfile"]["properties"]
+    for key in ("user_id", "parent_user_id", "username"):
+        profile[key] = {"type": "string"}
+    schemas["BaseMessageProperties_1"]["properties"]["from_user_id"] = {"type": "string"}
+
+
+WEBHOOK_CORRECTIONS: tuple[Callable[[Schemas], None], ...] = (
+    inbound_messages_have_their_own_base,
+    context_of_a_reply_needs_no_product,
+    played_status_and_business_scoped_ids,
+)
+
 CORRECTIONS: tuple[Callable[[Schemas], None], ...] = (
     no_properties_beyond_base_and_part,
     recipient_type_and_policy_optional,
@@ -146,6 +203,7 @@ CORRECTIONS: tuple[Callable[[Schemas], None], ...] = (
     recipient_by_business_scoped_id,
     mark_as_read_has_a_schema,
     messaging_product_is_whatsapp,
+    *WEBHOOK_CORRECTIONS,
 )
 
 
@@ -169,7 +227,13 @@ class Validator:
             name: Draft202012Validator(
                 {"$ref": f"{_URI}#/components/schemas/{name}"}, registry=registry
             )
-            for name in (*_MESSAGE_TYPES, "SandboxMarkAsRead")
+            for name in (
+                *_MESSAGE_TYPES,
+                "SandboxMarkAsRead",
+                "StatusMessageValue",
+                "IncomingMessageValueGeneral",
+                "IncomingMessageValueSystem",
+            )
         }
         mapping = document["components"]["schemas"]["Message"]["discriminator"]["mapping"]
         self._by_type = {kind: ref.rsplit("/", 1)[1] for kind, ref in mapping.items()}
@@ -188,6 +252,33 @@ class Validator:
         if schema is None:
             return f"type: {kind!r} is not one of {sorted(self._by_type)}"
         return self.problem(schema, {"type": kind, **body})
+
+    def webhook_problem(self, payload: Any) -> str | None:
+        """What is wrong with a ``messages`` webhook payload (other fields, such as template
+        updates, are not in Meta's description and pass unchecked)."""
+        # The envelope by hand: Meta's Change.value is a oneOf that cannot tell a text message
+        # from a system one, so each value is checked against the schema its content names.
+        if not isinstance(payload, dict) or payload.get("object") != "whatsapp_business_account":
+            return "object: 'whatsapp_business_account' expected"
+        for entry in payload.get("entry") or [None]:
+            if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+                return "entry: objects with a string id expected"
+            for change in entry.get("changes") or [None]:
+                if not isinstance(change, dict) or not isinstance(change.get("value"), dict):
+                    return "entry/changes: objects with a value expected"
+                if change.get("field") != "messages":
+                    continue
+                value = change["value"]
+                if "statuses" in value:
+                    schema = "StatusMessageValue"
+                elif any(m.get("type") == "system" for m in value.get("messages", ())):
+                    schema = "IncomingMessageValueSystem"
+                else:
+                    schema = "IncomingMessageValueGeneral"
+                problem = self.problem(schema, value)
+                if problem is not None:
+                    return f"{schema}: {problem}"
+        return None
 
     def problem(self, schema: str, body: Any) -> str | None:
         """The first problem of ``body`` against the named schema, in words; None if valid."""
