@@ -261,6 +261,18 @@ async def test_a_member_without_a_phone_number_is_reached_by_their_business_scop
 # ---- the 24-hour window and templates ----
 
 
+async def test_an_arranged_member_who_wrote_earlier_has_the_window_from_then(
+    wa: WaSandbox, graph: httpx.AsyncClient, receiver: Receiver, clock: Clock
+) -> None:
+    ayse = wa.user("Ayşe", phone="31612345678", wrote_at=clock.now() - timedelta(hours=23))
+    assert (await send(graph, ayse, "text", body="Nog net")).status_code == 200
+    clock.advance(hours=1, seconds=6)
+    wamid = (await send(graph, ayse, "text", body="Te laat")).json()["messages"][0]["id"]
+    await wa.idle()
+    assert receiver.statuses(wamid)[0]["errors"][0]["code"] == 131047
+    assert receiver.messages() == []  # arranged: the bot was told nothing
+
+
 async def test_free_text_after_the_window_closed_fails_with_131047_in_a_status(
     wa: WaSandbox, graph: httpx.AsyncClient, receiver: Receiver, clock: Clock
 ) -> None:

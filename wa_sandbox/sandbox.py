@@ -207,9 +207,16 @@ class WaSandbox:
         self.webhooks._wake.set()
 
     # ---- arranging ----
-    def user(self, name: str, *, phone: str | None = None) -> WaUser:
-        """A new simulated member; ``phone=None``: one who shows no number (BSUID only)."""
+    def user(
+        self, name: str, *, phone: str | None = None, wrote_at: datetime | None = None
+    ) -> WaUser:
+        """A new simulated member; ``phone=None``: one who shows no number (BSUID only).
+
+        ``wrote_at``: arranged history — the member last wrote to the business then (opt-in
+        given, window from that moment), without a webhook; for tests that set up the bot's
+        side directly."""
         user = WaUser(self, name, phone, f"NL.{next(self._bsuids)}")
+        user.last_inbound = wrote_at
         self.users.append(user)
         return user
 
