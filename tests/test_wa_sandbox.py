@@ -204,6 +204,11 @@ async def test_tapping_a_reply_button_sends_its_id_with_the_message_it_answers(
         "button_reply": {"id": "inc:Gezien:12", "title": "Gezien"},
     }
     assert tap["context"] == {"from": wa.display_phone, "id": msg.wamid}
+    assert wa.transcript().splitlines() == [
+        "💬 WhatsApp · Ayşe Yılmaz → LINK 4F7K2Q",
+        "💬 WhatsApp · Ayşe Yılmaz ← Inbraak Dorpsstraat. Gezien? [Gezien] [Bellen]",
+        "💬 WhatsApp · Ayşe Yılmaz → taps [Gezien]",
+    ]
 
 
 async def test_a_list_row_tap_is_a_list_reply(

@@ -8,12 +8,13 @@ bot's. See ``wa_sandbox.sandbox`` for how to use it.
 """
 
 from wa_sandbox.errors import GraphError
-from wa_sandbox.sandbox import WaRequest, WaSandbox, monotonic
+from wa_sandbox.sandbox import Event, WaRequest, WaSandbox, monotonic
 from wa_sandbox.webhooks import SIGNATURE_HEADER, sign
 from wa_sandbox.world import Template, TemplateUse, WaMessage, WaUser
 
 __all__ = [
     "SIGNATURE_HEADER",
+    "Event",
     "GraphError",
     "Template",
     "TemplateUse",

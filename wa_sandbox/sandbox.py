@@ -145,6 +145,7 @@ class WaSandbox:
         self.status_delay = 0.05  # seconds after the answer that the first status is sent
         self.validator = validator or default_validator()
         self.users: list[WaUser] = []
+        self.log: list[Event] = []  # what members received and sent, in order
         self.templates: dict[tuple[str, str], Template] = {}
         self.requests: list[WaRequest] = []
         self.webhooks = Webhooks(app_secret)
@@ -365,7 +366,17 @@ class WaSandbox:
         }
         value = {**self._value_head(user), "messages": [entry]}
         self._messages_webhook(value)
+        self.log.append(Event(user, "sent", _describe(message), [], message["type"]))
         return wamid
+
+    def mark(self) -> int:
+        """Where the log stands now (for ``transcript``)."""
+        return len(self.log)
+
+    def transcript(self, since: int = 0) -> str:
+        """What happened on WhatsApp since ``mark()``, one line per message, as a person
+        would tell it: who got what (with its buttons), who wrote or tapped what."""
+        return "\n".join(event.line() for event in self.log[since:])
 
     def status(
         self, user: WaUser, msg: WaMessage, status: str, error: GraphError | None = None
@@ -475,6 +486,7 @@ class WaSandbox:
         self._outbound[wamid] = (user, msg)
         if failure is None:
             user.inbox.append(msg)
+            self.log.append(Event(user, "received", msg.text, list(msg.buttons), msg.kind))
         # Statuses follow the answer, as at Meta: the bot knows the wamid before they come.
         loop = asyncio.get_running_loop()
         self._scheduled += 1
@@ -701,6 +713,42 @@ class WaSandbox:
             entry["time"] = int(self.now().timestamp())
         self.webhooks.send({"object": "whatsapp_business_account", "entry": [entry]})
         self.notify()
+
+
+@dataclass
+class Event:
+    """One line of the WhatsApp transcript."""
+
+    user: WaUser
+    direction: str  # "received" (from the business) or "sent" (to it)
+    text: str
+    buttons: list[str]
+    kind: str
+
+    def line(self) -> str:
+        who = f"💬 WhatsApp · {self.user.name}"
+        if self.direction == "sent":
+            return f"{who} → {self.text}"
+        text = " ".join(self.text.split())
+        text = text if len(text) <= 160 else text[:159] + "…"
+        buttons = "".join(f" [{b}]" for b in self.buttons)
+        label = {"template": "(template) ", "location": "📍 "}.get(self.kind, "")
+        return f"{who} ← {label}{text}{buttons}"
+
+
+def _describe(message: dict[str, Any]) -> str:
+    """A member's message or tap in words."""
+    kind = message["type"]
+    if kind == "text":
+        return str(message["text"]["body"])
+    if kind == "button":
+        return f"taps [{message['button']['text']}]"
+    if kind == "interactive":
+        reply = message["interactive"].get("button_reply") or message["interactive"]["list_reply"]
+        return f"taps [{reply['title']}]"
+    if kind == "location":
+        return f"📍 shares a location ({message['location']['latitude']}, …)"
+    return f"({kind})"
 
 
 def _match_params(where: str, given: list[Any], names: list[str], named: bool) -> None:
