@@ -189,6 +189,19 @@ async def test_a_member_who_does_not_read_gets_no_read_status_until_they_do(
     assert [s["status"] for s in receiver.statuses(wamid)][-1] == "read"
 
 
+async def test_a_member_offline_gets_delivered_when_back_online(
+    wa: WaSandbox, graph: httpx.AsyncClient, receiver: Receiver
+) -> None:
+    ayse = await linked(wa)
+    ayse.online = False
+    wamid = (await send(graph, ayse, "text", body="Eén")).json()["messages"][0]["id"]
+    await wa.idle()
+    assert [s["status"] for s in receiver.statuses(wamid)] == ["sent"]
+    ayse.come_online()
+    await wa.idle()
+    assert [s["status"] for s in receiver.statuses(wamid)] == ["sent", "delivered", "read"]
+
+
 async def test_tapping_a_reply_button_sends_its_id_with_the_message_it_answers(
     wa: WaSandbox, graph: httpx.AsyncClient, receiver: Receiver
 ) -> None:

@@ -195,6 +195,13 @@ class WaUser:
         business-scoped id (as Meta announces for BSUIDs)."""
         return await self._sb.number_changed(self, phone)
 
+    def come_online(self) -> None:
+        """Back online: what waited on the server is delivered (and read, if they read)."""
+        self.online = True
+        for msg in self.inbox:
+            if msg.status == "sent":
+                self._sb.deliver(self, msg)
+
     async def read(self, msg: WaMessage) -> None:
         """Read a message (a ``read`` status webhook), for members who do not read at once."""
         self._sb.status(self, msg, "read")
