@@ -30,6 +30,7 @@ from typing import Literal
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import MaxNLocator
 
 WIDTH_PX = 1080
@@ -59,16 +60,24 @@ class Series:
 
     label: str
     values: Sequence[float | None]
+    colour: str | None = None  # e.g. a mood's own colour; None: the palette's next
+
+
+def plain(text: str) -> str:
+    """Text shown as typed: a `$` would otherwise start matplotlib's mathematical notation."""
+    return text.replace("$", r"\$")
 
 
 def short(label: str, limit: int = LABEL_CHARS) -> str:
     """A category label cut to fit beside a bar on a phone."""
     label = " ".join(label.split())
-    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
+    return plain(label if len(label) <= limit else label[: limit - 1].rstrip() + "…")
 
 
 def _figure(height_in: float = HEIGHT_IN) -> Figure:
-    figure = Figure(figsize=(WIDTH_IN, min(height_in, MAX_HEIGHT_IN)), dpi=DPI)
+    # The constrained layout makes room for the title, the legend and long labels.
+    layout = ConstrainedLayoutEngine(w_pad=0.15, h_pad=0.15)
+    figure = Figure(figsize=(WIDTH_IN, min(height_in, MAX_HEIGHT_IN)), dpi=DPI, layout=layout)
     FigureCanvasAgg(figure)
     figure.set_facecolor("white")
     return figure
@@ -84,8 +93,31 @@ def _style(axes: Axes, *, value_axis: Literal["x", "y"]) -> None:
     axes.set_axisbelow(True)
 
 
+def _title_and_legend(figure: Figure, title: str, *, legend: bool) -> None:
+    """The title top left, and between it and the chart the legend in one or two rows: above
+    the chart, never on it."""
+    axes = figure.axes[0]
+    rows = 0
+    if legend:
+        handles, labels = axes.get_legend_handles_labels()
+        columns = min(len(labels), 4 if sum(len(label) for label in labels) < 44 else 2)
+        rows = -(-len(labels) // columns)
+        axes.legend(
+            handles,
+            labels,
+            loc="lower left",
+            bbox_to_anchor=(0.0, 1.01),
+            ncol=columns,
+            fontsize=TICK_PT,
+            frameon=False,
+            borderaxespad=0.0,
+            handlelength=1.2,
+        )
+    pad = 12 + rows * TICK_PT * 1.75  # points: the legend's rows sit under the title
+    axes.set_title(plain(title), fontsize=TITLE_PT, color=INK, loc="left", pad=pad)
+
+
 def _png(figure: Figure) -> bytes:
-    figure.tight_layout(pad=1.2)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI, facecolor="white")
     return buffer.getvalue()
@@ -137,7 +169,7 @@ def bars(
         offset = 0.0 if stacked else (index - (len(series) - 1) / 2) * width
         at = [p + offset for p in positions]
         values = [float(v or 0) for v in one.values]
-        colour = COLOURS[index % len(COLOURS)]
+        colour = one.colour or COLOURS[index % len(COLOURS)]
         if horizontal:
             drawn = axes.barh(
                 at,
@@ -145,7 +177,7 @@ def bars(
                 height=width,
                 left=base if stacked else None,
                 color=colour,
-                label=one.label,
+                label=plain(one.label),
             )
         else:
             drawn = axes.bar(
@@ -154,7 +186,7 @@ def bars(
                 width=width,
                 bottom=base if stacked else None,
                 color=colour,
-                label=one.label,
+                label=plain(one.label),
             )
         if not dense:
             shown = [_number(v) if v else "" for v in values]
@@ -172,7 +204,7 @@ def bars(
     if horizontal:
         axes.set_yticks(positions, names)
         axes.invert_yaxis()  # the first label on top, as it reads
-        axes.set_xlabel(value_label, fontsize=LABEL_PT, color=INK)
+        axes.set_xlabel(plain(value_label), fontsize=LABEL_PT, color=INK)
         axes.margins(x=0.08)
     else:
         axes.set_xticks(positions, names)
@@ -180,12 +212,10 @@ def bars(
             for tick in axes.get_xticklabels():
                 tick.set_rotation(45)
                 tick.set_horizontalalignment("right")
-        axes.set_ylabel(value_label, fontsize=LABEL_PT, color=INK)
+        axes.set_ylabel(plain(value_label), fontsize=LABEL_PT, color=INK)
         axes.margins(y=0.1)
     _whole_numbers(axes, horizontal=horizontal)
-    axes.set_title(title, fontsize=TITLE_PT, color=INK, loc="left", pad=14)
-    if len(series) > 1:
-        axes.legend(fontsize=TICK_PT, frameon=False, loc="best")
+    _title_and_legend(figure, title, legend=len(series) > 1)
     return _png(figure)
 
 
@@ -216,11 +246,11 @@ def line(
         axes.plot(
             positions,
             values,
-            color=COLOURS[index % len(COLOURS)],
+            color=one.colour or COLOURS[index % len(COLOURS)],
             linewidth=3,
             marker="o",
             markersize=8,
-            label=one.label,
+            label=plain(one.label),
         )
     step = max(1, -(-len(labels) // 8))  # at most 8 labels under the axis
     shown = positions[::step]
@@ -232,14 +262,12 @@ def line(
     if low is not None or high is not None:
         axes.set_ylim(low, high)
     if tick_labels:
-        axes.set_yticks(list(tick_labels), list(tick_labels.values()))
+        axes.set_yticks(list(tick_labels), [plain(t) for t in tick_labels.values()])
     else:
         _whole_numbers(axes, horizontal=False)
     axes.set_xlim(-0.5, len(labels) - 0.5)
-    axes.set_ylabel(value_label, fontsize=LABEL_PT, color=INK)
-    axes.set_title(title, fontsize=TITLE_PT, color=INK, loc="left", pad=14)
-    if len(lines) > 1 and any(one.label for one in lines):
-        axes.legend(fontsize=TICK_PT, frameon=False, loc="best")
+    axes.set_ylabel(plain(value_label), fontsize=LABEL_PT, color=INK)
+    _title_and_legend(figure, title, legend=len(lines) > 1 and any(one.label for one in lines))
     return _png(figure)
 
 

@@ -41,6 +41,7 @@ from handlers import (
     rumours,
     signals,
     start,
+    stats,
     tracking,
     whocan,
 )
@@ -71,6 +72,7 @@ def register_all(application: Application[Any, Any, Any, Any, Any, Any]) -> None
     closing_reminders.register(application)  # ⏰ Later, before the `inc:` catch-all
     incidents.register(application)
     meetings.register(application)
+    stats.register(application)
     pulse.register(application)
     signals.register(application)  # before fallback: its media handler and `sig:` buttons
     fallback.register(application)  # last: unknown commands, free text and stale buttons

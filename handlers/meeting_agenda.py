@@ -1,5 +1,5 @@
-"""/topic, /action, /actions and /stats: the agenda before a meal meeting, the agreed actions
-after it, and the numbers a network can evaluate itself with.
+"""/topic, /action and /actions: the agenda before a meal meeting and the agreed actions after
+it (a network's numbers, /stats, are `handlers.stats`).
 
 Callback data: top:<meeting>:named|anon (topic with or without my name) ·
 act:net:<network> · act:who:<user> · act:due:<yyyymmdd> (recording an action) ·
@@ -26,7 +26,7 @@ from domain.meetings import Parsed
 from handlers import conversation as talk
 from handlers import guard
 from handlers import meeting_keyboards as keys
-from handlers.common import network_named, networks_to_act_on, permit_button
+from handlers.common import networks_to_act_on, permit_button
 from storage import actions as action_store
 from storage import meetings as store
 from storage import memberships
@@ -431,78 +431,6 @@ async def actions_command(update: Update, context: BotContext) -> None:
     await reply_text(update.effective_message, text)
 
 
-# --- /stats --------------------------------------------------------------------------------------
-
-
-async def stats_command(update: Update, context: BotContext) -> None:
-    """The hosts' numbers: attendance per meeting and per member, actions done on time."""
-    assert update.effective_message
-    svc = context.services
-    _ = await context.texts()
-    name = " ".join(context.args or [])
-    if not name:
-        found = await guard.networks_for(update, context, Action.view_stats)
-        if not found:
-            await guard.refuse(update, context, guard.refusal_text(_, Action.view_stats))
-            return
-        if len(found) > 1:
-            await update.effective_message.reply_text(_("Which network? Send /stats NETWORK."))
-            return
-        network = found[0]
-    else:
-        named = await network_named(update, context, name)
-        if named is None:
-            return
-        network = named
-    if await guard.permit(update, context, Action.view_stats, network.id) is None:
-        return
-    tz = svc.settings.bot.tz
-    this_year = svc.clock.now().astimezone(tz).year
-    lines = [_("📊 <b>{network}</b>", network=network.name), "", _("<b>Meetings</b>")]
-    per_meeting = await store.attendance_per_meeting(svc.database, network.id)
-    for row in per_meeting:
-        when = datetime.fromisoformat(row["starts_at"]).astimezone(tz).date()
-        lines.append(
-            _(
-                "• {day}: {came} came ({yes} had said yes)",
-                day=day_text(_, when, this_year=this_year),
-                came=row["attended"],
-                yes=row["said_yes"],
-            )
-        )
-    if not per_meeting:
-        lines.append(_("• none held yet (attendance is confirmed after each meeting)"))
-    lines += ["", _("<b>Members</b>")]
-    for row in await store.attendance_per_member(svc.database, network.id):
-        lines.append(
-            _(
-                "• {name}: {came} of {held}",
-                name=row["display_name"] or _("a member"),
-                came=row["attended"],
-                held=row["held"],
-            )
-        )
-    listed = await action_store.of_network(svc.database, network.id)
-    on_time = sum(
-        1
-        for a in listed
-        if rules.done_on_time(a.due, datetime.fromisoformat(a.done_at) if a.done_at else None, tz)
-    )
-    done = sum(1 for a in listed if not a.is_open)
-    lines += [
-        "",
-        _("<b>Agreed actions</b>"),
-        _(
-            "{done} of {total} done, {on_time} of them on time",
-            done=done,
-            total=len(listed),
-            on_time=on_time,
-        ),
-    ]
-    text = "\n".join(lines)
-    await reply_text(update.effective_message, text)
-
-
 # --- typed text ----------------------------------------------------------------------------------
 
 
@@ -563,7 +491,6 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CommandHandler("topic", topic_command, filters=private))
     application.add_handler(CommandHandler("action", action_command, filters=private))
     application.add_handler(CommandHandler("actions", actions_command, filters=private))
-    application.add_handler(CommandHandler("stats", stats_command, filters=private))
     application.add_handler(CallbackQueryHandler(topic_button, pattern=r"^top:\d+:(named|anon)$"))
     application.add_handler(CallbackQueryHandler(action_network_pressed, pattern=r"^act:net:\d+$"))
     application.add_handler(CallbackQueryHandler(owner_pressed, pattern=r"^act:who:\d+$"))
