@@ -249,6 +249,10 @@ class RetentionSettings(_Section):
     pulse_days: int = Field(default=180, ge=1, le=3650)
     # A rumour a member passed on, with its verdict and counter-message, after its last change.
     rumour_days: int = Field(default=90, ge=1, le=3650)
+    # WhatsApp: the record of each message sent there (its delivery state, its buttons' actions
+    # for reading a typed reply), and the ids of webhooks handled (to know a repeat).
+    wa_message_days: int = Field(default=30, ge=1, le=3650)
+    wa_webhook_days: int = Field(default=7, ge=1, le=365)
     # The local hour at which the daily job runs.
     hour: int = Field(default=4, ge=0, le=23)
 
@@ -299,6 +303,102 @@ class MonitoringSettings(_Section):
         return value
 
 
+GRAPH_API = "https://graph.facebook.com"
+_DIGITS = re.compile(r"^\d{5,20}$")
+
+
+class WhatsAppSettings(_Section):
+    """The WhatsApp channel (Cloud API); off unless `phone_number_id` and `token` are set."""
+
+    # The business phone number's id in Meta's WhatsApp Manager (digits), and a system user's
+    # access token for it.
+    phone_number_id: str | None = None
+    token: SecretStr | None = None
+    # The app's secret: every webhook is signed with it (X-Hub-Signature-256).
+    app_secret: SecretStr | None = None
+    # What Meta must echo when it checks the webhook's address (GET hub.verify_token).
+    verify_token: SecretStr | None = None
+    # The number people write to, international digits without + (for wa.me links).
+    display_phone: str | None = None
+    # host:port where Meta's webhooks arrive (through a reverse proxy); unset: no webhook.
+    listen: str | None = None
+    graph_url: str = Field(default=GRAPH_API, description="Graph API root")
+    api_version: str = "v23.0"
+    # Meta's limits: messages per second for the number, one message per ~6 s to one member,
+    # and members messaged outside their 24-hour window (templates) per day.
+    messages_per_second: int = Field(default=80, ge=1, le=1000)
+    seconds_between_messages_to_a_member: float = Field(default=6.0, ge=0, le=3600)
+    members_outside_window_per_day: int = Field(default=250, ge=1, le=10_000_000)
+
+    @field_validator("phone_number_id")
+    @classmethod
+    def _phone_number_id_shape(cls, value: str | None) -> str | None:
+        if value in ("", None):
+            return None
+        if not _DIGITS.match(value):
+            raise ValueError("must be the phone number's id from WhatsApp Manager (digits only)")
+        return value
+
+    @field_validator("display_phone")
+    @classmethod
+    def _display_phone_shape(cls, value: str | None) -> str | None:
+        if value in ("", None):
+            return None
+        digits = re.sub(r"[\s()-]", "", value).removeprefix("+")
+        if not re.match(r"^[1-9]\d{6,14}$", digits):
+            raise ValueError("must be an international phone number, e.g. +31 85 000 1234")
+        return digits
+
+    @field_validator("token", "app_secret", "verify_token", mode="before")
+    @classmethod
+    def _secret_present(cls, value: Any) -> Any:
+        if value in ("", None):
+            return None
+        text = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+        if any(c.isspace() for c in text):  # never echo the secret itself
+            raise ValueError("must not contain spaces or line breaks")
+        return value
+
+    @field_validator("graph_url")
+    @classmethod
+    def _graph_url_shape(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("api_version")
+    @classmethod
+    def _api_version_shape(cls, value: str) -> str:
+        if not re.match(r"^v\d+\.\d+$", value):
+            raise ValueError("must look like v23.0")
+        return value
+
+    @field_validator("listen")
+    @classmethod
+    def _listen_shape(cls, value: str | None) -> str | None:
+        if value in ("", None):
+            return None
+        listen.parse(value)
+        return value
+
+    @model_validator(mode="after")
+    def _complete(self) -> WhatsAppSettings:
+        if (self.phone_number_id is None) != (self.token is None):
+            missing = "token" if self.token is None else "phone_number_id"
+            raise ValueError(f"whatsapp.{missing} is missing (the other one is set)")
+        if self.listen is not None and (self.app_secret is None or self.verify_token is None):
+            raise ValueError(
+                "whatsapp.listen needs whatsapp.app_secret and whatsapp.verify_token "
+                "(to check that webhooks come from Meta)"
+            )
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        """Configured: the bot sends on WhatsApp."""
+        return self.phone_number_id is not None and self.token is not None
+
+
 class Settings(BaseSettings):
     """Everything the bot reads at start; see config.example.toml for each key."""
 
@@ -321,6 +421,7 @@ class Settings(BaseSettings):
     pulse: PulseSettings = Field(default_factory=PulseSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     monitoring: MonitoringSettings = Field(default_factory=MonitoringSettings)
+    whatsapp: WhatsAppSettings = Field(default_factory=WhatsAppSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -365,4 +466,6 @@ def _one_line(exc: ValidationError) -> str:
     if error["type"] == "extra_forbidden":
         return f"setting {key} is not a known setting"
     message = str(error["msg"]).removeprefix("Value error, ")
+    if message.startswith(f"{key}."):  # a section's own check names the key itself
+        return f"setting {message}"
     return f"setting {key} is invalid: {message}"

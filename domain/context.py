@@ -29,6 +29,9 @@ class Context:
     clock: Clock
     db: Database | None = None  # opened at start, closed at the end
     outbox: Outbox | None = None  # started at start, stopped at the end
+    # The WhatsApp channel's outbox (whatsapp.dispatcher), when [whatsapp] is configured: woken
+    # when a member's message opens their window (whatsapp.inbound) or deliveries are queued.
+    whatsapp: Outbox | None = None
     scheduler: Scheduler | None = None
     editor: Editor | None = None
     groups_port: Groups | None = None  # what only the chat platform can do with a group

@@ -63,6 +63,7 @@ class Delivery:
     last_try_at: str | None = None
     # Read by `due` only: the Telegram message id of the delivery this one answers, once sent.
     replied_message_id: int | None = None
+    channel: str = "telegram"  # or 'whatsapp' (storage.whatsapp): chosen when queued
 
     @property
     def is_private(self) -> bool:
@@ -97,10 +98,18 @@ def from_row(row: sqlite3.Row) -> Delivery:
     return Delivery(**values)
 
 
+# The channel is chosen when queued: a private delivery in a network where the member chose
+# WhatsApp (and has not stopped it there) goes out on WhatsApp; the rest on Telegram, and so do
+# a chat's command menu (a Telegram thing that does no harm) and a picture (it waits in
+# storage.media for Telegram's upload).
 _INSERT = (
     "INSERT INTO deliveries (chat_id, priority, method, params, kind, incident_id,"
-    " network_id, user_id, reply_to, pin, created_at, about_user_id, expires_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " network_id, user_id, reply_to, pin, created_at, about_user_id, expires_at, channel)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ? > 0 AND ? NOT IN ('menu', 'photo')"
+    " AND EXISTS (SELECT 1 FROM channel_choices AS cc JOIN wa_contacts AS wc"
+    "  ON wc.user_id = cc.user_id WHERE cc.network_id = ? AND cc.user_id = ?"
+    "  AND cc.channel = 'whatsapp' AND wc.stopped_at IS NULL)"
+    " THEN 'whatsapp' ELSE 'telegram' END)"
 )
 
 
@@ -120,6 +129,10 @@ def _row(new: NewDelivery, now: datetime) -> tuple[Any, ...]:
         stamp(now),
         new.about_user_id,
         stamp(expires),
+        new.chat_id,
+        new.method,
+        new.network_id,
+        new.chat_id,
     )
 
 
@@ -162,7 +175,8 @@ async def due(
     *,
     paused_too: bool = False,
 ) -> list[Delivery]:
-    """Pending deliveries that may go now, most urgent first (then oldest first).
+    """Pending Telegram deliveries that may go now, most urgent first (then oldest first);
+    WhatsApp's are the WhatsApp dispatcher's (storage.whatsapp.due).
 
     `taken`: ids the caller holds already (on the wire, or sent and not yet recorded); they are
     skipped. One query however many: it reads `limit` rows more than are taken and leaves the
@@ -178,8 +192,8 @@ async def due(
     pause = "" if paused_too else " AND (not_before IS NULL OR not_before <= ?)"
     rows = await db.fetch_all(
         "SELECT d.*, (SELECT r.message_id FROM deliveries AS r WHERE r.id = d.reply_to"
-        "  AND r.status = 'sent') AS replied_message_id"
-        " FROM deliveries AS d WHERE status = 'pending'"
+        "  AND r.status = 'sent' AND r.channel = 'telegram') AS replied_message_id"
+        " FROM deliveries AS d WHERE status = 'pending' AND channel = 'telegram'"
         f"{pause} AND (expires_at IS NULL OR expires_at > ?)"
         # In order within a chat: a later part of a long text waits for the part before it,
         # and a follow-up for the message it answers.
@@ -298,7 +312,7 @@ async def release(db: Database, since: datetime, now: datetime) -> int:
     async with db.transaction() as conn:
         cursor = await conn.execute(
             "UPDATE deliveries SET not_before = NULL WHERE status = 'pending'"
-            " AND not_before > ? AND last_try_at >= ?",
+            " AND channel = 'telegram' AND not_before > ? AND last_try_at >= ?",
             (stamp(now), stamp(since)),
         )
         return cursor.rowcount
