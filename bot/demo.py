@@ -28,6 +28,7 @@ from bot.demo_cast import (
     tap,
     tap_row,
 )
+from bot.demo_health import network_health
 from bot.demo_meetings import meal_meeting
 from bot.settings import load_settings
 from sandbox import Sandbox, SimMessage, SimUser
@@ -410,6 +411,7 @@ SCENES: list[tuple[str, Scene]] = [
     ("Telegram goes away for a while", telegram_goes_away),
     ("A meal meeting", meal_meeting),
     ("Between incidents", between_incidents),
+    ("Network health in numbers and pictures", network_health),
     ("The logboek: who did what", the_audit),
 ]
 

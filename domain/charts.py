@@ -23,6 +23,7 @@ raise ValueError rather than draw an empty frame.
 from __future__ import annotations
 
 import io
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -39,11 +40,16 @@ WIDTH_IN = WIDTH_PX / DPI  # 9 inches at 120 dpi
 HEIGHT_IN = 6.75  # 810 pixels: 4:3, fills a phone's width without scrolling
 MAX_HEIGHT_IN = 40.0  # 4800 pixels: Telegram takes width + height up to 10000, ratio up to 20
 LABEL_CHARS = 22  # a longer category label (a name) is cut with an ellipsis
+MIN_SLOTS = 4  # a bar chart is at least this many labels wide, so one bar is not a wall
 
 # Okabe & Ito's palette: told apart by people with the common forms of colour blindness.
 COLOURS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442")
 INK = "#222222"
 GRID = "#DDDDDD"
+
+# A name with a character the font lacks (an emoji, a script DejaVu Sans has no glyphs for)
+# shows an empty box for it; matplotlib would also warn about it, on stderr, every time.
+warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font", category=UserWarning)
 
 TITLE_PT = 20
 LABEL_PT = 15
@@ -214,6 +220,9 @@ def bars(
                 tick.set_horizontalalignment("right")
         axes.set_ylabel(plain(value_label), fontsize=LABEL_PT, color=INK)
         axes.margins(y=0.1)
+        if count < MIN_SLOTS:  # a bar or two would fill the whole width
+            spare = (MIN_SLOTS - count) / 2
+            axes.set_xlim(-0.5 - spare, count - 0.5 + spare)
     _whole_numbers(axes, horizontal=horizontal)
     _title_and_legend(figure, title, legend=len(series) > 1)
     return _png(figure)

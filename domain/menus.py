@@ -113,7 +113,7 @@ def descriptions(_: Translator) -> dict[str, str]:
         "topic": _("Propose a topic for the next meeting"),
         "action": _("Record an agreed action"),
         "actions": _("Agreed actions of your network"),
-        "stats": _("Attendance and actions done"),
+        "stats": _("The network's year in pictures"),
         "pulse": _("Ask what is going on in the neighbourhood"),
         "invite": _("Invite someone to your network"),
         "members": _("The members of your network"),

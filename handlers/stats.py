@@ -76,7 +76,10 @@ async def send_stats(update: Update, context: BotContext, network: Network, acto
     numbers = await health.of_network(svc, network.id, with_members=actor.is_host_of(network.id))
     shown = health_texts.report(_, network.name, numbers, svc.settings.bot.tz)
     for picture in shown.pictures:
-        await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_PHOTO)
+        try:
+            await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_PHOTO)
+        except TelegramError as exc:  # only the progress sign: the photo itself will tell
+            log.debug("no 'upload photo' sign for user %s: %s", actor.user_id, exc)
         try:
             png = await asyncio.to_thread(picture.draw)
         except Exception:

@@ -30,6 +30,10 @@ def _body(message: SimMessage, text: str | None = None) -> str:
     if "location" in message.extra:
         where = message.extra["location"]
         return f"📍 Location {where['latitude']:.4f}, {where['longitude']:.4f}"
+    if message.photo is not None:
+        largest = message.photo[-1]
+        size = f"🖼 Photo {largest['width']}×{largest['height']} px"
+        return size + (f"\n{message.caption}" if message.caption else "")
     if message.document is not None:
         name = message.document.get("file_name", "file")
         return f"📎 {name}" + (f"\n{message.caption}" if message.caption else "")

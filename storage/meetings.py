@@ -483,31 +483,6 @@ async def topics(db: Database, meeting: Meeting) -> list[Topic]:
 # --- statistics ----------------------------------------------------------------------------------
 
 
-async def attendance_per_meeting(db: Database, network_id: int) -> list[sqlite3.Row]:
-    return await db.fetch_all(
-        "SELECT m.id, m.starts_at, coalesce(sum(a.attended = 1), 0) AS attended,"
-        " coalesce(sum(a.answer = 'yes'), 0) AS said_yes"
-        " FROM meetings m LEFT JOIN attendance a ON a.meeting_id = m.id"
-        " WHERE m.network_id = ? AND m.attendance_confirmed_at IS NOT NULL"
-        " GROUP BY m.id ORDER BY m.starts_at",
-        (network_id,),
-    )
-
-
-async def attendance_per_member(db: Database, network_id: int) -> list[sqlite3.Row]:
-    return await db.fetch_all(
-        "SELECT ms.user_id, ms.display_name, coalesce(sum(a.attended = 1), 0) AS attended,"
-        " (SELECT count(*) FROM meetings x WHERE x.network_id = ?"
-        "   AND x.attendance_confirmed_at IS NOT NULL) AS held"
-        " FROM memberships ms LEFT JOIN attendance a ON a.user_id = ms.user_id"
-        "   AND a.meeting_id IN (SELECT id FROM meetings WHERE network_id = ?"
-        "   AND attendance_confirmed_at IS NOT NULL)"
-        " WHERE ms.network_id = ? AND ms.status = 'approved'"
-        " GROUP BY ms.user_id ORDER BY ms.display_name COLLATE NOCASE",
-        (network_id, network_id, network_id),
-    )
-
-
 async def forget(conn: aiosqlite.Connection, user_id: int) -> int:
     """Part of forgetting a person: answers and actions go by the foreign keys; meetings they
     planned stay, without the reference. (Drafts are conversations: storage.conversations.)"""

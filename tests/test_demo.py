@@ -60,6 +60,10 @@ IN_ORDER = [
     "⏩ three weeks before the meeting",
     "Ahmed Benali pressed [✅ ",  # in the group, under the count
     "⏩ a week before the action is due",
+    "Karin Smit: /stats Noord",
+    "Bot: 🖼 Photo 1080×",  # the charts, each with its numbers in the caption
+    "🖼 The 5 pictures Karin got are saved; open them on this computer:",
+    "build/demo/stats-noord-1.png",  # where a person finds them
     "Carla de Vries: /audit Noord",
     "The demo ran the real bot against the sandbox: no token, no network.",
 ]

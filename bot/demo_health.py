@@ -1,0 +1,46 @@
+"""The "network health" scene of `bondgenoten demo` (added to `bot.demo.SCENES`): /stats as
+pictures, written to a folder a person can open.
+
+It runs after the meal meeting and the scenes between incidents, so Noord has a year's worth of
+a little of everything: an alert at night and one during an outage, a meal meeting whose
+attendance Karin confirmed, an action Ahmed did on time, a closed mood pulse.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bot.demo_cast import Cast, settle
+
+# Where the pictures go: under the checkout's build/ (which git ignores), so they outlive the
+# demo's temporary database and a person can open them after `make demo`.
+PICTURES = Path("build") / "demo"
+LAST = re.compile(r"· (afgesproken acties|agreed actions)")  # the last picture's caption
+
+
+async def network_health(cast: Cast) -> None:
+    """Karin, the police chief, asks /stats Noord and gets the network's year as pictures: who
+    came to the meal meeting (also member by member: for the police chief and the municipality
+    only), how fast each alert was seen, the moods of the pulse and the agreed actions, each
+    with its numbers in the caption. The demo saves the pictures so you can look at them."""
+    karin = cast.karin
+    chat = karin.private_chat
+    start = len(chat.messages)
+    await karin.send("/stats Noord")
+    await karin.expect(LAST)
+    await settle(cast)  # a line for what has no numbers follows the pictures
+    folder = PICTURES.resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("stats-noord-*.png"):
+        old.unlink()
+    photos = [m for m in chat.messages[start:] if m.photo is not None and m.file is not None]
+    written = []
+    for number, photo in enumerate(photos, start=1):
+        path = folder / f"stats-noord-{number}.png"
+        path.write_bytes(photo.file or b"")
+        written.append(path)
+    cast.say(
+        f"  🖼 The {len(written)} pictures Karin got are saved; open them on this computer:\n"
+        + "\n".join(f"  {path}" for path in written)
+    )
