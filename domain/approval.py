@@ -23,12 +23,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.i18n import Html, Translator
-from domain import audit, group_links, menus, notify, timeline
+from domain import audit, group_links, menus, notify, timeline, whatsapp_link
 from domain.context import Context
 from domain.intake_texts import application_text
 from domain.labels import moment_text, role_name, time_text
-from domain.ports import Keyboard, Sent, buttons_of
+from domain.ports import Button, Keyboard, Sent, buttons_of
 from storage import application_cards, group_chats, memberships, networks
+from storage import whatsapp as wa_store
 from storage.application_cards import Card
 from storage.deliveries import Delivery
 from storage.memberships import Membership, Outcome
@@ -105,6 +106,13 @@ async def welcome_member(
     has_group = bool(await group_chats.for_network(ctx.database, network.id))
     host = await memberships.get(ctx.database, network.id, decider_id)
     host_role = host.role if host is not None and host.status == "approved" else None
+    # WhatsApp offered (configured, and not linked yet): a code made for this network.
+    wa_code = None
+    if (
+        whatsapp_link.offered(ctx.settings)
+        and await wa_store.get_contact(ctx.database, user_id) is None
+    ):
+        wa_code = await whatsapp_link.new_code(ctx, user_id, network.id, "invite")
 
     def compose(_: Translator) -> tuple[str, Keyboard]:
         # A host of the network, or a coordinator (who may decide for any network).
@@ -123,7 +131,11 @@ async def welcome_member(
                 "as soon as it is."
             )
         text += "\n\n" + _("🚨 Emergency? Always call 112 first.")
-        return text, ()
+        if wa_code is None:
+            return text, ()
+        text += "\n\n" + whatsapp_link.welcome_line(_)
+        link = whatsapp_link.wa_me_link(ctx.settings, wa_code.code)
+        return text, [[Button(_("📱 Open WhatsApp"), url=link)]]
 
     await notify.tell(ctx, [user_id], compose)
     if has_group:

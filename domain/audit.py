@@ -59,6 +59,10 @@ class Act(StrEnum):
     SIGNAL_CLOSED = "signal_closed"
     RUMOUR_JUDGED = "rumour_judged"  # a host's verdict on a rumour (no subject: not who raised it)
     COUNTER_SENT = "counter_sent"  # a counter-message to the network about a rumour
+    WA_LINKED = "wa_linked"  # a person linked their WhatsApp (whatsapp.inbound): no network
+    WA_UNLINKED = "wa_unlinked"  # ... took it away again (/profile)
+    WA_STOPPED = "wa_stopped"  # ... wrote STOP: no more messages there
+    WA_RESTARTED = "wa_restarted"  # ... wrote START after a STOP
 
 
 def person(user_id: int) -> Subject:
@@ -241,6 +245,14 @@ async def _sentence(names: _Names, entry: Entry) -> str:
         return _("{actor} let the coordinators read the replies to alerts", actor=Html(who))
     if action == Act.UNSHARED_REPLIES:
         return _("{actor} kept the replies to alerts from the coordinators", actor=Html(who))
+    if action == Act.WA_LINKED:
+        return _("{actor} linked their WhatsApp", actor=Html(who))
+    if action == Act.WA_UNLINKED:
+        return _("{actor} unlinked their WhatsApp", actor=Html(who))
+    if action == Act.WA_STOPPED:
+        return _("{actor} stopped messages on WhatsApp", actor=Html(who))
+    if action == Act.WA_RESTARTED:
+        return _("{actor} started messages on WhatsApp again", actor=Html(who))
     if action == Act.PULSE_ASKED:
         return _("{actor} asked the members what is going on in the neighbourhood", actor=Html(who))
     if action == Act.PULSE_MONTHLY_ON:

@@ -78,6 +78,7 @@ _PARTS: Mapping[str, tuple[str, Mapping[str, str | None]]] = {
     "signals": ("signals_you_sent", {}),
     "rumours_raised": ("rumours_you_passed_on", {"text": "rumour", "raised_at": "passed_on_at"}),
     "talents": ("what_you_can_do_want_to_learn_and_reach", {"text": "item"}),
+    "whatsapp": ("whatsapp", {"consent_at": "you_agreed_at", "consent_source": "agreed_through"}),
 }
 
 
@@ -121,8 +122,10 @@ def summary(
     *,
     now: datetime,
     configured_coordinator: bool,
+    with_file: bool = True,
 ) -> Html:
-    """What we keep, in a few lines: fits one message with any number of networks."""
+    """What we keep, in a few lines: fits one message with any number of networks.
+    `with_file`: the file follows (on Telegram; WhatsApp's MY DATA has the summary alone)."""
 
     def day(iso: str | None) -> str:
         """A stored moment as its day: "12 maart", with the year when it is not this one's."""
@@ -134,14 +137,17 @@ def summary(
     if networks:
         lines += ["", *_networks(_, networks, day), "", *_details(_, networks)]
     lines += _talents(_, record.get("talents") or [])
+    lines += _whatsapp(_, record.get("whatsapp"), day)
     activity = _activity(_, record)
     if activity:
         lines += ["", _("<b>What you did</b>"), *activity]
     lines += [
         "",
-        _(
-            "Everything is in the file below. /profile changes your details, /forget deletes "
-            "it all."
+        _("Everything is in the file below. /profile changes your details, /forget deletes it all.")
+        if with_file
+        else _(
+            "/mydata in Telegram gives all of it as a file. FORGET ME here or /forget there "
+            "deletes it all."
         ),
     ]
     return Html("\n").join(lines)
@@ -260,6 +266,43 @@ def _details(_: Translator, memberships: list[Mapping[str, Any]]) -> list[str]:
         ),
         one(_("Meals"), [m.get("diet") for m in memberships], lambda v: diet_name(_, v)),
     ]
+
+
+def _whatsapp(_: Translator, linked: Mapping[str, Any] | None, day: Day) -> list[str]:
+    """The WhatsApp link: the id and number, the consent, the channel per network."""
+    if not linked or not linked.get("whatsapp_id"):
+        return []
+    source = (
+        _("through the invite")
+        if linked.get("consent_source") == "invite"
+        else _("through /profile")
+    )
+    lines = [
+        "",
+        _("<b>WhatsApp</b>"),
+        _(
+            "WhatsApp id {id}{phone}; you agreed on {day} by sending your code ({source}).",
+            id=linked["whatsapp_id"],
+            phone=Html(", +{phone}").format(phone=linked["phone"]) if linked.get("phone") else "",
+            day=day(linked.get("consent_at")),
+            source=source,
+        ),
+    ]
+    if linked.get("stopped_at"):
+        lines.append(
+            _("You wrote STOP on {day}: nothing is sent there.", day=day(linked["stopped_at"]))
+        )
+    chosen = [
+        cut_label(str(c.get("network") or "?"), MAX_VALUE)
+        for c in linked.get("channel_per_network") or []
+        if c.get("channel") == "whatsapp"
+    ]
+    lines.append(
+        _("On WhatsApp: {networks}.", networks=", ".join(chosen))
+        if chosen
+        else _("Every network reaches you on Telegram.")
+    )
+    return lines
 
 
 def _talents(_: Translator, items: list[Mapping[str, Any]]) -> list[str]:

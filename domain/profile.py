@@ -66,6 +66,8 @@ class What(StrEnum):
     CAN = "can"
     LEARN = "learn"
     REACHES = "reaches"
+    # How the bot reaches the person: link WhatsApp, choose per network (domain.whatsapp_link).
+    WHATSAPP = "wa"
 
 
 # Details answered by typing, and the intake question whose rules (limit, tidying) they follow.
@@ -234,7 +236,12 @@ def card_text(
 
 
 def card_keyboard(
-    _: Translator, network_id: int, membership: Membership, *, several: bool
+    _: Translator,
+    network_id: int,
+    membership: Membership,
+    *,
+    several: bool,
+    whatsapp: bool = False,
 ) -> Keyboard:
     def edit(label: str, what: What) -> Button:
         return Button(label, data(network_id, what))
@@ -253,6 +260,8 @@ def card_keyboard(
     if membership.phone:
         rows[2].append(edit(_("✏️ Who may call me"), What.SHARE))
         rows.insert(3, [edit(_("✏️ Members see my number"), What.MEMBERS)])
+    if whatsapp:  # [whatsapp] configured: link it, choose per network
+        rows.append([edit(_("📱 WhatsApp"), What.WHATSAPP)])
     last = [edit(_("✔️ Done"), What.DONE)]
     if several:
         last.insert(0, edit(_("◀️ My networks"), What.NETWORKS))

@@ -20,6 +20,11 @@ Why these defaults:
   admitted and can answer a question about it; after it, the person's answers go. Coming back
   means a new invite and intake anyway.
 - **The audit, 730 days** (`domain.audit`): two years of who approved, removed or alerted.
+- **WhatsApp, 30 days for the record of a sent message, 7 for a webhook's id.** A message's
+  state (sent, delivered, read) and its buttons matter while the member may still tap or the
+  statuses still come; a webhook id only while Meta may repeat it (it retries for about a
+  day). Link codes go once used or expired (a day). The link itself (id, number, consent)
+  stays while the person keeps it: /profile unlinks, FORGET ME or /forget deletes it.
 
 The job runs once a day at `[retention] hour` through the scheduler port, and soon after a
 start when the last run finished more than a day ago (or never), so a restart loses nothing.
@@ -45,7 +50,7 @@ from domain import audit
 from domain.context import Context
 from domain.menus import KIND as MENU_KIND
 from domain.ports import Sent
-from storage import people, privacy, rumours, talents
+from storage import people, privacy, rumours, talents, wa_links
 from storage import retention as store
 from storage import signals as signal_store
 from storage.database import Database
@@ -202,7 +207,22 @@ def steps(ctx: Context, now: datetime) -> list[tuple[str, Step]]:
         # Talents and reach live as long as a membership (also deleted on leaving the last).
         ("talents", lambda: talents.drop_of_non_members(db)),
         ("rumours", lambda: _rumours(db, days(ctx.settings.retention.rumour_days))),
+        ("whatsapp", lambda: _whatsapp(ctx, now)),
     ]
+
+
+async def _whatsapp(ctx: Context, now: datetime) -> store.Batch:
+    """Used and expired link codes, handled webhook ids, words a tap asked for that never came
+    (after a day), and the records of messages sent on WhatsApp (`storage.wa_links.purge`)."""
+    kept = ctx.settings.retention
+    gone = await wa_links.purge(
+        ctx.database,
+        now,
+        seen_before=now - timedelta(days=kept.wa_webhook_days),
+        awaited_before=now - timedelta(days=1),
+        messages_before=now - timedelta(days=kept.wa_message_days),
+    )
+    return store.Batch(gone, False)
 
 
 async def _rumours(db: Database, before: datetime) -> store.Batch:

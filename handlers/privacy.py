@@ -28,6 +28,7 @@ from domain import (
     retention,
     rumour_texts,
     talents,
+    whatsapp_link,
 )
 from storage import memberships, networks, privacy
 
@@ -97,6 +98,8 @@ def full_privacy(_: Translator, settings: Settings) -> str:
         "Questions? Ask your coordinator.",
         how_long=how_long_in_full(_, settings),
     )
+    if whatsapp_link.offered(settings):
+        return f"{notice}\n\n{whatsapp_link.privacy_text(_, settings)}\n{consent.version_text(_)}"
     return f"{notice}\n{consent.version_text(_)}"
 
 

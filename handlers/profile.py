@@ -31,16 +31,17 @@ from bot.render import keyboard
 from bot.replies import edit_message
 from bot.services import Services
 from bot.settings import SUPPORTED_LANGUAGES
-from domain import intake, talents
+from domain import intake, talents, whatsapp_link
 from domain import profile as details
 from domain.intake_steps import OTHER_DIET, Problem, name_offer
 from domain.intake_texts import problem_text
+from domain.ports import Button
 from domain.profile import What
 from handlers import common, language
 from handlers import conversation as talk
 from handlers import intake as intake_flow
 from handlers.conversation import Flow
-from storage import networks
+from storage import networks, wa_links
 from storage.conversations import Conversation
 from storage.memberships import Membership
 from storage.networks import Network
@@ -60,7 +61,11 @@ async def card_markup(
     _: Translator, svc: Services, network: Network, membership: Membership
 ) -> InlineKeyboardMarkup | None:
     several = len(await networks.for_user(svc.database, membership.user_id)) > 1
-    return keyboard(details.card_keyboard(_, network.id, membership, several=several))
+    return keyboard(
+        details.card_keyboard(
+            _, network.id, membership, several=several, whatsapp=whatsapp_link.offered(svc.settings)
+        )
+    )
 
 
 async def card_text(
@@ -267,6 +272,8 @@ async def act(
         )
     elif what in details.LISTS:
         await open_list(update, context, network, what, choice)
+    elif what is What.WHATSAPP:
+        return await whatsapp_pressed(update, context, network, choice)
     elif what is What.DIET and choice == OTHER_DIET:
         await open_step(update, context, network, membership, What.DIET_OTHER)
     elif choice:
@@ -303,6 +310,56 @@ async def act(
         await edit_message(query, text, keyboard(rows))
     else:
         return False
+    return True
+
+
+async def whatsapp_pressed(
+    update: Update, context: BotContext, network: Network, choice: str
+) -> bool:
+    """The card's 📱 WhatsApp: the screen (with a fresh code while not linked), a new code, a
+    channel per network, or unlinking. False for a choice it does not offer."""
+    query = update.callback_query
+    assert query
+    _ = await context.texts()
+    svc = context.services
+    user_id = query.from_user.id
+    if not whatsapp_link.offered(svc.settings):
+        await query.answer(_("This button no longer works."), show_alert=True)
+        return True
+    await leave_step(update, context)
+    note = None
+    if choice == whatsapp_link.UNLINK:
+        unlinked = await whatsapp_link.unlink(svc, user_id)
+        note = (
+            _("WhatsApp is unlinked: everything reaches you here on Telegram.")
+            if unlinked
+            else None
+        )
+    elif choice and choice != whatsapp_link.NEW_CODE:
+        chosen = whatsapp_link.choice_of(choice)
+        if chosen is None:
+            return False
+        channel, network_id = chosen
+        if not await whatsapp_link.choose(svc, user_id, network_id, channel):
+            await query.answer(_("This button no longer works."), show_alert=True)
+            return True
+        note = details.saved_text(_)
+    found = await whatsapp_link.standing(svc, user_id)
+    code = None
+    if found.contact is None:
+        code = (
+            None
+            if choice == whatsapp_link.NEW_CODE
+            else await wa_links.open_code(svc.database, user_id, svc.clock.now())
+        )
+        if code is None:
+            code = await whatsapp_link.new_code(svc, user_id, network.id, "profile")
+    await query.answer()
+    text, rows = whatsapp_link.screen(
+        _, svc.settings, found, code, details.data(network.id, What.WHATSAPP), note
+    )
+    back = [Button(_("◀️ Back"), details.data(network.id, What.SHOW))]
+    await edit_message(query, text, keyboard([*rows, back]))
     return True
 
 

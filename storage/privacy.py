@@ -41,6 +41,8 @@ from storage import (
     rumours,
     signals,
     talents,
+    wa_links,
+    whatsapp,
 )
 from storage.database import Database
 
@@ -86,6 +88,11 @@ _REFERENCES = (
     ("rumours", "counter_by"),
     ("rumour_cards", "chat_id"),
     ("talents", "user_id"),
+    ("wa_contacts", "user_id"),
+    ("channel_choices", "user_id"),
+    ("wa_messages", "user_id"),
+    ("wa_link_codes", "user_id"),
+    ("wa_awaiting", "user_id"),
 )
 
 
@@ -162,6 +169,7 @@ async def export_person(db: Database, user_id: int) -> dict[str, Any]:
         {"list": t.kind, "text": t.text, "added_at": t.created_at}
         for t in await talents.of_user(db, user_id)
     ]
+    document["whatsapp"] = await _whatsapp_of(db, user_id, names)
     appointment = await coordinators.get(db, user_id)
     document["coordinator"] = (
         {"appointed_at": appointment.appointed_at} if appointment is not None else None
@@ -180,6 +188,54 @@ async def export_person(db: Database, user_id: int) -> dict[str, Any]:
         for entry in await audit.about(db, user_id)
     ]
     return document
+
+
+async def _whatsapp_of(db: Database, user_id: int, names: dict[int, str]) -> dict[str, Any] | None:
+    """The person's WhatsApp link (whatsapp.inbound), their channel per network, and the
+    messages sent to them there (when and how far they came, not what they said)."""
+    contact = await whatsapp.get_contact(db, user_id)
+    codes = await wa_links.codes_of(db, user_id)
+    if contact is None and not codes:
+        return None
+    choices = await db.fetch_all(
+        "SELECT network_id, channel, chosen_at FROM channel_choices WHERE user_id = ?"
+        " ORDER BY network_id",
+        (user_id,),
+    )
+    sent = await db.fetch_one(
+        "SELECT count(*), min(created_at), max(created_at) FROM wa_messages WHERE user_id = ?",
+        (user_id,),
+    )
+    return {
+        "whatsapp_id": contact.wa_user if contact else None,
+        "phone": contact.phone if contact else None,
+        "consent_at": contact.consent_at if contact else None,
+        "consent_source": contact.consent_source if contact else None,
+        "last_message_from_you_at": contact.last_inbound_at if contact else None,
+        "stopped_at": contact.stopped_at if contact else None,
+        "channel_per_network": [
+            {
+                "network": names.get(row["network_id"]),
+                "channel": row["channel"],
+                "chosen_at": row["chosen_at"],
+            }
+            for row in choices
+        ],
+        "messages_sent": {
+            "count": sent[0] if sent else 0,
+            "first_at": sent[1] if sent else None,
+            "last_at": sent[2] if sent else None,
+        },
+        "link_codes": [
+            {
+                "made_at": c.created_at,
+                "source": c.source,
+                "expires_at": c.expires_at,
+                "used_at": c.used_at,
+            }
+            for c in codes
+        ],
+    }
 
 
 async def has_data(db: Database, user_id: int) -> bool:
@@ -234,6 +290,8 @@ async def forget_person(
         removed += await audit.forget(conn, user_id)  # the facts stay, without their id
         removed += await rumours.forget(conn, user_id)  # a sent counter-message stays
         removed += await talents.forget(conn, user_id)
+        removed += await whatsapp.forget(conn, user_id)  # their link, choices, messages there
+        removed += await wa_links.forget(conn, user_id)
         removed += await _forget_own_words(conn, user_id)
         removed += await people.delete(conn, user_id)
         removed += await scrub(conn, traces, found, keep_from=keep_from)

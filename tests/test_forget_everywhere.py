@@ -28,7 +28,7 @@ from domain import meetings as rules
 from domain.alerts import send_alert
 from domain.intake_steps import name_offer
 from sandbox import Sandbox, SimMessage, SimUser
-from storage import group_chats, invites, networks, privacy
+from storage import group_chats, invites, networks, privacy, wa_links, whatsapp
 from storage import meetings as meeting_store
 from storage.database import Database
 from tests import given
@@ -271,6 +271,20 @@ async def test_after_forget_nothing_of_the_person_is_left_in_any_table_or_in_the
         await (await ahmed.press(bea_card, "✅ Approve")).answered()
         await karin.expect(f"{NAME} approved Bea")
         await idle(app)
+
+        # He linked WhatsApp too (whatsapp.inbound: tests/test_wa_inbound.py), chose it for
+        # Noord, has a fresh code and a reply half-typed there, and one message was sent to him.
+        now = clock.now()
+        await whatsapp.link(db, ahmed.id, "NL.1349120865530", PHONE_SHARED, "profile", now)
+        await whatsapp.set_channel(db, world.network_id, ahmed.id, "whatsapp", now)
+        await wa_links.new_code(db, ahmed.id, world.network_id, "profile", now)
+        await wa_links.await_text(db, ahmed.id, "reply", incident_id, now)
+        async with db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO wa_messages (wamid, user_id, state, created_at, updated_at)"
+                " VALUES ('wamid.ahmed', ?, 'read', ?, ?)",
+                (ahmed.id, now.isoformat(), now.isoformat()),
+            )
 
         assert await scan_tables(db, ahmed, PHONE_SHARED), "the story left no traces to find"
 

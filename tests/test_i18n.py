@@ -20,7 +20,7 @@ KEYWORDS = {"_": None, "ngettext": (1, 2), "N_": None}  # N_: trainer/'s marked 
 
 def messages_in_code() -> set[str]:
     found: set[str] = set()
-    for folder in ("bot", "domain", "handlers", "storage", "trainer"):
+    for folder in ("bot", "domain", "handlers", "storage", "trainer", "whatsapp"):
         for _file, _line, message, _comments, _context in extract_from_dir(
             ROOT / folder, method_map=[("**.py", "python")], keywords=KEYWORDS
         ):
