@@ -115,12 +115,41 @@ async def _open(application: BotApplication) -> None:
     ops_notices.open_notices(application)
     # Whatever was still queued when the bot last stopped goes out now.
     await sender.start()
+    if svc.settings.whatsapp.enabled:
+        await _open_whatsapp(svc)
     me = application.bot
     log.info("bot @%s ready (database %s)", me.username, svc.settings.database.path)
 
 
+async def _open_whatsapp(svc: services.Services) -> None:
+    """The WhatsApp channel ([whatsapp] configured): its outbox, supervised like Telegram's
+    (`ctx.whatsapp`), and its webhook when `listen` is set (an address that cannot be bound
+    stops the start, like the monitoring's)."""
+    from whatsapp import inbound
+    from whatsapp.client import Client
+    from whatsapp.dispatcher import WaDispatcher
+
+    client = Client(svc.settings.whatsapp)
+    svc.wa_client = client
+    outbox = WaDispatcher(svc, client)
+    svc.whatsapp = outbox
+    if svc.settings.whatsapp.listen:
+        svc.wa_webhook = await inbound.start(svc, client.send_text)
+    await outbox.start()
+    log.info("WhatsApp channel on (number id %s)", svc.settings.whatsapp.phone_number_id)
+
+
 async def _stop_sending(application: BotApplication) -> None:
     svc = services.of(application)
+    if svc.wa_webhook is not None:
+        await svc.wa_webhook.stop()
+        svc.wa_webhook = None
+    if svc.whatsapp is not None:
+        await svc.whatsapp.stop()  # type: ignore[attr-defined]
+        svc.whatsapp = None
+    if svc.wa_client is not None:
+        await svc.wa_client.close()
+        svc.wa_client = None
     if svc.outbox is not None:
         await svc.sender.stop()
 

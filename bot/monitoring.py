@@ -39,6 +39,7 @@ from bot.ratelimit import FloodLimiter
 from bot.updates import ChatOrderedUpdates
 from domain.ports import Sent
 from storage import deliveries
+from storage import whatsapp as wa_store
 from storage.deliveries import SEVERITY_RANK, Delivery
 
 log = logging.getLogger(__name__)
@@ -108,6 +109,8 @@ class _Reading:
     pending: int = 0
     oldest_age: float = 0.0
     problems: list[str] = field(default_factory=list)
+    # Per channel ("telegram", "whatsapp"): (pending, age of the oldest in seconds).
+    channels: dict[str, tuple[int, float]] = field(default_factory=dict)
 
 
 class Monitor:
@@ -166,7 +169,23 @@ class Monitor:
                 f" ({waiting.pending} deliveries waiting; last error: "
                 f"{dispatcher.outage.last_error})"
             )
+        found.extend(self._whatsapp_problems(now))
         return found
+
+    def _whatsapp_problems(self, now: datetime) -> list[str]:
+        outbox = self.svc.whatsapp
+        if outbox is None:
+            return []
+        last_turn = getattr(outbox, "last_turn_at", None)
+        if last_turn is not None and now - last_turn > TURN_WITHIN:
+            return [f"WhatsApp dispatcher stalled for {_seconds(now - last_turn)} s"]
+        outage = getattr(outbox, "outage", None)
+        if outage is not None:
+            return [
+                f"WhatsApp not answering since {self._clock_time(outage.since)}"
+                f" (last error: {outage.last_error})"
+            ]
+        return []
 
     def _updates_problems(self) -> list[str]:
         updater = self.application.updater
@@ -194,7 +213,19 @@ class Monitor:
         if queue.oldest is not None:
             oldest = datetime.fromisoformat(queue.oldest)
             age = max(0.0, (self.svc.clock.now() - oldest).total_seconds())
-        return _Reading(pending=queue.pending, oldest_age=age, problems=await self.problems())
+        channels = {}
+        for channel, waiting in (await wa_store.queue(self.svc.database)).items():
+            channel_age = 0.0
+            if waiting.oldest is not None:
+                since = datetime.fromisoformat(waiting.oldest)
+                channel_age = max(0.0, (self.svc.clock.now() - since).total_seconds())
+            channels[channel] = (waiting.pending, channel_age)
+        return _Reading(
+            pending=queue.pending,
+            oldest_age=age,
+            problems=await self.problems(),
+            channels=channels,
+        )
 
     # --- HTTP -----------------------------------------------------------------------------
 
@@ -273,6 +304,35 @@ class _Readings(Collector):
             "How long the oldest pending delivery has waited (0 when none waits)",
             value=reading.oldest_age,
         )
+        pending = GaugeMetricFamily(
+            f"{PREFIX}_channel_queue_pending",
+            "Deliveries waiting to be sent, by channel",
+            labels=["channel"],
+        )
+        oldest = GaugeMetricFamily(
+            f"{PREFIX}_channel_queue_oldest_age_seconds",
+            "How long the oldest pending delivery of a channel has waited (0 when none waits)",
+            labels=["channel"],
+        )
+        for channel, (count, channel_age) in sorted(reading.channels.items()):
+            pending.add_metric([channel], count)
+            oldest.add_metric([channel], channel_age)
+        yield pending
+        yield oldest
+        wa_outbox = monitor.svc.whatsapp
+        yield GaugeMetricFamily(
+            f"{PREFIX}_whatsapp_outage",
+            "1 while the WhatsApp Cloud API is not answering (its deliveries wait)",
+            value=1 if getattr(wa_outbox, "outage", None) is not None else 0,
+        )
+        wa_outcomes = CounterMetricFamily(
+            f"{PREFIX}_whatsapp_sends",
+            "What the WhatsApp dispatcher did: sent, doorbell, held_back, to_telegram, retried",
+            labels=["outcome"],
+        )
+        for outcome, count in sorted(getattr(wa_outbox, "outcomes", {}).items()):
+            wa_outcomes.add_metric([outcome], count)
+        yield wa_outcomes
         limiter = getattr(application.bot, "rate_limiter", None)
         yield CounterMetricFamily(
             f"{PREFIX}_telegram_429",

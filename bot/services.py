@@ -19,6 +19,11 @@ _KEY = "services"
 
 @dataclass
 class Services(Context):
+    # The WhatsApp channel when configured (bot.app): its client and webhook; its outbox is
+    # `whatsapp` (domain.context).
+    wa_client: Any = None
+    wa_webhook: Any = None
+
     @property
     def sender(self) -> Dispatcher:
         """The outbox as the Telegram side runs it (with its counters, for monitoring)."""

@@ -438,3 +438,92 @@ async def queue(db: Database) -> dict[str, deliveries.Queue]:
     for row in rows:
         found[row["channel"]] = deliveries.Queue(row["n"], row["oldest"])
     return found
+
+
+async def parts_sent(db: Database, delivery_id: int) -> int:
+    """How many parts of a delivery (a long text goes in several messages) went already; the
+    doorbell is not a part."""
+    row = await db.fetch_one(
+        "SELECT count(*) FROM wa_messages WHERE delivery_id = ? AND template IS NULL",
+        (delivery_id,),
+    )
+    return int(row[0]) if row is not None else 0
+
+
+async def last_message_at(db: Database, user_id: int) -> datetime | None:
+    """When the last message went to this member (WhatsApp paces messages to one member)."""
+    row = await db.fetch_one(
+        "SELECT max(created_at) FROM wa_messages WHERE user_id = ?", (user_id,)
+    )
+    return datetime.fromisoformat(row[0]) if row is not None and row[0] else None
+
+
+async def close_window(db: Database, user_id: int) -> None:
+    """WhatsApp says the member's window is closed (131047) though we thought it open: the
+    next message rings the doorbell."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE wa_contacts SET last_inbound_at = NULL, doorbell_at = NULL WHERE user_id = ?",
+            (user_id,),
+        )
+
+
+async def clear_doorbell(db: Database, user_id: int) -> None:
+    """The doorbell did not ring after all (it failed late): it may ring again."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE wa_contacts SET doorbell_at = NULL WHERE user_id = ?", (user_id,)
+        )
+
+
+async def reopen(db: Database, delivery_id: int, channel: str, error: str) -> bool:
+    """A delivery recorded as sent did not arrive (WhatsApp reported it failed afterwards):
+    pending again, on `channel`. False when it is not a sent WhatsApp delivery."""
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "UPDATE deliveries SET status = 'pending', message_id = NULL, sent_at = NULL,"
+            " channel = ?, error = ?, not_before = NULL WHERE id = ? AND status = 'sent'"
+            " AND channel = 'whatsapp'",
+            (channel, error, delivery_id),
+        )
+        return cursor.rowcount > 0
+
+
+HELD_BACK = "held back: "  # the start of `error` of a delivery a WhatsApp limit holds back
+
+
+async def hold(db: Database, delivery_ids: Sequence[int], until: datetime, why: str) -> int:
+    """A limit of WhatsApp's holds these back until `until` (not a failed try); `error` says
+    so, starting with HELD_BACK, for the sender's status."""
+    if not delivery_ids:
+        return 0
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "UPDATE deliveries SET not_before = ?, error = ? WHERE status = 'pending'"
+            f" AND id IN ({','.join('?' * len(delivery_ids))})",
+            (stamp(until), HELD_BACK + why, *delivery_ids),
+        )
+        return cursor.rowcount
+
+
+async def needing_doorbell(db: Database, now: datetime) -> list[tuple[int, int, int | None]]:
+    """Pending WhatsApp deliveries of members whose window is closed: (id, user, network)."""
+    rows = await db.fetch_all(
+        "SELECT d.id, d.chat_id, d.network_id FROM deliveries AS d"
+        " JOIN wa_contacts AS c ON c.user_id = d.chat_id"
+        " WHERE d.status = 'pending' AND d.channel = 'whatsapp'"
+        " AND (c.last_inbound_at IS NULL OR c.last_inbound_at <= ?) ORDER BY d.id",
+        (stamp(now - WINDOW),),
+    )
+    return [(row[0], row[1], row[2]) for row in rows]
+
+
+async def release(db: Database, since: datetime, now: datetime) -> int:
+    """The Graph API answers again: what waited out the outage may go now."""
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "UPDATE deliveries SET not_before = NULL WHERE status = 'pending'"
+            " AND channel = 'whatsapp' AND not_before > ? AND last_try_at >= ?",
+            (stamp(now), stamp(since)),
+        )
+        return cursor.rowcount

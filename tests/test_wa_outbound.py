@@ -8,17 +8,25 @@ stories driven through the real application against both sandboxes (tests/wa_wor
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from bot import services
+from bot.i18n import translator
 from bot.settings import SettingsError, load_settings
+from domain.alerts import send_alert
+from domain.ports import Button
 from storage import deliveries, networks
 from storage import whatsapp as wa
 from storage.database import Database
 from storage.deliveries import NewDelivery
+from tests.conftest import eventually
+from tests.wa_world import WaWorld, wa_world
+from whatsapp import render as wa_render
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 AYSE, BRAM = 501, 502
@@ -226,3 +234,139 @@ def test_whatsapp_is_off_until_configured(tmp_path: Path) -> None:
     settings = load_settings(path).whatsapp
     assert settings.enabled and settings.display_phone == "31850001234"
     assert (settings.messages_per_second, settings.members_outside_window_per_day) == (80, 250)
+
+
+# --- rendering ----------------------------------------------------------------------------
+
+EN = translator("en")
+
+
+def test_telegram_html_becomes_whatsapp_marks() -> None:
+    html = (
+        "<b>Brand</b> in de <i>Eikstraat</i> &amp; omgeving<br>"
+        '<s>oud</s> <code>12</code> <a href="https://x.nl/a">kaart</a> <a href="tg://user?id=5">Eve</a>'
+    )
+    assert wa_render.to_whatsapp(html) == (
+        "*Brand* in de _Eikstraat_ & omgeving\n~oud~ ```12``` kaart (https://x.nl/a) Eve"
+    )
+
+
+def _buttons(n: int) -> list[list[Button]]:
+    return [[Button(f"Choice number {i} with a long label", f"x:{i}")] for i in range(n)]
+
+
+def test_buttons_become_reply_buttons_a_list_or_numbered_lines() -> None:
+    [three] = wa_render.message("Hi", _buttons(3), EN)
+    assert three.kind == "buttons" and len(three.choices) == 3
+    assert all(len(title) <= 20 for _a, title in three.choices)
+    assert three.actions == ("x:0", "x:1", "x:2")
+    [seven] = wa_render.message("Hi", _buttons(7), EN)
+    assert seven.kind == "list" and seven.list_button == "Choose"
+    assert all(len(title) <= 24 for _a, title in seven.choices)
+    [many] = wa_render.message("Hi", _buttons(12), EN)
+    assert many.kind == "text" and "12. Choice number 11" in many.text
+    assert many.actions[11] == "x:11"
+    [linked] = wa_render.message("Hi", [[Button("Map", url="https://x.nl/m")]], EN)
+    assert (linked.kind, linked.text) == ("text", "Hi\n\nMap: https://x.nl/m")
+
+
+def test_a_long_text_arrives_whole_in_parts_that_fit() -> None:
+    paragraph = "Dit is een zin over de buurt die lang genoeg is. " * 20
+    text = "\n\n".join(f"{i}: {paragraph}" for i in range(8))
+    parts = wa_render.message(text, _buttons(2), EN)
+    assert [p.kind for p in parts][-1] == "buttons"
+    assert all(len(p.text) <= 4096 for p in parts) and len(parts[-1].text) <= 1024
+    assert " ".join(" ".join(p.text.split()) for p in parts) == " ".join(text.split())
+
+
+def test_a_venue_is_a_location_and_a_pin_has_no_whatsapp_form() -> None:
+    base = deliveries.Delivery(
+        id=1,
+        chat_id=5,
+        priority=3,
+        method="venue",
+        kind="meeting_venue",
+        incident_id=None,
+        network_id=1,
+        user_id=5,
+        reply_to=None,
+        pin=False,
+        status="pending",
+        attempts=0,
+        not_before=None,
+        message_id=None,
+        sent_at=None,
+        error=None,
+        created_at="",
+        params={
+            "latitude": 52.09,
+            "longitude": 5.12,
+            "title": "Buurthuis",
+            "address": "Dorpsstraat 1",
+        },
+    )
+    [place] = wa_render.render(base, EN)  # type: ignore[misc]
+    assert place.kind == "location" and place.location == wa_render.Place(
+        52.09, 5.12, "Buurthuis", "Dorpsstraat 1"
+    )
+    pin = dataclasses.replace(base, method="pin", params={"message_id": 3})
+    assert isinstance(wa_render.render(pin, EN), wa_render.Unsendable)
+
+
+# --- the stories, through the real application against both sandboxes ---------------------
+
+__all__ = ["wa_world"]  # the fixture
+
+
+async def alert(world: WaWorld, text: str = "Unrest at the square") -> int:
+    svc = services.of(world.app)
+    return await send_alert(
+        svc, world.chief.id, [world.network.id], "critical", "network_only", text
+    )
+
+
+async def delivery_to(world: WaWorld, user_id: int, incident_id: int) -> deliveries.Delivery:
+    row = await world.db.fetch_one(
+        "SELECT id FROM deliveries WHERE incident_id = ? AND chat_id = ?"
+        " AND kind = 'alert_private'",
+        (incident_id, user_id),
+    )
+    assert row is not None
+    found = await deliveries.get(world.db, row[0])
+    assert found is not None
+    return found
+
+
+async def test_an_alert_reaches_telegram_members_and_a_whatsapp_member_in_her_window(
+    wa_world: WaWorld,
+) -> None:
+    world = wa_world
+    incident_id = await alert(world)
+    await world.eve.expect("Unrest at the square")
+    got = await world.ayse_wa.wait_for(lambda m: "Unrest at the square" in m.text)
+    assert got.kind == "interactive" and got.buttons == ["✅ Seen", "💬 Reply", "📞 Call me"]
+    assert got.button_ids == [
+        f"inc:ack:{incident_id}",
+        f"inc:reply:{incident_id}",
+        f"inc:call:{incident_id}",
+    ]
+    # Not on Telegram as well: Noord reaches her on WhatsApp.
+    assert not any("Unrest" in (m.text or "") for m in world.ayse.private_chat.bot_messages())
+
+    async def recorded() -> bool:
+        sent = await delivery_to(world, world.ayse.id, incident_id)
+        assert sent.channel == "whatsapp"
+        return sent.status == "sent"
+
+    await eventually(recorded)
+    assert all(request.ok for request in world.wa.requests)
+    # Its buttons are kept for a typed reply ("gezien", "1").
+    last = await wa.last_interactive(world.db, world.ayse.id)
+    assert last is not None and last.actions[0] == f"inc:ack:{incident_id}"
+
+    # The statuses come back: delivered, read (forward only).
+    async def read() -> bool:
+        message = await wa.message(world.db, got.wamid)
+        return message is not None and message.state == "read"
+
+    await eventually(read)
