@@ -209,41 +209,36 @@ def _more(_: Translator, n: int) -> str:
 
 
 def _members(_: Translator, network: str, health: Health, note: str) -> Picture:
+    """Who came, member by member: of the meetings held since each joined, so that who
+    joined in spring is not counted absent at the meal in January."""
     members = health.members or []
-    held = len(health.meetings)
     head = [
         _title(_, network, _("who came")),
-        _.ngettext(
-            "Of the {n} meeting held, per member:",
-            "Of the {n} meetings held, per member:",
-            held,
-            n=held,
-        ),
+        _("Per member: came, of the meetings since they joined."),
     ]
     items = [
         _(
             "• {name}: {came} of {held}",
             name=m.name or _("a member"),
             came=m.came,
-            held=held,
+            held=m.held,
         )
+        if m.held
+        else _("• {name}: no meeting yet since joining", name=m.name or _("a member"))
         for m in members
     ]
     caption = fit_caption(head, items, [note], lambda n: _more(_, n))
     draw = functools.partial(
         charts.bars,
         [m.name or str(_("a member")) for m in members],
-        [Series("", [m.came for m in members])],
-        title=str(
-            _.ngettext(
-                "Meetings each member came to (of {n})",
-                "Meetings each member came to (of {n})",
-                held,
-                n=held,
-            )
-        ),
+        [
+            Series(str(_("came")), [m.came for m in members], "#0072B2"),
+            Series(str(_("did not come")), [m.held - m.came for m in members], "#BBBBBB"),
+        ],
+        title=str(_("Who came, member by member")),
         value_label=str(_("meetings")),
         horizontal=True,
+        stacked=True,
     )
     return Picture("members", caption, draw)
 

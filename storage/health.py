@@ -29,11 +29,13 @@ class HeldMeeting:
 
 @dataclass(frozen=True)
 class MemberAttendance:
-    """How many of the confirmed meetings (since the window's start) a member came to."""
+    """How many of the confirmed meetings since the window's start a member came to, of how
+    many were held while they were a member (a host's ticking marks every member then)."""
 
     user_id: int
     name: str | None
     came: int
+    held: int
 
 
 @dataclass(frozen=True)
@@ -93,10 +95,11 @@ async def meetings_unconfirmed(
 async def member_attendance(
     db: Database, network_id: int, since: datetime
 ) -> list[MemberAttendance]:
-    """Each approved member with the number of confirmed meetings since `since` they came to,
-    by name."""
+    """Each approved member with the number of confirmed meetings since `since` they came to
+    and were a member at, by name."""
     rows = await db.fetch_all(
-        "SELECT ms.user_id, ms.display_name AS name, coalesce(sum(a.attended = 1), 0) AS came"
+        "SELECT ms.user_id, ms.display_name AS name, coalesce(sum(a.attended = 1), 0) AS came,"
+        " count(a.attended) AS held"
         " FROM memberships ms LEFT JOIN attendance a ON a.user_id = ms.user_id"
         "   AND a.meeting_id IN (SELECT id FROM meetings WHERE network_id = ?"
         "   AND status = 'planned' AND attendance_confirmed_at IS NOT NULL AND starts_at >= ?)"

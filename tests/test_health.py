@@ -79,7 +79,9 @@ def largest(members: int, meetings: int) -> Health:
             for i in range(meetings)
         ],
         unconfirmed=3,
-        members=[MemberAttendance(i, f"{name} {i}", i % meetings) for i in range(members)],
+        members=[
+            MemberAttendance(i, f"{name} {i}", i % meetings, meetings) for i in range(members)
+        ],
         alerts=[],
         pulses=[PulseMoods(1, NOW.isoformat(), 40, {"calm": 30, "worried": 5})],
         actions=Actions(agreed=0, on_time=0, late=0, open=0, overdue=0),
@@ -116,3 +118,18 @@ def test_durations_are_said_the_way_a_person_would() -> None:
     assert health_texts.duration_text(_, 75) == "75 minutes"
     assert health_texts.duration_text(_, 180) == "3 hours"
     assert health_texts.duration_text(_, 3 * 24 * 60) == "3 days"
+
+
+def test_a_member_counts_from_when_they_joined() -> None:
+    _ = translator("en")
+    network = largest(members=0, meetings=2)
+    joined = Health(
+        **{
+            **network.__dict__,
+            "members": [MemberAttendance(1, "Anna", 1, 2), MemberAttendance(2, "Noor", 0, 0)],
+        }
+    )
+    shown = health_texts.report(_, "Noord", joined, AMSTERDAM)
+    members = next(p for p in shown.pictures if p.name == "members")
+    assert "• Anna: 1 of 2\n• Noor: no meeting yet since joining" in members.caption
+    assert members.draw().startswith(b"\x89PNG")
