@@ -284,7 +284,25 @@ def _alerts(_: Translator, network: str, health: Health, tz: ZoneInfo, since: st
                 n=unreachable,
             )
         )
-    lines.append(
+    # Each alert, the latest first: how it went, and so the trend.
+    this_year = health.now.astimezone(tz).year
+    items = [
+        _(
+            "• {day}: seen by {seen} of {reached}, half of them within {time}",
+            day=day_text(_, _local_day(a.created_at, tz), this_year=this_year),
+            seen=a.seen,
+            reached=a.reached,
+            time=duration_text(_, a.median),
+        )
+        if a.median is not None
+        else _(
+            "• {day}: seen by none of {reached}",
+            day=day_text(_, _local_day(a.created_at, tz), this_year=this_year),
+            reached=a.reached,
+        )
+        for a in reversed(alerts)
+    ]
+    note = (
         _(
             "<i>Since {day}: older alerts are deleted after {days} days.</i>",
             day=since,
@@ -293,7 +311,7 @@ def _alerts(_: Translator, network: str, health: Health, tz: ZoneInfo, since: st
         if health.alerts_cut
         else _("<i>Counted over the past year, since {day}.</i>", day=since)
     )
-    caption = fit_caption(lines, [], [], lambda n: "")
+    caption = fit_caption(lines, items, [note], lambda n: _more(_, n))
     draw = functools.partial(
         charts.bars,
         [short_day(_, _local_day(a.created_at, tz)) for a in alerts],

@@ -263,6 +263,10 @@ async def test_a_host_sees_the_networks_year_in_five_pictures(
         assert "Half of them within 20 minutes." in alerts  # 5, 20 and 90 minutes
         assert "Within 15 minutes: 1 · within the hour: 1 · later: 1 · not seen: 1" in alerts
         assert "1 time the bot could not reach a member (blocked)." in alerts
+        assert (
+            "• 1 August: seen by 1 of 1, half of them within 20 minutes\n"
+            "• 1 May: seen by 2 of 3, half of them within 48 minutes"  # 5 and 90
+        ) in alerts
         assert "Since 27 February: older alerts are deleted after 200 days." in alerts
         acknowledged = await one_number(
             db,
