@@ -40,6 +40,7 @@ WIDTH_IN = WIDTH_PX / DPI  # 9 inches at 120 dpi
 HEIGHT_IN = 6.75  # 810 pixels: 4:3, fills a phone's width without scrolling
 MAX_HEIGHT_IN = 40.0  # 4800 pixels: Telegram takes width + height up to 10000, ratio up to 20
 LABEL_CHARS = 22  # a longer category label (a name) is cut with an ellipsis
+MAX_TICKS = 16  # labels under a bar chart's axis, at most: more would overlap
 MIN_SLOTS = 4  # a bar chart is at least this many labels wide, so one bar is not a wall
 
 # Okabe & Ito's palette: told apart by people with the common forms of colour blindness.
@@ -213,7 +214,8 @@ def bars(
         axes.set_xlabel(plain(value_label), fontsize=LABEL_PT, color=INK)
         axes.margins(x=0.08)
     else:
-        axes.set_xticks(positions, names)
+        step = max(1, -(-count // MAX_TICKS))  # many bars: a label under every few
+        axes.set_xticks(positions[::step], names[::step])
         if count > 6 or max(len(n) for n in names) > 8:
             for tick in axes.get_xticklabels():
                 tick.set_rotation(45)

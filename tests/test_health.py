@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.fit import visible_length
 from bot.i18n import translator
 from domain import health, health_texts
-from domain.health import Actions, Health
+from domain.health import Actions, AlertSeen, Health
 from storage.health import ActionState, HeldMeeting, MemberAttendance, PulseMoods, SeenBy
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -133,3 +133,22 @@ def test_a_member_counts_from_when_they_joined() -> None:
     members = next(p for p in shown.pictures if p.name == "members")
     assert "• Anna: 1 of 2\n• Noor: no meeting yet since joining" in members.caption
     assert members.draw().startswith(b"\x89PNG")
+
+
+def test_a_year_of_alerts_fits_its_caption_and_its_picture() -> None:
+    _ = translator("nl")
+    busy = Health(
+        **{
+            **largest(members=5, meetings=3).__dict__,
+            "alerts": [
+                AlertSeen(i, NOW - timedelta(days=i + 1), 40, 1, (1.0, 20.0, 200.0))
+                for i in range(200)
+            ],
+        }
+    )
+    shown = health_texts.report(_, "N" * 64, busy, AMSTERDAM)
+    alerts = next(p for p in shown.pictures if p.name == "alerts")
+    assert visible_length(alerts.caption) <= health_texts.CAPTION
+    assert "…" in alerts.caption
+    png = alerts.draw()
+    assert int.from_bytes(png[16:20], "big") == 1080
