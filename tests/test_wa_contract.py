@@ -4,7 +4,9 @@ the WhatsApp sandbox validates each body against Meta's (corrected) schema.
 A pywa upgrade that changes what it sends for one of the kinds the channel uses (text, reply
 buttons, a list, a template with a quick reply, a location, mark as read) fails here before it
 reaches a member. pywa_async's real client is used; only its httpx session is pointed at the
-sandbox.
+sandbox. The last test sends what the channel itself renders (whatsapp.render, the doorbell)
+through the channel's own client (whatsapp.client), so a rendering that breaks Meta's rules
+fails here too.
 """
 
 from __future__ import annotations
@@ -14,12 +16,19 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
 from pywa_async import WhatsApp
 from pywa_async.errors import RateLimitHit
 from pywa_async.types import Button, Section, SectionList, SectionRow
 from pywa_async.types.templates import BodyText, QuickReplyButton, TemplateLanguage
 
+from bot.i18n import translator
+from bot.settings import WhatsAppSettings
+from domain.ports import Button as Button_
 from wa_sandbox import WaRequest, WaSandbox, WaUser
+from whatsapp import render, templates
+from whatsapp.client import Accepted, Client
+from whatsapp.render import Outgoing, Place
 
 
 class ToSandbox(httpx.AsyncBaseTransport):
@@ -178,3 +187,61 @@ async def test_pywa_raises_meta_s_error_with_its_code(
     assert caught.value.code == 130429
     details: Any = caught.value.details
     assert "throughput" in str(details)
+
+
+# ---- the channel's own rendering, through the channel's own client ----
+
+
+def _channel_client(wa: WaSandbox) -> Client:
+    settings = WhatsAppSettings(
+        phone_number_id=wa.phone_number_id,
+        token=SecretStr(wa.access_token),
+        graph_url=wa.graph_url,
+        api_version=wa.api_version,
+    )
+    return Client(settings)
+
+
+ALERT = (
+    "🔴 <b>Inbraak</b> bij <i>Dorpsstraat 12</i> &amp; omgeving. "
+    "Politie ter plaatse. <a href='https://example.org/x'>Meer</a>"
+)
+
+
+def _keyboards() -> list[tuple[str, list[list[Button_]]]]:
+    acks = [[Button_("✅ Gezien", "inc:ack:12"), Button_("💬 Ik reageer", "inc:reply:12")]]
+    acks += [[Button_("📞 Bel mij alstublieft zo snel mogelijk", "inc:call:12")]]
+    moods = [[Button_(f"Stemming nummer {i} van de buurt", f"pulse:m:7:{i}")] for i in range(6)]
+    many = [[Button_(f"Keuze {i}", f"mtg:att:3:{i}")] for i in range(12)]
+    links = [[Button_("Kaart", url="https://example.org/kaart"), Button_("Gezien", "inc:ack:12")]]
+    return [
+        (ALERT, acks),
+        ("Hoe voelt de buurt?", moods),
+        ("Kies een moment", many),
+        (ALERT, links),
+        (ALERT * 40, acks),  # long: split, the part with the buttons within 1,024 characters
+        ("Alleen tekst", []),
+    ]
+
+
+async def test_what_the_channel_renders_passes_through_its_own_client(wa: WaSandbox) -> None:
+    ayse = wa.user("Ayşe Yılmaz", phone="31612345678")
+    await ayse.write("KOPPEL 4F7K2Q9A")
+    outgoing: list[Outgoing] = []
+    for text, keyboard in _keyboards():
+        outgoing += render.message(text, keyboard, translator("nl"))
+    outgoing.append(Outgoing("location", location=Place(52.09, 5.12, "Buurthuis", "Dorpsstraat")))
+    outgoing.append(templates.doorbell("nl", "Noord", 12))
+    client = _channel_client(wa)
+    try:
+        results = [await client.send(ayse.bsuid, message) for message in outgoing]
+    finally:
+        await client.close()
+    refused = [
+        (r, m.kind) for r, m in zip(results, outgoing, strict=True) if not isinstance(r, Accepted)
+    ]
+    assert not refused, refused
+    assert all(r.ok for r in wa.requests), [r.problem for r in wa.requests if not r.ok]
+    kinds = {m.kind for m in outgoing}
+    assert kinds == {"text", "buttons", "list", "location", "template"}
+    assert len(ayse.inbox) == len(outgoing)
