@@ -7,9 +7,11 @@ Why matplotlib, and why this way:
   draws readable bar and line charts; lighter ones either need a browser to make a PNG
   (plotly, bokeh) or draw SVG only (pygal, which Telegram does not show as a photo).
 - **The object API, never pyplot.** `Figure()` with its own Agg canvas keeps no global state:
-  two charts drawn at once in two threads do not share a "current figure", and nothing leaks
-  between calls. The rendering is CPU work of a few tens of milliseconds, so callers run it in
-  a worker thread (`asyncio.to_thread`) and the bot's event loop never stalls on it.
+  no "current figure" shared between calls, nothing leaks from one chart to the next. The
+  rendering is CPU work of a tenth of a second or so, so callers run it in a worker thread
+  (`asyncio.to_thread`) and the bot's event loop never stalls on it. matplotlib promises no
+  thread safety for what figures share underneath (the font cache), so one chart is drawn at a
+  time (`_DRAWING`): two hosts asking /stats at once wait a fraction of a second, never race.
 - **Made for a phone.** 1080 pixels wide (a phone's screen, what Telegram keeps of a photo),
   large fonts, one colour per series from a palette that colour-blind readers can tell apart,
   no frame, a light grid only along the value axis, values written on the bars when they fit.
@@ -22,11 +24,13 @@ raise ValueError rather than draw an empty frame.
 
 from __future__ import annotations
 
+import functools
 import io
+import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, ParamSpec, TypeVar
 
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -56,6 +60,20 @@ TITLE_PT = 20
 LABEL_PT = 15
 TICK_PT = 14
 VALUE_PT = 13
+
+
+_DRAWING = threading.Lock()
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _one_at_a_time(draw: Callable[P, R]) -> Callable[P, R]:
+    @functools.wraps(draw)
+    def drawn(*args: P.args, **kwargs: P.kwargs) -> R:
+        with _DRAWING:
+            return draw(*args, **kwargs)
+
+    return drawn
 
 
 @dataclass(frozen=True)
@@ -144,6 +162,7 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 
 
+@_one_at_a_time
 def bars(
     labels: Sequence[str],
     series: Sequence[Series],
@@ -230,6 +249,7 @@ def bars(
     return _png(figure)
 
 
+@_one_at_a_time
 def line(
     labels: Sequence[str],
     series: Sequence[Series],
