@@ -239,6 +239,17 @@ async def queue_answer(
         return cursor.lastrowid or 0
 
 
+async def recent_buttons(db: Database, user_id: int, limit: int) -> list[list[str]]:
+    """The action strings of the last `limit` messages with buttons sent to a member on
+    WhatsApp (`storage.whatsapp` records them), newest first: a typed word may answer one."""
+    rows = await db.fetch_all(
+        "SELECT actions FROM wa_messages WHERE user_id = ? AND actions IS NOT NULL"
+        " ORDER BY created_at DESC, rowid DESC LIMIT ?",
+        (user_id, limit),
+    )
+    return [list(json.loads(row["actions"])) for row in rows]
+
+
 async def pending_incidents(db: Database, user_id: int) -> list[int]:
     """The alerts whose copy for this member still waits to go out on WhatsApp."""
     rows = await db.fetch_all(

@@ -11,7 +11,7 @@
   (`inc:ack:12`, `mtg:att:5:yes`, `pulse:m:3:calm`, `act:done:9`): the same use case as the
   Telegram button, the same checks, the same record (one headcount, one live status). A typed
   word that matches a button of the last message with buttons ("gezien", "ja", "2") counts as
-  the tap.
+  the tap; failing that, one of the few before it (the alert under a later question).
 - **Keywords**, Dutch and English, in any case: STOP (nothing more on WhatsApp, at once, also
   mid-incident; what was queued there ends), START, MIJN GEGEVENS / MY DATA, VERGEET MIJ /
   FORGET ME (with a confirmation by button), HELP / HULP.
@@ -58,6 +58,7 @@ log = logging.getLogger(__name__)
 
 TEXT_LIMIT = 4096  # a WhatsApp text message
 REPLY_LIMIT = incident_rules.MAX_TEXT
+RECENT_BUTTONS = 5  # messages with buttons a typed word may answer, newest first
 
 # Keywords, compared after `_plain` (case, accents, punctuation and spaces folded).
 STOP, START, MY_DATA, FORGET_ME, HELP = "stop", "start", "my_data", "forget_me", "help"
@@ -239,13 +240,13 @@ def _words_for(action: str) -> set[str]:
     return {word for word in found if word}
 
 
-def typed_tap(text: str, actions: Sequence[str]) -> str | None:
-    """The action a typed word stands for among `actions` (the buttons of the last message
-    with buttons, in order): its number ("2"), or a word of one button alone."""
+def typed_tap(text: str, actions: Sequence[str], *, numbers: bool = True) -> str | None:
+    """The action a typed word stands for among `actions` (the buttons of one message, in
+    order): its number ("2", when `numbers`), or a word of one button alone."""
     said = _plain(text)
     if not said:
         return None
-    if said.isdigit() and 1 <= int(said) <= len(actions):
+    if numbers and said.isdigit() and 1 <= int(said) <= len(actions):
         return actions[int(said) - 1]
     matching = [action for action in actions if said in _words_for(action)]
     return matching[0] if len(matching) == 1 else None
@@ -356,8 +357,14 @@ class Inbound:
             return
         if await self.on_awaited_text(contact, incoming.text):
             return
-        last = await store.last_interactive(db, contact.user_id)
-        tapped = typed_tap(incoming.text, last.actions) if last is not None else None
+        tapped = None
+        # The newest message with buttons first; an older one (the alert under a later "anything
+        # to add?") still answers to its own words.
+        recent = await wa_links.recent_buttons(db, contact.user_id, RECENT_BUTTONS)
+        for at, actions in enumerate(recent):
+            tapped = typed_tap(incoming.text, actions, numbers=at == 0)  # "2": the newest only
+            if tapped is not None:
+                break
         if tapped is not None:
             log.info("whatsapp: user %s typed a word for %s", contact.user_id, tapped)
             await self.on_action(contact, tapped)

@@ -198,6 +198,7 @@ class Webhook:
         self._queue: asyncio.Queue[Item] = asyncio.Queue()
         self._runner: web.AppRunner | None = None
         self._worker: asyncio.Task[None] | None = None
+        self._handling = asyncio.Lock()  # held while an item is handled (`stop` waits for it)
         self.handled = 0  # items handled since start (monitoring, tests)
         self.refused = 0  # requests refused (bad signature, not a payload)
 
@@ -220,16 +221,20 @@ class Webhook:
         log.info("whatsapp webhook: listening on %s%s", _address(sock), self.path)
 
     async def stop(self) -> None:
-        """Stop taking requests; what is recorded and not yet handled waits for the next start."""
+        """Stop taking requests; the item being handled is finished, what is recorded and not
+        yet handled waits for the next start."""
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
         if self._worker is not None:
-            self._worker.cancel()
-            try:
-                await self._worker
-            except asyncio.CancelledError:
-                pass
+            # Never cancelled in the middle of an item: a write cut between its BEGIN and its
+            # COMMIT would leave the database's one writer inside a transaction.
+            async with self._handling:
+                self._worker.cancel()
+                try:
+                    await self._worker
+                except asyncio.CancelledError:
+                    pass
             self._worker = None
 
     async def idle(self) -> None:
@@ -282,7 +287,8 @@ class Webhook:
         while True:
             item = await self._queue.get()
             try:
-                await self._handle(item)
+                async with self._handling:
+                    await self._handle(item)
             finally:
                 self._queue.task_done()
 
