@@ -552,3 +552,17 @@ def test_the_wheel_ships_the_page(tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in ("server.py", "static/index.html", "static/app.js", "static/style.css"):
         assert f"trainer/{name}" in names
+
+
+def test_a_chart_shows_as_its_picture_and_other_files_do_not() -> None:
+    from domain import charts
+    from sandbox import SimChat, SimMessage
+    from trainer.view import message_view
+
+    chat = SimChat(1, "private")
+    png = charts.bars(["a", "b"], [charts.Series("", [1, 2])], title="Opkomst")
+    photo = SimMessage(1, chat, 0, None, photo=[{"width": 1080}], file=png, caption="📊 Noord")
+    shown = message_view(photo, None, lambda text, **_: text)
+    assert shown["photo"].startswith("data:image/png;base64,iVBORw0KGgo")
+    not_png = SimMessage(2, chat, 0, None, photo=[{"width": 1}], file=b"<svg onload=alert(1)>")
+    assert "photo" not in message_view(not_png, None, lambda text, **_: text)

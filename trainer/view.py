@@ -8,12 +8,15 @@ script knows (`data-url`, `data-cmd`); nothing navigates by itself.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from typing import Any
 
 from markupsafe import escape
 
 from sandbox import SimButton, SimChat, SimMessage, SimUser
+
+PNG = b"\x89PNG\r\n\x1a\n"
 
 Texts = Callable[..., str]
 
@@ -191,6 +194,10 @@ def message_view(message: SimMessage, viewer: SimUser | None, _: Texts) -> dict[
         }
     if message.document is not None:
         view["document"] = message.document.get("file_name", _("a file"))
+    if message.photo is not None and message.file is not None and message.file.startswith(PNG):
+        # The picture itself (the charts of /stats), as the page can show it without fetching
+        # anything: a data URL built here from the bytes, never from text anyone typed.
+        view["photo"] = "data:image/png;base64," + base64.b64encode(message.file).decode("ascii")
     return view
 
 

@@ -103,6 +103,7 @@ function messageHtml(m, chat) {
   if (m.location) body += `<div class="card">📍 ${esc(m.location)}</div>`;
   if (m.contact) body += `<div class="card">👤 ${esc(m.contact.name)}<br>${esc(m.contact.phone)}</div>`;
   if (m.document) body += `<div class="card">📎 ${esc(m.document)}</div>`;
+  if (m.photo && m.photo.startsWith("data:image/png;base64,")) body += `<img class="photo" alt="" src="${m.photo}">`;
   if (m.html) body += `<div class="text">${m.html}</div>`; // built and escaped by the server
   const meta = [m.pinned ? "📌 " + words.pinned : "", m.edited ? words.edited : ""].filter(Boolean);
   if (meta.length) body += `<div class="meta">${esc(meta.join(" · "))}</div>`;
