@@ -122,6 +122,10 @@ def progress_line(_: Translator, progress: Progress) -> str:
         parts.append(_("failed {n}", n=progress.failed))
     if progress.expired:
         parts.append(_("not delivered in time {n}", n=progress.expired))
+    if progress.at_the_door:
+        parts.append(_("on WhatsApp, waiting for their tap {n}", n=progress.at_the_door))
+    if progress.held_back:
+        parts.append(_("held back by WhatsApp's daily limit {n}", n=progress.held_back))
     return " · ".join(parts)
 
 

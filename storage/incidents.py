@@ -508,6 +508,10 @@ class Progress:
     acknowledged: int = 0
     replies: int = 0  # a mood or a written reply
     call_me: int = 0
+    # On WhatsApp (whatsapp.dispatcher), still pending: the doorbell rang and the member has not
+    # tapped yet; held back by WhatsApp's daily limit of members outside their 24 hours.
+    at_the_door: int = 0
+    held_back: int = 0
 
     @property
     def done(self) -> bool:
@@ -521,7 +525,11 @@ async def progress(db: Database, incident_id: int) -> Progress:
         " coalesce(sum(status = 'sent'), 0) AS sent,"
         " coalesce(sum(status = 'pending'), 0) AS pending,"
         " coalesce(sum(status = 'failed'), 0) AS failed,"
-        " coalesce(sum(status = 'expired'), 0) AS expired"
+        " coalesce(sum(status = 'expired'), 0) AS expired,"
+        " coalesce(sum(status = 'pending' AND error LIKE 'held back: %'), 0) AS held_back,"
+        " coalesce(sum(status = 'pending' AND channel = 'whatsapp' AND EXISTS (SELECT 1"
+        "  FROM wa_messages AS w WHERE w.delivery_id = deliveries.id"
+        "  AND w.template IS NOT NULL)), 0) AS at_the_door"
         " FROM deliveries WHERE incident_id = ? AND kind IN (?, ?)",
         (incident_id, *ALERT_KINDS),
     )
@@ -544,6 +552,8 @@ async def progress(db: Database, incident_id: int) -> Progress:
         acknowledged=people["acknowledged"],
         replies=people["replies"],
         call_me=people["call_me"],
+        at_the_door=row["at_the_door"],
+        held_back=row["held_back"],
     )
 
 

@@ -527,3 +527,12 @@ async def release(db: Database, since: datetime, now: datetime) -> int:
             (stamp(now), stamp(since)),
         )
         return cursor.rowcount
+
+
+async def networks_on_whatsapp(db: Database) -> list[int]:
+    """Networks with at least one member reached on WhatsApp."""
+    rows = await db.fetch_all(
+        "SELECT DISTINCT network_id FROM channel_choices WHERE channel = 'whatsapp'"
+        " ORDER BY network_id"
+    )
+    return [row[0] for row in rows]

@@ -8,6 +8,7 @@ stories driven through the real application against both sandboxes (tests/wa_wor
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -20,13 +21,16 @@ from bot.i18n import translator
 from bot.settings import SettingsError, load_settings
 from domain.alerts import send_alert
 from domain.ports import Button
+from sandbox import SimMessage, SimUser
 from storage import deliveries, networks
 from storage import whatsapp as wa
 from storage.database import Database
 from storage.deliveries import NewDelivery
+from tests import given
 from tests.conftest import eventually
 from tests.wa_world import WaWorld, wa_world
 from whatsapp import render as wa_render
+from whatsapp import statuses
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 AYSE, BRAM = 501, 502
@@ -370,3 +374,234 @@ async def test_an_alert_reaches_telegram_members_and_a_whatsapp_member_in_her_wi
         return message is not None and message.state == "read"
 
     await eventually(read)
+
+
+async def member(world: WaWorld, name: str) -> SimUser:
+    user = world.sandbox.add_user(name, language_code="en")
+    user.started = True
+    await given.approved(
+        world.db, world.network.id, user, "key_figure", world.chief.id, language="en"
+    )
+    return user
+
+
+async def test_outside_her_window_the_doorbell_rings_and_her_tap_brings_the_alert(
+    wa_world: WaWorld,
+) -> None:
+    world = wa_world
+    bram = await member(world, "Bram")
+    bram_wa = await world.on_whatsapp(bram, "Bram Kok", wrote_at=None)
+    incident_id = await alert(world)
+    bell = await bram_wa.wait_for(lambda m: m.kind == "template")
+    assert bell.template is not None and bell.template.name == "bg_doorbell"
+    assert bell.text == "New message from network Noord."  # never the alert itself
+    assert bell.buttons == ["Show message"]
+    await world.ayse_wa.wait_for(lambda m: "Unrest at the square" in m.text)
+    # The alert waits for his answer: no free-form message outside the window.
+    await world.outbox.idle()
+    assert [m.kind for m in bram_wa.inbox] == ["template"]
+    waiting = await delivery_to(world, bram.id, incident_id)
+    assert (waiting.channel, waiting.status) == ("whatsapp", "pending")
+
+    world.advance(10)
+    await bram_wa.tap(bell, "Show message")
+    got = await bram_wa.wait_for(lambda m: "Unrest at the square" in m.text)
+    assert got.kind == "interactive" and got.buttons[0] == "✅ Seen"
+    assert not [r for r in world.wa.requests if not r.ok]
+
+
+async def test_a_paused_doorbell_is_never_sent_the_member_gets_telegram_and_hosts_hear(
+    wa_world: WaWorld, coordinator: SimUser
+) -> None:
+    world = wa_world
+    coordinator.started = True
+    bram = await member(world, "Bram")
+    bram_wa = await world.on_whatsapp(bram, "Bram Kok", wrote_at=None)
+    world.wa.set_template("bg_doorbell", "en", status="PAUSED")  # Meta's webhook
+    notice = await world.chief.expect("no longer accepts the bot's doorbell")
+    assert "PAUSED" in (notice.text or "")
+    await coordinator.expect("accepteert het belbericht van de bot niet meer")  # in Dutch
+
+    await alert(world)
+    await bram.expect("Unrest at the square")  # on Telegram instead
+    await world.ayse_wa.wait_for(lambda m: "Unrest at the square" in m.text)  # in her window
+    await world.outbox.idle()
+    assert bram_wa.inbox == []
+    assert not any(r.body.get("type") == "template" for r in world.wa.requests if r.body)
+
+
+async def test_a_doorbell_refused_when_sent_moves_the_member_to_telegram(
+    wa_world: WaWorld,
+) -> None:
+    world = wa_world
+    bram = await member(world, "Bram")
+    bram_wa = await world.on_whatsapp(bram, "Bram Kok", wrote_at=None)
+    world.wa.templates[("bg_doorbell", "en")].status = "DISABLED"  # no webhook came
+    await alert(world)
+    await bram.expect("Unrest at the square")
+    await world.chief.expect("no longer accepts the bot's doorbell")
+    assert bram_wa.inbox == []
+    assert [r.error_code for r in world.wa.requests if not r.ok] == [132016]
+    state = await wa.template_state(world.db, "bg_doorbell", "en")
+    assert state is not None and state.status == "DISABLED"
+
+
+async def until_sent(world: WaWorld, delivery_id: int, *, step: float = 200) -> deliveries.Delivery:
+    """Move the clock on (each retry waits a growing pause) until the delivery is sent; it
+    must never end otherwise."""
+    for _ in range(100):
+        found = await deliveries.get(world.db, delivery_id)
+        assert found is not None and found.status in ("pending", "sent"), found
+        if found.status == "sent":
+            return found
+        world.advance(step)
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"delivery {delivery_id} was not sent")
+
+
+async def test_server_errors_and_lost_answers_are_never_final(wa_world: WaWorld) -> None:
+    world = wa_world
+    world.wa.fail(status=500, times=2, to=world.ayse_wa)
+    world.wa.fail(status=503, times=1, to=world.ayse_wa)
+    world.wa.lose_answer(times=1, to=world.ayse_wa)
+    incident_id = await alert(world)
+    delivery = await delivery_to(world, world.ayse.id, incident_id)
+    sent = await until_sent(world, delivery.id, step=7)
+    assert sent.attempts == 5  # four failed tries, then the one that went
+    got = await world.ayse_wa.wait_for(lambda m: "Unrest at the square" in m.text)
+    assert got.kind == "interactive"
+    codes = [r.status for r in world.wa.requests if not r.ok]
+    assert sorted(codes[:3]) == [500, 500, 503]
+
+
+async def test_an_outage_of_the_graph_api_waits_and_everything_goes_when_it_answers(
+    wa_world: WaWorld,
+) -> None:
+    world = wa_world
+    await world.wa.down()
+    incident_id = await alert(world)
+    await world.eve.expect("Unrest at the square")  # Telegram goes on
+    delivery = await delivery_to(world, world.ayse.id, incident_id)
+
+    async def out() -> bool:
+        world.advance(30)
+        return world.outbox.waiting_for_channel
+
+    await eventually(out)
+    world.advance(3600)  # an hour: still waiting, not given up
+    await asyncio.sleep(0.2)
+    found = await deliveries.get(world.db, delivery.id)
+    assert found is not None and found.status == "pending"
+    assert found.error is not None and "no answer" in found.error
+
+    await world.wa.up()
+    got = await world.ayse_wa.wait_for(lambda m: "Unrest at the square" in m.text)
+    assert got.kind == "interactive"
+    await eventually(lambda: _not_waiting(world))
+
+
+async def _not_waiting(world: WaWorld) -> bool:
+    return not world.outbox.waiting_for_channel
+
+
+def status_of(world: WaWorld) -> SimMessage:
+    return next(m for m in world.chief.private_chat.bot_messages() if "Alert #" in (m.text or ""))
+
+
+async def test_one_message_per_six_seconds_to_a_member_and_meta_s_limits_are_waited_out(
+    wa_world: WaWorld,
+) -> None:
+    world = wa_world
+    first = await alert(world, "Unrest at the square")
+    await world.ayse_wa.wait_for(lambda m: "Unrest at the square" in m.text)
+    second = await alert(world, "Smoke in the Eikstraat")
+    later = await delivery_to(world, world.ayse.id, second)
+    # The clock stands still: the second waits for its six seconds, no request is wasted.
+    await world.outbox.idle()
+    waiting = await deliveries.get(world.db, later.id)
+    assert waiting is not None and waiting.status == "pending" and waiting.not_before
+    assert len(world.ayse_wa.inbox) == 1
+    world.advance(6)
+    await world.ayse_wa.wait_for(lambda m: "Smoke in the Eikstraat" in m.text)
+    assert all(r.ok for r in world.wa.requests)
+    assert first != second
+
+    # Meta says "too fast" anyway (131056, 130429): waited out, not counted as a failed try.
+    world.wa.fail(code=131056, to=world.ayse_wa)
+    world.wa.fail(code=130429, to=world.ayse_wa)
+    third = await alert(world, "Dog loose at the school")
+    world.advance(6)
+    delivery = await delivery_to(world, world.ayse.id, third)
+    sent = await until_sent(world, delivery.id, step=7)
+    assert sent.attempts == 1
+    assert sorted(r.error_code or 0 for r in world.wa.requests if not r.ok) == [130429, 131056]
+
+
+async def test_the_daily_limit_of_members_rung_holds_back_and_the_sender_sees_it(
+    wa_world: WaWorld,
+) -> None:
+    world = wa_world
+    services.of(world.app).settings.whatsapp.members_outside_window_per_day = 1
+    bram = await member(world, "Bram")
+    dirk = await member(world, "Dirk")
+    bram_wa = await world.on_whatsapp(bram, "Bram Kok", wrote_at=None)
+    dirk_wa = await world.on_whatsapp(dirk, "Dirk Bos", wrote_at=None)
+    incident_id = await alert(world)
+    await bram_wa.wait_for(lambda m: m.kind == "template")
+    await world.outbox.idle()
+    assert dirk_wa.inbox == []  # over the limit: held back, not lost
+    held = await delivery_to(world, dirk.id, incident_id)
+    assert held.status == "pending" and (held.error or "").startswith(wa.HELD_BACK)
+    status = status_of(world)
+    await world.sandbox.wait_for(
+        lambda: (
+            "held back by WhatsApp's daily limit 1" in (status.text or "")
+            and "waiting for their tap 1" in (status.text or "")
+        )
+    )
+    # It waits for the place Bram's doorbell frees a day later (or for the alert's end).
+    assert held.not_before is not None
+    assert datetime.fromisoformat(held.not_before) > world.clock.now() + timedelta(hours=23)
+    assert not [r for r in world.wa.requests if not r.ok]
+
+
+async def test_statuses_only_move_forward_and_a_late_window_failure_rings_the_doorbell(
+    wa_world: WaWorld,
+) -> None:
+    world = wa_world
+    svc = services.of(world.app)
+    bram = await member(world, "Bram")
+    now = world.clock.now()
+    bram_wa = await world.on_whatsapp(bram, "Bram Kok", wrote_at=now - timedelta(hours=1))
+    bram_wa.last_inbound = now - timedelta(hours=30)  # WhatsApp knows better than we do
+    incident_id = await alert(world)
+
+    # Accepted, then failed in a status webhook (131047): the alert is pending again, behind
+    # the doorbell; nothing is lost.
+    async def reopened() -> bool:
+        delivery = await delivery_to(world, bram.id, incident_id)
+        return delivery.status == "pending" and "24-hour window" in (delivery.error or "")
+
+    await eventually(reopened)
+    world.advance(7)  # one message per six seconds to him, the failed one too
+    bell = await bram_wa.wait_for(lambda m: m.kind == "template")
+    world.advance(10)
+    await bram_wa.tap(bell, "Show message")
+    got = await bram_wa.wait_for(
+        lambda m: "Unrest at the square" in m.text and m.kind != "template"
+    )
+    assert got.kind == "interactive"
+
+    async def read() -> bool:
+        message = await wa.message(world.db, got.wamid)
+        return message is not None and message.state == "read"
+
+    await eventually(read)
+    # A late or repeated status never moves it back; an unknown message is not ours.
+    assert await statuses.apply_status(svc, got.wamid, "delivered", None, world.clock.now())
+    assert await statuses.apply_status(svc, got.wamid, "failed", 131026, world.clock.now())
+    message = await wa.message(world.db, got.wamid)
+    assert message is not None and message.state == "read"
+    sent = await delivery_to(world, bram.id, incident_id)
+    assert (sent.status, sent.channel) == ("sent", "whatsapp")
+    assert not await statuses.apply_status(svc, "wamid.unknown", "read", None, world.clock.now())

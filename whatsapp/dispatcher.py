@@ -38,6 +38,7 @@ from datetime import datetime, timedelta
 from bot.i18n import pick_language, translator
 from domain.context import Context
 from storage import deliveries, networks, people
+from storage import incidents as incident_store
 from storage import whatsapp as store
 from storage.deliveries import Delivery
 from storage.whatsapp import Contact
@@ -80,7 +81,6 @@ class WaDispatcher:
         self.outcomes: Counter[str] = Counter()
         self.loop_restarts = 0
         self.last_turn_at: datetime | None = None
-        self.held_back = 0  # deliveries the daily limit holds back right now (last look)
         self._failures_in_row = 0
         self._first_failure_at: datetime | None = None
         self._next_probe = 0.0
@@ -89,6 +89,7 @@ class WaDispatcher:
         self._sending: dict[int, asyncio.Task[None]] = {}
         self._members_busy: set[int] = set()  # one message at a time per member
         self._wake = asyncio.Event()
+        self._ringing = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
 
@@ -215,15 +216,18 @@ class WaDispatcher:
             self.wake_at(last + gap - now)
             return
         if not contact.window_open(now):
-            await self._ring(delivery, contact, language)
+            # One ring at a time: the daily limit counts the members rung so far.
+            async with self._ringing:
+                await self._ring(delivery, contact, language)
             return
         done = await store.parts_sent(db, delivery.id)
         part = rendered[min(done, len(rendered) - 1)]
         final = done + 1 >= len(rendered)
         result = await self._post(contact, part)
         if isinstance(result, Accepted):
+            # Stamped with the moment it left (WhatsApp paces from then, not from its answer).
             await store.record_message(
-                db, result.wamid, delivery, self.ctx.clock.now(), actions=part.actions, final=final
+                db, result.wamid, delivery, now, actions=part.actions, final=final
             )
             if final:
                 self.outcomes["sent"] += 1
@@ -266,12 +270,13 @@ class WaDispatcher:
                 db,
                 result.wamid,
                 delivery,
-                self.ctx.clock.now(),
+                now,
                 template=templates.DOORBELL,
                 actions=bell.actions,
                 final=False,
             )
             self.outcomes["doorbell"] += 1
+            await self._changed(delivery)
             log.info("whatsapp: doorbell rung for delivery %s to %s", delivery.id, contact.user_id)
             return
         if result.code in TEMPLATE_STATES:
@@ -352,9 +357,9 @@ class WaDispatcher:
         self.outcomes[status] += 1
 
     async def _changed(self, delivery: Delivery) -> None:
-        """The sender's status shows what a limit holds back (domain.alerts counts it)."""
+        """The sender's status shows who waits at the door or for a limit (domain.alerts)."""
         if delivery.incident_id is not None:
-            await self._tell(delivery, "held_back")
+            await incident_store.mark_changed(self.ctx.database, delivery.incident_id)
 
     async def _tell(self, delivery: Delivery, outcome: str) -> None:
         for listener in list(self.ctx.delivery_listeners):

@@ -100,44 +100,32 @@ async def withdrawn(ctx: Context, language: str, why: str) -> None:
     """The doorbell of `language` cannot be sent: what waits for it goes to Telegram now."""
     now = ctx.clock.now()
     moved = await store.needing_doorbell(ctx.database, now)
-    per_network: dict[int, int] = {}
-    ids: list[int] = []
-    for delivery_id, user_id, network_id in moved:
-        if (await _language(ctx, user_id)) != language:
-            continue
-        ids.append(delivery_id)
-        if network_id is not None:
-            per_network[network_id] = per_network.get(network_id, 0) + 1
+    ids = [d for d, user_id, _n in moved if (await _language(ctx, user_id)) == language]
     reason = f"the WhatsApp doorbell cannot be sent ({why}): sent on Telegram"
     count = await store.to_telegram(ctx.database, ids, reason)
     if count:
         log.warning("whatsapp: %d deliveries moved to Telegram: %s", count, reason)
         ctx.dispatcher.wake()
+    # The hosts of every network with members on WhatsApp, and the operator, once each.
     told: set[int] = set()
-    for network_id, n in per_network.items():
+    for network_id in await store.networks_on_whatsapp(ctx.database):
         hosts = [u for u in await hosts_and_coordinators(ctx, network_id) if u not in told]
         told.update(hosts)
-        await tell(ctx, hosts, _withdrawn(why, n), kind="wa_notice")
-    operator = [u for u in _operator(ctx) if u not in told]
-    if not operator:
-        operator = [u for u in await coordinator_ids(ctx) if u not in told]
-    await tell(ctx, operator, _withdrawn(why, count), kind="wa_notice")
+        await tell(ctx, hosts, _withdrawn(why), kind="wa_notice")
+    operator = [u for u in _operator(ctx) or await coordinator_ids(ctx) if u not in told]
+    await tell(ctx, operator, _withdrawn(why), kind="wa_notice")
 
 
-def _withdrawn(why: str, moved: int) -> Compose:
-    return lambda _: (_withdrawn_text(_, why, moved), [])
+def _withdrawn(why: str) -> Compose:
+    return lambda _: (_withdrawn_text(_, why), [])
 
 
-def _withdrawn_text(_: Translator, why: str, moved: int) -> str:
+def _withdrawn_text(_: Translator, why: str) -> str:
     return str(
-        _.ngettext(
+        _(
             "⚠️ WhatsApp no longer accepts the bot's doorbell message ({why}). Members on "
-            "WhatsApp who have not written in the last 24 hours get their messages on Telegram "
-            "until it is approved again; {n} message went there now.",
-            "⚠️ WhatsApp no longer accepts the bot's doorbell message ({why}). Members on "
-            "WhatsApp who have not written in the last 24 hours get their messages on Telegram "
-            "until it is approved again; {n} messages went there now.",
-            moved,
+            "WhatsApp who have not written to the bot in the last 24 hours get their messages on "
+            "Telegram until it is approved again.",
             why=why,
         )
     )
