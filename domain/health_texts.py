@@ -108,29 +108,62 @@ def report(_: Translator, network: str, health: Health, tz: ZoneInfo) -> Report:
     pictures: list[Picture] = []
     without: list[str] = []
 
-    # Meal meetings: per meeting, then (hosts only) per member.
-    if health.meetings:
+    # Meal meetings: per meeting, then (hosts only) per member. A chart of nothing but zeros
+    # is an empty chart too: a line says it instead.
+    meetings = health.meetings
+    if any(m.came or m.said_yes for m in meetings):
         pictures.append(_meetings(_, network, health, tz, this_year, year_note))
         if health.members:
             pictures.append(_members(_, network, health, year_note))
     else:
-        line = _("• Meal meetings: none with confirmed attendance since {day}.", day=since)
+        line = (
+            _.ngettext(
+                "• Meal meetings: {n} held since {day}, nobody came.",
+                "• Meal meetings: {n} held since {day}, nobody came.",
+                len(meetings),
+                n=len(meetings),
+                day=since,
+            )
+            if meetings
+            else _("• Meal meetings: none with confirmed attendance since {day}.", day=since)
+        )
         if health.unconfirmed:
             line += " " + _unconfirmed(_, health.unconfirmed)
         without.append(line)
 
     # Alerts: how fast they were seen.
-    if health.alerts:
+    note = " " + _alerts_note(_, health) if health.alerts_cut else ""
+    if health.reached:
         pictures.append(_alerts(_, network, health, tz, alerts_since))
-    else:
+    elif health.alerts:  # every member it went to had blocked the bot
+        n = len(health.alerts)
         without.append(
-            _("• Alerts: none to members since {day}.", day=alerts_since)
-            + (" " + _alerts_note(_, health) if health.alerts_cut else "")
+            _.ngettext(
+                "• Alerts: {n} since {day}, but the bot could reach no member.",
+                "• Alerts: {n} since {day}, but the bot could reach no member.",
+                n,
+                n=n,
+                day=alerts_since,
+            )
+            + note
         )
+    else:
+        without.append(_("• Alerts: none to members since {day}.", day=alerts_since) + note)
 
     # The mood pulse.
-    if health.pulses:
+    if health.pulse_answers:
         pictures.append(_pulse(_, network, health, tz, year_note))
+    elif health.pulses:
+        n = len(health.pulses)
+        without.append(
+            _.ngettext(
+                "• Mood pulse: {n} since {day}, nobody answered.",
+                "• Mood pulse: {n} since {day}, nobody answered.",
+                n,
+                n=n,
+                day=since,
+            )
+        )
     else:
         without.append(_("• Mood pulse: none closed since {day}.", day=since))
 

@@ -152,3 +152,26 @@ def test_a_year_of_alerts_fits_its_caption_and_its_picture() -> None:
     assert "…" in alerts.caption
     png = alerts.draw()
     assert int.from_bytes(png[16:20], "big") == 1080
+
+
+def test_numbers_that_are_all_zero_are_a_line_not_an_empty_chart() -> None:
+    _ = translator("en")
+    quiet = Health(
+        **{
+            **largest(members=3, meetings=1).__dict__,
+            "meetings": [HeldMeeting(1, NOW.isoformat(), 0, 0)],
+            "unconfirmed": 0,
+            "alerts": [AlertSeen(1, NOW, 0, 4, ())],  # every member it went to blocked the bot
+            "pulses": [PulseMoods(1, NOW.isoformat(), 5, {})],
+        }
+    )
+    shown = health_texts.report(_, "Noord", quiet, AMSTERDAM)
+    assert shown.pictures == []
+    assert shown.without is not None
+    assert shown.without.split("\n") == [
+        "📊 <b>Noord</b>",
+        "• Meal meetings: 1 held since 15 September 2025, nobody came.",
+        "• Alerts: 1 since 15 September 2025, but the bot could reach no member.",
+        "• Mood pulse: 1 since 15 September 2025, nobody answered.",
+        "• Agreed actions: none agreed since 15 September 2025.",
+    ]
