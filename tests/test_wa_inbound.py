@@ -11,21 +11,34 @@ import json
 import logging
 import socket
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import aiohttp
 import pytest
 
+from bot import services
 from bot.clock import ManualClock
-from storage import wa_links
+from domain import meeting_plans
+from domain import meetings as meeting_rules
+from domain.alerts import send_alert
+from sandbox import SimMessage
+from storage import audit, wa_links
+from storage import incidents as incident_store
+from storage import whatsapp as wa_store
 from storage.database import Database
+from tests import test_wa_profile
+from tests.conftest import eventually
+from tests.test_forget_everywhere import scan_tables
+from tests.test_meetings import run_jobs, tap
+from tests.test_wa_profile import WaWorld
 from wa_sandbox import WaSandbox, sign
 from whatsapp import inbound
 from whatsapp.webhook import Item, Webhook, items_of
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SECRET = "app-s3cret-for-tests"
+world = test_wa_profile.world  # the fixture: Noord, both sandboxes
 VERIFY = "verify-me"
 
 
@@ -72,6 +85,10 @@ def test_a_typed_word_counts_as_the_tap_of_one_button() -> None:
     moods = ["pulse:m:3:calm", "pulse:m:3:worried", "pulse:m:3:tense", "pulse:m:3:rumours"]
     assert inbound.typed_tap("rustig", moods) == "pulse:m:3:calm"
     assert inbound.typed_tap("gespannen", moods) == "pulse:m:3:tense"
+    forget = [inbound.FORGET_YES, inbound.FORGET_NO]
+    assert inbound.typed_tap("ja", forget) is None  # deleting everything takes more than "ja"
+    assert inbound.typed_tap("Ja, wis alles", forget) == inbound.FORGET_YES
+    assert inbound.typed_tap("nee", forget) == inbound.FORGET_NO
     action = ["act:prog:9", "act:done:9"]
     assert inbound.typed_tap("klaar", action) == "act:done:9"
     assert inbound.typed_tap("bezig", action) == "act:prog:9"
@@ -276,3 +293,246 @@ async def test_what_was_taken_but_not_handled_before_a_stop_is_handled_after_the
         await again.stop()
     assert [item.key for item in recorder.items] == [f"m:{wamid}"]
     assert await wa_links.unhandled(db) == []
+
+
+# --- the stories, through both sandboxes ---------------------------------------------------------
+
+
+def status_of(world: WaWorld) -> SimMessage:
+    return next(
+        m for m in world.chief.private_chat.bot_messages() if "Alert #1 is" in (m.text or "")
+    )
+
+
+async def test_a_telegram_and_a_whatsapp_member_acknowledge_and_the_chief_counts_both(
+    world: WaWorld,
+) -> None:
+    ayse_wa = world.ayse_wa
+    await world.link(world.ayse, ayse_wa, world.network.id)
+    svc = services.of(world.app)
+    await send_alert(
+        svc, world.chief.id, [world.network.id], "critical", "network_only", "Unrest at the square"
+    )
+    # Eve on Telegram, Ayşe on WhatsApp (not on Telegram: she chose WhatsApp for Noord).
+    on_telegram = await world.eve.expect("Unrest at the square")
+    on_whatsapp = await ayse_wa.wait_for(lambda m: "Unrest at the square" in m.text)
+    assert on_whatsapp.kind == "interactive"
+    assert on_whatsapp.buttons == ["✅ Seen", "💬 Reply", "📞 Call me"]
+    assert not any("Unrest" in (m.text or "") for m in world.ayse.private_chat.bot_messages())
+
+    await (await world.eve.press(on_telegram, "✅ Seen")).answered()
+    seen = len(ayse_wa.inbox)
+    await ayse_wa.tap(on_whatsapp, "✅ Seen")
+    await ayse_wa.wait_for(lambda m: "noted that you have seen it" in m.text, after=seen)
+    status = status_of(world)
+    await world.sandbox.wait_for(lambda: "acknowledged 2" in (status.text or ""), timeout=15)
+
+    # The mood and a few words from WhatsApp reach the chief, as from Telegram.
+    seen = len(ayse_wa.inbox)
+    await ayse_wa.tap(on_whatsapp, "💬 Reply")
+    moods = await ayse_wa.wait_for(lambda m: "How is the mood" in m.text, after=seen)
+    await ayse_wa.tap(moods, "😠 tense")
+    await world.chief.expect("the mood is 😠 tense")
+    await ayse_wa.wait_for(lambda m: "Anything to add?" in m.text, after=seen)
+    await ayse_wa.write("Jongeren verzamelen zich bij het plein.")
+    await world.chief.expect("Jongeren verzamelen zich")
+    # A typed "bel mij" under the alert's buttons is the 📞 Call me tap.
+    seen = len(ayse_wa.inbox)
+    await ayse_wa.write("bel mij")
+    await world.chief.expect("asks to be called")
+    await ayse_wa.wait_for(lambda m: "to call you" in m.text, after=seen)
+    recipient = await incident_store.recipient(world.db, 1, world.ayse.id)
+    assert recipient is not None and recipient.acknowledged_at and recipient.call_me_at
+    assert recipient.mood == "tense" and recipient.reply_text
+
+
+async def test_attendance_from_whatsapp_lands_in_the_same_headcount(world: WaWorld) -> None:
+    ayse_wa = world.ayse_wa
+    await world.link(world.ayse, ayse_wa, world.network.id)
+    svc = services.of(world.app)
+    day = (START + timedelta(days=30)).date()
+    starts_at = meeting_rules.local(day, time(19, 0), svc.settings.bot.tz)
+    details = {"venue_kind": "town_hall", "address": "Stadhuisplein 1"}
+    await meeting_plans.plan(
+        svc, world.network.id, details, [starts_at.isoformat()], world.chief.id
+    )
+    await run_jobs(world.app)
+    world.clock.advance(timedelta(days=10))  # past the invitation (21 days before)
+    await run_jobs(world.app)
+    world.clock.advance(timedelta(days=14))  # the reminder (7 days before)
+    await ayse_wa.write("Hoi")  # she wrote today: the reminder comes with its buttons
+    await run_jobs(world.app)
+    reminder = await world.eve.expect("We have not heard from you yet")
+    await tap(world.eve, reminder, "✅ Yes")
+    asked = await ayse_wa.wait_for(
+        lambda m: "We have not heard from you yet" in m.text and m.kind == "interactive"
+    )
+    assert asked.buttons == ["✅ Yes", "❌ No", "🤔 Maybe"]
+    seen = len(ayse_wa.inbox)
+    await ayse_wa.write("ja")  # typed: the tap on ✅ Yes
+    await ayse_wa.wait_for(lambda m: "Noted: Yes" in m.text, after=seen)
+    answer = await world.db.fetch_one(
+        "SELECT answer FROM attendance WHERE user_id = ?", (world.ayse.id,)
+    )
+    assert answer is not None and answer["answer"] == "yes"
+    world.clock.advance(timedelta(days=4))  # past the deadline: the headcount
+    await run_jobs(world.app)
+    headcount = await world.chief.expect("Headcount")
+    assert "2 coming" in (headcount.text or "")
+    assert "Ayşe" in (headcount.text or "") and "Eve" in (headcount.text or "")
+
+
+async def test_stop_mid_incident_ends_her_whatsapp_messages_at_once(world: WaWorld) -> None:
+    ayse_wa, wa = world.ayse_wa, world.wa
+    # One message per member per 6 s (on the bot's clock, which stands still): the alert must
+    # wait behind the welcome, and she writes STOP meanwhile.
+    wa.pair_interval = 6.0
+    await world.link(world.ayse, ayse_wa, world.network.id)
+    svc = services.of(world.app)
+    await send_alert(
+        svc, world.chief.id, [world.network.id], "critical", "network_only", "Unrest at the square"
+    )
+    await world.eve.expect("Unrest at the square")
+    await wa.until(lambda: any(r.error_code == 131056 for r in wa.requests))
+    seen = len(ayse_wa.inbox)
+    await ayse_wa.write("STOP")
+    world.clock.advance(timedelta(seconds=7))
+    assert svc.whatsapp is not None
+    svc.whatsapp.wake()  # the clock moved: the held confirmation may go now
+    stopped = await ayse_wa.wait_for(lambda m: "Stopped" in m.text, after=seen)
+    assert "START" in stopped.text
+    status = status_of(world)
+    await world.sandbox.wait_for(lambda: "unreachable 1" in (status.text or ""), timeout=15)
+    world.clock.advance(timedelta(seconds=7))
+    await world.idle()
+    assert not any("Unrest" in m.text for m in ayse_wa.inbox)
+    contact = await wa_store.get_contact(world.db, world.ayse.id)
+    assert contact is not None and contact.stopped_at is not None
+    cancelled = await world.db.fetch_one(
+        "SELECT status, error FROM deliveries WHERE chat_id = ? AND incident_id = 1",
+        (world.ayse.id,),
+    )
+    assert cancelled is not None and cancelled["status"] == "cancelled"
+    # The next alert reaches her on Telegram.
+    await send_alert(
+        svc, world.chief.id, [world.network.id], "urgent", "network_only", "Market closed today"
+    )
+    await world.ayse.expect("Market closed today")
+    assert not any("Market" in m.text for m in ayse_wa.inbox)
+    # START: WhatsApp again.
+    seen = len(ayse_wa.inbox)
+    await ayse_wa.write("start")
+    world.clock.advance(timedelta(seconds=7))
+    await ayse_wa.wait_for(lambda m: "Welcome back: Noord" in m.text, after=seen)
+    assert [e.action for e in await audit.about(world.db, world.ayse.id)] == [
+        "wa_linked",
+        "wa_stopped",
+        "wa_restarted",
+    ]
+
+
+async def test_forget_me_on_whatsapp_deletes_everything_after_a_confirmation(
+    world: WaWorld,
+) -> None:
+    ayse, ayse_wa = world.ayse, world.ayse_wa
+    await world.link(ayse, ayse_wa, world.network.id)
+    seen = len(ayse_wa.inbox)
+    await ayse_wa.write("MIJN GEGEVENS")
+    mine = await ayse_wa.wait_for(lambda m: "What we keep about you" in m.text, after=seen)
+    assert "WhatsApp id" in mine.text and "On WhatsApp: Noord" in mine.text
+    seen = len(ayse_wa.inbox)
+    await ayse_wa.write("Vergeet mij")
+    question = await ayse_wa.wait_for(lambda m: "Delete everything" in m.text, after=seen)
+    assert question.buttons == ["Yes, delete all", "No, keep it"]
+    seen = len(ayse_wa.inbox)
+    await ayse_wa.tap(question, "No, keep it")
+    await ayse_wa.wait_for(lambda m: "Nothing was deleted" in m.text, after=seen)
+    assert await wa_store.get_contact(world.db, ayse.id) is not None
+    # That question is answered: its Yes no longer deletes anything.
+    seen = len(ayse_wa.inbox)
+    await ayse_wa.tap(question, "Yes, delete all")
+    await ayse_wa.wait_for(lambda m: "that question has lapsed" in m.text, after=seen)
+    assert await wa_store.get_contact(world.db, ayse.id) is not None
+    seen = len(ayse_wa.inbox)
+    await ayse_wa.write("FORGET ME")
+    question = await ayse_wa.wait_for(lambda m: "Delete everything" in m.text, after=seen)
+    await ayse_wa.tap(question, "Yes, delete all")
+    await ayse_wa.wait_for(lambda m: "everything we stored about you is deleted" in m.text)
+    await world.chief.expect("has left the network Noord")
+    await world.idle()
+
+    async def forgotten() -> bool:
+        return not await scan_tables(world.db, ayse, ayse_wa.phone or "")
+
+    try:
+        await eventually(forgotten, timeout=5)
+    except AssertionError:
+        found = "\n".join(await scan_tables(world.db, ayse, ayse_wa.phone or ""))
+        raise AssertionError(f"left after FORGET ME:\n{found}") from None
+    for table in ("wa_contacts", "channel_choices", "wa_link_codes", "wa_messages", "wa_awaiting"):
+        assert (
+            await world.db.fetch_all(f"SELECT * FROM {table} WHERE user_id = ?", (ayse.id,)) == []
+        )
+    # Afterwards she is a stranger there again.
+    seen = len(ayse_wa.inbox)
+    await ayse_wa.write("Hallo?")
+    await ayse_wa.wait_for(lambda m: "/profile" in m.text, after=seen)
+
+
+async def test_a_changed_number_keeps_the_link(world: WaWorld) -> None:
+    ayse_wa = world.ayse_wa
+    await world.link(world.ayse, ayse_wa, world.network.id)
+    await ayse_wa.change_number("31687654321")
+    seen = len(ayse_wa.inbox)
+    await ayse_wa.write("HELP")
+    helped = await ayse_wa.wait_for(lambda m: "STOP" in m.text, after=seen)
+    assert "Noord" in helped.text
+    contact = await wa_store.get_contact(world.db, world.ayse.id)
+    assert contact is not None and contact.phone == "31687654321"
+
+
+async def test_retention_keeps_open_codes_and_unhandled_items_and_purges_the_rest(
+    db: Database, clock: ManualClock
+) -> None:
+    now = clock.now()
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO people (user_id, created_at, last_active_at) VALUES (7, ?, ?)",
+            (now.isoformat(), now.isoformat()),
+        )
+        await conn.execute(
+            "INSERT INTO wa_messages (wamid, user_id, state, created_at, updated_at)"
+            " VALUES ('wamid.old', 7, 'read', ?, ?), ('wamid.new', 7, 'sent', ?, ?)",
+            (
+                (now - timedelta(days=31)).isoformat(),
+                now.isoformat(),
+                (now - timedelta(days=29)).isoformat(),
+                now.isoformat(),
+            ),
+        )
+    used = await wa_links.new_code(db, 7, None, "profile", now - timedelta(hours=2))
+    await wa_links.use(db, used.code, now - timedelta(hours=1))
+    expired = await wa_links.new_code(db, 8, None, "profile", now - timedelta(hours=25))
+    still_open = await wa_links.new_code(db, 9, None, "invite", now - timedelta(hours=1))
+    await wa_links.record(db, "m:old", "{}", now - timedelta(days=8))
+    await wa_links.handled(db, "m:old", now - timedelta(days=8))
+    await wa_links.record(db, "m:waiting", "{}", now - timedelta(days=8))  # never handled
+    await wa_links.record(db, "m:recent", "{}", now - timedelta(days=6))
+    await wa_links.handled(db, "m:recent", now - timedelta(days=6))
+    await wa_links.await_text(db, 7, "reply", 1, now - timedelta(days=2))
+
+    gone = await wa_links.purge(
+        db,
+        now,
+        seen_before=now - timedelta(days=7),
+        awaited_before=now - timedelta(days=1),
+        messages_before=now - timedelta(days=30),
+    )
+    assert gone == 5  # two codes, one key, one awaited text, one message record
+    codes = {row["code"] for row in await db.fetch_all("SELECT code FROM wa_link_codes")}
+    assert codes == {still_open.code} and expired.code not in codes
+    keys = {row["key"] for row in await db.fetch_all("SELECT key FROM wa_webhooks_seen")}
+    assert keys == {"m:waiting", "m:recent"}
+    wamids = {row["wamid"] for row in await db.fetch_all("SELECT wamid FROM wa_messages")}
+    assert wamids == {"wamid.new"}
+    assert await wa_links.awaiting(db, 7) is None

@@ -9,7 +9,7 @@ import re
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -20,7 +20,7 @@ from bot.app import BotApplication
 from bot.clock import ManualClock
 from domain import whatsapp_link
 from sandbox import Sandbox, SimMessage, SimUser
-from storage import networks, wa_links
+from storage import audit, networks, wa_links
 from storage import whatsapp as wa_store
 from storage.database import Database
 from storage.networks import Network
@@ -61,8 +61,12 @@ class WaWorld:
         return services.of(self.app).database
 
     async def idle(self) -> None:
-        await services.of(self.app).dispatcher.idle()
+        """Everything sent, every webhook delivered and handled."""
+        svc = services.of(self.app)
+        await svc.dispatcher.idle()
         await self.wa.idle()
+        assert svc.wa_webhook is not None
+        await svc.wa_webhook.idle()
 
     async def link(self, user: SimUser, wa_user: WaUser, network_id: int | None = None) -> None:
         """The member links WhatsApp with a code made for `network_id` (the real path: the
@@ -92,6 +96,7 @@ async def world(sandbox: Sandbox, tmp_path: Path, coordinator: SimUser) -> Async
                 "display_phone": wa.display_phone,
                 "listen": f"127.0.0.1:{port}",
                 "graph_url": wa.graph_url,
+                "seconds_between_messages_to_a_member": 0,  # as the sandbox's pair_interval
             },
         )
         wa.webhook_url = f"http://127.0.0.1:{port}/whatsapp"
@@ -126,6 +131,88 @@ def code_of(message: SimMessage) -> str:
     found = re.fullmatch(r"KOPPEL ([A-Z0-9]{8})", unquote(text))
     assert found, text
     return found[1]
+
+
+async def test_a_member_links_whatsapp_from_profile_and_the_consent_is_recorded(
+    world: WaWorld,
+) -> None:
+    ayse, ayse_wa = world.ayse, world.ayse_wa
+    screen = await open_whatsapp_screen(ayse)
+    await world.sandbox.wait_for(lambda: "Open WhatsApp" in " ".join(screen.button_texts()))
+    assert "STOP there ends it" in (screen.text or "")
+    code = code_of(screen)
+    assert code in (screen.text or "")  # also to type by hand
+    assert await wa_store.get_contact(world.db, ayse.id) is None
+
+    world.clock.advance(timedelta(minutes=3))
+    await ayse_wa.write(f"KOPPEL {code}")
+    welcome = await ayse_wa.wait_for(lambda m: "linked to you" in m.text)
+    assert "Noord" in welcome.text  # the code was made for Noord: it reaches her there now
+    assert "STOP" in welcome.text
+    await ayse.expect("Your WhatsApp is linked. On WhatsApp from now on: Noord")
+
+    contact = await wa_store.get_contact(world.db, ayse.id)
+    assert contact is not None
+    assert contact.consent_source == "profile"
+    assert contact.consent_at == (START + timedelta(minutes=3)).isoformat()
+    assert contact.phone == "31612345678" and contact.wa_user == ayse_wa.bsuid
+    assert await wa_store.channels_of(world.db, ayse.id) == {world.network.id: "whatsapp"}
+    entries = await audit.about(world.db, ayse.id)
+    assert [e.action for e in entries] == ["wa_linked"]
+
+    # The code was for once.
+    someone = world.wa.user("Someone", phone="31699990000")
+    await someone.write(f"KOPPEL {code}")
+    used = await someone.wait_for(lambda m: "al gebruikt" in m.text)  # Dutch: not known yet
+    assert used.kind == "text"
+    assert await wa_store.contact_by_wa_user(world.db, someone.bsuid) is None
+
+    # The screen now shows the link and the choice per network.
+    await ayse.send("/profile")
+    card = await ayse.expect("Your details in Noord")
+    await (await ayse.press(card, "📱 WhatsApp")).answered()
+    await world.sandbox.wait_for(lambda: "Linked (+31612345678)" in (card.text or ""))
+    assert "• Noord: WhatsApp" in (card.text or "")
+    assert card.button_texts()[:2] == ["Noord: Telegram", "✓ WhatsApp"]
+    await (await ayse.press(card, "Noord: Telegram")).answered()
+    await world.sandbox.wait_for(lambda: "• Noord: Telegram" in (card.text or ""))
+    assert await wa_store.channels_of(world.db, ayse.id) == {}
+    await (await ayse.press(card, "WhatsApp")).answered()
+    await world.sandbox.wait_for(lambda: "• Noord: WhatsApp" in (card.text or ""))
+
+    # /mydata shows it.
+    await ayse.send("/mydata")
+    mine = await ayse.expect("What we keep about you")
+    assert "WhatsApp id" in (mine.text or "") and "+31612345678" in (mine.text or "")
+    assert "On WhatsApp: Noord" in (mine.text or "")
+
+    # Unlinking: the identity and the choices go.
+    await (await ayse.press(card, "🗑 Unlink WhatsApp")).answered()
+    await world.sandbox.wait_for(lambda: "WhatsApp is unlinked" in (card.text or ""))
+    assert await wa_store.get_contact(world.db, ayse.id) is None
+    assert await wa_store.channels_of(world.db, ayse.id) == {}
+    assert "📱 Open WhatsApp" in card.button_texts()  # a fresh code to link again
+
+
+async def test_someone_without_a_valid_code_hears_how_to_link_and_nothing_is_kept(
+    world: WaWorld,
+) -> None:
+    stranger = world.wa.user("Stranger", phone="31611112222")
+    await stranger.write("Hallo, is dit de wijkagent?")
+    how = await stranger.wait_for(lambda m: "/profile" in m.text)
+    assert "Bondgenoten" in how.text  # Dutch: the default language
+    await stranger.write("KOPPEL 22223333")
+    await stranger.wait_for(lambda m: "ken ik niet" in m.text)
+    # An expired code.
+    svc = services.of(world.app)
+    code = await whatsapp_link.new_code(svc, world.eve.id, None, "profile")
+    world.clock.advance(timedelta(hours=25))
+    await stranger.write(f"koppel {code.code.lower()}")
+    await stranger.wait_for(lambda m: "verlopen" in m.text)
+    await world.idle()
+    assert await world.db.fetch_all("SELECT * FROM wa_contacts") == []
+    left = await world.db.fetch_all("SELECT item FROM wa_webhooks_seen")
+    assert left and all(row["item"] is None for row in left)  # handled: their words are gone
 
 
 async def test_the_welcome_of_a_new_member_offers_whatsapp(

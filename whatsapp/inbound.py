@@ -203,7 +203,8 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "inc:notext": ("nee", "no", "klaar", "that s all", "dat is alles"),
     "act:done": ("klaar", "done", "gedaan", "af"),
     "act:prog": ("bezig", "busy", "mee bezig", "in progress", "loopt"),
-    "wa:forget:yes": ("ja", "yes"),
+    # Deleting everything takes its button or its whole label ("ja, wis alles"), never a
+    # lone "ja" that may have been meant for something else.
     "wa:forget:no": ("nee", "no"),
 }
 _ANSWER_SYNONYMS = {
@@ -237,6 +238,10 @@ def _words_for(action: str) -> set[str]:
             found.add(_plain(_("✅ Done")))
         elif action.startswith("act:prog:"):
             found.add(_plain(_("🔄 In progress")))
+        elif action == FORGET_YES:
+            found.add(_plain(_("Yes, delete all")))
+        elif action == FORGET_NO:
+            found.add(_plain(_("No, keep it")))
     return {word for word in found if word}
 
 
@@ -520,6 +525,10 @@ class Inbound:
         elif parts[:1] == ["act"] and parts[1:2] in (["prog"], ["done"]) and numbers:
             await self.on_progress(contact, numbers[0], parts[1] == "done")
         elif action == FORGET_YES:
+            waiting = await wa_links.awaiting(self.ctx.database, user_id)
+            if waiting is None or waiting.what != "forget":  # an old question's button
+                await self.answer(contact, forget_lapsed)
+                return
             await self.forget(contact)
         elif action == FORGET_NO:
             await wa_links.stop_awaiting(self.ctx.database, user_id)
@@ -876,8 +885,13 @@ def forget_question(_: Translator) -> tuple[Html, Keyboard]:
             "and their group chats, and their police chief and municipality are told you "
             "left. This cannot be undone."
         ),
-        [[Button(_("Yes, delete my data"), FORGET_YES)], [Button(_("No, keep it"), FORGET_NO)]],
+        # Short enough for WhatsApp's 20 characters of a reply button, in both languages.
+        [[Button(_("Yes, delete all"), FORGET_YES)], [Button(_("No, keep it"), FORGET_NO)]],
     )
+
+
+def forget_lapsed(_: Translator) -> Html:
+    return _("Nothing was deleted: that question has lapsed. Write FORGET ME to ask again.")
 
 
 def call_me_text(_: Translator, *, shared: bool) -> Html:
