@@ -419,6 +419,13 @@ async def test_stop_mid_incident_ends_her_whatsapp_messages_at_once(world: WaWor
     )
     await world.ayse.expect("Market closed today")
     assert not any("Market" in m.text for m in ayse_wa.inbox)
+    # Stopped, she still has her rights there: MY DATA answers; chat hears how to start again.
+    for said, heard in (("hallo", "Write START"), ("MY DATA", "You wrote STOP on")):
+        seen = len(ayse_wa.inbox)
+        await ayse_wa.write(said)
+        world.clock.advance(timedelta(seconds=7))
+        svc.whatsapp.wake()
+        await ayse_wa.wait_for(lambda m, heard=heard: heard in m.text, after=seen)
     # START: WhatsApp again.
     seen = len(ayse_wa.inbox)
     await ayse_wa.write("start")

@@ -332,14 +332,13 @@ class Inbound:
             return
         now = self.ctx.clock.now()
         keyword = keyword_of(incoming.text) if incoming.action is None else None
-        if contact.stopped_at is not None and keyword != START:
+        # After STOP, a keyword (MY DATA, FORGET ME...) and a tap still do what they say (only
+        # their answer comes, nothing else); anything else hears how to start again.
+        stopped = contact.stopped_at is not None and keyword != START
+        if stopped and keyword is None and incoming.action is None:
             await store.touch_window(db, contact.user_id, now)
-            await self.answer(
-                contact,
-                lambda _: _(
-                    "You stopped messages from this number. Write START to get them again."
-                ),
-            )
+            if incoming.kind != "reaction":
+                await self.answer(contact, _stopped_reminder)
             return
         await store.touch_window(db, contact.user_id, now)
         self.wake()  # what waited behind a doorbell may go now
@@ -903,6 +902,10 @@ def call_me_text(_: Translator, *, shared: bool) -> Html:
         "📞 I asked the police chief and the municipality to call you. You have not shared "
         "a phone number, so they may answer you here. 🚨 Emergency? Call 112."
     )
+
+
+def _stopped_reminder(_: Translator) -> Html:
+    return _("You stopped messages from this number. Write START to get them again.")
 
 
 def _no_longer_yours(_: Translator) -> Html:
