@@ -266,3 +266,19 @@ def test_the_whatsapp_screen_with_twenty_networks_at_their_longest_fits_one_mess
     assert visible_length(text) < LIMIT
     url = whatsapp_link.wa_me_link(settings, code.code)
     assert url == "https://wa.me/31850001234?text=KOPPEL%20ABCDEFGH"
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_privacy_in_full_says_what_whatsapp_keeps_only_when_it_is_offered(language: str) -> None:
+    from bot.fit import LIMIT, visible_length
+    from bot.i18n import translator
+    from bot.settings import load_settings
+    from handlers.privacy import full_privacy
+
+    _ = translator(language)
+    token = {"token": "123456:ABCdefGHIjklMNOpqrSTUvwxYZ012345678"}
+    wa = {"phone_number_id": "1100200300", "token": "t", "display_phone": "31850001234"}
+    offered = full_privacy(_, load_settings(None, telegram=token, whatsapp=wa))
+    assert "<b>WhatsApp</b>" in offered and "30" in offered  # wa_message_days
+    assert visible_length(offered) < LIMIT
+    assert "<b>WhatsApp</b>" not in full_privacy(_, load_settings(None, telegram=token))
