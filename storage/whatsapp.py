@@ -256,6 +256,9 @@ async def due(
         " AND (d.expires_at IS NULL OR d.expires_at > ?)"
         " AND NOT (d.kind LIKE '%:more' AND EXISTS (SELECT 1 FROM deliveries AS p"
         "  WHERE p.id = d.id - 1 AND p.status = 'pending'))"
+        # A follow-up after the message it answers, as on Telegram.
+        " AND NOT (d.reply_to IS NOT NULL AND EXISTS (SELECT 1 FROM deliveries AS r"
+        "  WHERE r.id = d.reply_to AND r.status = 'pending'))"
         # The doorbell rang, no answer since, less than a day ago: wait for the tap.
         " AND NOT (c.doorbell_at IS NOT NULL AND c.doorbell_at > ?"
         "  AND (c.last_inbound_at IS NULL OR c.last_inbound_at < c.doorbell_at))"

@@ -9,6 +9,7 @@ stories driven through the real application against both sandboxes (tests/wa_wor
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -28,6 +29,7 @@ from storage.database import Database
 from storage.deliveries import NewDelivery
 from tests import given
 from tests.conftest import eventually
+from tests.test_monitoring import get, metrics
 from tests.wa_world import WaWorld, wa_world
 from whatsapp import render as wa_render
 from whatsapp import statuses
@@ -493,6 +495,15 @@ async def test_an_outage_of_the_graph_api_waits_and_everything_goes_when_it_answ
     found = await deliveries.get(world.db, delivery.id)
     assert found is not None and found.status == "pending"
     assert found.error is not None and "no answer" in found.error
+    # The operator sees it: health, and the queue per channel.
+    status, body = await get(world.app, "/healthz")
+    assert status == 503 and "WhatsApp not answering since" in body
+    samples = await metrics(world.app)
+    assert samples[("bondgenoten_whatsapp_outage", ())] == 1
+    assert samples[("bondgenoten_channel_queue_pending", (("channel", "whatsapp"),))] == 1
+    assert samples[("bondgenoten_channel_queue_pending", (("channel", "telegram"),))] == 0
+    oldest = ("bondgenoten_channel_queue_oldest_age_seconds", (("channel", "whatsapp"),))
+    assert samples[oldest] >= 3600
 
     await world.wa.up()
     got = await world.ayse_wa.wait_for(lambda m: "Unrest at the square" in m.text)
@@ -605,3 +616,25 @@ async def test_statuses_only_move_forward_and_a_late_window_failure_rings_the_do
     sent = await delivery_to(world, bram.id, incident_id)
     assert (sent.status, sent.channel) == ("sent", "whatsapp")
     assert not await statuses.apply_status(svc, "wamid.unknown", "read", None, world.clock.now())
+
+
+async def test_a_writer_cancelled_while_beginning_leaves_no_transaction_open(
+    tmp_path: Path,
+) -> None:
+    """Found here: the webhook's worker, cancelled at stop while its BEGIN ran, left the
+    transaction open and the database's close failed ('database table is locked')."""
+    for _ in range(20):
+        database = await Database.open(tmp_path / f"cancel-{_}.sqlite3")
+
+        async def write(db: Database = database) -> None:
+            async with db.transaction() as conn:
+                await conn.execute("INSERT INTO wa_templates VALUES ('t', 'nl', 'A', 'U', 'x')")
+
+        task = asyncio.create_task(write())
+        await asyncio.sleep(0)  # it is awaiting its BEGIN now
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        async with database.transaction() as conn:  # the next writer is not refused
+            await conn.execute("DELETE FROM wa_templates")
+        await database.close()  # nor is the checkpoint at close

@@ -105,6 +105,7 @@ async def wa_world(
             sandbox,
             tmp_path / "bot.sqlite3",
             access={"coordinators": [coordinator.id]},
+            monitoring={"listen": f"127.0.0.1:{free_port()}"},
             whatsapp={
                 "phone_number_id": wa.phone_number_id,
                 "token": wa.access_token,

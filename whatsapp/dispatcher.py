@@ -198,7 +198,10 @@ class WaDispatcher:
     async def _attempt(self, delivery: Delivery, contact: Contact | None) -> None:
         db, now = self.ctx.database, self.ctx.clock.now()
         if contact is None:
-            await self._to_telegram(delivery, "not linked to WhatsApp (any more)")
+            if delivery.kind == ANSWER_KIND:  # an answer there makes no sense elsewhere
+                await self._end(delivery, "cancelled", "not linked to WhatsApp any more")
+            else:
+                await self._to_telegram(delivery, "not linked to WhatsApp (any more)")
             return
         if contact.stopped_at is not None and delivery.kind != ANSWER_KIND:
             await self._end(delivery, "cancelled", store.STOPPED)
