@@ -476,6 +476,18 @@ async def test_forget_me_on_whatsapp_deletes_everything_after_a_confirmation(
     except AssertionError:
         found = "\n".join(await scan_tables(world.db, ayse, ayse_wa.phone or ""))
         raise AssertionError(f"left after FORGET ME:\n{found}") from None
+    # Nor in the file's bytes: what she wrote and tapped there named her number and her id.
+    path = services.of(world.app).settings.database.path
+    await world.idle()
+    raw = [ayse_wa.phone or "", ayse_wa.bsuid]
+    left = [
+        f"{file.name}: {trace}"
+        for file in (path, path.with_name(path.name + "-wal"))
+        if file.exists()
+        for trace in raw
+        if trace.encode() in file.read_bytes()
+    ]
+    assert left == []
     for table in ("wa_contacts", "channel_choices", "wa_link_codes", "wa_messages", "wa_awaiting"):
         assert (
             await world.db.fetch_all(f"SELECT * FROM {table} WHERE user_id = ?", (ayse.id,)) == []

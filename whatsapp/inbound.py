@@ -266,6 +266,7 @@ class Inbound:
     def __init__(self, ctx: Context, send_text: SendText) -> None:
         self.ctx = ctx
         self.send_text = send_text
+        self.current: str | None = None  # the key of the item being handled
 
     def wake(self) -> None:
         """The WhatsApp dispatcher looks now (a window opened, an answer is queued)."""
@@ -273,6 +274,7 @@ class Inbound:
             self.ctx.whatsapp.wake()
 
     async def handle(self, item: Item) -> None:
+        self.current = item.key
         if item.kind == "status":
             await self.on_status(item.data)
         elif item.kind == "template":
@@ -701,6 +703,11 @@ class Inbound:
         _ = await language_of(self.ctx, contact.user_id)
         name = await _name_of(self.ctx, contact.user_id)
         forgotten = await forget.forget(self.ctx, contact.user_id, name)
+        if self.current is not None:
+            # This very tap was recorded with her number and id: it goes now, and with a
+            # checkpoint no copy of it stays in the write-ahead log either.
+            await wa_links.handled(self.ctx.database, self.current, self.ctx.clock.now())
+            await self.ctx.database.checkpoint()
         lines = [_("Done: everything we stored about you is deleted.")]
         if forgotten.departures:
             lines.append(

@@ -138,7 +138,12 @@ def _message_items(value: dict[str, Any]) -> list[Item]:
         if not isinstance(wamid, str) or not isinstance(state, str):
             log.warning("whatsapp webhook: a status without an id or state, skipped")
             continue
-        found.append(Item(f"s:{wamid}:{state}", "status", status))
+        # Only what a status changes: not the recipient's number, the conversation or the price.
+        errors = [{"code": e.get("code")} for e in _dicts(status.get("errors"))]
+        kept = {"id": wamid, "status": state, "timestamp": status.get("timestamp")}
+        found.append(
+            Item(f"s:{wamid}:{state}", "status", kept | ({"errors": errors} if errors else {}))
+        )
     for error in _dicts(value.get("errors")):
         log.warning(
             "whatsapp webhook: WhatsApp reports error %s: %s",
