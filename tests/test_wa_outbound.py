@@ -638,3 +638,23 @@ async def test_a_writer_cancelled_while_beginning_leaves_no_transaction_open(
         async with database.transaction() as conn:  # the next writer is not refused
             await conn.execute("DELETE FROM wa_templates")
         await database.close()  # nor is the checkpoint at close
+
+
+async def test_what_whatsapp_refuses_or_cannot_carry_goes_on_telegram_instead(
+    wa_world: WaWorld,
+) -> None:
+    world = wa_world
+    world.wa.fail(code=131026, to=world.ayse_wa)  # Meta's verdict: undeliverable
+    incident_id = await alert(world)
+    await world.ayse.expect("Unrest at the square")  # the alert must arrive: on Telegram
+    moved = await delivery_to(world, world.ayse.id, incident_id)
+    assert moved.channel == "telegram" and "131026" in (moved.error or "")
+
+    # Unlinked while a message waited: it goes on Telegram too.
+    await world.wa.down()
+    second = await alert(world, "Smoke in the Eikstraat")
+    assert await wa.unlink(world.db, world.ayse.id)
+    services.of(world.app).dispatcher.wake()
+    await world.ayse.expect("Smoke in the Eikstraat")
+    waited = await delivery_to(world, world.ayse.id, second)
+    assert waited.channel == "telegram"
