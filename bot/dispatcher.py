@@ -51,7 +51,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import Bot, Message, Poll, TelegramObject
+from telegram import Bot, InputFile, Message, Poll, TelegramObject
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -67,7 +67,7 @@ from bot.render import keyboard
 from domain import ports
 from domain.context import Listener, OutageListener
 from domain.ports import Sent
-from storage import deliveries, group_chats
+from storage import deliveries, group_chats, media
 from storage.database import Database
 from storage.deliveries import Delivery, NewDelivery, SentRecord
 
@@ -87,6 +87,7 @@ METHODS = {
     ports.UNPIN: "unpinChatMessage",
     ports.CLOSE_POLL: "stopPoll",
     ports.MENU: "setMyCommands",
+    ports.PHOTO: "sendPhoto",
 }
 # What a method returns, where it is not the sent Message.
 RESULT_TYPES: dict[str, type[TelegramObject] | None] = {
@@ -160,6 +161,8 @@ def render(delivery: Delivery) -> tuple[str, dict[str, Any]]:
         params.pop("buttons", None)
         if markup is not None:
             params["reply_markup"] = markup.to_dict()
+    elif delivery.method == ports.PHOTO:
+        params.setdefault("parse_mode", "HTML")  # the picture is added when sent (`_attempt`)
     elif delivery.method == ports.MENU:
         # A menu is set for a chat's scope; it names no chat_id of its own.
         scope = {"type": "chat", "chat_id": delivery.chat_id}
@@ -404,6 +407,12 @@ class Dispatcher:
             }
         if self.paid_broadcast and delivery.kind.startswith("alert"):
             params["allow_paid_broadcast"] = True
+        if delivery.method == ports.PHOTO:
+            # The picture waits in the database (not in the JSON params), read when sent.
+            picture = await media.of(self.db, delivery.id)
+            if picture is None:
+                return _Final("failed", "its picture is no longer stored")
+            params["photo"] = InputFile(picture.content, filename=picture.filename)
         once = _must_be_once(delivery)
         try:
             # The answer as plain data (return_type None): building a Message object from it

@@ -28,6 +28,7 @@ PIN = "pin"  # pin the message `message_id` of the chat
 UNPIN = "unpin"
 CLOSE_POLL = "close_poll"  # stop the poll in message `message_id`
 MENU = "menu"  # the command menu of the private chat `chat_id` (domain.menus)
+PHOTO = "photo"  # a picture with a caption; its bytes wait in storage.media, not in params
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,12 @@ def menu(commands: Sequence[tuple[str, str]], signature: str | None) -> dict[str
         "signature": signature,
         "message_id": 0,
     }
+
+
+def photo(caption: str) -> dict[str, Any]:
+    """The params of a `PHOTO` delivery: its HTML caption (at most 1,024 characters as shown).
+    The picture itself is queued with `storage.media.add` in the same transaction."""
+    return {"caption": str(caption)}
 
 
 def buttons_of(params: dict[str, Any]) -> list[list[Button]]:
