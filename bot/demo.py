@@ -30,7 +30,8 @@ from bot.demo_cast import (
 )
 from bot.demo_health import network_health
 from bot.demo_meetings import meal_meeting
-from bot.settings import load_settings
+from bot.demo_whatsapp import on_whatsapp_and_telegram, whatsapp_beside
+from bot.settings import Settings, load_settings
 from sandbox import Sandbox, SimMessage, SimUser
 from sandbox.transcript import timeline
 
@@ -81,7 +82,8 @@ async def approve_and_join(cast: Cast, host: SimUser, user: SimUser) -> None:
     url = None
     while url is None:  # the good news, then the personal link to the group
         welcome = await user.expect(None)
-        url = next((b.url for row in welcome.buttons for b in row if b.url), None)
+        # the group's link (t.me), not the offer to move to WhatsApp (wa.me) beside it
+        url = next((b.url for row in welcome.buttons for b in row if "t.me" in (b.url or "")), None)
     request = await user.join(url)
     assert request is not None
     await cast.sandbox.wait_for(lambda: request.approved)
@@ -412,6 +414,7 @@ SCENES: list[tuple[str, Scene]] = [
     ("A meal meeting", meal_meeting),
     ("Between incidents", between_incidents),
     ("Network health in numbers and pictures", network_health),
+    ("On WhatsApp and Telegram", on_whatsapp_and_telegram),
     ("The logboek: who did what", the_audit),
 ]
 
@@ -421,27 +424,42 @@ async def main(*, verbose: bool = False, scenes: int | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bondgenoten-demo-") as folder:
         async with Sandbox(flood_limits=True) as sandbox:
             cast = Cast(sandbox)
-            settings = load_settings(
-                None,
-                telegram={"token": sandbox.token, "base_url": sandbox.base_url, "poll_timeout": 10},
-                database={"path": Path(folder) / "demo.sqlite3"},
-                access={"coordinators": [cast.carla.id]},
-            )
-            cast.application = build_application(settings, clock=cast.clock)
-            async with running(cast.application):
-                for number, (title, scene) in enumerate(SCENES[:scenes], start=1):
-                    cast.mark = sandbox.mark()
-                    cast.notes, cast.left_out = [], []
-                    print(f"\n═══ Scene {number}: {title} ═══")
-                    print(textwrap.fill(" ".join((scene.__doc__ or "").split()), width=96))
-                    try:
-                        await scene(cast)
-                        await settle(cast)
-                    except Exception as exc:  # the bot did not do what the scene expects
-                        print(timeline(sandbox, cast.mark, cast.notes, cast.left_out))
-                        print(f"\nThe demo stopped: scene {number} went wrong.\n{exc!r}")
-                        return 1
-                    print(timeline(sandbox, cast.mark, cast.notes, cast.left_out), flush=True)
-                    cast.seen_all()
+            async with whatsapp_beside(cast) as whatsapp:
+                settings = load_settings(
+                    None,
+                    telegram={
+                        "token": sandbox.token,
+                        "base_url": sandbox.base_url,
+                        "poll_timeout": 10,
+                    },
+                    database={"path": Path(folder) / "demo.sqlite3"},
+                    access={"coordinators": [cast.carla.id]},
+                    whatsapp=whatsapp,
+                )
+                if await play(cast, settings, scenes) != 0:
+                    return 1
     print("\nThe demo ran the real bot against the sandbox: no token, no network.")
+    return 0
+
+
+async def play(cast: Cast, settings: Settings, scenes: int | None) -> int:
+    """Run the scenes against the real application, printing each one's timeline; 1 when one
+    went wrong."""
+    sandbox = cast.sandbox
+    cast.application = build_application(settings, clock=cast.clock)
+    async with running(cast.application):
+        for number, (title, scene) in enumerate(SCENES[:scenes], start=1):
+            cast.mark = sandbox.mark()
+            cast.notes, cast.left_out = [], []
+            print(f"\n═══ Scene {number}: {title} ═══")
+            print(textwrap.fill(" ".join((scene.__doc__ or "").split()), width=96))
+            try:
+                await scene(cast)
+                await settle(cast)
+            except Exception as exc:  # the bot did not do what the scene expects
+                print(timeline(sandbox, cast.mark, cast.notes, cast.left_out))
+                print(f"\nThe demo stopped: scene {number} went wrong.\n{exc!r}")
+                return 1
+            print(timeline(sandbox, cast.mark, cast.notes, cast.left_out), flush=True)
+            cast.seen_all()
     return 0

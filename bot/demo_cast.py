@@ -12,6 +12,7 @@ from bot.app import BotApplication
 from bot.clock import SkippingClock
 from bot.ratelimit import FloodLimiter
 from sandbox import Sandbox, SimButton, SimMessage, SimUser
+from wa_sandbox import WaSandbox
 
 INVITE_CODE = re.compile(r"start=([A-Za-z0-9_-]+)")
 # Jobs that edit what was sent a few seconds after the change (counts, application cards):
@@ -38,6 +39,7 @@ class Cast:
         self.invites: dict[str, str] = {}
         self.clock = SkippingClock()
         self.application: BotApplication | None = None
+        self.wa: WaSandbox | None = None  # WhatsApp's sandbox, beside Telegram's (demo_whatsapp)
         self.mark = 0  # where the current scene's transcript starts
         self.notes: list[tuple[int, str]] = []  # narration, at its place in the timeline
         self.left_out: list[tuple[int, int]] = []  # stretches of the timeline not printed

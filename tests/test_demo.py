@@ -64,6 +64,12 @@ IN_ORDER = [
     "Bot: 🖼 Photo 1080×",  # the charts, each with its numbers in the caption
     "🖼 The 5 pictures Karin got are saved; open them on this computer:",
     "build/demo/stats-noord-1.png",  # where a person finds them
+    "Wim de Boer pressed [📱 WhatsApp]",
+    "💬 WhatsApp · Wim de Boer → KOPPEL ",  # the one-time code, sent on WhatsApp
+    "💬 WhatsApp · Wim de Boer ← 🔴",  # the alert, on WhatsApp
+    "Ahmed Benali pressed [✅ ",
+    "💬 WhatsApp · Wim de Boer → taps [✅ ",
+    "gezien 2",  # Karin's status counts both
     "Carla de Vries: /audit Noord",
     "The demo ran the real bot against the sandbox: no token, no network.",
 ]

@@ -730,7 +730,7 @@ class Event:
         if self.direction == "sent":
             return f"{who} → {self.text}"
         text = " ".join(self.text.split())
-        text = text if len(text) <= 160 else text[:159] + "…"
+        text = text if len(text) <= 240 else text[:239] + "…"
         buttons = "".join(f" [{b}]" for b in self.buttons)
         label = {"template": "(template) ", "location": "📍 "}.get(self.kind, "")
         return f"{who} ← {label}{text}{buttons}"
