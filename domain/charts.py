@@ -158,6 +158,19 @@ def _check(labels: Sequence[str], series: Sequence[Series]) -> None:
             )
 
 
+def _present(series: Sequence[Series], *, zero: bool = False) -> list[Series]:
+    """The series with at least one number, each with its colour fixed first: a category
+    without data takes no place in the legend (clutter), and the others keep the colour they
+    have when it is there (the palette's colour goes by the series' place in the call).
+    `zero`: a zero is a number to show (a line at zero), not the absence of one (no bar)."""
+    coloured = [
+        Series(one.label, one.values, one.colour or COLOURS[index % len(COLOURS)])
+        for index, one in enumerate(series)
+    ]
+    present = [one for one in coloured if any(v is not None and (zero or v) for v in one.values)]
+    return present or coloured[:1]  # all zero: the caller's to avoid; draw the frame of one
+
+
 def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 
@@ -178,6 +191,8 @@ def bars(
     names; the picture then grows in height with the number of labels.
     """
     _check(labels, series)
+    legend = len(series) > 1
+    series = _present(series)
     count = len(labels)
     height = (
         HEIGHT_IN
@@ -195,7 +210,7 @@ def bars(
         offset = 0.0 if stacked else (index - (len(series) - 1) / 2) * width
         at = [p + offset for p in positions]
         values = [float(v or 0) for v in one.values]
-        colour = one.colour or COLOURS[index % len(COLOURS)]
+        colour = one.colour
         if horizontal:
             drawn = axes.barh(
                 at,
@@ -245,7 +260,7 @@ def bars(
             spare = (MIN_SLOTS - count) / 2
             axes.set_xlim(-0.5 - spare, count - 0.5 + spare)
     _whole_numbers(axes, horizontal=horizontal)
-    _title_and_legend(figure, title, legend=len(series) > 1)
+    _title_and_legend(figure, title, legend=legend)
     return _png(figure)
 
 
@@ -266,18 +281,19 @@ def line(
     `tick_labels` names values on it (e.g. 1 = "worried"). With many labels only some are
     written under the axis, so they never overlap.
     """
-    lines = list(series)
-    _check(labels, lines)
+    _check(labels, series)
+    legend = len(series) > 1 and any(one.label for one in series)
+    lines = _present(series, zero=True)
     figure = _figure()
     axes = figure.add_subplot()
     _style(axes, value_axis="y")
     positions = list(range(len(labels)))
-    for index, one in enumerate(lines):
+    for one in lines:
         values = [float("nan") if v is None else float(v) for v in one.values]
         axes.plot(
             positions,
             values,
-            color=one.colour or COLOURS[index % len(COLOURS)],
+            color=one.colour,
             linewidth=3,
             marker="o",
             markersize=8,
@@ -298,7 +314,7 @@ def line(
         _whole_numbers(axes, horizontal=False)
     axes.set_xlim(-0.5, len(labels) - 0.5)
     axes.set_ylabel(plain(value_label), fontsize=LABEL_PT, color=INK)
-    _title_and_legend(figure, title, legend=len(lines) > 1 and any(one.label for one in lines))
+    _title_and_legend(figure, title, legend=legend)
     return _png(figure)
 
 

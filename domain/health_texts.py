@@ -11,6 +11,7 @@ Chart labels carry no emoji: the charts' font has none.
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -72,6 +73,32 @@ def short_day(_: Translator, day: date) -> str:
     return str(format_date(day, "d MMM", locale=_.language))
 
 
+def moment_labels(_: Translator, moments: Sequence[datetime | str], tz: ZoneInfo) -> list[str]:
+    """A label under a chart's axis for each moment: its day ("6 dec"), and its time as well
+    ("6 dec 21:40") when another moment falls on the same day, so two alerts of one evening
+    are told apart."""
+    local = [_local(moment, tz) for moment in moments]
+    days = Counter(when.date() for when in local)
+    return [
+        short_day(_, when.date()) + (f" {when:%H:%M}" if days[when.date()] > 1 else "")
+        for when in local
+    ]
+
+
+def moment_items(
+    _: Translator, moments: Sequence[datetime | str], tz: ZoneInfo, this_year: int
+) -> list[str]:
+    """Each moment as a caption's list says it: "6 december", or "6 december, 21:40" when
+    another moment falls on the same day."""
+    local = [_local(moment, tz) for moment in moments]
+    days = Counter(when.date() for when in local)
+    return [
+        day_text(_, when.date(), this_year=this_year)
+        + (f", {when:%H:%M}" if days[when.date()] > 1 else "")
+        for when in local
+    ]
+
+
 def month_label(_: Translator, day: date) -> str:
     return str(format_date(day, "MMM y", locale=_.language))
 
@@ -90,9 +117,13 @@ def duration_text(_: Translator, minutes: float) -> str:
     return _.ngettext("{n} day", "{n} days", n, n=n)
 
 
-def _local_day(moment: datetime | str, tz: ZoneInfo) -> date:
+def _local(moment: datetime | str, tz: ZoneInfo) -> datetime:
     when = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
-    return when.astimezone(tz).date()
+    return when.astimezone(tz)
+
+
+def _local_day(moment: datetime | str, tz: ZoneInfo) -> date:
+    return _local(moment, tz).date()
 
 
 def _title(_: Translator, network: str, subject: str) -> str:
@@ -212,18 +243,14 @@ def _meetings(
             average=shown_average,
         ),
     ]
+    days = moment_items(_, [m.starts_at for m in meetings], tz, this_year)
     items = [
-        _(
-            "• {day}: {came} came ({yes} had said yes)",
-            day=day_text(_, _local_day(m.starts_at, tz), this_year=this_year),
-            came=m.came,
-            yes=m.said_yes,
-        )
-        for m in reversed(meetings)  # the latest first: what is cut is the oldest
+        _("• {day}: {came} came ({yes} had said yes)", day=day, came=m.came, yes=m.said_yes)
+        for m, day in reversed(list(zip(meetings, days, strict=True)))  # the oldest is cut
     ]
     tail = [_unconfirmed(_, health.unconfirmed)] if health.unconfirmed else []
     caption = fit_caption(head, items, [*tail, note], lambda n: _more(_, n))
-    labels = [short_day(_, _local_day(m.starts_at, tz)) for m in meetings]
+    labels = moment_labels(_, [m.starts_at for m in meetings], tz)
     draw = functools.partial(
         charts.bars,
         labels,
@@ -319,21 +346,18 @@ def _alerts(_: Translator, network: str, health: Health, tz: ZoneInfo, since: st
         )
     # Each alert, the latest first: how it went, and so the trend.
     this_year = health.now.astimezone(tz).year
+    days = moment_items(_, [a.created_at for a in alerts], tz, this_year)
     items = [
         _(
             "• {day}: seen by {seen} of {reached}, half of them within {time}",
-            day=day_text(_, _local_day(a.created_at, tz), this_year=this_year),
+            day=day,
             seen=a.seen,
             reached=a.reached,
             time=duration_text(_, a.median),
         )
         if a.median is not None
-        else _(
-            "• {day}: seen by none of {reached}",
-            day=day_text(_, _local_day(a.created_at, tz), this_year=this_year),
-            reached=a.reached,
-        )
-        for a in reversed(alerts)
+        else _("• {day}: seen by none of {reached}", day=day, reached=a.reached)
+        for a, day in reversed(list(zip(alerts, days, strict=True)))
     ]
     note = (
         _(
@@ -347,7 +371,7 @@ def _alerts(_: Translator, network: str, health: Health, tz: ZoneInfo, since: st
     caption = fit_caption(lines, items, [note], lambda n: _more(_, n))
     draw = functools.partial(
         charts.bars,
-        [short_day(_, _local_day(a.created_at, tz)) for a in alerts],
+        moment_labels(_, [a.created_at for a in alerts], tz),
         [
             Series(str(_("within 15 min")), [a.fast for a in alerts], "#009E73"),
             Series(str(_("within the hour")), [a.within_hour for a in alerts], "#56B4E9"),

@@ -86,3 +86,54 @@ def test_long_labels_are_cut_to_fit() -> None:
     assert charts.short("Anna") == "Anna"
     cut = charts.short("Maria Magdalena van der Heijden-Oosterhout")
     assert len(cut) <= charts.LABEL_CHARS and cut.endswith("…")
+
+
+def pixels_of(image: np.ndarray, colour: str) -> int:
+    """How many pixels are exactly `colour` ("#RRGGBB")."""
+    rgb = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=np.uint8)
+    pixels = (image[..., :3] * 255).round().astype(np.uint8)
+    return int(np.all(pixels == rgb, axis=-1).sum())
+
+
+def test_a_category_without_data_is_not_in_the_legend_and_the_others_keep_their_colour() -> None:
+    """'late' has no action at all: no bar and no legend entry, so its colour is nowhere; the
+    palette's third colour stays with the third series."""
+    png = charts.bars(
+        ["Jan", "Feb", "Mar"],
+        [
+            Series("on time", [2, 1, 3]),
+            Series("late", [0, None, 0]),
+            Series("open", [1, 0, 2]),
+        ],
+        title="Actions",
+        stacked=True,
+    )
+    image = decoded(png)
+    first, second, third = charts.COLOURS[:3]
+    assert pixels_of(image, first) > 1000 and pixels_of(image, third) > 1000
+    assert pixels_of(image, second) == 0
+    # With 'late' there, its colour shows (a bar and the legend's patch): the check can fail.
+    shown = decoded(
+        charts.bars(
+            ["Jan", "Feb", "Mar"],
+            [Series("on time", [2, 1, 3]), Series("late", [0, 1, 0]), Series("open", [1, 0, 2])],
+            title="Actions",
+            stacked=True,
+        )
+    )
+    assert pixels_of(shown, second) > 1000
+
+
+def test_a_line_at_zero_is_a_line_and_a_line_without_numbers_is_left_out() -> None:
+    png = charts.line(
+        ["May", "Jun", "Jul"],
+        [
+            Series("zero", [0, 0, 0], "#009E73"),
+            Series("nothing", [None, None, None], "#D55E00"),
+            Series("some", [1, 2, 3], "#0072B2"),
+        ],
+        title="t",
+    )
+    image = decoded(png)
+    assert pixels_of(image, "#009E73") > 500 and pixels_of(image, "#0072B2") > 500
+    assert pixels_of(image, "#D55E00") == 0

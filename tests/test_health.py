@@ -3,6 +3,7 @@ fit Telegram whatever the data."""
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -175,3 +176,32 @@ def test_numbers_that_are_all_zero_are_a_line_not_an_empty_chart() -> None:
         "• Mood pulse: 1 since 15 September 2025, nobody answered.",
         "• Agreed actions: none agreed since 15 September 2025.",
     ]
+
+
+def test_two_alerts_on_one_day_are_told_apart_by_their_time() -> None:
+    """Labels and caption say the day alone when it is the only alert that day, and the time
+    too when another alert fell on the same day (local time: 23:30 UTC is the next day)."""
+    _ = translator("nl")
+    evening = datetime(2026, 9, 6, 19, 40, tzinfo=UTC)  # 21:40 in Amsterdam
+    two = Health(
+        **{
+            **largest(members=3, meetings=1).__dict__,
+            "alerts": [
+                AlertSeen(1, datetime(2026, 9, 2, 8, 0, tzinfo=UTC), 3, 0, (2.0,)),
+                AlertSeen(2, evening - timedelta(hours=2), 3, 0, (5.0, 30.0)),
+                AlertSeen(3, evening, 3, 0, (1.0,)),
+                AlertSeen(4, datetime(2026, 9, 6, 23, 30, tzinfo=UTC), 3, 0, ()),
+            ],
+        }
+    )
+    shown = health_texts.report(_, "Noord", two, AMSTERDAM)
+    alerts = next(p for p in shown.pictures if p.name == "alerts")
+    assert isinstance(alerts.draw, functools.partial)
+    assert alerts.draw.args[0] == ["2 sep", "6 sep 19:40", "6 sep 21:40", "7 sep"]
+    items = [line for line in alerts.caption.split("\n") if line.startswith("•")]
+    assert len(items) == 4  # the latest first
+    assert items[0].startswith("• 7 september:")
+    assert items[1].startswith("• 6 september, 21:40:")
+    assert items[2].startswith("• 6 september, 19:40:")
+    assert items[3].startswith("• 2 september:")
+    assert alerts.draw().startswith(b"\x89PNG")
