@@ -34,6 +34,7 @@ from domain.labels import time_text
 from domain.notify import language_of
 from domain.ports import Sent
 from storage import deliveries
+from storage import whatsapp as wa_store
 from storage.deliveries import Delivery, NewDelivery, priority
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ class OpsNotices:
         self.svc = svc
         self._outage: Outage | None = None
         self._told_held_back = False
+        self._wa_since: datetime | None = None  # a WhatsApp outage the operator was told of
         # (outcome, kind, reason) -> how many, since `_batch_since`.
         self._batch: Counter[tuple[str, str, str]] = Counter()
         self._batch_since: datetime | None = None
@@ -114,6 +116,36 @@ class OpsNotices:
             await self._held_back(outage, now)
         if self._batch_since is not None and now - self._batch_since >= BATCH_FOR:
             await self.flush()
+        await self._whatsapp(now, held_back)
+
+    async def _whatsapp(self, now: datetime, held_back: timedelta) -> None:
+        """The WhatsApp channel's outage, told the same way: when it has lasted, and its end."""
+        outage = getattr(self.svc.whatsapp, "outage", None)
+        if outage is not None and self._wa_since is None and now - outage.since >= held_back:
+            self._wa_since = outage.since
+            waiting = (await wa_store.queue(self.svc.database))[wa_store.WHATSAPP].pending
+            log.warning("telling the operator: WhatsApp held back since %s", outage.since)
+            await self._queue(
+                lambda _: _.ngettext(
+                    "⚠️ WhatsApp has not answered since {since}. {n} message waits for it; "
+                    "it goes out as soon as WhatsApp answers.\nLast error: {error}",
+                    "⚠️ WhatsApp has not answered since {since}. {n} messages wait for it; "
+                    "they go out as soon as WhatsApp answers.\nLast error: {error}",
+                    waiting,
+                    since=self._clock_time(outage.since),
+                    error=outage.last_error[:REASON_CHARS],
+                )
+            )
+        elif outage is None and self._wa_since is not None:
+            since, self._wa_since = self._wa_since, None
+            minutes = _minutes(now - since)
+            await self._queue(
+                lambda _: _(
+                    "✅ WhatsApp answers again ({now}) after {minutes} min.",
+                    now=self._clock_time(now),
+                    minutes=minutes,
+                )
+            )
 
     async def _held_back(self, outage: Outage, now: datetime) -> None:
         waiting = (await deliveries.queue(self.svc.database)).pending

@@ -477,9 +477,10 @@ async def test_server_errors_and_lost_answers_are_never_final(wa_world: WaWorld)
 
 
 async def test_an_outage_of_the_graph_api_waits_and_everything_goes_when_it_answers(
-    wa_world: WaWorld,
+    wa_world: WaWorld, coordinator: SimUser
 ) -> None:
     world = wa_world
+    coordinator.started = True  # the operator (no ops_chat_id: the coordinators)
     await world.wa.down()
     incident_id = await alert(world)
     await world.eve.expect("Unrest at the square")  # Telegram goes on
@@ -504,11 +505,14 @@ async def test_an_outage_of_the_graph_api_waits_and_everything_goes_when_it_answ
     assert samples[("bondgenoten_channel_queue_pending", (("channel", "telegram"),))] == 0
     oldest = ("bondgenoten_channel_queue_oldest_age_seconds", (("channel", "whatsapp"),))
     assert samples[oldest] >= 3600
+    told = await coordinator.expect("WhatsApp heeft niet geantwoord sinds")
+    assert "1 bericht wacht" in (told.text or "")
 
     await world.wa.up()
     got = await world.ayse_wa.wait_for(lambda m: "Unrest at the square" in m.text)
     assert got.kind == "interactive"
     await eventually(lambda: _not_waiting(world))
+    await coordinator.expect("WhatsApp antwoordt weer")
 
 
 async def _not_waiting(world: WaWorld) -> bool:
