@@ -137,9 +137,26 @@ class Database:
             try:
                 yield self._writer
             except BaseException:
-                await self._writer.execute("ROLLBACK")
+                await self._end("ROLLBACK")
                 raise
-            await self._writer.execute("COMMIT")
+            await self._end("COMMIT")
+
+    async def _end(self, statement: str) -> None:
+        """COMMIT or ROLLBACK, so that the one writer never stays inside a transaction: the
+        statement runs in the connection's thread even when the caller is cancelled meanwhile
+        (awaited to its end), and a COMMIT that fails (a deferred constraint, a full disk) is
+        rolled back before the error goes on — or every later write would fail with "cannot
+        start a transaction within a transaction"."""
+        end = asyncio.ensure_future(self._writer.execute(statement))
+        try:
+            await asyncio.shield(end)
+        except BaseException:
+            with suppress(BaseException):
+                await end
+            if self._writer.in_transaction:
+                with suppress(Exception):
+                    await self._writer.execute("ROLLBACK")
+            raise
 
     async def _begin(self) -> None:
         """BEGIN IMMEDIATE, also when the caller is cancelled meanwhile: the statement runs in

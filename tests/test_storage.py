@@ -60,6 +60,28 @@ async def test_a_failing_transaction_leaves_nothing_behind(tmp_path: Path) -> No
         await db.close()
 
 
+async def test_a_commit_that_fails_leaves_the_writer_ready_for_the_next(tmp_path: Path) -> None:
+    """A COMMIT can fail (here a deferred foreign key; in life a full disk): the transaction is
+    rolled back, the error reaches the caller, and the next write works — the one writer is
+    not left inside a transaction ("cannot start a transaction within a transaction")."""
+    db = await Database.open(tmp_path / "b.sqlite3")
+    try:
+        with pytest.raises(sqlite3.IntegrityError):
+            async with db.transaction() as conn:
+                await conn.execute("PRAGMA defer_foreign_keys = ON")
+                await conn.execute(
+                    "INSERT INTO memberships (network_id, user_id, role, status, joined_at)"
+                    " VALUES (999, 1, 'key_figure', 'intake', 'a')"
+                )
+        rows = await db.fetch_all("SELECT count(*) AS n FROM memberships")
+        assert rows[0]["n"] == 0
+        await people.set_language(db, 1, "en", NOW)
+        person = await people.get(db, 1)
+        assert person is not None and person.language == "en"
+    finally:
+        await db.close()
+
+
 async def test_concurrent_writers_do_not_interleave(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "b.sqlite3")
     try:
