@@ -33,6 +33,7 @@ from tests.test_monitoring import get, metrics
 from tests.wa_world import WaWorld, wa_world
 from whatsapp import render as wa_render
 from whatsapp import statuses
+from whatsapp.dispatcher import WaDispatcher
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 AYSE, BRAM = 501, 502
@@ -662,3 +663,69 @@ async def test_what_whatsapp_refuses_or_cannot_carry_goes_on_telegram_instead(
     await world.ayse.expect("Smoke in the Eikstraat")
     waited = await delivery_to(world, world.ayse.id, second)
     assert waited.channel == "telegram"
+
+
+async def test_a_long_alert_arrives_whole_in_parts_paced_for_the_member(
+    wa_world: WaWorld,
+) -> None:
+    world = wa_world
+    sentence = "Bij de ingang van het winkelcentrum staat een groep met vuurwerk. "
+    text = "\n\n".join(f"{n}. {sentence * 8}".strip() for n in range(6))[:3500]
+    incident_id = await alert(world, text)
+    first = await world.ayse_wa.wait_for(lambda m: m.kind == "text")
+    await world.outbox.idle()
+    assert len(world.ayse_wa.inbox) == 1  # the next part waits its six seconds
+    delivery = await delivery_to(world, world.ayse.id, incident_id)
+    assert delivery.status == "pending"
+    world.advance(6)
+    last = await world.ayse_wa.wait_for(lambda m: m.kind == "interactive")
+    assert len(last.text) <= 1024 and last.buttons[0] == "✅ Seen"
+    shown = " ".join(" ".join(m.text.split()) for m in (first, last))
+    assert " ".join(text.split()) in shown  # nothing of it lost
+    assert all(r.ok for r in world.wa.requests)
+
+    async def sent() -> bool:
+        return (await delivery_to(world, world.ayse.id, incident_id)).status == "sent"
+
+    await eventually(sent)
+
+
+async def test_what_waits_behind_the_doorbell_is_in_the_database_not_in_memory(
+    wa_world: WaWorld,
+) -> None:
+    """A new outbox (as after a restart) knows the doorbell rang and what waits behind it."""
+    world = wa_world
+    svc = services.of(world.app)
+    bram = await member(world, "Bram")
+    bram_wa = await world.on_whatsapp(bram, "Bram Kok", wrote_at=None)
+    await alert(world)
+    bell = await bram_wa.wait_for(lambda m: m.kind == "template")
+    await world.outbox.idle()
+    await world.outbox.stop()
+    fresh = WaDispatcher(svc, svc.wa_client)
+    svc.whatsapp = fresh
+    await fresh.start()
+    world.advance(30)
+    await fresh.idle()
+    assert [m.kind for m in bram_wa.inbox] == ["template"]  # no second ring
+    await bram_wa.tap(bell, "Show message")
+    got = await bram_wa.wait_for(lambda m: "Unrest at the square" in m.text)
+    assert got.kind == "interactive"
+
+
+async def test_the_doorbell_rings_in_the_member_s_language(wa_world: WaWorld) -> None:
+    world = wa_world
+    fenna = world.sandbox.add_user("Fenna", language_code="nl")
+    fenna.started = True
+    await given.approved(
+        world.db, world.network.id, fenna, "key_figure", world.chief.id, language="nl"
+    )
+    fenna_wa = await world.on_whatsapp(fenna, "Fenna de Boer", wrote_at=None)
+    await alert(world)
+    bell = await fenna_wa.wait_for(lambda m: m.kind == "template")
+    assert bell.template is not None and bell.template.language == "nl"
+    assert (bell.text, bell.buttons) == ("Nieuw bericht van netwerk Noord.", ["Toon bericht"])
+    world.advance(10)
+    await fenna_wa.tap(bell, "Toon bericht")
+    got = await fenna_wa.wait_for(lambda m: "Unrest at the square" in m.text)
+    assert got.buttons[0] == "✅ Gezien"
