@@ -239,12 +239,23 @@ async def template_state(db: Database, name: str, language: str) -> TemplateStat
 
 
 async def due(
-    db: Database, now: datetime, limit: int, taken: Sequence[int] = ()
+    db: Database,
+    now: datetime,
+    limit: int,
+    taken: Sequence[int] = (),
+    *,
+    paused_too: bool = False,
 ) -> list[tuple[Delivery, Contact | None]]:
     """Pending WhatsApp deliveries that may go now, most urgent first, each with the member's
     contact (None: no longer linked). Held back: those of a member whose doorbell rang and
-    who has not answered yet, and later parts of a text whose earlier part is pending."""
+    who has not answered yet, and later parts of a text whose earlier part is pending.
+    `paused_too`: also those pausing before their next try (an outage's probe)."""
     moment = stamp(now)
+    pause = (
+        " AND (d.error IS NULL OR d.error NOT LIKE 'held back: %')"  # a limit, not a pause
+        if paused_too
+        else " AND (d.not_before IS NULL OR d.not_before <= ?)"
+    )
     rows = await db.fetch_all(
         "SELECT d.*, c.user_id AS c_user_id, c.wa_user AS c_wa_user, c.phone AS c_phone,"
         " c.consent_at AS c_consent_at, c.consent_source AS c_consent_source,"
@@ -252,8 +263,7 @@ async def due(
         " c.doorbell_at AS c_doorbell_at"
         " FROM deliveries AS d LEFT JOIN wa_contacts AS c ON c.user_id = d.chat_id"
         " WHERE d.channel = 'whatsapp' AND d.status = 'pending'"
-        " AND (d.not_before IS NULL OR d.not_before <= ?)"
-        " AND (d.expires_at IS NULL OR d.expires_at > ?)"
+        f"{pause} AND (d.expires_at IS NULL OR d.expires_at > ?)"
         " AND NOT (d.kind LIKE '%:more' AND EXISTS (SELECT 1 FROM deliveries AS p"
         "  WHERE p.id = d.id - 1 AND p.status = 'pending'))"
         # A follow-up after the message it answers, as on Telegram.
@@ -263,7 +273,7 @@ async def due(
         " AND NOT (c.doorbell_at IS NOT NULL AND c.doorbell_at > ?"
         "  AND (c.last_inbound_at IS NULL OR c.last_inbound_at < c.doorbell_at))"
         " ORDER BY d.priority, d.id LIMIT ?",
-        (moment, moment, stamp(now - WINDOW), limit + len(taken)),
+        (*([] if paused_too else [moment]), moment, stamp(now - WINDOW), limit + len(taken)),
     )
     found = []
     for row in rows:

@@ -729,3 +729,25 @@ async def test_the_doorbell_rings_in_the_member_s_language(wa_world: WaWorld) ->
     await fenna_wa.tap(bell, "Toon bericht")
     got = await fenna_wa.wait_for(lambda m: "Unrest at the square" in m.text)
     assert got.buttons[0] == "✅ Gezien"
+
+
+async def test_an_outage_s_probe_never_rings_a_second_time(wa_world: WaWorld) -> None:
+    world = wa_world
+    bram = await member(world, "Bram")
+    bram_wa = await world.on_whatsapp(bram, "Bram Kok", wrote_at=None)
+    await alert(world, "Unrest at the square")
+    await bram_wa.wait_for(lambda m: m.kind == "template")
+    await world.ayse_wa.wait_for(lambda m: "Unrest" in m.text)
+    await world.wa.down()
+    await alert(world, "Smoke in the Eikstraat")
+
+    async def out() -> bool:
+        world.advance(30)
+        return world.outbox.waiting_for_channel
+
+    await eventually(out)
+    await world.wa.up()
+    await world.ayse_wa.wait_for(lambda m: "Smoke" in m.text)
+    await eventually(lambda: _not_waiting(world))
+    await world.outbox.idle()
+    assert [m.kind for m in bram_wa.inbox] == ["template"]

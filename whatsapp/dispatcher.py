@@ -157,10 +157,14 @@ class WaDispatcher:
             free = min(free, 1)
         if free <= 0:
             return
-        batch = await store.due(self.ctx.database, self.ctx.clock.now(), free, list(self._sending))
-        if self.outage is not None and not batch:
-            # A probe ignores pauses: the Graph API's return is noticed within a second.
-            batch = await self._one_paused()
+        # A probe ignores pauses: the Graph API's return is noticed within a second.
+        batch = await store.due(
+            self.ctx.database,
+            self.ctx.clock.now(),
+            free,
+            list(self._sending),
+            paused_too=self.outage is not None,
+        )
         for delivery, contact in batch:
             if delivery.chat_id in self._members_busy:
                 continue
@@ -168,18 +172,6 @@ class WaDispatcher:
             task = asyncio.create_task(self._send(delivery, contact), name=f"wa-{delivery.id}")
             self._sending[delivery.id] = task
             task.add_done_callback(functools.partial(self._done, delivery))
-
-    async def _one_paused(self) -> list[tuple[Delivery, Contact | None]]:
-        row = await self.ctx.database.fetch_one(
-            "SELECT id FROM deliveries WHERE status = 'pending' AND channel = 'whatsapp'"
-            " ORDER BY priority, id LIMIT 1"
-        )
-        if row is None:
-            return []
-        delivery = await deliveries.get(self.ctx.database, row[0])
-        if delivery is None:
-            return []
-        return [(delivery, await store.get_contact(self.ctx.database, delivery.chat_id))]
 
     def _done(self, delivery: Delivery, _task: asyncio.Task[None]) -> None:
         self._sending.pop(delivery.id, None)
@@ -218,6 +210,8 @@ class WaDispatcher:
             await deliveries.postpone(db, delivery.id, last + gap)
             self.wake_at(last + gap - now)
             return
+        if not contact.window_open(now) and contact.doorbell_waiting(now):
+            return  # rung already (a probe in an outage looks past the hold): wait for the tap
         if not contact.window_open(now):
             # One ring at a time: the daily limit counts the members rung so far.
             async with self._ringing:
