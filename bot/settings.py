@@ -270,6 +270,19 @@ class PulseSettings(_Section):
     remind: bool = True
 
 
+class DigestSettings(_Section):
+    """The monthly digest to each coordinator: which networks are falling quiet. Each
+    coordinator can switch theirs off (/digest); `enabled = false` switches it off for all."""
+
+    enabled: bool = True
+    # The day of the month (1-28) and the local hour (7-21) it goes out.
+    day: int = Field(default=1, ge=1, le=28)
+    hour: int = Field(default=9, ge=7, le=21)
+    # "Quiet" means: no meeting, or no answer or acknowledgement from a member, for this many
+    # months.
+    quiet_months: int = Field(default=2, ge=1, le=12)
+
+
 class LoggingSettings(_Section):
     """What the bot logs (to stderr, for the journal) and in which shape."""
 
@@ -419,6 +432,7 @@ class Settings(BaseSettings):
     meetings: MeetingSettings = Field(default_factory=MeetingSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     pulse: PulseSettings = Field(default_factory=PulseSettings)
+    digest: DigestSettings = Field(default_factory=DigestSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     monitoring: MonitoringSettings = Field(default_factory=MonitoringSettings)
     whatsapp: WhatsAppSettings = Field(default_factory=WhatsAppSettings)

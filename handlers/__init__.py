@@ -21,6 +21,7 @@ from handlers import (
     audit,
     closing_reminders,
     contacts,
+    digest,
     errors,
     export,
     fallback,
@@ -74,6 +75,7 @@ def register_all(application: Application[Any, Any, Any, Any, Any, Any]) -> None
     meetings.register(application)
     stats.register(application)
     pulse.register(application)
+    digest.register(application)  # the coordinators' monthly digest
     signals.register(application)  # before fallback: its media handler and `sig:` buttons
     fallback.register(application)  # last: unknown commands, free text and stale buttons
     errors.register(application)

@@ -30,6 +30,7 @@ from storage import (
     conversations,
     coordinators,
     deliveries,
+    digest,
     group_chats,
     incidents,
     invites,
@@ -78,6 +79,8 @@ _REFERENCES = (
     ("application_cards", "decided_by"),
     ("audit", "actor_id"),
     ("pulse_asked", "user_id"),
+    ("digest_choices", "user_id"),
+    ("digests_sent", "user_id"),
     ("pulse_answers", "user_id"),
     ("signals", "reporter_id"),
     ("signals", "taken_by"),
@@ -290,6 +293,7 @@ async def forget_person(
         removed += await audit.forget(conn, user_id)  # the facts stay, without their id
         removed += await rumours.forget(conn, user_id)  # a sent counter-message stays
         removed += await talents.forget(conn, user_id)
+        removed += await digest.forget(conn, user_id)
         removed += await whatsapp.forget(conn, user_id)  # their link, choices, messages there
         removed += await wa_links.forget(conn, user_id)
         removed += await _forget_own_words(conn, user_id)

@@ -1,0 +1,82 @@
+"""The coordinators' monthly digest: who switched it off, which months went out, and the one
+number of it no other repository counts (members gone quiet)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import aiosqlite
+
+from storage.database import Database
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+async def is_on(db: Database, user_id: int) -> bool:
+    """On unless the coordinator switched it off."""
+    row = await db.fetch_one("SELECT on_ FROM digest_choices WHERE user_id = ?", (user_id,))
+    return row is None or bool(row[0])
+
+
+async def switch(db: Database, user_id: int, on: bool, now: datetime) -> None:
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO digest_choices (user_id, on_, changed_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET on_ = excluded.on_,"
+            " changed_at = excluded.changed_at",
+            (user_id, int(on), _stamp(now)),
+        )
+
+
+async def was_sent(db: Database, user_id: int, month: str) -> bool:
+    row = await db.fetch_one(
+        "SELECT 1 FROM digests_sent WHERE user_id = ? AND month = ?", (user_id, month)
+    )
+    return row is not None
+
+
+async def take(conn: aiosqlite.Connection, user_id: int, month: str, now: datetime) -> bool:
+    """Mark `month`'s digest of `user_id` sent, inside the transaction that queues it; False
+    when it was already (a second run of the same month sends nothing)."""
+    cursor = await conn.execute(
+        "INSERT INTO digests_sent (user_id, month, sent_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (user_id, month) DO NOTHING",
+        (user_id, month, _stamp(now)),
+    )
+    return cursor.rowcount > 0
+
+
+async def quiet_members(db: Database, network_id: int, since: datetime) -> int:
+    """Members of the network since before `since` (admitted then) who have answered no meeting
+    of it and acknowledged or answered no alert to it since then. A count only: which neighbour
+    fell quiet is the network's hosts' to know, not the coordinator's."""
+    moment = _stamp(since)
+    row = await db.fetch_one(
+        "SELECT count(*) FROM memberships AS m WHERE m.network_id = ? AND m.status = 'approved'"
+        " AND m.decided_at <= ?"
+        " AND NOT EXISTS (SELECT 1 FROM attendance AS a JOIN meetings AS g ON g.id = a.meeting_id"
+        "  WHERE a.user_id = m.user_id AND g.network_id = m.network_id AND a.answered_at >= ?)"
+        " AND NOT EXISTS (SELECT 1 FROM incident_recipients AS r"
+        "  WHERE r.user_id = m.user_id AND r.network_id = m.network_id"
+        "  AND (r.acknowledged_at >= ? OR r.replied_at >= ?))",
+        (network_id, moment, moment, moment, moment),
+    )
+    assert row is not None
+    return int(row[0])
+
+
+async def forget(conn: aiosqlite.Connection, user_id: int) -> int:
+    removed = 0
+    for table in ("digest_choices", "digests_sent"):
+        cursor = await conn.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
+        removed += cursor.rowcount
+    return removed
+
+
+async def drop_old(db: Database, month: str) -> int:
+    """The record of digests sent for months before `month` ('YYYY-MM') goes."""
+    async with db.transaction() as conn:
+        cursor = await conn.execute("DELETE FROM digests_sent WHERE month < ?", (month,))
+        return cursor.rowcount

@@ -1,0 +1,245 @@
+"""The coordinators' monthly digest: on the 1st at 9:00 (local time) each coordinator who has it on
+gets which networks are falling quiet — no meeting for two months, members quiet for as long (a
+count, no names), actions past their date, alerts and signals left open — and one chart; once a
+month whatever the restarts, a month missed while the bot was down goes out at its start, and a
+coordinator switches theirs off with a button under /digest.
+
+Noord: Karin (police chief), Ahmed and Wim (key figures); it met in February, Ahmed answered.
+Zuid: Zoe (police chief) and Zack; its last meeting was in October. Carla and Dirk coordinate.
+The clock is ours: the bot restarts between the steps of the schedule.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from PIL import Image
+
+from bot import services
+from bot.app import BotApplication, build_application, running
+from bot.clock import ManualClock
+from bot.settings import Settings
+from domain import digest
+from domain.alerts import send_alert
+from sandbox import Sandbox, SimMessage, SimUser
+from storage import actions, meetings, networks, people, signals
+from storage import digest as store
+from storage.signals import NewSignal
+from tests.conftest import eventually, make_settings
+from tests.given import approved
+
+# Wednesday 20 February 2030, 10:00 UTC; the digest is due 1 March, 9:00 in Amsterdam (8:00 UTC).
+START = datetime(2030, 2, 20, 10, 0, tzinfo=UTC)
+DUE = datetime(2030, 3, 1, 8, 0, tzinfo=UTC)
+HEAD = "Your monthly digest, "
+
+
+@dataclass
+class World:
+    noord: int
+    zuid: int
+    carla: SimUser
+    dirk: SimUser
+
+
+@asynccontextmanager
+async def bot(settings: Settings, clock: ManualClock) -> AsyncIterator[BotApplication]:
+    async with running(build_application(settings, clock=clock)) as app:
+        queue = app.job_queue
+        assert queue is not None
+
+        async def planned() -> bool:
+            return not queue.get_jobs_by_name("digest-at-start")
+
+        await eventually(planned)
+        yield app
+
+
+async def run_jobs(app: BotApplication) -> None:
+    """What the scheduler would run now, by our clock: the digest's job."""
+    assert app.job_queue is not None
+    for job in app.job_queue.jobs():
+        if job.name == digest.JOB:
+            await job.run(app)
+    await services.of(app).dispatcher.idle()
+
+
+async def arrange(app: BotApplication, sandbox: Sandbox, carla: SimUser, dirk: SimUser) -> World:
+    svc = services.of(app)
+    db = svc.database
+    noord = (await networks.create(db, "Noord", None, carla.id, START)).id
+    zuid = (await networks.create(db, "Zuid", None, carla.id, START)).id
+    karin, ahmed, wim, zoe, zack = (
+        sandbox.add_user(name, language_code="en")
+        for name in ("Karin", "Ahmed", "Wim", "Zoe", "Zack")
+    )
+    for user in (karin, ahmed, wim, zoe, zack, carla, dirk):
+        user.started = True
+    for user in (carla, dirk):  # the coordinators chose English
+        await people.set_language(db, user.id, "en", START)
+    await approved(db, noord, karin, "police_chief", carla.id)
+    await approved(db, noord, ahmed, "key_figure", karin.id)
+    await approved(db, noord, wim, "key_figure", karin.id)
+    await approved(db, zuid, zoe, "police_chief", carla.id)
+    await approved(db, zuid, zack, "key_figure", zoe.id)
+    met = await meeting(app, noord, karin.id, datetime(2030, 2, 12, 18, 0, tzinfo=UTC))
+    await meetings.set_answer(db, met, ahmed.id, "yes", datetime(2030, 2, 5, 9, 0, tzinfo=UTC))
+    await meeting(app, zuid, zoe.id, datetime(2029, 10, 1, 18, 0, tzinfo=UTC))
+    await actions.create(
+        db,
+        network_id=noord,
+        meeting_id=met,
+        what="Homework room with the library",
+        owner_id=wim.id,
+        due_on=date(2030, 2, 15),
+        created_by=karin.id,
+        build=lambda _id: [],
+        now=START - timedelta(days=8),
+    )
+    await actions.create(  # not yet due: not counted
+        db,
+        network_id=noord,
+        meeting_id=met,
+        what="Ask the youth workers",
+        owner_id=ahmed.id,
+        due_on=date(2030, 3, 30),
+        created_by=karin.id,
+        build=lambda _id: [],
+        now=START - timedelta(days=8),
+    )
+    await signals.add(
+        db,
+        NewSignal(
+            noord,
+            ahmed.id,
+            False,
+            False,
+            "Scooters at night",
+            None,
+            None,
+            None,
+            "today",
+            None,
+            "low",
+        ),
+        START,
+    )
+    await send_alert(svc, zoe.id, [zuid], "info", "network_only", "Fireworks tonight, stay calm")
+    await svc.dispatcher.idle()
+    return World(noord, zuid, carla, dirk)
+
+
+async def meeting(app: BotApplication, network_id: int, by: int, at: datetime) -> int:
+    db = services.of(app).database
+    made = await meetings.create(
+        db,
+        network_id=network_id,
+        starts_at=at,
+        venue_kind="police_station",
+        venue_name=None,
+        place=None,
+        meal_note=None,
+        created_by=by,
+        now=at - timedelta(days=30),
+    )
+    return made.id
+
+
+def world_member(sandbox: Sandbox, name: str) -> SimUser:
+    return next(u for u in sandbox.users.values() if u.first_name == name)
+
+
+def digests(user: SimUser) -> list[SimMessage]:
+    return [m for m in user.private_chat.bot_messages() if (m.text or "").startswith(HEAD)]
+
+
+def charts_of(user: SimUser) -> list[SimMessage]:
+    return [m for m in user.private_chat.bot_messages() if m.photo]
+
+
+async def test_the_monthly_digest_comes_once_on_time_across_restarts_and_can_be_switched_off(
+    sandbox: Sandbox, tmp_path, coordinator: SimUser
+) -> None:
+    carla = coordinator
+    carla.language_code = "en"
+    dirk = sandbox.add_user("Dirk", language_code="en")
+    settings = make_settings(
+        sandbox, tmp_path / "bot.sqlite3", access={"coordinators": [carla.id, dirk.id]}
+    )
+    clock = ManualClock(START)
+    async with bot(settings, clock) as app:
+        await arrange(app, sandbox, carla, dirk)
+        await dirk.send("/digest")
+        shown = await dirk.expect("Your monthly digest is on.")
+        assert "day 1 of each month at 9:00" in shown.text
+        await (await dirk.press(shown, "Switch it off")).answered()
+        await sandbox.wait_for(lambda: "is off" in (shown.text or ""))
+        assert not await store.is_on(services.of(app).database, dirk.id)
+        # A member is no coordinator: no digest for them.
+        await world_member(sandbox, "Ahmed").send("/digest")
+        await world_member(sandbox, "Ahmed").expect("The monthly digest is for coordinators.")
+
+    clock.advance(
+        DUE - timedelta(minutes=1) - clock.now()
+    )  # 1 March, 8:59 in Amsterdam: a restart first
+    async with bot(settings, clock) as app:
+        await run_jobs(app)
+        assert digests(carla) == []
+        clock.advance(timedelta(minutes=2))
+        await run_jobs(app)
+        (message,) = digests(carla)
+        text = message.text or ""
+        assert "March 2030" in text
+        assert "2 of your 2 networks need attention" in text
+        noord = next(line for line in text.splitlines() if line.startswith("• Noord"))
+        zuid = next(line for line in text.splitlines() if line.startswith("• Zuid"))
+        # Noord met on 12 February; Karin and Wim answered nothing since 1 January, Ahmed did.
+        assert "no meeting" not in noord
+        assert "2 members quiet" in noord and "1 action past its date" in noord
+        assert "1 signal open" in noord and "alert" not in noord
+        # Zuid last met on 1 October; the alert reached Zack, who did not acknowledge it.
+        assert "no meeting since 1 October 2029" in zuid
+        assert "2 members quiet" in zuid and "1 alert open" in zuid
+        assert "Counted since 1 January 2030." in text and "365 days" in text
+        (picture,) = charts_of(carla)
+        assert picture.file is not None
+        image = Image.open(io.BytesIO(picture.file))
+        assert image.width == 1080 and image.height >= 400
+        colours = image.convert("RGB").getcolors(maxcolors=1_000_000)
+        assert colours is not None and len(colours) > 50  # a chart, not a blank frame
+        # 2 quiet + 1 overdue + 1 signal in Noord, 2 quiet + 1 alert in Zuid.
+        assert "7 things to look at in 2 networks" in (picture.caption or "")
+        assert digests(dirk) == [] and charts_of(dirk) == []  # switched off
+        row = await services.of(app).database.fetch_one("SELECT count(*) FROM delivery_media")
+        assert row is not None and row[0] == 0  # the picture's bytes went once it was sent
+
+    clock.advance(timedelta(days=2))  # a restart within the month: nothing again
+    async with bot(settings, clock) as app:
+        await run_jobs(app)
+        assert len(digests(carla)) == 1 and len(charts_of(carla)) == 1
+
+    # The bot is down on 1 April; it starts on the 3rd: April's digest goes out then, once.
+    clock.advance(datetime(2030, 4, 3, 12, 0, tzinfo=UTC) - clock.now())
+    async with bot(settings, clock) as app:
+        await run_jobs(app)
+        await sandbox.wait_for(lambda: len(digests(carla)) == 2)
+        assert "April 2030" in (digests(carla)[-1].text or "")
+        await run_jobs(app)
+        assert len(digests(carla)) == 2
+
+
+def test_the_digest_is_due_on_its_day_and_hour_in_local_time(settings: Settings) -> None:
+    from domain.context import Context
+
+    ctx = Context(settings, ManualClock(START))
+    assert digest.this_month(ctx, START) == datetime(2030, 2, 1, 8, 0, tzinfo=UTC)
+    assert digest.next_month(ctx, START) == DUE
+    july = datetime(2030, 7, 10, tzinfo=UTC)
+    assert digest.next_month(ctx, july) == datetime(2030, 8, 1, 7, 0, tzinfo=UTC)  # summer time
+    december = datetime(2030, 12, 31, 23, 30, tzinfo=UTC)  # already 1 January in Amsterdam
+    assert digest.this_month(ctx, december) == datetime(2031, 1, 1, 8, 0, tzinfo=UTC)
+    assert digest.months_before(DUE, 2, settings.bot.tz) == datetime(2030, 1, 1, 8, 0, tzinfo=UTC)
