@@ -1,9 +1,11 @@
 """The "network health" scene of `bondgenoten demo` (added to `bot.demo.SCENES`): /stats as
 pictures, written to a folder a person can open.
 
-It runs after the meal meeting and the scenes between incidents, so Noord has a year's worth of
-a little of everything: an alert at night and one during an outage, a meal meeting whose
-attendance Karin confirmed, an action Ahmed did on time, a closed mood pulse.
+It runs after the meal meeting and the scenes between incidents, so Noord has a little of
+everything from the demo itself: an alert at night and one during an outage, a meal meeting whose
+attendance Karin confirmed, an action Ahmed did on time, a closed mood pulse. That alone makes
+thin charts; so the scene first fills in a year of history before the demo's days
+(`bot.demo_history`), and says so in the output.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import re
 from pathlib import Path
 
 from bot.demo_cast import Cast, settle
+from bot.demo_history import fill_in_a_year
 
 # Where the pictures go: under the checkout's build/ (which git ignores), so they outlive the
 # demo's temporary database and a person can open them after `make demo`.
@@ -20,12 +23,21 @@ LAST = re.compile(r"· (afgesproken acties|agreed actions)")  # the last picture
 
 
 async def network_health(cast: Cast) -> None:
-    """Karin, the police chief, asks /stats Noord and gets the network's year as pictures: who
+    """A year of history is filled in for the demo first (meal meetings, alerts, pulses and
+    actions from before the demo's days). Then Karin, the police chief, asks /stats Noord and
+    gets the network's year as pictures: who
     came to the meal meeting (also member by member: for the police chief and the municipality
     only), how fast each alert was seen, the moods of the pulse and the agreed actions, each
     with its numbers in the caption. The demo saves the pictures so you can look at them."""
     karin = cast.karin
     chat = karin.private_chat
+    filled = await fill_in_a_year(cast, "Noord")
+    cast.say(
+        "  📜 A year of history, filled in for the demo (not sent to anyone now): before the"
+        f" demo's days Noord held {filled.meetings} meal meetings with who came ticked, had"
+        f" {filled.alerts} alerts with when each member saw them, {filled.pulses} mood pulses and"
+        f" {filled.actions} agreed actions ({filled.late} done late, {filled.open} still open)."
+    )
     start = len(chat.messages)
     await karin.send("/stats Noord")
     await karin.expect(LAST)
