@@ -10,7 +10,8 @@ or a restart loses nothing.
 Once per coordinator and month: the month is marked sent in the transaction that queues it, so
 a restart, a second run or a clock moved back never sends it twice. The job is rebuilt at start
 (`plan`): a month whose moment passed while the bot was down goes out then, within
-`CATCH_UP` of the moment (a bot first started on the 20th does not send the 1st's digest).
+`CATCH_UP` of the moment, to the coordinators who got last month's (a bot started for the
+first time on the 3rd does not send the 1st's digest: the first comes on the next 1st).
 
 Honest history: what it counts is what the retention windows still hold, and it says so.
 """
@@ -22,7 +23,7 @@ import functools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
@@ -116,31 +117,49 @@ def months_before(moment: datetime, months: int, tz: ZoneInfo) -> datetime:
     return local.replace(year=year, month=month + 1, day=day)
 
 
+CATCHING_UP = 0  # the job's data: a catch-up at start; else the moment it was planned for
+
+
+def _plan_at(ctx: Context, moment: datetime) -> None:
+    ctx.jobs.cancel(JOB)
+    ctx.jobs.at(JOB, moment, functools.partial(run, ctx), int(moment.timestamp()))
+
+
 def plan(ctx: Context) -> None:
-    """At start and after each run: the job at this month's moment (now, if it passed within
-    `CATCH_UP` — the step itself sends nobody a month twice), else next month's."""
+    """At start: the job at this month's moment; if that passed within `CATCH_UP`, a catch-up
+    now (for the coordinators who got last month's: a digest missed while the bot was down);
+    else next month's. The step itself sends nobody a month twice."""
     ctx.jobs.cancel(JOB)
     if not ctx.settings.digest.enabled:
         return
     now = ctx.clock.now()
     moment = this_month(ctx, now)
-    if now >= moment + CATCH_UP:
-        moment = next_month(ctx, now)
-    ctx.jobs.at(JOB, moment, functools.partial(run, ctx), 0)
+    if now < moment:
+        _plan_at(ctx, moment)
+    elif now < moment + CATCH_UP:
+        ctx.jobs.at(JOB, now, functools.partial(run, ctx), CATCHING_UP)
+    else:
+        _plan_at(ctx, next_month(ctx, now))
 
 
-async def run(ctx: Context, _data: int = 0) -> int:
-    """The monthly step: when due, the digest to every coordinator who has it on and did not get
-    this month's yet; then the next month planned. Returns how many were queued."""
+async def run(ctx: Context, planned: int = CATCHING_UP) -> int:
+    """The monthly step, planned for a moment (epoch seconds) or catching up at start: when due,
+    the digest to every coordinator who has it on and did not get this month's yet (catching
+    up: only those who got last month's — a bot started for the first time mid-month sends
+    none); then the next month planned. Returns how many were queued."""
+    if not ctx.settings.digest.enabled:
+        return 0
     now = ctx.clock.now()
     moment = this_month(ctx, now)
+    if planned != CATCHING_UP and now.timestamp() < planned:  # early: wait for its moment
+        _plan_at(ctx, datetime.fromtimestamp(planned, UTC))
+        return 0
     queued = 0
-    if ctx.settings.digest.enabled and moment <= now < moment + CATCH_UP:
-        queued = await send_all(ctx, now)
-    ctx.jobs.cancel(JOB)
-    later = moment if now < moment else next_month(ctx, now)
-    if ctx.settings.digest.enabled:
-        ctx.jobs.at(JOB, later, functools.partial(run, ctx), 0)
+    if moment <= now < moment + CATCH_UP and (
+        planned == CATCHING_UP or planned == int(moment.timestamp())
+    ):
+        queued = await send_all(ctx, now, catching_up=planned == CATCHING_UP)
+    _plan_at(ctx, moment if now < moment else next_month(ctx, now))
     return queued
 
 
@@ -308,14 +327,17 @@ async def recipients(ctx: Context) -> list[int]:
     return [user for user in everyone if await store.is_on(ctx.database, user)]
 
 
-async def send_all(ctx: Context, now: datetime) -> int:
-    """This month's digest to every coordinator due for it; returns how many were queued."""
+async def send_all(ctx: Context, now: datetime, *, catching_up: bool = False) -> int:
+    """This month's digest to every coordinator due for it (`catching_up`: only those who got
+    last month's); returns how many were queued."""
+    local = now.astimezone(ctx.settings.bot.tz)
+    month = local.strftime("%Y-%m")
+    last_month = months_before(local.replace(day=1), 1, ctx.settings.bot.tz).strftime("%Y-%m")
     due = [
         user
         for user in await recipients(ctx)
-        if not await store.was_sent(
-            ctx.database, user, now.astimezone(ctx.settings.bot.tz).strftime("%Y-%m")
-        )
+        if not await store.was_sent(ctx.database, user, month)
+        and (not catching_up or await store.was_sent(ctx.database, user, last_month))
     ]
     if not due:
         return 0

@@ -1,4 +1,12 @@
-"""A network's roster and attendance as files, for an access request (`/export NETWORK`).
+"""A network's roster and attendance as files, for an access request (`/export NETWORK`), and
+its numbers — meetings, agreed actions, how alerts were taken — as files its hosts and the
+coordinators can work with themselves (issue 12).
+
+The numbers files name no one who reacted to an alert and hold no message text: per alert how
+many it reached, saw it and answered, and how fast; per meeting how many said yes and came.
+Only the agreed actions name their owner, as the hosts see them already. They count what the
+retention windows still hold, from the window's start (domain.health), and their captions say
+from when.
 
 Three files: the members and the attendance per meeting as CSV for Excel, and both together as
 one JSON file for a machine. What they hold is what a host already sees: name, role,
@@ -23,16 +31,21 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
+
 from bot.fit import cut_label
 from bot.i18n import Translator
+from domain import health as health_numbers
 from domain.context import Context
 from domain.labels import role_name, status_name
+from domain.meetings import done_on_time
+from storage import actions, incidents, meetings, memberships, networks
 from storage import export as store
-from storage import meetings, memberships, networks
+from storage.actions import AgreedAction
 from storage.export import Answer
 from storage.meetings import Meeting
 from storage.memberships import Membership
@@ -258,5 +271,171 @@ def files(_: Translator, export: Export, now: datetime, tz: ZoneInfo) -> list[Fi
             f"{stem}-{day}.json",
             as_json(_, export, now),
             _("Both together as one JSON file."),
+        ),
+    ]
+
+
+# --- the numbers ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Numbers:
+    """A network's numbers for its hosts and coordinators (domain.health), with what the files
+    add: every agreed action, and per alert its replies and when it closed."""
+
+    network: Network
+    health: health_numbers.Health
+    actions: list[AgreedAction]
+    replies: dict[int, int]  # incident id → members who answered (a mood or words)
+    closed: dict[int, str | None]  # incident id → when it closed
+
+    @property
+    def empty(self) -> bool:
+        return not (self.health.meetings or self.actions or self.health.alerts)
+
+
+async def gather_numbers(ctx: Context, network_id: int) -> Numbers | None:
+    db = ctx.database
+    network = await networks.get(db, network_id)
+    if network is None:
+        return None
+    health = await health_numbers.of_network(ctx, network_id, with_members=False)
+    replies: dict[int, int] = {}
+    closed: dict[int, str | None] = {}
+    for alert in health.alerts:
+        replies[alert.incident_id] = (await incidents.progress(db, alert.incident_id)).replies
+        incident = await incidents.get(db, alert.incident_id)
+        closed[alert.incident_id] = incident.closed_at if incident is not None else None
+    return Numbers(network, health, await actions.of_network(db, network_id), replies, closed)
+
+
+def meetings_csv(_: Translator, numbers: Numbers, tz: ZoneInfo) -> bytes:
+    rows: list[list[object]] = [[plain(_("Meeting")), plain(_("Said yes")), plain(_("Came"))]]
+    for meeting in numbers.health.meetings:
+        rows.append([local(meeting.starts_at, tz), meeting.said_yes, meeting.came])
+    return _csv(rows)
+
+
+def action_state(_: Translator, action: AgreedAction, today: date, tz: ZoneInfo) -> str:
+    """On time, late, open or past its date: as domain.health counts them."""
+    if action.status == "done":
+        done_at = datetime.fromisoformat(action.done_at) if action.done_at else None
+        return plain(_("done on time") if done_on_time(action.due, done_at, tz) else _("done late"))
+    return plain(_("past its date") if action.due < today else _("open"))
+
+
+def actions_csv(_: Translator, numbers: Numbers, today: date, tz: ZoneInfo) -> bytes:
+    rows: list[list[object]] = [
+        [
+            plain(_("Agreed")),
+            plain(_("Action")),
+            plain(_("Who")),
+            plain(_("Date")),
+            plain(_("Done at")),
+            plain(_("How it went")),
+        ]
+    ]
+    for action in numbers.actions:
+        rows.append(
+            [
+                local(action.created_at, tz),
+                action.what,
+                action.owner_name or "",
+                action.due_on,
+                local(action.done_at, tz),
+                action_state(_, action, today, tz),
+            ]
+        )
+    return _csv(rows)
+
+
+def _minutes(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}".replace(".", ",")  # Dutch Excel's decimals
+
+
+def alerts_csv(_: Translator, numbers: Numbers, tz: ZoneInfo) -> bytes:
+    rows: list[list[object]] = [
+        [
+            plain(_("Alert sent")),
+            plain(_("Reached")),
+            plain(_("Not reachable")),
+            plain(_("Seen")),
+            plain(_("Median minutes until seen")),
+            plain(_("Answered")),
+            plain(_("Closed")),
+        ]
+    ]
+    for alert in numbers.health.alerts:
+        rows.append(
+            [
+                local(alert.created_at.isoformat(), tz),
+                alert.reached,
+                alert.unreachable,
+                alert.seen,
+                _minutes(alert.median),
+                numbers.replies.get(alert.incident_id, 0),
+                local(numbers.closed.get(alert.incident_id), tz),
+            ]
+        )
+    return _csv(rows)
+
+
+def _day(_: Translator, moment: datetime, tz: ZoneInfo) -> str:
+    return str(format_date(moment.astimezone(tz).date(), "d MMMM y", locale=_.language))
+
+
+def number_files(_: Translator, numbers: Numbers, now: datetime, tz: ZoneInfo) -> list[File]:
+    """The three files of the numbers, in the order they are sent; each caption says from when
+    it counts."""
+    health = numbers.health
+    stem = slug(numbers.network.name)
+    day = now.astimezone(tz).strftime("%Y-%m-%d")
+    name = cut_label(numbers.network.name, 60)
+    since = _day(_, health.since, tz)
+    alerts_note = (
+        _(
+            "Counted since {day}: older alerts are deleted after {days} days.",
+            day=_day(_, health.alerts_since, tz),
+            days=health.incident_days,
+        )
+        if health.alerts_cut
+        else _("Counted since {day}.", day=since)
+    )
+    meetings_word, actions_word, alerts_word = (
+        plain(_("meetings")),
+        plain(_("actions")),
+        plain(_("alerts")),
+    )
+    return [
+        File(
+            f"{stem}-{meetings_word}-{day}.csv",
+            meetings_csv(_, numbers, tz),
+            _(
+                "Each meeting of {network} whose attendance the police chief or the municipality "
+                "confirmed: how many said yes and how many came (CSV).",
+                network=name,
+            )
+            + " "
+            + _("Counted since {day}.", day=since),
+        ),
+        File(
+            f"{stem}-{actions_word}-{day}.csv",
+            actions_csv(_, numbers, now.astimezone(tz).date(), tz),
+            _(
+                "Every agreed action of {network}: who, by when, and whether it was done on "
+                "time, late, or is still open (CSV).",
+                network=name,
+            ),
+        ),
+        File(
+            f"{stem}-{alerts_word}-{day}.csv",
+            alerts_csv(_, numbers, tz),
+            _(
+                "Each alert to {network}: how many it reached, saw it and answered, the median "
+                "minutes until seen, and when it closed; no names, no messages (CSV).",
+                network=name,
+            )
+            + " "
+            + alerts_note,
         ),
     ]

@@ -1,10 +1,12 @@
-"""/export: a network's roster and attendance as files, for an access request.
+"""/export: a network's files — its members and attendance, for an access request, or its
+numbers (meetings, agreed actions, alerts), for its hosts and coordinators to work with.
 
 For the network's police chief and municipality contact, and for coordinators: the same people
-who see the roster. `/export Noord` sends the files at once; `/export` alone asks which network
-(when there is more than one). Every export that left the bot is recorded in the audit.
+who see the roster. `/export Noord` asks which of the two; `/export` alone asks which network
+first (when there is more than one). Every export that left the bot is recorded in the audit.
 
-Callback data: `export:<network_id>`.
+Callback data: `export:k:<network_id>` (the network chosen: which files?),
+`export:<network_id>` (members and attendance), `export:n:<network_id>` (the numbers).
 """
 
 from __future__ import annotations
@@ -17,9 +19,12 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotContext
+from bot.i18n import Translator
+from bot.render import keyboard
 from bot.replies import edit_message, send_text
 from domain import audit, export
 from domain.access import Action
+from domain.ports import Button
 from handlers.common import more_choices, network_rows, networks_to_act_on
 from handlers.networks import network_button
 from storage.networks import Network
@@ -40,13 +45,57 @@ async def export_command(update: Update, context: BotContext) -> None:
         update, context, " ".join(context.args or []), Action.view_roster, refusal
     )
     if len(choices) == 1:
-        await send_export(update, context, choices[0])
+        text, markup = _kinds(_, choices[0])
+        await message.reply_text(text, reply_markup=markup)
     elif choices:
         await message.reply_text(
-            _("Which network's members and attendance do you want as files?")
-            + more_choices(_, choices, "/export"),
-            reply_markup=InlineKeyboardMarkup(network_rows(choices, lambda n: f"export:{n.id}")),
+            _("Which network's files do you want?") + more_choices(_, choices, "/export"),
+            reply_markup=InlineKeyboardMarkup(network_rows(choices, lambda n: f"export:k:{n.id}")),
         )
+
+
+def _kinds(_: Translator, network: Network) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The choice between the two exports of a network."""
+    text = _(
+        "Which files of {network}? <b>Members and attendance</b> is what we keep about the "
+        "members, for an access request. <b>Numbers</b> are its meetings, agreed actions and "
+        "how alerts were taken, without names of who reacted.",
+        network=network.name,
+    )
+    return text, keyboard(
+        [
+            [Button(str(_("Members and attendance")), f"export:{network.id}")],
+            [Button(str(_("Numbers: meetings, actions, alerts")), f"export:n:{network.id}")],
+        ]
+    )
+
+
+async def kinds_pressed(update: Update, context: BotContext) -> None:
+    """A network chosen under /export: which of its files."""
+    query = update.callback_query
+    assert query and query.data
+    found = await network_button(update, context, int(query.data.split(":")[2]), Action.view_roster)
+    if found is None:
+        return
+    network, _actor = found
+    await query.answer()
+    _ = await context.texts()
+    text, markup = _kinds(_, network)
+    await edit_message(query, text, markup)
+
+
+async def numbers_pressed(update: Update, context: BotContext) -> None:
+    """The numbers of a network, as files."""
+    query = update.callback_query
+    assert query and query.data
+    found = await network_button(update, context, int(query.data.split(":")[2]), Action.view_roster)
+    if found is None:
+        return
+    network, _actor = found
+    await query.answer()
+    _ = await context.texts()
+    await edit_message(query, _("The numbers of {network}:", network=network.name))
+    await send_numbers(update, context, network)
 
 
 async def export_pressed(update: Update, context: BotContext) -> None:
@@ -61,6 +110,37 @@ async def export_pressed(update: Update, context: BotContext) -> None:
     _ = await context.texts()
     await edit_message(query, _("Members and attendance of {network}:", network=network.name))
     await send_export(update, context, network)
+
+
+async def send_numbers(update: Update, context: BotContext, network: Network) -> None:
+    """The three files of the numbers; recorded in the audit once the first arrived."""
+    chat = update.effective_chat
+    assert chat
+    _ = await context.texts()
+    svc = context.services
+    numbers = await export.gather_numbers(svc, network.id)
+    if numbers is None or numbers.empty:
+        await send_text(
+            context.bot,
+            chat.id,
+            _(
+                "{network} has no meetings with confirmed attendance, agreed actions or alerts "
+                "yet, so there are no numbers to export.",
+                network=network.name,
+            ),
+        )
+        return
+    await send_text(
+        context.bot,
+        chat.id,
+        _(
+            "The numbers of {network} as files that open in Excel. This export is recorded in "
+            "the audit.",
+            network=network.name,
+        ),
+    )
+    files = export.number_files(_, numbers, svc.clock.now(), svc.settings.bot.tz)
+    await _send_files(update, context, network, files)
 
 
 async def send_export(update: Update, context: BotContext, network: Network) -> None:
@@ -91,9 +171,20 @@ async def send_export(update: Update, context: BotContext, network: Network) -> 
             network=network.name,
         ),
     )
+    await _send_files(update, context, network, export.files(_, gathered, now, svc.settings.bot.tz))
+
+
+async def _send_files(
+    update: Update, context: BotContext, network: Network, files: list[export.File]
+) -> None:
+    """Files one after the other; the audit records the export once the first arrived."""
+    chat, user = update.effective_chat, update.effective_user
+    assert chat and user
+    _ = await context.texts()
+    svc = context.services
     sent = 0
     failed: str | None = None
-    for file in export.files(_, gathered, now, svc.settings.bot.tz):
+    for file in files:
         try:
             await context.bot.send_document(
                 chat.id, InputFile(file.content, filename=file.name), caption=file.caption
@@ -131,3 +222,5 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("export", export_command, filters=private))
     application.add_handler(CallbackQueryHandler(export_pressed, pattern=r"^export:\d{1,20}$"))
+    application.add_handler(CallbackQueryHandler(kinds_pressed, pattern=r"^export:k:\d{1,20}$"))
+    application.add_handler(CallbackQueryHandler(numbers_pressed, pattern=r"^export:n:\d{1,20}$"))

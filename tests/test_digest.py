@@ -232,6 +232,20 @@ async def test_the_monthly_digest_comes_once_on_time_across_restarts_and_can_be_
         assert len(digests(carla)) == 2
 
 
+async def test_a_bot_started_for_the_first_time_after_the_1st_waits_for_the_next_month(
+    sandbox: Sandbox, settings: Settings, coordinator: SimUser
+) -> None:
+    dirk = sandbox.add_user("Dirk", language_code="en")
+    clock = ManualClock(DUE + timedelta(days=2))  # 3 March: this month's moment has passed
+    async with bot(settings, clock) as app:
+        await arrange(app, sandbox, coordinator, dirk)
+        await run_jobs(app)
+        assert digests(coordinator) == [] and charts_of(coordinator) == []
+        clock.advance(datetime(2030, 4, 1, 7, 1, tzinfo=UTC) - clock.now())  # 1 April, 9:01
+        await run_jobs(app)
+        await sandbox.wait_for(lambda: len(digests(coordinator)) == 1)
+
+
 def test_the_digest_is_due_on_its_day_and_hour_in_local_time(settings: Settings) -> None:
     from domain.context import Context
 

@@ -21,9 +21,11 @@ import pytest
 
 from bot import services
 from bot.app import BotApplication
+from domain.alerts import close_incident, send_alert
 from domain.export import slug
 from sandbox import Sandbox, SimMessage, SimUser
-from storage import meetings, memberships, networks, people
+from storage import actions, meetings, memberships, networks, people
+from storage import incidents as incident_store
 from storage.database import Database
 from storage.networks import Network
 from tests import given
@@ -116,6 +118,12 @@ def table(message: SimMessage) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text), delimiter=";"))
 
 
+async def choose(user: SimUser, label: str) -> None:
+    """Under /export, with the network chosen: which files."""
+    choice = await user.expect("Which files of")
+    await (await user.press(choice, label)).answered()
+
+
 async def exports(app: BotApplication) -> list[tuple[Any, ...]]:
     found = await db_of(app).fetch_all(
         "SELECT actor_id, action, network_id, subject_kind, subject_id FROM audit"
@@ -129,6 +137,7 @@ async def test_a_host_gets_the_members_and_attendance_as_csv_and_json(
 ) -> None:
     petra, network = noord.petra, noord.network
     await petra.send("/export Noord")
+    await choose(petra, "Members and attendance")
     intro = await petra.expect("for an access request")
     assert "personal data" in intro.text and "audit" in intro.text
     members, attendance, whole = await files_of(petra)
@@ -214,11 +223,15 @@ async def test_only_the_hosts_and_coordinators_may_export(
     choice = await noord.carla.expect("Which network")
     assert choice.button_texts() == ["Noord", "Zuid"]
     await (await noord.carla.press(choice, "Zuid")).answered()
+    await sandbox.wait_for(lambda: "Which files of Zuid?" in (choice.text or ""))
+    await (await noord.carla.press(choice, "Members and attendance")).answered()
     await noord.carla.expect("nothing to export")
     assert not documents(noord.carla)
     await noord.carla.send("/export")
     choice = await noord.carla.expect("Which network")
     await (await noord.carla.press(choice, "Noord")).answered()
+    await sandbox.wait_for(lambda: "Which files of Noord?" in (choice.text or ""))
+    await (await noord.carla.press(choice, "Members and attendance")).answered()
     await files_of(noord.carla)
     assert await exports(app) == [(noord.carla.id, "exported", noord.network.id, "network", 1)]
     assert zuid.id != noord.network.id
@@ -232,14 +245,86 @@ async def test_a_file_that_cannot_be_sent_gets_a_designed_answer_and_no_record(
         "sendDocument", chat_id=petra.id, error_code=400, description="Bad Request: file is too big"
     )
     await petra.send("/export Noord")
+    await choose(petra, "Members and attendance")
     sorry = await petra.expect("could not send")
     assert "noord-members-" in sorry.text and "/export" in sorry.text
     assert not documents(petra)
     assert await exports(app) == []
 
     await petra.send("/export Noord")  # a moment later it works
+    await choose(petra, "Members and attendance")
     await files_of(petra)
     assert len(await exports(app)) == 1
+
+
+async def test_the_numbers_of_a_network_as_csv_without_names_of_who_reacted(
+    app: BotApplication, noord: Noord
+) -> None:
+    svc = services.of(app)
+    db, tz = svc.database, svc.settings.bot.tz
+    petra, bram, marco, network = noord.petra, noord.bram, noord.marco, noord.network
+    today = NOW.astimezone(tz).date()
+    late = await actions.create(
+        db,
+        network_id=network.id,
+        meeting_id=None,
+        what="Homework room with the library",
+        owner_id=bram.id,
+        due_on=today - timedelta(days=20),
+        created_by=petra.id,
+        build=lambda _id: [],
+        now=NOW - timedelta(days=30),
+    )
+    await actions.set_status(db, late, "done", NOW - timedelta(days=5))
+    await actions.create(
+        db,
+        network_id=network.id,
+        meeting_id=None,
+        what="=cmd|' /C calc'!A0",  # typed as a formula: stays text
+        owner_id=marco.id,
+        due_on=today - timedelta(days=2),
+        created_by=petra.id,
+        build=lambda _id: [],
+        now=NOW - timedelta(days=10),
+    )
+    incident = await send_alert(svc, petra.id, [network.id], "urgent", "network_only", "Unrest")
+    await svc.dispatcher.idle()
+    await incident_store.acknowledge(db, incident, bram.id, datetime.now(UTC))
+    await incident_store.set_mood(db, incident, marco.id, "calm", datetime.now(UTC))
+    assert await close_incident(svc, incident, petra.id, "Calm again")
+
+    await petra.send("/export Noord")
+    await choose(petra, "Numbers: meetings, actions, alerts")
+    await petra.expect("recorded in the audit")
+    meetings_file, actions_file, alerts_file = await files_of(petra)
+
+    rows = table(meetings_file)
+    assert rows[0] == ["Meeting", "Said yes", "Came"]
+    assert [row[1:] for row in rows[1:]] == [["1", "2"]]  # Petra said yes; she and Bram came
+    assert meetings_file.caption and "Counted since" in meetings_file.caption
+
+    rows = table(actions_file)
+    assert rows[0] == ["Agreed", "Action", "Who", "Date", "Done at", "How it went"]
+    states = {row[1]: (row[2], row[5]) for row in rows[1:]}
+    assert states == {
+        "Homework room with the library": ("Bram", "done late"),
+        "'=cmd|' /C calc'!A0": ("Marco", "past its date"),
+    }
+
+    rows = table(alerts_file)
+    assert rows[0][:4] == ["Alert sent", "Reached", "Not reachable", "Seen"]
+    (alert,) = rows[1:]
+    reached = await db.fetch_one(
+        "SELECT count(*) FROM incident_recipients WHERE incident_id = ? AND unreachable_at IS NULL",
+        (incident,),
+    )
+    assert reached is not None and alert[1] == str(reached[0])
+    assert alert[3] == "2" and alert[5] == "1"  # Bram and Marco saw it; Marco answered
+    assert alert[6]  # closed
+    raw = alerts_file.file or b""
+    assert b"Unrest" not in raw and b"Bram" not in raw and b"Marco" not in raw
+    assert alerts_file.caption and "no names" in alerts_file.caption
+    assert await exports(app) == [(petra.id, "exported", network.id, "network", network.id)]
 
 
 def test_a_network_name_becomes_a_safe_file_name() -> None:
