@@ -50,6 +50,7 @@ from domain import audit
 from domain.context import Context
 from domain.menus import KIND as MENU_KIND
 from domain.ports import Sent
+from storage import digest as digest_store
 from storage import people, privacy, rumours, talents, wa_links
 from storage import retention as store
 from storage import signals as signal_store
@@ -207,6 +208,7 @@ def steps(ctx: Context, now: datetime) -> list[tuple[str, Step]]:
         # Talents and reach live as long as a membership (also deleted on leaving the last).
         ("talents", lambda: talents.drop_of_non_members(db)),
         ("rumours", lambda: _rumours(db, days(ctx.settings.retention.rumour_days))),
+        ("digests", lambda: _digests(db, now)),
         ("whatsapp", lambda: _whatsapp(ctx, now)),
     ]
 
@@ -222,6 +224,13 @@ async def _whatsapp(ctx: Context, now: datetime) -> store.Batch:
         awaited_before=now - timedelta(days=1),
         messages_before=now - timedelta(days=kept.wa_message_days),
     )
+    return store.Batch(gone, False)
+
+
+async def _digests(db: Database, now: datetime) -> store.Batch:
+    """The record of which months' digests went to whom (domain.digest) goes after 13 months:
+    long enough that no month is ever sent twice."""
+    gone = await digest_store.drop_old(db, (now - timedelta(days=400)).strftime("%Y-%m"))
     return store.Batch(gone, False)
 
 

@@ -83,6 +83,7 @@ def help_text(_: Translator, actor: Actor) -> str:
             _("/newnetwork – set up a network"),
             _("/appoint – make someone a coordinator"),
             _("/audit – who did what, and when"),
+            _("/digest – your monthly digest of the networks: on or off"),
         ]
     if actor.is_coordinator or hosts:
         lines += [
@@ -91,7 +92,7 @@ def help_text(_: Translator, actor: Actor) -> str:
             _("/update, /close – add to an alert or close it"),
             _("/invite, /invites – invite people, see open invites"),
             _("/members – the members of a network"),
-            _("/export – a network's members and attendance as files"),
+            _("/export – a network's members, attendance and numbers as files"),
             _("/replies – may the coordinators read members' replies to alerts?"),
             _("/meeting – plan a meal meeting; /meetings plan – a year of five"),
             _("/action – record an agreed action; /stats – attendance and actions"),
