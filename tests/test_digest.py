@@ -257,3 +257,32 @@ def test_the_digest_is_due_on_its_day_and_hour_in_local_time(settings: Settings)
     december = datetime(2030, 12, 31, 23, 30, tzinfo=UTC)  # already 1 January in Amsterdam
     assert digest.this_month(ctx, december) == datetime(2031, 1, 1, 8, 0, tzinfo=UTC)
     assert digest.months_before(DUE, 2, settings.bot.tz) == datetime(2030, 1, 1, 8, 0, tzinfo=UTC)
+
+
+def test_a_digest_of_many_networks_fits_telegram_in_parts_and_its_chart_stays_readable(
+    settings: Settings,
+) -> None:
+    from bot.fit import LIMIT, visible_length
+    from bot.i18n import translator
+    from bot.outbox import fit
+    from domain.context import Context
+    from storage.deliveries import NewDelivery
+
+    ctx = Context(settings, ManualClock(DUE))
+    states = [
+        digest.NetworkState(n, f"Wijk {n} — {'Noord' * 8}", None, n % 7, n % 3, n % 2, n % 5, True)
+        for n in range(1, 400)
+    ]
+    found = digest.Digest("2030-03", DUE.date(), START, states)
+    _ = translator("nl")
+    text = digest.text(_, found, ctx)
+    assert text.startswith("<b>Je maandoverzicht, maart 2030</b>")
+    assert "nog geen bijeenkomst" in text and "Geteld sinds" in text
+    parts = fit([NewDelivery(chat_id=1, priority=0, kind="digest", params={"text": text})])
+    assert len(parts) > 1
+    assert all(visible_length(str(p.params["text"])) <= LIMIT for p in parts)
+    picture = digest.chart_of(_, found)
+    assert picture is not None
+    png, caption = picture
+    image = Image.open(io.BytesIO(png))
+    assert image.width == 1080 and len(caption) <= 1024  # 15 networks at most in the chart
