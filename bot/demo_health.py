@@ -25,23 +25,13 @@ LAST = re.compile(r"· (afgesproken acties|agreed actions)")  # the last picture
 async def network_health(cast: Cast) -> None:
     """A year of history is filled in for the demo first (meal meetings, alerts, pulses and
     actions from before the demo's days). Then Karin, the police chief, asks /stats Noord and
-    gets the network's year as pictures: who
-    came to the meal meeting (also member by member: for the police chief and the municipality
-    only), how fast each alert was seen, the moods of the pulse and the agreed actions, each
-    with its numbers in the caption. The demo saves the pictures so you can look at them."""
-    karin = cast.karin
-    chat = karin.private_chat
-    filled = await fill_in_a_year(cast, "Noord")
-    cast.say(
-        "  📜 A year of history, filled in for the demo (not sent to anyone now): before the"
-        f" demo's days Noord held {filled.meetings} meal meetings with who came ticked, had"
-        f" {filled.alerts} alerts with when each member saw them, {filled.pulses} mood pulses and"
-        f" {filled.actions} agreed actions ({filled.late} done late, {filled.open} still open)."
-    )
+    gets the network's year as pictures: who came to the meal meetings (also member by member:
+    for the police chief and the municipality only), how fast each alert was seen, the moods of
+    the pulses and the agreed actions, each with its numbers in the caption. The demo saves the
+    pictures so you can look at them."""
+    chat = cast.karin.private_chat
     start = len(chat.messages)
-    await karin.send("/stats Noord")
-    await karin.expect(LAST)
-    await settle(cast)  # a line for what has no numbers follows the pictures
+    await a_year_in_pictures(cast)
     folder = PICTURES.resolve()
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("stats-noord-*.png"):
@@ -56,3 +46,19 @@ async def network_health(cast: Cast) -> None:
         f"  🖼 The {len(written)} pictures Karin got are saved; open them on this computer:\n"
         + "\n".join(f"  {path}" for path in written)
     )
+
+
+async def a_year_in_pictures(cast: Cast) -> None:
+    """Noord's year filled in (and said so), then Karin's /stats Noord and its pictures: the
+    scene without saving them (the training ground shows them in Karin's phone)."""
+    karin = cast.karin
+    filled = await fill_in_a_year(cast, "Noord")
+    cast.say(
+        "  📜 A year of history, filled in for the demo (not sent to anyone now): before the"
+        f" demo's days Noord held {filled.meetings} meal meetings with who came ticked, had"
+        f" {filled.alerts} alerts with when each member saw them, {filled.pulses} mood pulses and"
+        f" {filled.actions} agreed actions ({filled.late} done late, {filled.open} still open)."
+    )
+    await karin.send("/stats Noord")
+    await karin.expect(LAST)
+    await settle(cast)  # a line for what has no numbers follows the pictures

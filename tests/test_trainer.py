@@ -86,7 +86,13 @@ async def test_the_state_shows_every_phone_and_the_group(client: TestClient[Any,
     assert phone(shown, "femke")["role"] == "municipality"
     assert shown["group"]["title"] == "Wijk Noord"
     assert shown["group"]["members"] == ["carla"]  # its creator; the bot is not in it yet
-    assert [s["key"] for s in shown["scenarios"]] == ["onboarding", "incident", "meal", "between"]
+    assert [s["key"] for s in shown["scenarios"]] == [
+        "onboarding",
+        "incident",
+        "meal",
+        "between",
+        "health",
+    ]
     assert shown["playing"] is None and shown["failed"] is None
     assert (await state(client, "nl"))["phones"][0]["role"] == "politiechef"
 
@@ -566,3 +572,26 @@ def test_a_chart_shows_as_its_picture_and_other_files_do_not() -> None:
     assert shown["photo"].startswith("data:image/png;base64,iVBORw0KGgo")
     not_png = SimMessage(2, chat, 0, None, photo=[{"width": 1}], file=b"<svg onload=alert(1)>")
     assert "photo" not in message_view(not_png, None, lambda text, **_: text)
+
+
+async def test_the_networks_year_plays_as_pictures_in_the_police_chiefs_phone(
+    client: TestClient[Any, Any], session: Session
+) -> None:
+    """The health scenario onboards the network, fills in its year and asks /stats: Karin's
+    phone shows the five charts as pictures, their captions counting the year filled in: five
+    meetings, twelve alerts to the three members besides her (Femke, Ahmed, Wim), four pulses,
+    twelve actions of which six done on time and three late."""
+    await post(client, "play", {"scenario": "health", "all": True})
+    await session.wait_played()
+    shown = await state(client)
+    assert shown["failed"] is None
+    assert all(s["done"] for s in shown["scenarios"][-1]["steps"])
+    karin = phone(shown, "karin")
+    photos = [m for m in karin["messages"] if "photo" in m]
+    assert len(photos) == 5
+    assert all(m["photo"].startswith("data:image/png;base64,iVBORw0KGgo") for m in photos)
+    captions = "\n".join(m.get("html", "") for m in photos)  # Karin chose Dutch
+    assert "5 bijeenkomsten gehouden" in captions
+    assert "12 meldingen bereikten 36 keer een lid" in captions
+    assert "4 sfeerpeilingen" in captions
+    assert "9 van 12 afgerond, waarvan 6 op tijd" in captions

@@ -27,6 +27,7 @@ from bot.demo import (
 )
 from bot.demo_between import between_incidents
 from bot.demo_cast import Cast, code_in, tap
+from bot.demo_health import a_year_in_pictures
 from bot.demo_meetings import meal_meeting
 from trainer.world import TrainerCast
 
@@ -118,7 +119,18 @@ BETWEEN = Scenario(
     (Step("between", N_("Between incidents"), between_incidents),),
     needs=("onboarding",),
 )
-SCENARIOS: tuple[Scenario, ...] = (ONBOARDING, INCIDENT, MEAL, BETWEEN)
+HEALTH = Scenario(
+    "health",
+    N_("The network's year in pictures"),
+    N_(
+        "A year of history is filled in first (meal meetings, alerts, mood pulses and agreed "
+        "actions from before today; nothing is sent). Then the police chief asks /stats and "
+        "gets the network's year as charts, each with its numbers in the caption."
+    ),
+    (Step("stats", N_("The police chief asks /stats"), a_year_in_pictures),),
+    needs=("onboarding",),
+)
+SCENARIOS: tuple[Scenario, ...] = (ONBOARDING, INCIDENT, MEAL, BETWEEN, HEALTH)
 
 
 def scenario(key: str) -> Scenario | None:
