@@ -53,6 +53,7 @@ JOB = "digest-monthly"
 CATCH_UP = timedelta(days=7)  # a digest missed while the bot was down still goes out this late
 LIFETIME = timedelta(days=7)  # ... and waits this long for Telegram
 CAPTION = 1024
+OFF = "digest:x"  # the button under a digest: switch it off (handlers.digest)
 
 
 @dataclass(frozen=True)
@@ -354,7 +355,8 @@ async def send_all(ctx: Context, now: datetime, *, catching_up: bool = False) ->
             picture = await asyncio.to_thread(chart_of, _, digest)
             rendered[_.language] = (text(_, digest, ctx), picture)
         message, picture = rendered[_.language]
-        if await queue(ctx, user, digest.month, message, picture, now):
+        off = [[ports.Button(str(_("Switch the digest off")), OFF)]]
+        if await queue(ctx, user, digest.month, message, picture, now, off):
             queued += 1
     log.info("monthly digest %s queued for %d coordinators", digest.month, queued)
     ctx.dispatcher.wake()
@@ -368,6 +370,7 @@ async def queue(
     message: str,
     picture: tuple[bytes, str] | None,
     now: datetime,
+    buttons: ports.Keyboard = (),
 ) -> bool:
     """One coordinator's digest into the outbox, with the month marked sent (one transaction)."""
     expires = now + LIFETIME
@@ -378,7 +381,7 @@ async def queue(
                 chat_id=user,
                 priority=rank,
                 kind="digest",
-                params=ports.message(message),
+                params=ports.message(message, buttons),
                 method=ports.MESSAGE,
                 user_id=user,
                 expires_at=expires,

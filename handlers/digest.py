@@ -1,13 +1,15 @@
 """/digest: a coordinator sees whether their monthly digest is on, and switches it with a button.
 
-Callback data: `digest:<0|1>` (switch off, on).
+Callback data: `digest:<0|1>` (switch off, on), `digest:x` (the button under a digest: off).
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot import services
@@ -18,6 +20,8 @@ from bot.replies import edit_message
 from domain import digest
 from domain.ports import Button
 from handlers import guard
+
+log = logging.getLogger(__name__)
 
 
 def _shown(_: Translator, context: BotContext, on: bool) -> tuple[str, list[list[Button]]]:
@@ -68,6 +72,23 @@ async def digest_pressed(update: Update, context: BotContext) -> None:
     await edit_message(query, text, keyboard(buttons))
 
 
+async def off_pressed(update: Update, context: BotContext) -> None:
+    """ "Switch the digest off" under a digest: off, and the button goes (the digest stays)."""
+    query = update.callback_query
+    user = update.effective_user
+    assert query and user
+    _ = await context.texts()
+    if not (await guard.actor_of(update, context)).is_coordinator:
+        await query.answer(_("The monthly digest is for coordinators."), show_alert=True)
+        return
+    await digest.switch(context.services, user.id, False)
+    await query.answer(_("Switched off. /digest switches it on again."), show_alert=True)
+    try:
+        await query.edit_message_reply_markup(None)
+    except BadRequest as exc:  # an old message, or the button already gone
+        log.info("digest button of user %s not removed: %s", user.id, exc)
+
+
 async def plan_at_start(context: ContextTypes.DEFAULT_TYPE) -> None:
     digest.plan(services.of(context))
 
@@ -76,6 +97,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("digest", digest_command, filters=private))
     application.add_handler(CallbackQueryHandler(digest_pressed, pattern=r"^digest:[01]$"))
+    application.add_handler(CallbackQueryHandler(off_pressed, pattern=rf"^{digest.OFF}$"))
     assert application.job_queue is not None
     # Rebuilt at start: the month's digest job (a month missed while down goes out now).
     application.job_queue.run_once(plan_at_start, when=0, name="digest-at-start")

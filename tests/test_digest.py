@@ -222,6 +222,19 @@ async def test_the_monthly_digest_comes_once_on_time_across_restarts_and_can_be_
         await run_jobs(app)
         assert len(digests(carla)) == 1 and len(charts_of(carla)) == 1
 
+        # The button under the digest switches it off; the digest itself stays.
+        (message,) = digests(carla)
+        assert message.button_texts() == ["Switch the digest off"]
+        answer = await (await carla.press(message, "Switch the digest off")).answered()
+        assert "/digest switches it on again" in str(answer["text"])
+        await sandbox.wait_for(lambda: message.button_texts() == [])
+        assert (message.text or "").startswith(HEAD)
+        assert not await store.is_on(services.of(app).database, carla.id)
+        await carla.send("/digest")
+        shown = await carla.expect("Your monthly digest is off.")
+        await (await carla.press(shown, "Switch it on")).answered()
+        await sandbox.wait_for(lambda: "is on" in (shown.text or ""))
+
     # The bot is down on 1 April; it starts on the 3rd: April's digest goes out then, once.
     clock.advance(datetime(2030, 4, 3, 12, 0, tzinfo=UTC) - clock.now())
     async with bot(settings, clock) as app:
