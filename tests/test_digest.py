@@ -28,6 +28,7 @@ from domain.alerts import send_alert
 from sandbox import Sandbox, SimMessage, SimUser
 from storage import actions, meetings, networks, people, signals
 from storage import digest as store
+from storage.privacy import forget_person
 from storage.signals import NewSignal
 from tests.conftest import eventually, make_settings
 from tests.given import approved
@@ -243,6 +244,13 @@ async def test_the_monthly_digest_comes_once_on_time_across_restarts_and_can_be_
         assert "April 2030" in (digests(carla)[-1].text or "")
         await run_jobs(app)
         assert len(digests(carla)) == 2
+        # /forget takes both her choice and the months she got.
+        db = services.of(app).database
+        await store.switch(db, carla.id, False, clock.now())
+        await forget_person(db, carla.id)
+        for table in ("digest_choices", "digests_sent"):
+            row = await db.fetch_one(f"SELECT count(*) FROM {table} WHERE user_id = ?", (carla.id,))
+            assert row is not None and row[0] == 0
 
 
 async def test_a_bot_started_for_the_first_time_after_the_1st_waits_for_the_next_month(
