@@ -81,6 +81,6 @@ async def test_what_telegram_would_not_take_as_a_photo_is_refused(bot: Bot, alic
         await bot.send_photo(
             alice.id, InputFile(png(100, 100), filename="x.png"), caption="x" * 1025
         )
-    with pytest.raises(BadRequest, match="(?i)wrong file identifier"):
+    with pytest.raises(BadRequest, match=r"(?i)wrong file identifier"):
         await bot.send_photo(alice.id, "AgACAgQAAxkunknown")
     assert alice.private_chat.bot_messages() == []
