@@ -248,6 +248,10 @@ def test_whatsapp_is_off_until_configured(tmp_path: Path) -> None:
 EN = translator("en")
 
 
+def test_what_a_member_typed_shows_as_typed() -> None:
+    assert wa_render.to_whatsapp("a &amp;lt; b &lt; c &amp; d") == "a &lt; b < c & d"
+
+
 def test_telegram_html_becomes_whatsapp_marks() -> None:
     html = (
         "<b>Brand</b> in de <i>Eikstraat</i> &amp; omgeving<br>"

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from html import unescape
 from html.parser import HTMLParser
 
 from bot.i18n import Translator
@@ -189,4 +188,4 @@ def to_whatsapp(html_text: str) -> str:
     text = "".join(parser.out)
     # A mark around nothing but spaces shows as the bare character: drop it.
     text = re.sub(r"([*_~])(\s*)\1", r"\2", text)
-    return unescape(text).strip()
+    return text.strip()  # entities became characters once (convert_charrefs), never twice
