@@ -14,6 +14,10 @@ same run, never against a wall-clock constant: these machines are shared and noi
 - outage: ten minutes without Telegram in the middle of that fan-out (`BENCH_OUTAGE_S` to
   shorten it), then the time from recovery to the last copy against the floor for what was left.
 
+- mixed, mixed_whatsapp_bound: the same alert with 400 (then 900) of the members on WhatsApp,
+  100 of them outside their 24-hour window (the doorbell, a tap, then the alert): the last copy
+  on either channel against the floor both channels' limits allow (bench/mixed.py).
+
 - ack_storm: 300 members press ✅ Seen on a fresh alert at once, ours against a bare PTB bot,
   five rounds in turn (bench/ack_storm.py).
 - scale: member, host and coordinator commands at 25 networks / 300 members and at 1,000 / 30,000
@@ -33,7 +37,8 @@ most ~300 copies a second, and the sandbox needs 0.4-0.6 ms per request itself (
 this process, beside the bench's own work).
 
 `python -m bench NAME` runs one part: `replies` (throughput, first reply, shutdown),
-`broadcast` (clean, faults, kill), `outage`, `ack_storm`, `scale`, `cpu_per_message`, `paid`.
+`broadcast` (clean, faults, kill), `outage`, `ack_storm`, `scale`, `cpu_per_message`, `paid`,
+`mixed`.
 """
 
 from __future__ import annotations
@@ -59,7 +64,7 @@ from telegram.ext import (
     ContextTypes,
 )
 
-from bench import ack_storm, broadcast, scale
+from bench import ack_storm, broadcast, mixed, scale
 from bot.app import build_application, running
 from bot.settings import load_settings
 from sandbox import Sandbox, SimUser
@@ -180,6 +185,8 @@ async def main(which: str) -> None:
             await broadcast.measured(folder, paid=False)
         if which in ("all", "paid"):
             await broadcast.measured(folder, paid=True)
+        if which in ("all", "mixed"):
+            await mixed.main(folder)
         if which in ("all", "outage"):
             await broadcast.outage(folder)
 
