@@ -26,8 +26,9 @@ async def network_health(cast: Cast) -> None:
     """A year of history is filled in for the demo first (meal meetings, alerts, pulses and
     actions from before the demo's days). Then Karin, the police chief, asks /stats Noord and
     gets the network's year as pictures: who came to the meal meetings (also member by member:
-    for the police chief and the municipality only), how fast each alert was seen, the moods of
-    the pulses and the agreed actions, each with its numbers in the caption. The demo saves the
+    for the police chief and the municipality only), how fast each alert was seen and whether
+    the network got faster, the moods of the pulses and the agreed actions, each with its
+    numbers in the caption. The demo saves the
     pictures so you can look at them."""
     chat = cast.karin.private_chat
     start = len(chat.messages)

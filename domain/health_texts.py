@@ -11,6 +11,7 @@ Chart labels carry no emoji: the charts' font has none.
 from __future__ import annotations
 
 import functools
+import statistics
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ from domain.incidents import MOOD_ICON, MOODS, mood_name
 from domain.labels import day_text
 
 CAPTION = 1024  # characters of a photo's caption after entity parsing
+TREND_MIN = 4  # alerts seen by someone: fewer make no trend, the alerts' picture says it all
+TREND_CAP = 180  # minutes: a slower alert is drawn at the top ("180+"), the rest stays legible
 
 # Each mood its own colour, in every chart (Okabe & Ito: told apart by colour-blind readers).
 MOOD_COLOUR = {"calm": "#009E73", "worried": "#E69F00", "tense": "#D55E00", "rumours": "#CC79A7"}
@@ -166,6 +169,8 @@ def report(_: Translator, network: str, health: Health, tz: ZoneInfo) -> Report:
     note = " " + _alerts_note(_, health) if health.alerts_cut else ""
     if health.reached:
         pictures.append(_alerts(_, network, health, tz, alerts_since))
+        if sum(a.median is not None for a in health.alerts) >= TREND_MIN:
+            pictures.append(_trend(_, network, health, tz, alerts_since))
     elif health.alerts:  # every member it went to had blocked the bot
         n = len(health.alerts)
         without.append(
@@ -359,16 +364,7 @@ def _alerts(_: Translator, network: str, health: Health, tz: ZoneInfo, since: st
         else _("• {day}: seen by none of {reached}", day=day, reached=a.reached)
         for a, day in reversed(list(zip(alerts, days, strict=True)))
     ]
-    note = (
-        _(
-            "<i>Since {day}: older alerts are deleted after {days} days.</i>",
-            day=since,
-            days=health.incident_days,
-        )
-        if health.alerts_cut
-        else _("<i>Counted over the past year, since {day}.</i>", day=since)
-    )
-    caption = fit_caption(lines, items, [note], lambda n: _more(_, n))
+    caption = fit_caption(lines, items, [_alerts_since(_, health, since)], lambda n: _more(_, n))
     draw = functools.partial(
         charts.bars,
         moment_labels(_, [a.created_at for a in alerts], tz),
@@ -383,6 +379,59 @@ def _alerts(_: Translator, network: str, health: Health, tz: ZoneInfo, since: st
         stacked=True,
     )
     return Picture("alerts", caption, draw)
+
+
+def _alerts_since(_: Translator, health: Health, since: str) -> str:
+    return (
+        _(
+            "<i>Since {day}: older alerts are deleted after {days} days.</i>",
+            day=since,
+            days=health.incident_days,
+        )
+        if health.alerts_cut
+        else _("<i>Counted over the past year, since {day}.</i>", day=since)
+    )
+
+
+def _trend(_: Translator, network: str, health: Health, tz: ZoneInfo, since: str) -> Picture:
+    """Whether the network hears an alert faster than before: per alert, within how long half
+    of those it reached saw it, as a line (an alert nobody saw is a gap). A very slow alert is
+    drawn at the top, so that one night does not flatten the rest."""
+    alerts = health.alerts
+    medians = [a.median for a in alerts if a.median is not None]
+    half = len(medians) // 2  # at least 2 (TREND_MIN): "the first {n} alerts" is plural
+    early, late = statistics.median(medians[:half]), statistics.median(medians[-half:])
+    lines = [
+        _title(_, network, _("alerts over time")),
+        _(
+            "Half of those it reached saw an alert within {early} in the first {n} alerts, "
+            "within {late} in the last {n}.",
+            early=duration_text(_, early),
+            late=duration_text(_, late),
+            n=half,
+        ),
+        _alerts_since(_, health, since),
+    ]
+    caption = fit_caption(lines, [], [], lambda n: "")
+    ticks: dict[float, str] = {0: "0", 15: "15", 30: "30", 60: "60", 120: "120"}
+    ticks[TREND_CAP] = f"{TREND_CAP}+"
+    draw = functools.partial(
+        charts.line,
+        moment_labels(_, [a.created_at for a in alerts], tz),
+        [
+            Series(
+                "",
+                [None if a.median is None else min(a.median, TREND_CAP) for a in alerts],
+                "#0072B2",
+            )
+        ],
+        title=str(_("Half saw each alert within")),
+        value_label=str(_("minutes")),
+        low=-5,
+        high=TREND_CAP * 1.05,
+        tick_labels=ticks,
+    )
+    return Picture("trend", caption, draw)
 
 
 def _pulse(_: Translator, network: str, health: Health, tz: ZoneInfo, note: str) -> Picture:

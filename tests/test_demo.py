@@ -62,7 +62,7 @@ IN_ORDER = [
     "⏩ a week before the action is due",
     "Karin Smit: /stats Noord",
     "Bot: 🖼 Photo 1080×",  # the charts, each with its numbers in the caption
-    "🖼 The 5 pictures Karin got are saved; open them on this computer:",
+    "🖼 The 6 pictures Karin got are saved; open them on this computer:",
     "build/demo/stats-noord-1.png",  # where a person finds them
     "Wim de Boer pressed [📱 WhatsApp]",
     "💬 WhatsApp · Wim de Boer → KOPPEL ",  # the one-time code, sent on WhatsApp

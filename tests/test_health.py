@@ -205,3 +205,36 @@ def test_two_alerts_on_one_day_are_told_apart_by_their_time() -> None:
     assert items[2].startswith("• 6 september, 19:40:")
     assert items[3].startswith("• 2 september:")
     assert alerts.draw().startswith(b"\x89PNG")
+
+
+def test_with_four_alerts_seen_a_line_shows_whether_the_network_got_faster() -> None:
+    """Per alert, within how long half saw it: the caption compares the first half of the
+    alerts with the last (medians of their medians), the picture draws each alert (a very slow
+    one at the top, one nobody saw a gap). Three alerts seen make no trend: no such picture."""
+    _ = translator("en")
+    minutes = [(300.0, 400.0), (70.0, 80.0), (50.0,), (), (8.0, 12.0), (4.0,), (2.0,)]
+    alerts = [
+        AlertSeen(i, NOW - timedelta(days=200 - 20 * i), 3, 0, seen)
+        for i, seen in enumerate(minutes)
+    ]
+    network = largest(members=3, meetings=1)
+    shown = health_texts.report(
+        _, "Noord", Health(**{**network.__dict__, "alerts": alerts}), AMSTERDAM
+    )
+    names = [p.name for p in shown.pictures]
+    assert names.index("trend") == names.index("alerts") + 1
+    trend = shown.pictures[names.index("trend")]
+    # Seen: 350, 75, 50 | 10, 4, 2 → the first three 75 minutes (median), the last three 4.
+    assert (
+        "Half of those it reached saw an alert within 75 minutes in the first 3 alerts, "
+        "within 4 minutes in the last 3." in trend.caption
+    )
+    assert isinstance(trend.draw, functools.partial)
+    assert trend.draw.args[1][0].values == [180, 75, 50, None, 10, 4, 2]
+    png = trend.draw()
+    assert int.from_bytes(png[16:20], "big") == 1080
+
+    three = Health(**{**network.__dict__, "alerts": alerts[:4]})  # one of the four unseen
+    assert "trend" not in [
+        p.name for p in health_texts.report(_, "Noord", three, AMSTERDAM).pictures
+    ]

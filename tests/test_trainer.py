@@ -578,7 +578,7 @@ async def test_the_networks_year_plays_as_pictures_in_the_police_chiefs_phone(
     client: TestClient[Any, Any], session: Session
 ) -> None:
     """The health scenario onboards the network, fills in its year and asks /stats: Karin's
-    phone shows the five charts as pictures, their captions counting the year filled in: five
+    phone shows the six charts as pictures, their captions counting the year filled in: five
     meetings, twelve alerts to the three members besides her (Femke, Ahmed, Wim), four pulses,
     twelve actions of which six done on time and three late."""
     await post(client, "play", {"scenario": "health", "all": True})
@@ -588,10 +588,11 @@ async def test_the_networks_year_plays_as_pictures_in_the_police_chiefs_phone(
     assert all(s["done"] for s in shown["scenarios"][-1]["steps"])
     karin = phone(shown, "karin")
     photos = [m for m in karin["messages"] if "photo" in m]
-    assert len(photos) == 5
+    assert len(photos) == 6
     assert all(m["photo"].startswith("data:image/png;base64,iVBORw0KGgo") for m in photos)
     captions = "\n".join(m.get("html", "") for m in photos)  # Karin chose Dutch
     assert "5 bijeenkomsten gehouden" in captions
     assert "12 meldingen bereikten 36 keer een lid" in captions
+    assert "bij de eerste 6 meldingen" in captions  # the trend: half the year against the other
     assert "4 sfeerpeilingen" in captions
     assert "9 van 12 afgerond, waarvan 6 op tijd" in captions
