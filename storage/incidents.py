@@ -529,7 +529,7 @@ async def progress(db: Database, incident_id: int) -> Progress:
         " coalesce(sum(status = 'pending' AND error LIKE 'held back: %'), 0) AS held_back,"
         " coalesce(sum(status = 'pending' AND channel = 'whatsapp' AND EXISTS (SELECT 1"
         "  FROM wa_messages AS w WHERE w.delivery_id = deliveries.id"
-        "  AND w.template IS NOT NULL)), 0) AS at_the_door"
+        "  AND w.template IS NOT NULL AND w.state <> 'failed')), 0) AS at_the_door"
         " FROM deliveries WHERE incident_id = ? AND kind IN (?, ?)",
         (incident_id, *ALERT_KINDS),
     )

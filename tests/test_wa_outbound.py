@@ -508,6 +508,7 @@ async def test_an_outage_of_the_graph_api_waits_and_everything_goes_when_it_answ
     assert samples[("bondgenoten_whatsapp_outage", ())] == 1
     assert samples[("bondgenoten_channel_queue_pending", (("channel", "whatsapp"),))] == 1
     assert samples[("bondgenoten_channel_queue_pending", (("channel", "telegram"),))] == 0
+    assert samples[("bondgenoten_loop_errors_total", (("loop", "whatsapp_dispatcher"),))] == 0
     oldest = ("bondgenoten_channel_queue_oldest_age_seconds", (("channel", "whatsapp"),))
     assert samples[oldest] >= 3600
     told = await coordinator.expect("WhatsApp heeft niet geantwoord sinds")
@@ -755,3 +756,29 @@ async def test_an_outage_s_probe_never_rings_a_second_time(wa_world: WaWorld) ->
     await eventually(lambda: _not_waiting(world))
     await world.outbox.idle()
     assert [m.kind for m in bram_wa.inbox] == ["template"]
+
+
+async def test_meta_s_own_daily_limit_reported_late_holds_back_too(wa_world: WaWorld) -> None:
+    """Our cap is set higher than the number's real tier: WhatsApp takes the second doorbell,
+    then reports it failed (131048). It rings again later, not at once; nothing is lost."""
+    world = wa_world
+    world.wa.unique_cap = 1
+    bram = await member(world, "Bram")
+    dirk = await member(world, "Dirk")
+    bram_wa = await world.on_whatsapp(bram, "Bram Kok", wrote_at=None)
+    dirk_wa = await world.on_whatsapp(dirk, "Dirk Bos", wrote_at=None)
+    incident_id = await alert(world)
+    await bram_wa.wait_for(lambda m: m.kind == "template")
+
+    async def held() -> bool:
+        delivery = await delivery_to(world, dirk.id, incident_id)
+        return delivery.status == "pending" and (delivery.error or "").startswith(wa.HELD_BACK)
+
+    await eventually(held)
+    assert dirk_wa.inbox == [] or all(m.status == "failed" for m in dirk_wa.inbox)
+    contact = await wa.get_contact(world.db, dirk.id)
+    assert contact is not None and contact.doorbell_at is None  # it may ring again
+    status = status_of(world)
+    await world.sandbox.wait_for(
+        lambda: "held back by WhatsApp's daily limit 1" in (status.text or "")
+    )

@@ -15,6 +15,8 @@ import logging
 from datetime import datetime
 
 from domain.context import Context
+from storage import deliveries
+from storage import incidents as incident_store
 from storage import whatsapp as store
 from whatsapp import templates
 from whatsapp.client import TRANSIENT_CODES
@@ -78,6 +80,7 @@ async def _failed_late(ctx: Context, message: store.SentMessage, code: int | Non
                     datetime.fromtimestamp(until, ctx.clock.now().tzinfo),
                     "WhatsApp's daily limit of members outside their 24 hours",
                 )
+                await _status_changed(ctx, message.delivery_id)
             _wake(ctx)
             return
         # The member cannot be reached there: what waits for them goes on Telegram.
@@ -117,6 +120,13 @@ async def _template_language(ctx: Context, user_id: int) -> str:
 
     language = (await language_of(ctx, user_id)).language
     return language if language in templates.LANGUAGES else "en"
+
+
+async def _status_changed(ctx: Context, delivery_id: int) -> None:
+    """The sender's status shows what waits (storage.incidents.progress)."""
+    delivery = await deliveries.get(ctx.database, delivery_id)
+    if delivery is not None and delivery.incident_id is not None:
+        await incident_store.mark_changed(ctx.database, delivery.incident_id)
 
 
 def _wake(ctx: Context) -> None:
