@@ -9,12 +9,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import zipfile
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,8 @@ from tests.conftest import eventually
 from trainer import scenarios, server
 from trainer.session import Session
 from trainer.view import html_of
+from trainer.wa_view import received_view, wa_html
+from wa_sandbox import WaMessage
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -596,3 +600,222 @@ async def test_the_networks_year_plays_as_pictures_in_the_police_chiefs_phone(
     assert "bij de eerste 6 meldingen" in captions  # the trend: half the year against the other
     assert "4 sfeerpeilingen" in captions
     assert "9 van 12 afgerond, waarvan 6 op tijd" in captions
+
+
+# ---- the WhatsApp phone ------------------------------------------------------------------------
+
+
+# WhatsApp paces messages to one member (one per six seconds): a few answers in a row take a while.
+WA_PACE = 40
+
+
+async def wa_messages(client: TestClient[Any, Any]) -> list[dict[str, Any]]:
+    shown = (await state(client))["whatsapp"]
+    return list(shown["messages"])
+
+
+async def wa_message_with(client: TestClient[Any, Any], words: str) -> dict[str, Any]:
+    """The newest message from the bot on the WhatsApp phone with `words` in it (waits)."""
+    found: list[dict[str, Any]] = []
+
+    async def arrived() -> bool:
+        found[:] = [
+            m for m in await wa_messages(client) if not m["mine"] and words in m.get("html", "")
+        ]
+        return bool(found)
+
+    await eventually(arrived, timeout=WA_PACE)
+    return found[-1]
+
+
+async def link_wim_on_whatsapp(client: TestClient[Any, Any], session: Session) -> None:
+    """Wim opens /profile, taps 📱 WhatsApp, taps the wa.me link: the WhatsApp phone has the
+    code typed in, and he sends it."""
+    await post(client, "send", {"who": "wim", "text": "/profile"})
+
+    async def card() -> dict[str, Any] | None:
+        for m in phone(await state(client), "wim")["messages"]:
+            for r, row in enumerate(m.get("buttons", [])):
+                for c, button in enumerate(row):
+                    if "📱" in button["text"]:
+                        return {"message": m["id"], "row": r, "col": c}
+        return None
+
+    await eventually(card)
+    found = await card()
+    assert found is not None
+    assert (await post(client, "press", {"who": "wim", **found}))[0] == 200
+
+    async def wa_me() -> str | None:
+        for m in phone(await state(client), "wim")["messages"]:
+            for row in m.get("buttons", []):
+                for button in row:
+                    if "wa.me" in button.get("url", ""):
+                        return str(button["url"])
+        return None
+
+    await eventually(wa_me)
+    url = await wa_me()
+    assert url is not None
+    status, answer = await post(client, "open", {"who": "ahmed", "url": url})
+    assert (status, answer) == (400, {"error": "Only Wim has WhatsApp in the training ground."})
+    status, answer = await post(client, "open", {"who": "wim", "url": url})
+    assert status == 200 and answer["wa_phone"] == "wim_wa"
+    assert answer["wa_prefill"].startswith("KOPPEL ")
+    assert await post(client, "wa_send", {"text": answer["wa_prefill"]}) == (200, {"ok": True})
+    await wa_message_with(client, "Noord")  # the bot confirms on WhatsApp
+
+
+async def test_the_whatsapp_phone_links_gets_an_alert_and_taps(
+    client: TestClient[Any, Any], session: Session
+) -> None:
+    """Wim links WhatsApp from his /profile (the wa.me link types the code on the WhatsApp
+    phone). Karin's alert reaches him there with reply buttons; his tap counts in her status.
+    A day later the window is closed: the next alert rings the doorbell template, whose quick
+    reply brings the alert; a typed 'seen' counts as the tap. STOP and START answer."""
+    shown = await state(client)
+    assert shown["whatsapp"]["key"] == "wim_wa" and shown["whatsapp"]["owner"] == "wim"
+    assert shown["whatsapp"]["name"] == "Wim de Boer" and shown["whatsapp"]["messages"] == []
+    await post(client, "play", {"scenario": "onboarding", "all": True})
+    await session.wait_played()
+    await link_wim_on_whatsapp(client, session)
+    mine = [m for m in await wa_messages(client) if m["mine"]]
+    assert mine and mine[0]["html"].startswith("KOPPEL ")
+
+    async def alert(text: str) -> None:
+        await post(client, "send", {"who": "karin", "text": f"/alert Noord {text}"})
+        preview = await message_with_button(client, "karin", "📤")
+        assert (await post(client, "press", {"who": "karin", **preview}))[0] == 200
+
+    await alert("Brand in de *sporthal* <b>aan</b> de Kamperfoelieweg.")
+    on_wa = await wa_message_with(client, "Kamperfoelieweg")
+    assert on_wa["kind"] == "interactive" and on_wa["buttons"]
+    assert "&lt;b&gt;aan&lt;/b&gt;" in on_wa["html"]  # typed markup stays text
+    assert "<script" not in json.dumps(await wa_messages(client))
+    ack = next(i for i, title in enumerate(on_wa["buttons"]) if "✅" in title)
+    assert await post(client, "wa_tap", {"message": on_wa["id"], "option": ack}) == (
+        200,
+        {"ok": True},
+    )
+
+    async def counted(number: int, seen: int) -> bool:
+        return any(
+            f"#{number} " in t and re.search(rf"\b(seen|gezien) {seen}\b", t)
+            for t in texts_in(phone(await state(client), "karin"))
+        )
+
+    await eventually(lambda: counted(1, 1), timeout=WA_PACE)
+    tapped = [m for m in await wa_messages(client) if m["mine"] and "tap" in m]
+    assert tapped and "✅" in tapped[-1]["tap"]
+
+    # 💬: the four moods come as a list message; a row is picked from the opened list.
+    reply = next(i for i, title in enumerate(on_wa["buttons"]) if "💬" in title)
+    await post(client, "wa_tap", {"message": on_wa["id"], "option": reply})
+
+    async def listed() -> bool:
+        return any(m.get("list") for m in await wa_messages(client))
+
+    await eventually(listed, timeout=WA_PACE)
+    moods = next(m for m in await wa_messages(client) if m.get("list"))
+    assert len(moods["list"]["rows"]) == 4 and moods["buttons"] == [] and moods["list"]["button"]
+    assert await post(client, "wa_tap", {"message": moods["id"], "option": 1}) == (
+        200,
+        {"ok": True},
+    )
+    picked = moods["list"]["rows"][1]["title"]
+
+    async def noted() -> bool:
+        shown = await wa_messages(client)
+        return any(m.get("tap") == picked for m in shown) and not shown[-1]["mine"]
+
+    await eventually(noted, timeout=WA_PACE)
+
+    async def ticked() -> bool:
+        shown = [m for m in await wa_messages(client) if m.get("id") == on_wa["id"]]
+        return bool(shown) and shown[0]["status"] == "read" and shown[0]["ticks"] == "✓✓"
+
+    await eventually(ticked, timeout=WA_PACE)
+
+    # A day on the clock: the window closed, the next alert rings the doorbell.
+    assert await post(client, "clock", {"by": "day"}) == (200, {"ok": True})
+    await alert("Wateroverlast bij de Zamenhofstraat.")
+
+    async def rung() -> bool:
+        return any(m.get("template") for m in await wa_messages(client))
+
+    await eventually(rung, timeout=WA_PACE)
+    doorbell = [m for m in await wa_messages(client) if m.get("template")][-1]
+    assert "Zamenhofstraat" not in doorbell["html"]
+    assert doorbell["buttons"] in (["Toon bericht"], ["Show message"])  # the member's language
+    await post(client, "wa_tap", {"message": doorbell["id"], "option": 0})
+    second = await wa_message_with(client, "Zamenhofstraat")
+    assert second["buttons"] and not second.get("template")
+    assert await post(client, "wa_send", {"text": "gezien"}) == (200, {"ok": True})
+    await eventually(lambda: counted(2, 1), timeout=WA_PACE)
+
+    # What cannot be done on the WhatsApp phone says so.
+    assert await post(client, "wa_tap", {"message": 999, "option": 0}) == (
+        400,
+        {"error": "That message is gone."},
+    )
+    assert await post(client, "wa_tap", {"message": second["id"], "option": 9}) == (
+        400,
+        {"error": "That button is gone."},
+    )
+    assert (await post(client, "wa_send", {"text": " "}))[0] == 400
+    assert (await post(client, "wa_send", {"text": "x" * 4097}))[0] == 400
+
+    # STOP and START, typed, are answered on WhatsApp.
+    before = len(await wa_messages(client))
+    await post(client, "wa_send", {"text": "STOP"})
+
+    async def answered() -> bool:
+        shown = await wa_messages(client)
+        return len(shown) > before + 1 and not shown[-1]["mine"]
+
+    await eventually(answered, timeout=WA_PACE)
+
+
+def test_whatsapp_markup_is_escaped_then_marked() -> None:
+    assert wa_html("*Brand* <b>x</b> & _nu_ ~weg~") == (
+        "<b>Brand</b> &lt;b&gt;x&lt;/b&gt; &amp; <i>nu</i> <s>weg</s>"
+    )
+    assert wa_html("```*niet* <i>```\nsnake_case_naam 2*3*4") == (
+        "<code>*niet* &lt;i&gt;</code><br>snake_case_naam 2*3*4"
+    )
+    link = wa_html('zie https://wa.me/31?text=a_b&c="x". *Klaar*')
+    assert link == (
+        'zie <a class="link" href="#" data-url="https://wa.me/31?text=a_b&amp;c=&#34;x&#34;">'
+        "https://wa.me/31?text=a_b&amp;c=&#34;x&#34;</a>. <b>Klaar</b>"
+    )
+
+
+def test_a_whatsapp_location_and_template_as_the_phone_shows_them() -> None:
+    at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    place = {"latitude": 52.3935, "longitude": 4.919, "name": "Bureau <Noord>", "address": "x"}
+    body = {"type": "location", "location": place}
+    shown = received_view(3, WaMessage("w", "location", "", [], [], at, body, location=place), str)
+    assert shown["id"] == 3 and shown["location"]["at"] == "52.3935, 4.9190"
+    assert shown["location"]["name"] == "Bureau <Noord>"  # the page escapes it (esc)
+    assert shown["ticks"] == "🕓" and "html" not in shown
+    bell = WaMessage("t", "template", "Nieuw *bericht*", ["Toon bericht"], ["p"], at, {})
+    bell.status = "read"
+    shown = received_view(0, bell, str)
+    assert shown["template"] and shown["buttons"] == ["Toon bericht"] and shown["ticks"] == "✓✓"
+
+
+async def message_with_button(client: TestClient[Any, Any], who: str, label: str) -> dict[str, Any]:
+    """Where the newest button with `label` is on `who`'s phone (waits for it)."""
+    found: list[dict[str, Any]] = []
+
+    async def there() -> bool:
+        found.clear()
+        for m in phone(await state(client), who)["messages"]:
+            for r, row in enumerate(m.get("buttons", [])):
+                for c, button in enumerate(row):
+                    if label in button["text"]:
+                        found.append({"message": m["id"], "row": r, "col": c})
+        return bool(found)
+
+    await eventually(there)
+    return found[-1]

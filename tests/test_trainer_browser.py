@@ -188,3 +188,106 @@ async def test_the_incident_scenario_counts_in_the_police_chiefs_chat(
     await expect(page.locator("h2").first).to_have_text("Scenario's")
     await expect(incident.locator("li.done")).to_have_count(4)
     await shots.take("in-dutch")
+
+
+WA_PACE = 40_000  # ms: WhatsApp paces messages to one member (one per six seconds)
+
+
+async def test_an_alert_reaches_telegram_and_whatsapp_and_both_count(
+    page_url: tuple[str, Session], browser: Any
+) -> None:
+    """After the onboarding Wim moves to WhatsApp from his welcome: its wa.me link opens the
+    WhatsApp phone (green, beside his Telegram one) with his code typed in, and he sends it.
+    The police chief's alert reaches the group and Ahmed on Telegram and Wim on WhatsApp
+    (reply buttons under the bubble, WhatsApp's bold, ticks). Wim taps ✅ Gezien, Ahmed ✅:
+    her status counts both. 💬 opens a list of moods; a row is picked. A day later the next
+    alert rings the doorbell; its quick reply brings the alert, and a typed 'gezien' counts."""
+    from playwright.async_api import expect
+
+    url, _session = page_url
+    page = await browser.new_page(viewport={"width": 2600, "height": 1000})
+    shots = Shots(page, "whatsapp")
+    await page.goto(url)
+    karin, ahmed, wim = (page.locator(f"#phone-{key}") for key in ("karin", "ahmed", "wim"))
+    whatsapp = page.locator("#phone-wim_wa")
+    await expect(whatsapp.locator("header")).to_contain_text("WhatsApp", timeout=ANSWER)
+    assert await page.locator("#phone-wim + #phone-wim_wa").count() == 1  # beside his Telegram
+    onboarding = page.locator('.scenario[data-scenario="onboarding"]')
+    await onboarding.locator("button[data-all]").click()
+    await expect(onboarding.locator("li.done")).to_have_count(6, timeout=SCENARIO)
+    await expect(page.locator("#status")).to_be_hidden()
+
+    # Wim links WhatsApp from his welcome: its wa.me link opens WhatsApp with his code typed.
+    await wim.locator(".kb button", has_text="WhatsApp").last.click(timeout=ANSWER)
+    await page.locator("#modal-choices button", has_text="Wim").click()
+    field = whatsapp.locator("input[name=text]")
+    await expect(field).to_have_value(re.compile(r"^KOPPEL \w+$"))
+    await shots.take("code-typed-in")
+    await whatsapp.locator("button[type=submit]").click()
+    await expect(whatsapp.locator(".msg.mine")).to_contain_text("KOPPEL")
+    await expect(whatsapp.locator(".msg:not(.mine)").last).to_contain_text(
+        "WhatsApp", timeout=ANSWER
+    )
+    await shots.take("linked")
+
+    # The police chief's alert reaches both channels.
+    await karin.locator("input[name=text]").fill(
+        "/alert Noord Brand in de sporthal aan de Kamperfoelieweg. <b>Blijf</b> uit de buurt."
+    )
+    await karin.locator("input[name=text]").press("Enter")
+    await karin.locator(".kb button", has_text="📤").last.click(timeout=ANSWER)
+    await expect(ahmed.locator(".msg", has_text="Kamperfoelieweg")).to_have_count(1, timeout=ANSWER)
+    on_wa = whatsapp.locator(".msg", has_text="Kamperfoelieweg")
+    await expect(on_wa).to_have_count(1, timeout=WA_PACE)
+    await expect(on_wa.locator("b").first).to_have_text(re.compile(r"DRINGEND|URGENT"))
+    await expect(on_wa).to_contain_text("<b>Blijf</b>")  # typed markup shows as text
+    await expect(on_wa.locator(".ticks.read")).to_have_count(1, timeout=ANSWER)
+    status = karin.locator(".msg", has_text=re.compile(r"#1 .*(seen|gezien) 0"))
+    await expect(status).to_have_count(1, timeout=ANSWER)
+    await shots.take("alert-on-both-channels")
+
+    buttons = whatsapp.locator(".wa-buttons").first
+    await buttons.locator("button", has_text=re.compile("Gezien|Seen")).click()
+    await expect(whatsapp.locator(".msg.mine .tap").last).to_contain_text("✅")
+    counted = karin.locator(".msg", has_text=re.compile(r"#1 .*(seen|gezien) 1"))
+    await expect(counted).to_have_count(1, timeout=WA_PACE)
+    await ahmed.locator(".kb button", has_text="✅").last.click()
+    counted = karin.locator(".msg", has_text=re.compile(r"#1 .*(seen|gezien) 2"))
+    await expect(counted).to_have_count(1, timeout=ANSWER)
+    await shots.take("both-counted")
+
+    # 💬: the moods as a list; open it, pick a row.
+    await buttons.locator("button", has_text="💬").click()
+    opener = whatsapp.locator("[data-act=wa_list]")
+    await expect(opener).to_have_count(1, timeout=WA_PACE)
+    await opener.click()
+    rows = page.locator("#modal-choices button")
+    await expect(rows).to_have_count(5)  # four moods and Cancel
+    await shots.take("list-opened")
+    await rows.nth(0).click()
+    await expect(whatsapp.locator(".msg.mine .tap")).to_have_count(3)
+
+    # A day later the window is closed: the doorbell, its quick reply, then the alert.
+    before = await page.locator("#clock").inner_text()
+    await page.locator('[data-act="clock"][data-by="day"]').click()
+    await expect(page.locator("#clock")).not_to_have_text(before, timeout=WA_PACE)
+    await expect(page.locator('[data-act="clock"][data-by="day"]')).to_be_enabled(timeout=WA_PACE)
+    await karin.locator("input[name=text]").fill(
+        "/alert Noord Wateroverlast bij de Zamenhofstraat."
+    )
+    await karin.locator("input[name=text]").press("Enter")
+    await karin.locator(".kb button", has_text="📤").last.click(timeout=ANSWER)
+    bell = whatsapp.locator(".wa-buttons button", has_text=re.compile("Toon bericht|Show message"))
+    await expect(bell).to_have_count(1, timeout=WA_PACE)
+    await expect(whatsapp.locator(".msg", has_text="Zamenhofstraat")).to_have_count(0)
+    await shots.take("doorbell")
+    await bell.click()
+    await expect(whatsapp.locator(".msg", has_text="Zamenhofstraat")).to_have_count(
+        1, timeout=WA_PACE
+    )
+    await field.fill("gezien")
+    await field.press("Enter")
+    counted = karin.locator(".msg", has_text=re.compile(r"#2 .*(seen|gezien) 1"))
+    await expect(counted).to_have_count(1, timeout=WA_PACE)
+    await expect(whatsapp.locator(".msg").last).to_be_in_viewport()
+    await shots.take("typed-reply-counted")

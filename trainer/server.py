@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from importlib import resources
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from aiohttp import web
 from babel.dates import format_datetime
@@ -35,7 +36,8 @@ from trainer import scenarios, texts
 from trainer.session import Busy, Note, Session
 from trainer.texts import Texts
 from trainer.view import chat_view
-from trainer.world import Person, World
+from trainer.wa_view import conversation
+from trainer.world import Person, WaPhone, World
 
 log = logging.getLogger("bondgenoten.trainer")
 
@@ -130,7 +132,29 @@ def state(session: Session, language: str) -> dict[str, Any]:
             "members": [p.key for p in world.people if world.in_group(p)],
             **chat_view(group, None, _),
         },
+        "whatsapp": whatsapp_state(world, language, _),
     }
+
+
+def whatsapp_state(world: World, language: str, _: Texts) -> dict[str, Any] | None:
+    """The WhatsApp phone: whose it is, and the chat with the bot's number."""
+    phone = world.whatsapp
+    if phone is None or world.cast.wa is None:
+        return None
+    return {
+        "key": phone.key,
+        "owner": phone.owner,
+        "name": phone.user.name,
+        "role": texts.roles(_)[phone.role],
+        "number": world.cast.wa.display_phone,
+        "messages": conversation(
+            world.cast.wa, phone.user, lambda at: clock_time(at, world, language), _
+        ),
+    }
+
+
+def clock_time(when: datetime, world: World, language: str) -> str:
+    return format_datetime(when, "HH:mm", tzinfo=world.tz, locale=language)
 
 
 # ---- helpers for the actions -----------------------------------------------------------------
@@ -193,6 +217,23 @@ def phone_of(person: Person) -> str:
 
 
 START_LINK = re.compile(r"^(?:https?://)?t\.me/(?P<bot>\w+)(?:\?start=(?P<code>[\w-]+))?$")
+WA_TEXT_AT_MOST = 4096  # WhatsApp's limit on a text message's body
+
+
+def wa_phone_of(world: World, _: Texts) -> WaPhone:
+    if world.whatsapp is None:
+        raise Refused(_("There is no WhatsApp in this training ground."))
+    return world.whatsapp
+
+
+def wa_link_text(world: World, url: str) -> str | None:
+    """What a wa.me link to the bot's number types into WhatsApp ('' for none); None: the link
+    is not one to the bot's number."""
+    parts = urlsplit(url if "://" in url else f"https://{url}")
+    wa = world.cast.wa
+    if wa is None or parts.hostname != "wa.me" or parts.path.strip("/") != wa.display_phone:
+        return None
+    return (parse_qs(parts.query).get("text") or [""])[0]
 
 
 # ---- the actions -----------------------------------------------------------------------------
@@ -291,12 +332,55 @@ async def open_link(world: World, body: dict[str, Any], _: Texts) -> dict[str, A
         if request is None:
             return {"toast": _("{name} joined the group.", name=person.user.first_name)}
         return {"toast": _("{name} asked to join the group.", name=person.user.first_name)}
+    typed = wa_link_text(world, url)
+    if typed is not None:
+        # WhatsApp opens the bot's number with the text typed in; the person sends it.
+        phone = wa_phone_of(world, _)
+        if person.key not in (phone.owner, phone.key):
+            owner = world.person(phone.owner)
+            name = owner.user.first_name if owner is not None else phone.user.name
+            raise Refused(_("Only {name} has WhatsApp in the training ground.", name=name))
+        return {"wa_phone": phone.key, "wa_prefill": typed}
     found = START_LINK.match(url)
     if found is not None and found.group("bot").lower() == world.sandbox.bot_username.lower():
         code = found.group("code")
         await person.user.send(f"/start {code}" if code else "/start")
         return {}
     raise Refused(_("That link leads outside the training ground."))
+
+
+async def wa_send(world: World, body: dict[str, Any], _: Texts) -> dict[str, Any]:
+    """The WhatsApp member types and sends (a keyword, a code, or words that answer a button)."""
+    phone = wa_phone_of(world, _)
+    text = str(body.get("text", "")).strip()
+    if not text:
+        raise Refused(_("Type a message first."))
+    if len(text) > WA_TEXT_AT_MOST:
+        raise Refused(_("WhatsApp takes at most 4096 characters in a message."))
+    await phone.user.write(text)
+    return {}
+
+
+async def wa_tap(world: World, body: dict[str, Any], _: Texts) -> dict[str, Any]:
+    """The WhatsApp member taps a reply button, a quick reply, or a row of an opened list."""
+    phone = wa_phone_of(world, _)
+    inbox = phone.user.inbox
+    number, option = index(body, "message"), index(body, "option")
+    if not 0 <= number < len(inbox):
+        raise Refused(_("That message is gone."))
+    message = inbox[number]
+    if not 0 <= option < len(message.buttons):
+        raise Refused(_("That button is gone."))
+    await phone.user.tap(message, message.buttons[option])
+    return {}
+
+
+async def wa_share(world: World, body: dict[str, Any], _: Texts) -> dict[str, Any]:
+    """📎 on WhatsApp: a place on the map."""
+    phone = wa_phone_of(world, _)
+    latitude, longitude = place(body["at"], _) if body.get("at") else DEFAULT_PLACE
+    await phone.user.share_location(latitude, longitude)
+    return {}
 
 
 async def clock(session: Session, body: dict[str, Any], _: Texts) -> dict[str, Any]:
@@ -336,6 +420,9 @@ PERSON_ACTIONS: dict[str, PersonAction] = {
     "key": key,
     "share": share,
     "open": open_link,
+    "wa_send": wa_send,
+    "wa_tap": wa_tap,
+    "wa_share": wa_share,
 }
 TRAINER_ACTIONS: dict[str, TrainerAction] = {"clock": clock, "play": play, "reset": reset}
 

@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.demo_cast import settle
 from trainer import scenarios
 from trainer.scenarios import N_, Scenario, Step
-from trainer.world import World
+from trainer.world import World, settled
 
 log = logging.getLogger("bondgenoten.trainer")
 
@@ -124,7 +123,7 @@ class Session:
                 cast.seen_all()  # the step waits for what comes after it starts
                 cast.mark = world.sandbox.mark()
                 await step.play(cast)
-                await settle(cast)
+                await settled(cast)
                 owner = scenarios.owner_of(step)
                 self.played.add(scenarios.step_id(owner, step))
                 self.note(N_("Played: {step}"), step=step.title)

@@ -78,4 +78,10 @@ def page_texts(_: Texts) -> dict[str, str]:
         "busy": _("Wait a moment: something else is changing the world."),
         "offline": _("The training ground does not answer. Is `bondgenoten try` still running?"),
         "language": _("Language"),
+        # What the bot heard of its WhatsApp message (WhatsApp's ticks)
+        "wa_accepted": _("On its way to WhatsApp"),
+        "wa_sent": _("Sent: on WhatsApp's server"),
+        "wa_delivered": _("Delivered on the phone"),
+        "wa_read": _("Read on the phone"),
+        "wa_failed": _("Not delivered"),
     }

@@ -19,10 +19,13 @@ from typing import Any
 from bot import services
 from bot.app import build_application, running
 from bot.demo_cast import Cast, settle
+from bot.demo_whatsapp import WIM_PHONE, whatsapp_beside
 from bot.jobs import JobScheduler
 from bot.settings import load_settings
 from domain.ports import Step
 from sandbox import Sandbox, SimChat, SimUser
+from wa_sandbox import WaUser
+from whatsapp.dispatcher import WaDispatcher
 
 log = logging.getLogger("bondgenoten.trainer")
 
@@ -43,6 +46,17 @@ class Person:
     user: SimUser
 
 
+@dataclass(frozen=True)
+class WaPhone:
+    """The phone with WhatsApp on it: a key figure's (`owner`, a Telegram phone's key) who
+    reaches the bot on WhatsApp once linked, and whose network then reaches him there."""
+
+    key: str
+    owner: str
+    role: str
+    user: WaUser
+
+
 class TrainerCast(Cast):
     """The demo's people, and a municipality contact: Femke, the gemeente's co-host."""
 
@@ -51,6 +65,8 @@ class TrainerCast(Cast):
         self.femke = sandbox.add_user("Femke", last_name="Visser", language_code=language)
         for user in (self.carla, self.ahmed, self.karin, self.wim, self.emma, self.mallory):
             user.language_code = language
+
+        self.wim_wa: WaUser | None = None  # Wim's WhatsApp, once the WhatsApp sandbox runs
 
     def people(self) -> list[Person]:
         return [
@@ -61,6 +77,19 @@ class TrainerCast(Cast):
             Person("emma", "key_figure", self.emma),
             Person("carla", "coordinator", self.carla),
         ]
+
+
+async def settled(cast: Cast) -> None:
+    """Both channels quiet: Telegram's chats, the WhatsApp outbox, its statuses and webhooks."""
+    svc = services.of(cast.app)
+    for _round in range(3):  # a webhook handled may queue more, which may bring a webhook
+        await settle(cast)
+        if isinstance(svc.whatsapp, WaDispatcher):
+            await svc.whatsapp.idle()
+        if cast.wa is not None:
+            await cast.wa.idle(timeout=60)
+        if svc.wa_webhook is not None:
+            await svc.wa_webhook.idle()
 
 
 class PlanningScheduler(JobScheduler):
@@ -98,6 +127,7 @@ class World:
         self.people = self.cast.people()
         self.group: SimChat = self.cast.group
         self.scheduler: PlanningScheduler | None = None
+        self.whatsapp: WaPhone | None = None
 
     async def open(self) -> World:
         stack = self._stack
@@ -105,6 +135,12 @@ class World:
             folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="bondgenoten-try-"))
             await stack.enter_async_context(self.sandbox)
             sandbox = self.sandbox
+            # WhatsApp's sandbox beside Telegram's, on the same clock (its 24-hour window moves
+            # with the clock control), as `bondgenoten demo` runs it.
+            whatsapp = await stack.enter_async_context(whatsapp_beside(self.cast))
+            assert self.cast.wa is not None
+            self.cast.wim_wa = self.cast.wa.user("Wim de Boer", phone=WIM_PHONE)
+            self.whatsapp = WaPhone("wim_wa", "wim", "key_figure", self.cast.wim_wa)
             settings = load_settings(
                 None,
                 telegram={
@@ -115,6 +151,7 @@ class World:
                 },
                 database={"path": Path(folder) / "training.sqlite3"},
                 access={"coordinators": [self.cast.carla.id]},
+                whatsapp=whatsapp,
             )
             self.cast.application = build_application(settings, clock=self.cast.clock)
             await stack.enter_async_context(running(self.cast.application))
@@ -158,13 +195,16 @@ class World:
         await self._jump(target - self.now())
 
     async def _jump(self, delta: timedelta) -> None:
-        await settle(self.cast)
+        await settled(self.cast)
         self.cast.clock.advance(max(delta, timedelta(0)))
         app = self.cast.app
         assert app.job_queue is not None
         for job in list(app.job_queue.jobs()):
             await job.run(app)
-        await settle(self.cast)
+        outbox = services.of(app).whatsapp
+        if isinstance(outbox, WaDispatcher):
+            outbox.wake()  # what waited for the clock (its pacing, the window) looks again
+        await settled(self.cast)
 
     def next_step(self) -> datetime | None:
         """When the first step the bot planned falls due (None: nothing planned)."""

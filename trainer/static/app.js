@@ -225,6 +225,7 @@ function draw(state) {
     if (state.group.members.includes(chosen)) select.value = chosen;
   }
   drawChat(group, state.group, "group");
+  if (state.whatsapp) drawWhatsApp(state.whatsapp);
 
   const list = document.getElementById("scenarios");
   const scenariosHtml = state.scenarios.map((s) => `<div class="scenario" data-scenario="${esc(s.key)}">
@@ -240,17 +241,92 @@ function draw(state) {
   if (log.dataset.html !== logHtml) { log.innerHTML = logHtml; log.dataset.html = logHtml; }
 }
 
+// ---- the WhatsApp phone ----------------------------------------------------------------------
+// Its messages come as the server built them: text in WhatsApp's markup, escaped, then marked.
+
+function waMessageHtml(m) {
+  if (m.mine) {
+    const said = m.tap !== undefined ? `<div class="tap">↩ ${esc(m.tap)}</div>` : `<div class="text">${m.html}</div>`;
+    return `<div class="msg mine">${said}</div>`;
+  }
+  let body = "";
+  if (m.location) body += `<div class="card">📍 <b>${esc(m.location.name)}</b><br>${esc(m.location.address)}<div class="meta">${esc(m.location.at)}</div></div>`;
+  if (m.html) body += `<div class="text">${m.html}</div>`; // built and escaped by the server
+  const heard = words[`wa_${m.status}`] || m.status;
+  body += `<div class="meta">${esc(m.time)} <span class="ticks ${esc(m.status)}" title="${esc(heard)}">${esc(m.ticks)}</span></div>`;
+  let html = `<div class="msg" data-wa-message="${m.id}">${body}</div>`;
+  const buttons = m.buttons.map((b, i) =>
+    `<button type="button" data-act="wa_tap" data-message="${m.id}" data-option="${i}">${esc(b)}</button>`);
+  if (m.list) buttons.push(`<button type="button" data-act="wa_list" data-message="${m.id}">☰ ${esc(m.list.button)}</button>`);
+  if (buttons.length) html += `<div class="wa-buttons">${buttons.join("")}</div>`;
+  return html;
+}
+
+function drawWhatsApp(wa) {
+  let phone = document.getElementById(`phone-${wa.key}`);
+  if (!phone) {
+    phone = document.createElement("article");
+    phone.className = "phone wa";
+    phone.id = `phone-${wa.key}`;
+    phone.dataset.phone = wa.key;
+    phone.dataset.wa = "1";
+    phone.innerHTML = `
+      <header><b></b><span class="small subtitle"></span></header>
+      <div class="messages"></div>
+      <form class="compose">
+        <button type="button" class="wa-attach" title="${esc(words.attach)}">📎</button>
+        <input name="text" autocomplete="off" placeholder="${esc(words.message)}" aria-label="${esc(words.message)}">
+        <button type="submit">${esc(words.send)}</button>
+      </form>`;
+    const list = phone.querySelector(".messages");
+    list.stick = true;
+    list.addEventListener("scroll", () => {
+      list.stick = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    });
+    phone.querySelector(".compose").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const input = phone.querySelector("input[name=text]");
+      const text = input.value.trim();
+      if (!text) return;
+      const answer = await act("wa_send", { text }, wa.key);
+      if (!answer.error) input.value = "";
+    });
+    const owner = document.getElementById(`phone-${wa.owner}`);
+    if (owner) owner.after(phone); else document.getElementById("phones").appendChild(phone);
+  }
+  phone.querySelector("header b").textContent = wa.name;
+  phone.querySelector(".subtitle").textContent = ` · WhatsApp · ${wa.role}`;
+  const list = phone.querySelector(".messages");
+  const html = wa.messages.map(waMessageHtml).join("");
+  const stick = list.stick;
+  if (list.dataset.html !== html) { list.innerHTML = html; list.dataset.html = html; }
+  if (stick) list.scrollTop = list.scrollHeight;
+}
+
+async function openWaList(id) {
+  const m = current && current.whatsapp ? current.whatsapp.messages.find((x) => !x.mine && x.id === id) : null;
+  if (!m || !m.list) return;
+  const rows = m.list.rows.map((r, i) => [String(i), r.description ? `${r.title} — ${r.description}` : r.title]);
+  const picked = await choose(m.list.button, rows);
+  if (picked !== null) await act("wa_tap", { message: id, option: Number(picked) }, current.whatsapp.key);
+}
+
 // ---- what a click does ---------------------------------------------------------------------
 
 async function openLink(url, phoneKey) {
   const people = current ? current.phones.map((p) => [p.key, p.name]) : [];
   people.sort((a, b) => (a[0] === phoneKey ? -1 : b[0] === phoneKey ? 1 : 0));
   const who = await choose(`${words.open_as}\n${url}`, people);
-  if (who) await act("open", { who, url }, who);
+  if (!who) return;
+  const answer = await act("open", { who, url }, who);
+  if (answer.wa_prefill !== undefined) { // a wa.me link: WhatsApp opens with the text typed in
+    const field = document.querySelector(`#phone-${answer.wa_phone} input[name=text]`);
+    if (field) { field.value = answer.wa_prefill; field.focus(); }
+  }
 }
 
 document.addEventListener("click", async (event) => {
-  const target = event.target.closest("[data-act], a.cmd, a.link, .menu-button, .attach");
+  const target = event.target.closest("[data-act], a.cmd, a.link, .menu-button, .attach, .wa-attach");
   if (!target) return;
   const phone = target.closest(".phone");
   const key = phone ? phone.dataset.phone : null;
@@ -260,6 +336,16 @@ document.addEventListener("click", async (event) => {
     await act("send", { who: actor(phone), chat: chatOf(phone), text: target.dataset.cmd }, key);
   } else if (target.matches("a.link")) {
     await openLink(target.dataset.url, phone && key !== "group" ? key : null);
+  } else if (target.dataset.act === "wa_tap") {
+    await act("wa_tap", { message: Number(target.dataset.message), option: Number(target.dataset.option) }, key);
+  } else if (target.dataset.act === "wa_list") {
+    await openWaList(Number(target.dataset.message));
+  } else if (target.matches(".wa-attach")) {
+    const what = await choose(words.attach, [["location", words.share_location]]);
+    if (what === "location") {
+      const at = window.prompt(words.location_prompt, "52.3907, 4.9264");
+      if (at !== null) await act("wa_share", { at }, key);
+    }
   } else if (target.matches(".menu-button")) {
     phone.querySelector(".menu").classList.toggle("open");
   } else if (target.matches(".attach")) {
