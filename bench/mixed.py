@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.broadcast import TELEGRAM_PER_SECOND, TEXT, World, build_world, delivered, press_send
+from bot import services
 from bot.app import build_application, running
 from bot.settings import load_settings
 from sandbox import Sandbox
@@ -131,7 +132,8 @@ async def fan_out(folder: Path, scenario: str, on_whatsapp: int, outside_window:
                 "graph_url": wa.graph_url,
             },
         )
-        await stack.enter_async_context(running(build_application(settings)))
+        application = build_application(settings)
+        await stack.enter_async_context(running(application))
         tappers = [asyncio.create_task(tap_the_doorbell(on_wa[member_id])) for member_id in outside]
         loop = asyncio.get_running_loop()
         pressed = await press_send(world)
@@ -147,7 +149,14 @@ async def fan_out(folder: Path, scenario: str, on_whatsapp: int, outside_window:
         cpu = time.process_time() - cpu_before
         await asyncio.gather(*tappers, return_exceptions=True)
         await wa.idle(timeout=60)
-        figures(scenario, world, wa, on_wa, outside, telegram_chats, done - pressed, cpu)
+        svc = services.of(application)
+        if svc.wa_webhook is not None:  # the statuses handled, not only received
+            await asyncio.wait_for(svc.wa_webhook.idle(), 120)
+        rows = await svc.database.fetch_all(
+            "SELECT state, count(*) FROM wa_messages GROUP BY state ORDER BY state"
+        )
+        states = {str(row[0]): int(row[1]) for row in rows}
+        figures(scenario, world, wa, on_wa, outside, telegram_chats, done - pressed, cpu, states)
 
 
 def figures(
@@ -159,6 +168,7 @@ def figures(
     telegram_chats: list[int],
     fanout_s: float,
     cpu_s: float,
+    states: dict[str, int],
 ) -> None:
     copies = delivered(world)
     wa_messages = sum(len(u.inbox) for u in on_wa.values())
@@ -205,6 +215,9 @@ def figures(
                 "http_429": sum(1 for r in world.sandbox.requests if r.error_code == 429),
                 "wa_requests": len(wa.requests),
                 "wa_webhooks": len(wa.webhooks.confirmed),
+                # What the bot recorded of its WhatsApp messages once every status was handled
+                # (all "read": the simulated members read at once).
+                "wa_states": states,
                 # CPU of this one process (bot, both sandboxes, the members) over the fan-out:
                 # near 1.0, the fan-out waited for the processor, not for a limit.
                 "cpu_share": round(cpu_s / fanout_s, 2),
