@@ -16,10 +16,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 
 from bot import services
 from bot.i18n import translator
-from bot.settings import SettingsError, load_settings
+from bot.settings import SettingsError, WhatsAppSettings, load_settings
 from domain.alerts import send_alert
 from domain.ports import Button
 from sandbox import SimMessage, SimUser
@@ -33,6 +34,7 @@ from tests.test_monitoring import get, metrics
 from tests.wa_world import WaWorld, wa_world
 from whatsapp import render as wa_render
 from whatsapp import statuses
+from whatsapp.client import Client, Refused
 from whatsapp.dispatcher import WaDispatcher
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -782,3 +784,28 @@ async def test_meta_s_own_daily_limit_reported_late_holds_back_too(wa_world: WaW
     await world.sandbox.wait_for(
         lambda: "held back by WhatsApp's daily limit 1" in (status.text or "")
     )
+
+
+async def test_a_proxy_s_html_error_page_is_a_passing_failure_in_one_short_line() -> None:
+    async def bad_gateway(_request: web.Request) -> web.Response:
+        page = "<html>\n<head><title>502 Bad Gateway</title></head>\n" + "<p>x</p>\n" * 500
+        return web.Response(status=502, text=page, content_type="text/html")
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", bad_gateway)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    settings = WhatsAppSettings(
+        phone_number_id="1100200300", token="t", graph_url=f"http://127.0.0.1:{port}"
+    )
+    client = Client(settings)
+    try:
+        result = await client.send("NL.1", wa_render.Outgoing("text", "Hallo"))
+    finally:
+        await client.close()
+        await runner.cleanup()
+    assert isinstance(result, Refused) and result.passing and result.transient
+    assert "\n" not in result.reason and len(result.reason) < 300

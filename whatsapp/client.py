@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 TRANSIENT_CODES = frozenset({1, 2, 4, 80007, 130429, 131000, 131016, 131056, 133004})
 CONNECT_TIMEOUT_S = 10.0
 READ_TIMEOUT_S = 30.0
+REASON_CHARS = 200
 
 
 class ToGraph(httpx.AsyncBaseTransport):
@@ -89,7 +90,9 @@ class Client:
             sent = await self._send(to, message)
         except WhatsAppError as exc:
             status = exc.status_code or 0
-            reason = f"WhatsApp error {exc.code}: {exc.message}"
+            # One short line: a proxy's 502 may answer with a whole HTML page.
+            said = " ".join(str(exc.message or "").split())[:REASON_CHARS]
+            reason = f"WhatsApp error {exc.code}: {said}"
             return Refused(exc.code, reason, passing=status >= 500)
         except httpx.TimeoutException as exc:
             return Refused(0, f"time-out: {type(exc).__name__}", passing=True)
