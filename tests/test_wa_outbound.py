@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -786,7 +787,11 @@ async def test_meta_s_own_daily_limit_reported_late_holds_back_too(wa_world: WaW
     )
 
 
-async def test_a_proxy_s_html_error_page_is_a_passing_failure_in_one_short_line() -> None:
+async def test_a_proxy_s_html_error_page_is_a_passing_failure_in_one_short_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+
     async def bad_gateway(_request: web.Request) -> web.Response:
         page = "<html>\n<head><title>502 Bad Gateway</title></head>\n" + "<p>x</p>\n" * 500
         return web.Response(status=502, text=page, content_type="text/html")
@@ -799,7 +804,9 @@ async def test_a_proxy_s_html_error_page_is_a_passing_failure_in_one_short_line(
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     settings = WhatsAppSettings(
-        phone_number_id="1100200300", token="t", graph_url=f"http://127.0.0.1:{port}"
+        phone_number_id="1100200300",
+        token="EAAG-the-secret-token-42",
+        graph_url=f"http://127.0.0.1:{port}",
     )
     client = Client(settings)
     try:
@@ -809,3 +816,4 @@ async def test_a_proxy_s_html_error_page_is_a_passing_failure_in_one_short_line(
         await runner.cleanup()
     assert isinstance(result, Refused) and result.passing and result.transient
     assert "\n" not in result.reason and len(result.reason) < 300
+    assert "the-secret-token" not in caplog.text and "the-secret-token" not in repr(result)
