@@ -350,6 +350,9 @@ class _Readings(Collector):
             labels=["loop"],
         )
         errors.add_metric(["dispatcher"], dispatcher.loop_restarts if dispatcher else 0)
+        if monitor.svc.whatsapp is not None:
+            restarts = getattr(monitor.svc.whatsapp, "loop_restarts", 0)
+            errors.add_metric(["whatsapp_dispatcher"], restarts)
         for loop, count in sorted(supervise.failures.items()):
             errors.add_metric([loop], count)
         yield errors

@@ -129,7 +129,9 @@ class WaDispatcher:
                     await self._turn()
                 except Exception:
                     self.loop_restarts += 1
-                    log.exception("the WhatsApp dispatcher failed; it goes on in %.0f s", 2)
+                    log.exception(
+                        "the WhatsApp dispatcher failed; it goes on in %.0f s", LOOP_PAUSE_S
+                    )
                     await asyncio.sleep(LOOP_PAUSE_S)
         finally:
             if self._sending:
