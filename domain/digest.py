@@ -30,7 +30,7 @@ from babel.dates import format_date
 
 from bot.fit import cut_label
 from bot.i18n import Translator, pick_language, translator
-from bot.outbox import fit
+from bot.outbox import CONTINUED, fit
 from domain import charts, ports
 from domain.context import Context
 from storage import (
@@ -53,6 +53,7 @@ JOB = "digest-monthly"
 CATCH_UP = timedelta(days=7)  # a digest missed while the bot was down still goes out this late
 LIFETIME = timedelta(days=7)  # ... and waits this long for Telegram
 CAPTION = 1024
+CHART_NETWORKS = 15  # bars a phone shows readably in the digest's chart
 OFF = "digest:x"  # the button under a digest: switch it off (handlers.digest)
 
 
@@ -282,7 +283,8 @@ def text(_: Translator, digest: Digest, ctx: Context) -> str:
 def chart_of(_: Translator, digest: Digest) -> tuple[bytes, str] | None:
     """The one chart: per network that needs attention, what needs it (stacked bars); None
     when no network needs any (no empty chart)."""
-    needing = [s for s in digest.networks if s.attention][:15]
+    attending = [s for s in digest.networks if s.attention]
+    needing = attending[:CHART_NETWORKS]
     if not needing:
         return None
     kinds = [
@@ -307,11 +309,17 @@ def chart_of(_: Translator, digest: Digest) -> tuple[bytes, str] | None:
     )
     total = sum(s.attention - int(s.not_met) for s in needing)
     caption = _.ngettext(
-        "{n} thing to look at in {networks} networks; the message above says which.",
-        "{n} things to look at in {networks} networks; the message above says which.",
+        "{n} thing to look at in {networks} of your networks; the message above says which.",
+        "{n} things to look at in {networks} of your networks; the message above says which.",
         total,
         networks=len(needing),
     )
+    if len(attending) > len(needing):  # the chart has room for CHART_NETWORKS bars
+        caption += " " + _(
+            "The chart shows the {shown} of {total} networks that need it most.",
+            shown=len(needing),
+            total=len(attending),
+        )
     return png, caption
 
 
@@ -399,7 +407,9 @@ async def queue(
                 NewDelivery(
                     chat_id=user,
                     priority=rank,
-                    kind="digest_chart",
+                    # A part of the digest: it waits while the message before it (its last
+                    # part) does, so the chart never comes before the text it points to.
+                    kind=f"digest_chart{CONTINUED}",
                     method=ports.PHOTO,
                     params=ports.photo(cut_label(caption, CAPTION)),
                     user_id=user,

@@ -213,7 +213,7 @@ async def test_the_monthly_digest_comes_once_on_time_across_restarts_and_can_be_
         colours = image.convert("RGB").getcolors(maxcolors=1_000_000)
         assert colours is not None and len(colours) > 50  # a chart, not a blank frame
         # 2 quiet + 1 overdue + 1 signal in Noord, 2 quiet + 1 alert in Zuid.
-        assert "7 things to look at in 2 networks" in (picture.caption or "")
+        assert "7 things to look at in 2 of your networks" in (picture.caption or "")
         assert digests(dirk) == [] and charts_of(dirk) == []  # switched off
         row = await services.of(app).database.fetch_one("SELECT count(*) FROM delivery_media")
         assert row is not None and row[0] == 0  # the picture's bytes went once it was sent
@@ -307,3 +307,48 @@ def test_a_digest_of_many_networks_fits_telegram_in_parts_and_its_chart_stays_re
     png, caption = picture
     image = Image.open(io.BytesIO(png))
     assert image.width == 1080 and len(caption) <= 1024  # 15 networks at most in the chart
+
+
+async def test_the_chart_comes_after_the_message_it_points_to_even_when_that_must_wait(
+    sandbox: Sandbox, settings: Settings, coordinator: SimUser
+) -> None:
+    """The chart's caption says "the message above says which": when Telegram fails the
+    message once, the chart waits for it instead of arriving first."""
+    dirk = sandbox.add_user("Dirk", language_code="en")
+    clock = ManualClock(DUE - timedelta(minutes=5))
+    async with bot(settings, clock) as app:
+        await arrange(app, sandbox, coordinator, dirk)
+        sandbox.faults.fail_next("sendMessage", chat_id=coordinator.id, error_code=502)
+        clock.advance(timedelta(minutes=6))
+        await run_jobs(app)  # the message waits for its next try; the chart must too
+        assert charts_of(coordinator) == [] and digests(coordinator) == []
+        clock.advance(timedelta(minutes=5))
+        services.of(app).dispatcher.wake()
+        await sandbox.wait_for(lambda: len(charts_of(coordinator)) == 1)
+        shown = [m for m in coordinator.private_chat.bot_messages() if m.photo or m.text]
+        assert (shown[-2].text or "").startswith(HEAD) and shown[-1].photo
+
+
+def test_the_chart_caption_says_how_many_networks_it_shows_of_how_many() -> None:
+    from bot.i18n import translator
+
+    def state(n: int, quiet: int) -> digest.NetworkState:
+        return digest.NetworkState(n, f"Wijk {n}", None, quiet, 0, 0, 0, False)
+
+    _ = translator("en")
+    one = digest.Digest("2030-03", DUE.date(), START, [state(1, 3), state(2, 0)])
+    picture = digest.chart_of(_, one)
+    assert picture is not None
+    assert picture[1].startswith("3 things to look at in 1 of your networks;"), picture[1]
+    # 20 networks need attention, the chart has room for 15: the caption says so, and counts
+    # what the chart shows (1 + 2 + ... + 15 quiet members in the 15 that need it most).
+    many = digest.Digest("2030-03", DUE.date(), START, [state(n, n) for n in range(1, 21)])
+    many = digest.Digest(
+        many.month, many.day, many.since, sorted(many.networks, key=lambda s: -s.attention)
+    )
+    picture = digest.chart_of(_, many)
+    assert picture is not None
+    assert "the 15 of 20 networks that need it most" in picture[1], picture[1]
+    assert picture[1].startswith(f"{sum(range(6, 21))} things to look at"), picture[1]
+    nl = digest.chart_of(translator("nl"), many)
+    assert nl is not None and "15 van de 20 netwerken" in nl[1], nl[1]
