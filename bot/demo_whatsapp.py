@@ -24,6 +24,7 @@ from whatsapp.dispatcher import WaDispatcher
 APP_SECRET = "demo-app-secret"
 VERIFY_TOKEN = "demo-verify-token"
 WIM_PHONE = "31612345678"
+WA_ME = "wa.me"  # the link that opens WhatsApp with the code typed in
 ALERT = (
     "Er is brand in de flat aan de Kamperfoelieweg. De brandweer is ter plaatse; de weg is "
     "afgesloten. Houd ramen en deuren dicht."
@@ -127,7 +128,7 @@ async def on_whatsapp_and_telegram(cast: Cast) -> None:
     await wim.send("/profile")
     card = await wim.expect("Noord")
     await tap(wim, card, "📱")
-    await cast.sandbox.wait_for(lambda: any("wa.me" in (b.url or "") for b in _buttons(card)))
+    await cast.sandbox.wait_for(lambda: any(WA_ME in (b.url or "") for b in _buttons(card)))
     code = _wa_me_code(card)
     cast.say("  📱 Wim taps the link: WhatsApp opens the bot's number with the code typed in")
     await wim_wa.write(f"KOPPEL {code}")
