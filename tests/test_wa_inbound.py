@@ -19,7 +19,7 @@ import pytest
 
 from bot import services
 from bot.clock import ManualClock
-from domain import meeting_plans
+from domain import meeting_plans, whatsapp_link
 from domain import meetings as meeting_rules
 from domain.alerts import send_alert
 from sandbox import SimMessage
@@ -92,6 +92,22 @@ def test_a_typed_word_counts_as_the_tap_of_one_button() -> None:
     action = ["act:prog:9", "act:done:9"]
     assert inbound.typed_tap("klaar", action) == "act:done:9"
     assert inbound.typed_tap("bezig", action) == "act:prog:9"
+
+
+def test_an_emoji_typed_alone_counts_as_the_tap_it_stands_for() -> None:
+    alert = ["inc:ack:12", "inc:reply:12", "inc:call:12"]
+    assert inbound.typed_tap("👍", alert) == "inc:ack:12"
+    assert inbound.typed_tap(" 👍🏽 ", alert) == "inc:ack:12"  # a skin tone, spaces
+    assert inbound.typed_tap("✅", alert) == "inc:ack:12"
+    assert inbound.typed_tap("✔️", alert) == "inc:ack:12"  # with its variation selector
+    assert inbound.typed_tap("📞", alert) == "inc:call:12"
+    assert inbound.typed_tap("😀", alert) is None
+    meeting = ["mtg:att:5:yes", "mtg:att:5:no", "mtg:att:5:maybe"]
+    assert inbound.typed_tap("👍", meeting) == "mtg:att:5:yes"
+    assert inbound.typed_tap("👎", meeting) == "mtg:att:5:no"
+    assert inbound.typed_tap("Ja, ik kom", meeting) == "mtg:att:5:yes"
+    assert inbound.typed_tap("👍", [inbound.FORGET_YES, inbound.FORGET_NO]) is None
+    assert inbound.typed_tap("✅", ["act:prog:9", "act:done:9"]) == "act:done:9"
 
 
 def test_a_long_text_is_split_between_lines_into_parts_that_fit() -> None:
@@ -496,6 +512,47 @@ async def test_forget_me_on_whatsapp_deletes_everything_after_a_confirmation(
     seen = len(ayse_wa.inbox)
     await ayse_wa.write("Hallo?")
     await ayse_wa.wait_for(lambda m: "/profile" in m.text, after=seen)
+
+
+async def test_a_thumbs_up_typed_under_an_alert_counts_as_seen(world: WaWorld) -> None:
+    ayse_wa = world.ayse_wa
+    await world.link(world.ayse, ayse_wa, world.network.id)
+    svc = services.of(world.app)
+    await send_alert(
+        svc, world.chief.id, [world.network.id], "critical", "network_only", "Brand bij de school"
+    )
+    await ayse_wa.wait_for(lambda m: "Brand bij de school" in m.text)
+    seen = len(ayse_wa.inbox)
+    await ayse_wa.write("👍")
+    await ayse_wa.wait_for(lambda m: "noted that you have seen it" in m.text, after=seen)
+    recipient = await incident_store.recipient(world.db, 1, world.ayse.id)
+    assert recipient is not None and recipient.acknowledged_at is not None
+
+
+async def test_someone_writing_random_codes_is_answered_five_times_an_hour_then_not_checked(
+    world: WaWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    guesser = world.wa.user("Guesser", phone="31633334444")
+    for attempt in range(inbound.STRANGER_TRIES):
+        await guesser.write(f"KOPPEL 2222333{attempt + 2}")
+        await world.idle()
+    assert sum("ken ik niet" in m.text for m in guesser.inbox) == inbound.STRANGER_TRIES
+    # Even a valid code is not checked now: one answer says why, then silence.
+    code = await whatsapp_link.new_code(services.of(world.app), world.eve.id, None, "profile")
+    await guesser.write(f"KOPPEL {code.code}")
+    await guesser.wait_for(lambda m: "Te veel pogingen" in m.text)
+    for _ in range(3):
+        await guesser.write("KOPPEL 22223333")
+    await world.idle()
+    assert len(guesser.inbox) == inbound.STRANGER_TRIES + 1
+    assert await wa_store.contact_by_wa_user(world.db, guesser.bsuid) is None
+    assert "31633334444" not in caplog.text and code.code not in caplog.text
+    # An hour later the code is checked again (it is still valid: a day).
+    world.clock.advance(timedelta(hours=1, seconds=1))
+    await guesser.write(f"KOPPEL {code.code}")
+    await guesser.wait_for(lambda m: "linked to you" in m.text)
+    contact = await wa_store.get_contact(world.db, world.eve.id)
+    assert contact is not None and contact.wa_user == guesser.bsuid
 
 
 async def test_a_changed_number_keeps_the_link(world: WaWorld) -> None:

@@ -34,7 +34,7 @@ import re
 import unicodedata
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot import listen
@@ -59,6 +59,12 @@ log = logging.getLogger(__name__)
 TEXT_LIMIT = 4096  # a WhatsApp text message
 REPLY_LIMIT = incident_rules.MAX_TEXT
 RECENT_BUTTONS = 5  # messages with buttons a typed word may answer, newest first
+# Someone not linked gets at most this many answers (how to link, a refused code) an hour, and
+# only that many codes are checked for them: a code is 8 of 31 characters, and writing random
+# ones, or flooding the number, gets nothing but silence. Kept in memory only (nothing of a
+# stranger is stored); a restart forgets it, which costs a guesser nothing worth having.
+STRANGER_TRIES = 5
+STRANGER_HOUR = timedelta(hours=1)
 
 # Keywords, compared after `_plain` (case, accents, punctuation and spaces folded).
 STOP, START, MY_DATA, FORGET_ME, HELP = "stop", "start", "my_data", "forget_me", "help"
@@ -208,8 +214,8 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "wa:forget:no": ("nee", "no"),
 }
 _ANSWER_SYNONYMS = {
-    "yes": ("ja", "yes", "kom", "ik kom", "jazeker"),
-    "no": ("nee", "no", "kan niet", "niet"),
+    "yes": ("ja", "yes", "kom", "ik kom", "ja ik kom", "ja graag", "jazeker"),
+    "no": ("nee", "no", "kan niet", "niet", "nee helaas", "nee sorry"),
     "maybe": ("misschien", "maybe", "weet niet", "weet ik niet"),
 }
 
@@ -245,12 +251,44 @@ def _words_for(action: str) -> set[str]:
     return {word for word in found if word}
 
 
+# An emoji typed alone ("👍", "✅") for the button it stands for: the emoji on its label, and
+# the thumbs for yes.
+_EMOJI: dict[str, tuple[str, ...]] = {
+    "inc:ack": ("✅", "👍", "👌", "✔"),
+    "inc:reply": ("💬",),
+    "inc:call": ("📞", "☎"),
+    "act:done": ("✅", "👍", "✔"),
+    "act:prog": ("🔄",),
+}
+_EMOJI_ANSWERS = {"yes": ("✅", "👍", "👌"), "no": ("❌", "👎"), "maybe": ("🤔", "❓")}
+
+
+def _emoji(text: str) -> str:
+    """An emoji as typed, without skin tones, variation selectors or spaces."""
+    return "".join(
+        ch
+        for ch in text
+        if not ch.isspace() and ch != "\ufe0f" and not "\U0001f3fb" <= ch <= "\U0001f3ff"
+    )
+
+
+def _emoji_for(action: str) -> set[str]:
+    parts = action.split(":")
+    found = set(_EMOJI.get(":".join(parts[:2]), ()))
+    if action.startswith("mtg:att:"):
+        found |= set(_EMOJI_ANSWERS.get(parts[-1], ()))
+    return found
+
+
 def typed_tap(text: str, actions: Sequence[str], *, numbers: bool = True) -> str | None:
     """The action a typed word stands for among `actions` (the buttons of one message, in
-    order): its number ("2", when `numbers`), or a word of one button alone."""
+    order): its number ("2", when `numbers`), a word of one button alone, or an emoji alone
+    ("👍" for ✅ Seen)."""
     said = _plain(text)
     if not said:
-        return None
+        typed = _emoji(text)
+        matching = [action for action in actions if typed and typed in _emoji_for(action)]
+        return matching[0] if len(matching) == 1 else None
     if numbers and said.isdigit() and 1 <= int(said) <= len(actions):
         return actions[int(said) - 1]
     matching = [action for action in actions if said in _words_for(action)]
@@ -267,6 +305,17 @@ class Inbound:
         self.ctx = ctx
         self.send_text = send_text
         self.current: str | None = None  # the key of the item being handled
+        self._strangers: dict[str, list[datetime]] = {}  # sender → when they were answered
+
+    def _stranger_turn(self, sender: str) -> int:
+        """How many times this stranger has written within the hour, this time included."""
+        now = self.ctx.clock.now()
+        since = now - STRANGER_HOUR
+        for key in [k for k, times in self._strangers.items() if times[-1] <= since]:
+            del self._strangers[key]
+        times = [t for t in self._strangers.get(sender, []) if t > since] + [now]
+        self._strangers[sender] = times
+        return len(times)
 
     def wake(self) -> None:
         """The WhatsApp dispatcher looks now (a window opened, an answer is queued)."""
@@ -415,6 +464,16 @@ class Inbound:
         _ = translator(self.ctx.settings.bot.default_language)
         sender = incoming.sender
         assert sender is not None
+        turn = self._stranger_turn(sender)
+        if turn > STRANGER_TRIES:
+            if turn == STRANGER_TRIES + 1:
+                log.warning(
+                    "whatsapp: someone not linked wrote %d times within the hour; their codes "
+                    "are not checked and they get no answer for now",
+                    turn,
+                )
+                await self.send_straight(sender, too_many_tries_text(_))
+            return
         code = link_code_in(incoming.text) if incoming.kind == "text" else None
         if code is None:
             log.info("whatsapp: a message from someone not linked, answered how to link")
@@ -816,6 +875,13 @@ def refused_code_text(_: Translator, refusal: wa_links.Refusal) -> str:
     return _(
         "I don't know this code. Check it, or make a new one with /profile → 📱 WhatsApp in "
         "the Bondgenoten bot on Telegram."
+    )
+
+
+def too_many_tries_text(_: Translator) -> str:
+    return _(
+        "Too many tries from this number. For an hour I won't answer here or check codes; "
+        "after that, send your code from /profile → 📱 WhatsApp once more."
     )
 
 
