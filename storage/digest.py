@@ -49,19 +49,35 @@ async def take(conn: aiosqlite.Connection, user_id: int, month: str, now: dateti
 
 
 async def quiet_members(db: Database, network_id: int, since: datetime) -> int:
-    """Members of the network since before `since` (admitted then) who have answered no meeting
-    of it and acknowledged or answered no alert to it since then. A count only: which neighbour
-    fell quiet is the network's hosts' to know, not the coordinator's."""
+    """Members of the network since before `since` (admitted then) whom it asked something
+    since then — a meeting of it planned or held, an alert that reached them — and who gave no
+    sign: answered no meeting of it, came to none, hosted none, sent no alert, acknowledged or
+    answered no alert to it. A network that asked nothing has members with nothing to answer
+    (that it has not met is said apart). A count only: which neighbour fell quiet is the
+    network's hosts' to know, not the coordinator's."""
     moment = _stamp(since)
     row = await db.fetch_one(
-        "SELECT count(*) FROM memberships AS m WHERE m.network_id = ? AND m.status = 'approved'"
-        " AND m.decided_at <= ?"
+        "SELECT count(*) FROM memberships AS m WHERE m.network_id = ?"
+        " AND m.status = 'approved' AND m.decided_at <= ?"
+        # asked: a meeting of the network in the window, or an alert that reached them
+        " AND (EXISTS (SELECT 1 FROM meetings AS g WHERE g.network_id = m.network_id"
+        "   AND g.status = 'planned' AND (g.created_at >= ? OR g.starts_at >= ?))"
+        "  OR EXISTS (SELECT 1 FROM incident_recipients AS r JOIN incidents AS i"
+        "   ON i.id = r.incident_id WHERE r.user_id = m.user_id"
+        "   AND r.network_id = m.network_id AND i.created_at >= ?))"
+        # no sign: no answer, no coming, no hosting ...
         " AND NOT EXISTS (SELECT 1 FROM attendance AS a JOIN meetings AS g ON g.id = a.meeting_id"
-        "  WHERE a.user_id = m.user_id AND g.network_id = m.network_id AND a.answered_at >= ?)"
+        "  WHERE a.user_id = m.user_id AND g.network_id = m.network_id"
+        "  AND (a.answered_at >= ? OR (a.attended = 1 AND g.starts_at >= ?)))"
+        " AND NOT EXISTS (SELECT 1 FROM meetings AS g WHERE g.network_id = m.network_id"
+        "  AND g.created_by = m.user_id AND g.created_at >= ?)"
+        # ... no alert sent, acknowledged or answered
+        " AND NOT EXISTS (SELECT 1 FROM incidents AS i WHERE i.created_by = m.user_id"
+        "  AND i.created_at >= ?)"
         " AND NOT EXISTS (SELECT 1 FROM incident_recipients AS r"
         "  WHERE r.user_id = m.user_id AND r.network_id = m.network_id"
         "  AND (r.acknowledged_at >= ? OR r.replied_at >= ?))",
-        (network_id, moment, moment, moment, moment),
+        (network_id, *[moment] * 10),
     )
     assert row is not None
     return int(row[0])

@@ -198,13 +198,14 @@ async def test_the_monthly_digest_comes_once_on_time_across_restarts_and_can_be_
         assert "2 of your 2 networks need attention" in text
         noord = next(line for line in text.splitlines() if line.startswith("• Noord"))
         zuid = next(line for line in text.splitlines() if line.startswith("• Zuid"))
-        # Noord met on 12 February; Karin and Wim answered nothing since 1 January, Ahmed did.
+        # Noord met on 12 February; Wim answered nothing since 1 January, Ahmed did, Karin
+        # hosted it.
         assert "no meeting" not in noord
-        assert "2 members quiet" in noord and "1 action past its date" in noord
+        assert "1 member quiet" in noord and "1 action past its date" in noord
         assert "1 signal open" in noord and "alert" not in noord
-        # Zuid last met on 1 October; the alert reached Zack, who did not acknowledge it.
+        # Zuid last met on 1 October; Zoe's alert reached Zack, who did not acknowledge it.
         assert "no meeting since 1 October 2029" in zuid
-        assert "2 members quiet" in zuid and "1 alert open" in zuid
+        assert "1 member quiet" in zuid and "1 alert open" in zuid
         assert "Counted since 1 January 2030." in text and "365 days" in text
         (picture,) = charts_of(carla)
         assert picture.file is not None
@@ -212,8 +213,8 @@ async def test_the_monthly_digest_comes_once_on_time_across_restarts_and_can_be_
         assert image.width == 1080 and image.height >= 400
         colours = image.convert("RGB").getcolors(maxcolors=1_000_000)
         assert colours is not None and len(colours) > 50  # a chart, not a blank frame
-        # 2 quiet + 1 overdue + 1 signal in Noord, 2 quiet + 1 alert in Zuid.
-        assert "7 things to look at in 2 of your networks" in (picture.caption or "")
+        # 1 quiet + 1 overdue + 1 signal in Noord, 1 quiet + 1 alert in Zuid.
+        assert "5 things to look at in 2 of your networks" in (picture.caption or "")
         assert digests(dirk) == [] and charts_of(dirk) == []  # switched off
         row = await services.of(app).database.fetch_one("SELECT count(*) FROM delivery_media")
         assert row is not None and row[0] == 0  # the picture's bytes went once it was sent
@@ -352,3 +353,36 @@ def test_the_chart_caption_says_how_many_networks_it_shows_of_how_many() -> None
     assert picture[1].startswith(f"{sum(range(6, 21))} things to look at"), picture[1]
     nl = digest.chart_of(translator("nl"), many)
     assert nl is not None and "15 van de 20 netwerken" in nl[1], nl[1]
+
+
+async def test_quiet_members_are_those_asked_who_did_not_answer(
+    sandbox: Sandbox, tmp_path, coordinator: SimUser
+) -> None:
+    """A member counts as quiet only when the network asked something (a meeting, an alert)
+    and they gave no sign: who came to a meeting without answering the invitation, or hosted
+    it, is not quiet; a network that asked nothing shows that it has not met, not that all of
+    its members fell quiet."""
+    dirk = sandbox.add_user("Dirk", language_code="en")
+    settings = make_settings(sandbox, tmp_path / "bot.sqlite3")
+    clock = ManualClock(START)
+    async with bot(settings, clock) as app:
+        world = await arrange(app, sandbox, coordinator, dirk)
+        db = services.of(app).database
+        wim = world_member(sandbox, "Wim")
+        (met,) = await meetings.of_network(db, world.noord)
+        await meetings.set_attended(db, met.id, wim.id, True)  # came, without answering
+        still = (await networks.create(db, "Stil", None, coordinator.id, START)).id
+        for name in ("Sanne", "Sem"):  # in Stil since December; it asked them nothing
+            member = sandbox.add_user(name, language_code="en")
+            member.started = True
+            await approved(db, still, member, "key_figure", coordinator.id)
+        async with db.transaction() as conn:
+            await conn.execute(
+                "UPDATE memberships SET decided_at = ?", ("2029-12-01T00:00:00+00:00",)
+            )
+        found = await digest.gather(services.of(app), DUE)
+        quiet = {s.name: s.quiet_members for s in found.networks}
+        # Noord: Karin hosted the meeting, Ahmed answered, Wim came. Zuid: Zoe sent the alert,
+        # Zack did not acknowledge it. Stil: nobody was asked anything.
+        assert quiet == {"Noord": 0, "Zuid": 1, "Stil": 0}, quiet
+        assert next(s for s in found.networks if s.name == "Stil").not_met
