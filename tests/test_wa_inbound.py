@@ -555,6 +555,35 @@ async def test_someone_writing_random_codes_is_answered_five_times_an_hour_then_
     assert contact is not None and contact.wa_user == guesser.bsuid
 
 
+async def test_one_whatsapp_sending_a_second_persons_code_moves_and_the_first_is_told(
+    world: WaWorld,
+) -> None:
+    # Ayşe linked her WhatsApp; Eve, on the same (shared) phone, sends her own code from it.
+    ayse_wa = world.ayse_wa
+    await world.link(world.ayse, ayse_wa, world.network.id)
+    await world.link(world.eve, ayse_wa, world.network.id)
+    await world.ayse.expect("now linked to someone else")
+    assert await wa_store.get_contact(world.db, world.ayse.id) is None
+    assert await wa_store.channels_of(world.db, world.ayse.id) == {}
+    contact = await wa_store.get_contact(world.db, world.eve.id)
+    assert contact is not None and contact.wa_user == ayse_wa.bsuid
+    entries = await audit.about(world.db, world.ayse.id)
+    assert [e.action for e in entries] == ["wa_linked", "wa_unlinked"]
+    # An alert now reaches Ayşe on Telegram and Eve on that WhatsApp.
+    svc = services.of(world.app)
+    await send_alert(
+        svc, world.chief.id, [world.network.id], "critical", "network_only", "Rook in de straat"
+    )
+    await world.ayse.expect("Rook in de straat")
+    shown = await ayse_wa.wait_for(lambda m: "Rook in de straat" in m.text)
+    await ayse_wa.tap(shown, "✅ Seen")
+    await world.idle()
+    eve = await incident_store.recipient(world.db, 1, world.eve.id)
+    ayse = await incident_store.recipient(world.db, 1, world.ayse.id)
+    assert eve is not None and eve.acknowledged_at is not None
+    assert ayse is not None and ayse.acknowledged_at is None
+
+
 async def test_a_changed_number_keeps_the_link(world: WaWorld) -> None:
     ayse_wa = world.ayse_wa
     await world.link(world.ayse, ayse_wa, world.network.id)

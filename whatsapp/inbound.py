@@ -490,6 +490,19 @@ class Inbound:
         db, now = self.ctx.database, self.ctx.clock.now()
         sender = incoming.sender
         assert sender is not None
+        previous = await self.contact_of(incoming)
+        if previous is not None and previous.user_id != code.user_id:
+            # One WhatsApp, one person: it was someone else's (a shared phone). They lose it,
+            # are told on Telegram, and their messages go there again.
+            await store.unlink(db, previous.user_id)
+            await audit.record(self.ctx, previous.user_id, audit.Act.WA_UNLINKED, None)
+            log.info(
+                "whatsapp: user %s's WhatsApp is now linked to user %s; unlinked",
+                previous.user_id,
+                code.user_id,
+            )
+            await tell(self.ctx, [previous.user_id], lambda _: (taken_over_text(_), ()))
+            self.ctx.dispatcher.wake()
         await store.link(db, code.user_id, sender, incoming.wa_id, code.source, now)
         await wa_links.use(db, code.code, now)
         if code.network_id is not None and await _member(self.ctx, code.network_id, code.user_id):
@@ -902,6 +915,13 @@ def linked_text(_: Translator, chosen: list[str]) -> Html:
         _("Write STOP to end messages here at once, MY DATA to see what we keep, HELP for more.")
     )
     return Html("\n\n").join(lines)
+
+
+def taken_over_text(_: Translator) -> Html:
+    return _(
+        "📱 The WhatsApp you linked is now linked to someone else: they sent their own code "
+        "from it. I reach you here on Telegram again; /profile links another WhatsApp."
+    )
 
 
 def linked_on_telegram_text(_: Translator, chosen: list[str]) -> Html:
