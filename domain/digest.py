@@ -10,7 +10,7 @@ or a restart loses nothing.
 Once per coordinator and month: the month is marked sent in the transaction that queues it, so
 a restart, a second run or a clock moved back never sends it twice. The job is rebuilt at start
 (`plan`): a month whose moment passed while the bot was down goes out then, within
-`CATCH_UP` of the moment, to the coordinators who got last month's (a bot started for the
+`CATCH_UP` of the moment, if the bot sent last month's (a bot started for the
 first time on the 3rd does not send the 1st's digest: the first comes on the next 1st).
 
 Honest history: what it counts is what the retention windows still hold, and it says so.
@@ -129,7 +129,7 @@ def _plan_at(ctx: Context, moment: datetime) -> None:
 
 def plan(ctx: Context) -> None:
     """At start: the job at this month's moment; if that passed within `CATCH_UP`, a catch-up
-    now (for the coordinators who got last month's: a digest missed while the bot was down);
+    now (if the bot sent last month's: a digest missed while the bot was down);
     else next month's. The step itself sends nobody a month twice."""
     ctx.jobs.cancel(JOB)
     if not ctx.settings.digest.enabled:
@@ -147,7 +147,7 @@ def plan(ctx: Context) -> None:
 async def run(ctx: Context, planned: int = CATCHING_UP) -> int:
     """The monthly step, planned for a moment (epoch seconds) or catching up at start: when due,
     the digest to every coordinator who has it on and did not get this month's yet (catching
-    up: only those who got last month's — a bot started for the first time mid-month sends
+    up: only if the bot sent last month's — a bot started for the first time mid-month sends
     none); then the next month planned. Returns how many were queued."""
     if not ctx.settings.digest.enabled:
         return 0
@@ -337,16 +337,18 @@ async def recipients(ctx: Context) -> list[int]:
 
 
 async def send_all(ctx: Context, now: datetime, *, catching_up: bool = False) -> int:
-    """This month's digest to every coordinator due for it (`catching_up`: only those who got
-    last month's); returns how many were queued."""
+    """This month's digest to every coordinator due for it (`catching_up`: only when the bot
+    sent last month's — to anyone: a coordinator new to it since gets this month's too);
+    returns how many were queued."""
     local = now.astimezone(ctx.settings.bot.tz)
     month = local.strftime("%Y-%m")
     last_month = months_before(local.replace(day=1), 1, ctx.settings.bot.tz).strftime("%Y-%m")
+    if catching_up and not await store.any_sent(ctx.database, last_month):
+        return 0  # the bot did not send last month's: a first start mid-month sends none
     due = [
         user
         for user in await recipients(ctx)
         if not await store.was_sent(ctx.database, user, month)
-        and (not catching_up or await store.was_sent(ctx.database, user, last_month))
     ]
     if not due:
         return 0

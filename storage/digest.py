@@ -37,6 +37,12 @@ async def was_sent(db: Database, user_id: int, month: str) -> bool:
     return row is not None
 
 
+async def any_sent(db: Database, month: str) -> bool:
+    """Whether the bot sent any coordinator `month`'s digest (it was running then)."""
+    row = await db.fetch_one("SELECT 1 FROM digests_sent WHERE month = ? LIMIT 1", (month,))
+    return row is not None
+
+
 async def take(conn: aiosqlite.Connection, user_id: int, month: str, now: datetime) -> bool:
     """Mark `month`'s digest of `user_id` sent, inside the transaction that queues it; False
     when it was already (a second run of the same month sends nothing)."""

@@ -386,3 +386,31 @@ async def test_quiet_members_are_those_asked_who_did_not_answer(
         # Zack did not acknowledge it. Stil: nobody was asked anything.
         assert quiet == {"Noord": 0, "Zuid": 1, "Stil": 0}, quiet
         assert next(s for s in found.networks if s.name == "Stil").not_met
+
+
+async def test_a_restart_over_the_digest_hour_still_sends_it_to_a_coordinator_new_to_it(
+    sandbox: Sandbox, tmp_path, coordinator: SimUser
+) -> None:
+    """The bot was sending digests last month (Carla got March's); Dirk had his off then and
+    switched it on since. The bot restarts over 1 April, 9:00: April's goes to both, once."""
+    carla = coordinator
+    dirk = sandbox.add_user("Dirk", language_code="en")
+    settings = make_settings(
+        sandbox, tmp_path / "bot.sqlite3", access={"coordinators": [carla.id, dirk.id]}
+    )
+    clock = ManualClock(DUE - timedelta(minutes=5))
+    async with bot(settings, clock) as app:
+        await arrange(app, sandbox, carla, dirk)
+        db = services.of(app).database
+        await store.switch(db, dirk.id, False, clock.now())
+        clock.advance(timedelta(minutes=6))
+        await run_jobs(app)
+        assert len(digests(carla)) == 1 and digests(dirk) == []
+        await store.switch(db, dirk.id, True, clock.now())
+    clock.advance(datetime(2030, 4, 1, 7, 0, 30, tzinfo=UTC) - clock.now())  # 9:00:30
+    async with bot(settings, clock) as app:
+        await run_jobs(app)
+        await sandbox.wait_for(lambda: len(digests(carla)) == 2 and len(digests(dirk)) == 1)
+        assert "April 2030" in (digests(dirk)[0].text or "")
+        await run_jobs(app)
+        assert len(digests(carla)) == 2 and len(digests(dirk)) == 1
