@@ -19,12 +19,13 @@ import pytest
 
 from bot import services
 from bot.clock import ManualClock
-from domain import meeting_plans, whatsapp_link
+from domain import meeting_plans, pulse, whatsapp_link
 from domain import meetings as meeting_rules
 from domain.alerts import send_alert
 from sandbox import SimMessage
-from storage import audit, wa_links
+from storage import audit, memberships, wa_links
 from storage import incidents as incident_store
+from storage import pulse as pulse_store
 from storage import whatsapp as wa_store
 from storage.database import Database
 from tests import test_wa_profile
@@ -582,6 +583,32 @@ async def test_one_whatsapp_sending_a_second_persons_code_moves_and_the_first_is
     ayse = await incident_store.recipient(world.db, 1, world.ayse.id)
     assert eve is not None and eve.acknowledged_at is not None
     assert ayse is not None and ayse.acknowledged_at is None
+
+
+async def test_the_mood_pulse_from_whatsapp_and_a_removed_member_tapping_it_again(
+    world: WaWorld,
+) -> None:
+    ayse_wa = world.ayse_wa
+    await world.link(world.ayse, ayse_wa, world.network.id)
+    svc = services.of(world.app)
+    started = await pulse.start(svc, world.network.id, "asked", by=world.chief.id)
+    asked = await ayse_wa.wait_for(lambda m: "calm" in " ".join(m.buttons).casefold())
+    calm = next(b for b in asked.buttons if "calm" in b.casefold())
+    seen = len(ayse_wa.inbox)
+    await ayse_wa.tap(asked, calm)
+    await ayse_wa.wait_for(lambda m: m.text == "Thank you!", after=seen)
+    assert started.pulse is not None
+    answer = await pulse_store.answer_of(world.db, started.pulse.id, world.ayse.id)
+    assert answer is not None and answer.mood == "calm"
+
+    # Removed from Noord, she taps her old question: refused as on Telegram, nothing changes.
+    await memberships.remove(world.db, world.network.id, world.ayse.id, world.chief.id, START)
+    worried = next(b for b in asked.buttons if "worried" in b.casefold())
+    seen = len(ayse_wa.inbox)
+    await ayse_wa.tap(asked, worried)
+    await ayse_wa.wait_for(lambda m: "This button no longer works" in m.text, after=seen)
+    answer = await pulse_store.answer_of(world.db, started.pulse.id, world.ayse.id)
+    assert answer is not None and answer.mood == "calm"
 
 
 async def test_a_changed_number_keeps_the_link(world: WaWorld) -> None:

@@ -40,7 +40,16 @@ from typing import Any
 from bot import listen
 from bot.i18n import Html, Translator, translator
 from domain import agenda as agenda_rules
-from domain import alert_texts, audit, forget, meeting_texts, my_data, pulse, timeline
+from domain import (
+    alert_texts,
+    audit,
+    forget,
+    meeting_texts,
+    my_data,
+    pulse,
+    pulse_texts,
+    timeline,
+)
 from domain import alerts as alert_rules
 from domain import incidents as incident_rules
 from domain.access import Action, allowed, load_actor
@@ -593,8 +602,10 @@ class Inbound:
             outcome = await pulse.answer(self.ctx, numbers[0], user_id, parts[3])
             if outcome is pulse.Answered.SAVED:
                 await self.answer(contact, lambda _: _("Thank you!"))
-            else:
-                await self.answer(contact, lambda _: _("This question is closed. Thank you!"))
+            elif outcome is pulse.Answered.CLOSED:
+                await self.answer(contact, pulse_texts.closed)
+            else:  # not asked, no longer a member, gone: as Telegram's stale button says
+                await self.answer(contact, lambda _: _("This button no longer works."))
         elif parts[:1] == ["act"] and parts[1:2] in (["prog"], ["done"]) and numbers:
             await self.on_progress(contact, numbers[0], parts[1] == "done")
         elif action == FORGET_YES:
