@@ -611,6 +611,33 @@ async def test_the_mood_pulse_from_whatsapp_and_a_removed_member_tapping_it_agai
     assert answer is not None and answer.mood == "calm"
 
 
+async def test_words_asked_after_a_mood_lapse_as_on_telegram(world: WaWorld) -> None:
+    ayse_wa = world.ayse_wa
+    await world.link(world.ayse, ayse_wa, world.network.id)
+    svc = services.of(world.app)
+    await send_alert(
+        svc, world.chief.id, [world.network.id], "critical", "network_only", "Onrust bij het plein"
+    )
+    shown = await ayse_wa.wait_for(lambda m: "Onrust bij het plein" in m.text)
+    seen = len(ayse_wa.inbox)
+    await ayse_wa.tap(shown, "💬 Reply")
+    moods = await ayse_wa.wait_for(lambda m: "How is the mood" in m.text, after=seen)
+    await ayse_wa.tap(moods, "😠 tense")
+    await ayse_wa.wait_for(lambda m: "Anything to add?" in m.text, after=seen)
+    # She adds nothing; two hours later her "ja" is the ✅ Seen of the alert (her mood counted
+    # as seen already), not words for the police chief.
+    world.clock.advance(timedelta(minutes=svc.settings.bot.conversation_minutes + 60))
+    seen = len(ayse_wa.inbox)
+    await ayse_wa.write("ja")
+    await ayse_wa.wait_for(lambda m: "Already noted" in m.text, after=seen)
+    await world.idle()
+    assert not any("passed it on" in m.text for m in ayse_wa.inbox)
+    recipient = await incident_store.recipient(world.db, 1, world.ayse.id)
+    assert recipient is not None and recipient.acknowledged_at is not None
+    assert recipient.reply_text is None
+    assert await wa_links.awaiting(world.db, world.ayse.id) is None
+
+
 async def test_a_changed_number_keeps_the_link(world: WaWorld) -> None:
     ayse_wa = world.ayse_wa
     await world.link(world.ayse, ayse_wa, world.network.id)

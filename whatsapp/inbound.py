@@ -572,7 +572,7 @@ class Inbound:
     async def on_awaited_text(self, contact: Contact, text: str) -> bool:
         """Words a tap asked for: the few words after a mood; yes/no to FORGET ME."""
         db = self.ctx.database
-        waiting = await wa_links.awaiting(db, contact.user_id)
+        waiting = await self.awaiting(contact.user_id)
         if waiting is None:
             return False
         if waiting.what == "forget":
@@ -586,6 +586,22 @@ class Inbound:
             await self.reply_words(contact, waiting.ref_id, text)
             return True
         return False
+
+    async def awaiting(self, user_id: int) -> wa_links.Awaiting | None:
+        """What the member's next typed text is taken as, if a tap asked for it lately: as on
+        Telegram, it lapses after `[bot] conversation_minutes` (a "ja" hours later is meant for
+        something else, not words for the police chief, and FORGET ME is asked again)."""
+        waiting = await wa_links.awaiting(self.ctx.database, user_id)
+        if waiting is None:
+            return None
+        lapses = datetime.fromisoformat(waiting.since) + timedelta(
+            minutes=self.ctx.settings.bot.conversation_minutes
+        )
+        if lapses > self.ctx.clock.now():
+            return waiting
+        await wa_links.stop_awaiting(self.ctx.database, user_id)
+        log.info("whatsapp: user %s's awaited %s lapsed", user_id, waiting.what)
+        return None
 
     # --- buttons ----------------------------------------------------------------------------------
 
@@ -609,7 +625,7 @@ class Inbound:
         elif parts[:1] == ["act"] and parts[1:2] in (["prog"], ["done"]) and numbers:
             await self.on_progress(contact, numbers[0], parts[1] == "done")
         elif action == FORGET_YES:
-            waiting = await wa_links.awaiting(self.ctx.database, user_id)
+            waiting = await self.awaiting(user_id)
             if waiting is None or waiting.what != "forget":  # an old question's button
                 await self.answer(contact, forget_lapsed)
                 return
