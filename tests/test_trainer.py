@@ -96,6 +96,7 @@ async def test_the_state_shows_every_phone_and_the_group(client: TestClient[Any,
         "meal",
         "between",
         "health",
+        "whatsapp",
     ]
     assert shown["playing"] is None and shown["failed"] is None
     assert (await state(client, "nl"))["phones"][0]["role"] == "politiechef"
@@ -820,3 +821,21 @@ async def message_with_button(client: TestClient[Any, Any], who: str, label: str
 
     await eventually(there)
     return found[-1]
+
+
+async def test_the_whatsapp_scenario_plays(client: TestClient[Any, Any], session: Session) -> None:
+    """'On WhatsApp and Telegram' (the onboarding first): Wim links WhatsApp from /profile, the
+    alert reaches him there and his tap counts in Karin's status."""
+    await post(client, "play", {"scenario": "whatsapp", "all": True})
+    await session.wait_played()
+    shown = await state(client)
+    assert shown["failed"] is None
+    assert all(s["done"] for s in shown["scenarios"][-1]["steps"])
+    said = [m for m in shown["whatsapp"]["messages"] if m["mine"]]
+    assert said[0]["html"].startswith("KOPPEL ") and "✅" in said[-1]["tap"]
+    alert = next(m for m in shown["whatsapp"]["messages"] if "Kamperfoelieweg" in m.get("html", ""))
+    assert alert["kind"] == "interactive" and len(alert["buttons"]) == 3
+    assert any(
+        "Kamperfoelieweg" not in t and re.search(r"#1 .*\b(seen|gezien) 1\b", t)
+        for t in texts_in(phone(shown, "karin"))
+    )

@@ -29,6 +29,7 @@ from bot.demo_between import between_incidents
 from bot.demo_cast import Cast, code_in, tap
 from bot.demo_health import a_year_in_pictures
 from bot.demo_meetings import meal_meeting
+from trainer.wa_steps import an_alert_on_both_channels, wim_moves_to_whatsapp
 from trainer.world import TrainerCast
 
 
@@ -130,7 +131,21 @@ HEALTH = Scenario(
     (Step("stats", N_("The police chief asks /stats"), a_year_in_pictures),),
     needs=("onboarding",),
 )
-SCENARIOS: tuple[Scenario, ...] = (ONBOARDING, INCIDENT, MEAL, BETWEEN, HEALTH)
+WHATSAPP = Scenario(
+    "whatsapp",
+    N_("On WhatsApp and Telegram"),
+    N_(
+        "Wim would rather get Noord's alerts on WhatsApp: from his /profile he sends a one-time "
+        "code to the bot's WhatsApp number. The police chief's next alert reaches him there, "
+        "with the same buttons, and his tap counts in her status."
+    ),
+    (
+        Step("link", N_("Wim moves to WhatsApp"), wim_moves_to_whatsapp),
+        Step("alert", N_("An alert on both channels"), an_alert_on_both_channels),
+    ),
+    needs=("onboarding",),
+)
+SCENARIOS: tuple[Scenario, ...] = (ONBOARDING, INCIDENT, MEAL, BETWEEN, HEALTH, WHATSAPP)
 
 
 def scenario(key: str) -> Scenario | None:
