@@ -7,6 +7,7 @@ the stories drive the whole application against both sandboxes (`tests/wa_world.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import socket
@@ -34,7 +35,7 @@ from tests.test_forget_everywhere import scan_tables
 from tests.test_meetings import run_jobs, tap
 from tests.test_wa_profile import WaWorld
 from wa_sandbox import WaSandbox, sign
-from whatsapp import inbound
+from whatsapp import inbound, webhook
 from whatsapp.webhook import Item, Webhook, items_of
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -266,6 +267,26 @@ async def test_a_webhook_with_a_wrong_signature_is_refused_and_logged_without_th
     logged = caplog.text
     assert "refused (403)" in logged and "refused (401)" in logged
     assert SECRET not in logged and "someone-elses" not in logged and "STOP" not in logged
+
+
+async def test_a_body_too_large_is_refused_unread_and_logged(
+    db: Database, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    recorder = Recorder()
+    hook, url = await serve(db, clock, recorder)
+    caplog.set_level(logging.WARNING, logger="whatsapp.webhook")
+    text = "x" * (webhook.MAX_BODY + 1)
+    body = json.dumps({"object": "whatsapp_business_account", "entry": [], "pad": text}).encode()
+    try:
+        async with aiohttp.ClientSession() as session:
+            headers = {"X-Hub-Signature-256": sign(body, SECRET)}  # even signed
+            async with session.post(url, data=io.BytesIO(body), headers=headers) as response:
+                assert response.status == 413
+    finally:
+        await hook.stop()
+    assert recorder.items == [] and hook.refused == 1
+    assert await db.fetch_all("SELECT * FROM wa_webhooks_seen") == []
+    assert "refused (413)" in caplog.text and "xxxx" not in caplog.text
 
 
 async def test_a_signed_body_that_is_not_a_whatsapp_payload_is_answered_400(

@@ -259,7 +259,17 @@ class Webhook:
         return web.Response(status=403)
 
     async def receive(self, request: web.Request) -> web.Response:
-        body = await request.read()
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            self.refused += 1
+            log.warning(
+                "whatsapp webhook: request from %s refused (413): more than %d bytes; "
+                "nothing handled",
+                request.remote,
+                MAX_BODY,
+            )
+            return web.Response(status=413)
         header = request.headers.get(SIGNATURE_HEADER)
         if not signed(body, header, self._secret):
             self.refused += 1
