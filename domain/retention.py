@@ -217,6 +217,14 @@ async def _whatsapp(ctx: Context, now: datetime) -> store.Batch:
     """Used and expired link codes, handled webhook ids, words a tap asked for that never came
     (after a day), and the records of messages sent on WhatsApp (`storage.wa_links.purge`)."""
     kept = ctx.settings.retention
+    given_up = await wa_links.give_up(ctx.database, now - timedelta(days=kept.wa_webhook_days), now)
+    if given_up:
+        log.warning(
+            "retention: %d WhatsApp webhook item(s) still not handled after %d days given up"
+            " (what they said deleted; their handling failed at every start)",
+            given_up,
+            kept.wa_webhook_days,
+        )
     gone = await wa_links.purge(
         ctx.database,
         now,

@@ -272,6 +272,18 @@ async def forget(conn: aiosqlite.Connection, user_id: int) -> int:
     return removed
 
 
+async def give_up(db: Database, seen_before: datetime, now: datetime) -> int:
+    """Items recorded before `seen_before` and still not handled (their handling failed at
+    every start since): their words and numbers go; `purge` then takes their keys."""
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "UPDATE wa_webhooks_seen SET item = NULL, done_at = ?"
+            " WHERE done_at IS NULL AND seen_at < ?",
+            (_stamp(now), _stamp(seen_before)),
+        )
+        return cursor.rowcount
+
+
 async def purge(
     db: Database,
     now: datetime,

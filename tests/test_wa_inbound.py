@@ -20,7 +20,7 @@ import pytest
 
 from bot import services
 from bot.clock import ManualClock
-from domain import meeting_plans, pulse, whatsapp_link
+from domain import meeting_plans, pulse, retention, whatsapp_link
 from domain import meetings as meeting_rules
 from domain.alerts import send_alert
 from sandbox import SimMessage
@@ -669,6 +669,26 @@ async def test_a_changed_number_keeps_the_link(world: WaWorld) -> None:
     assert "Noord" in helped.text
     contact = await wa_store.get_contact(world.db, world.ayse.id)
     assert contact is not None and contact.phone == "31687654321"
+
+
+async def test_an_item_whose_handling_failed_for_the_whole_retention_is_given_up(
+    world: WaWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    # What Ayşe wrote was recorded, and its handling failed at every start since (a defect):
+    # after [retention] wa_webhook_days her words and number go (and, that old, its key).
+    words = {"message": {"from": "31612345678", "text": {"body": "Mijn buurman is weg"}}}
+    await wa_links.record(world.db, "m:wamid.failing", json.dumps(words), world.clock.now())
+    svc = services.of(world.app)
+    world.clock.advance(timedelta(days=svc.settings.retention.wa_webhook_days - 1))
+    await retention.run(svc)
+    assert await wa_links.unhandled(world.db) != []  # a restart still tries it
+    world.clock.advance(timedelta(days=2))
+    caplog.set_level(logging.WARNING, logger="domain.retention")
+    await retention.run(svc)
+    assert await wa_links.unhandled(world.db) == []
+    assert await world.db.fetch_all("SELECT * FROM wa_webhooks_seen WHERE item IS NOT NULL") == []
+    assert "1 WhatsApp webhook item(s) still not handled" in caplog.text
+    assert "buurman" not in caplog.text and "31612345678" not in caplog.text
 
 
 async def test_retention_keeps_open_codes_and_unhandled_items_and_purges_the_rest(
