@@ -20,7 +20,7 @@ import pytest
 
 from bot import services
 from bot.clock import ManualClock
-from domain import meeting_plans, pulse, retention, whatsapp_link
+from domain import consent, meeting_plans, pulse, retention, whatsapp_link
 from domain import meetings as meeting_rules
 from domain.alerts import send_alert
 from sandbox import SimMessage
@@ -657,6 +657,35 @@ async def test_words_asked_after_a_mood_lapse_as_on_telegram(world: WaWorld) -> 
     assert recipient is not None and recipient.acknowledged_at is not None
     assert recipient.reply_text is None
     assert await wa_links.awaiting(world.db, world.ayse.id) is None
+
+
+async def test_after_the_privacy_notice_changed_only_alerts_work_on_whatsapp_as_on_telegram(
+    world: WaWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ayse_wa = world.ayse_wa
+    await world.link(world.ayse, ayse_wa, world.network.id)
+    svc = services.of(world.app)
+    await pulse.start(svc, world.network.id, "asked", by=world.chief.id)
+    asked = await ayse_wa.wait_for(lambda m: "calm" in " ".join(m.buttons).casefold())
+    await send_alert(
+        svc, world.chief.id, [world.network.id], "critical", "network_only", "Brand bij de school"
+    )
+    alert = await ayse_wa.wait_for(lambda m: "Brand bij de school" in m.text)
+    monkeypatch.setattr(consent, "VERSION", consent.VERSION + 1)  # the notice changed
+
+    seen = len(ayse_wa.inbox)
+    await ayse_wa.tap(asked, next(b for b in asked.buttons if "calm" in b.casefold()))
+    await ayse_wa.wait_for(lambda m: "privacy notice has changed" in m.text, after=seen)
+    assert await pulse_store.answer_of(world.db, 1, world.ayse.id) is None
+    # Safety first: she can still say she saw the alert.
+    seen = len(ayse_wa.inbox)
+    await ayse_wa.tap(alert, "✅ Seen")
+    await ayse_wa.wait_for(lambda m: "noted that you have seen it" in m.text, after=seen)
+    # Agreed (on Telegram), the mood works.
+    await consent.agree(svc, world.ayse.id)
+    seen = len(ayse_wa.inbox)
+    await ayse_wa.tap(asked, next(b for b in asked.buttons if "calm" in b.casefold()))
+    await ayse_wa.wait_for(lambda m: m.text == "Thank you!", after=seen)
 
 
 async def test_a_changed_number_keeps_the_link(world: WaWorld) -> None:

@@ -43,6 +43,7 @@ from domain import agenda as agenda_rules
 from domain import (
     alert_texts,
     audit,
+    consent,
     forget,
     meeting_texts,
     my_data,
@@ -58,7 +59,7 @@ from domain.notify import language_of, tell
 from domain.ports import Button, Keyboard
 from storage import actions as action_store
 from storage import incidents as incident_store
-from storage import memberships, networks, privacy, wa_links
+from storage import memberships, networks, people, privacy, wa_links
 from storage import whatsapp as store
 from storage.whatsapp import Contact
 from whatsapp.webhook import Item, Webhook
@@ -97,6 +98,7 @@ KEYWORDS = {
 }
 LINK_WORDS = ("koppel", "koppelen", "link")
 FORGET_YES, FORGET_NO = "wa:forget:yes", "wa:forget:no"
+FREE_ACTIONS = ("inc:", "wa:")  # left through while a changed privacy notice waits
 
 
 # A text straight to a WhatsApp user (their wa_user), in WhatsApp's markup: True when WhatsApp
@@ -610,6 +612,14 @@ class Inbound:
         parts = action.split(":")
         numbers = [int(p) for p in parts[2:3] if p.isdigit()]
         user_id = contact.user_id
+        # As Telegram's consent guard: after the privacy notice changed, only alerts and the
+        # answers to them (and the keywords, FORGET ME's buttons) work until they agree.
+        if not action.startswith(FREE_ACTIONS) and await consent.to_ask(
+            self.ctx, user_id, await people.get(self.ctx.database, user_id)
+        ):
+            log.info("whatsapp: user %s tapped %s before agreeing to the notice", user_id, parts[0])
+            await self.answer(contact, consent_first_text)
+            return
         if parts[:1] == ["inc"] and numbers:
             await self.on_alert_button(contact, parts[1], numbers[0], parts[3:])
         elif parts[:2] == ["mtg", "att"] and numbers and len(parts) == 4:
@@ -1021,6 +1031,13 @@ def call_me_text(_: Translator, *, shared: bool) -> Html:
     return _(
         "📞 I asked the police chief and the municipality to call you. You have not shared "
         "a phone number, so they may answer you here. 🚨 Emergency? Call 112."
+    )
+
+
+def consent_first_text(_: Translator) -> Html:
+    return _(
+        "Our privacy notice has changed. Send /profile to the Bondgenoten bot on Telegram to "
+        "read what changed and agree; until then only alerts work here."
     )
 
 
