@@ -688,6 +688,34 @@ async def test_after_the_privacy_notice_changed_only_alerts_work_on_whatsapp_as_
     await ayse_wa.wait_for(lambda m: m.text == "Thank you!", after=seen)
 
 
+async def test_a_signed_stop_replayed_after_its_key_was_purged_is_ignored(
+    world: WaWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    ayse_wa = world.ayse_wa
+    await world.link(world.ayse, ayse_wa, world.network.id)
+    await ayse_wa.write("STOP")
+    await ayse_wa.wait_for(lambda m: "Stopped" in m.text)
+    [stop] = [p for p in world.wa.webhooks.confirmed if "STOP" in json.dumps(p)]
+    await ayse_wa.write("START")
+    await ayse_wa.wait_for(lambda m: "Welcome back" in m.text)
+    # Ten days later, her STOP's key is gone with the retention; someone who kept the signed
+    # body sends it again.
+    svc = services.of(world.app)
+    world.clock.advance(timedelta(days=10))
+    await retention.run(svc)
+    body = json.dumps(stop).encode()
+    caplog.set_level(logging.WARNING, logger="whatsapp.inbound")
+    async with aiohttp.ClientSession() as session:
+        headers = {"X-Hub-Signature-256": sign(body, SECRET), "Content-Type": "application/json"}
+        assert world.wa.webhook_url is not None
+        async with session.post(world.wa.webhook_url, data=body, headers=headers) as response:
+            assert response.status == 200
+    await world.idle()
+    contact = await wa_store.get_contact(world.db, world.ayse.id)
+    assert contact is not None and contact.stopped_at is None
+    assert "(a replay)" in caplog.text
+
+
 async def test_a_changed_number_keeps_the_link(world: WaWorld) -> None:
     ayse_wa = world.ayse_wa
     await world.link(world.ayse, ayse_wa, world.network.id)

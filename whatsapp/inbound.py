@@ -344,6 +344,12 @@ class Inbound:
             if incoming is None:
                 log.warning("whatsapp: message %s without a sender, skipped", item.key)
                 return
+            # Meta repeats a webhook for up to a week, and we know its key as long as that;
+            # a message older than that is a replay of a signed body (STOP, a tap), not news.
+            kept = timedelta(days=self.ctx.settings.retention.wa_webhook_days)
+            if incoming.at < self.ctx.clock.now() - kept:
+                log.warning("whatsapp: message %s older than %s ignored (a replay)", item.key, kept)
+                return
             await self.on_message(incoming)
         else:
             log.warning("whatsapp: item %s of unknown kind %r, skipped", item.key, item.kind)
