@@ -89,6 +89,8 @@ def test_a_typed_word_counts_as_the_tap_of_one_button() -> None:
     assert inbound.typed_tap("gespannen", moods) == "pulse:m:3:tense"
     forget = [inbound.FORGET_YES, inbound.FORGET_NO]
     assert inbound.typed_tap("ja", forget) is None  # deleting everything takes more than "ja"
+    assert inbound.typed_tap("1", forget) is None  # ... or a "1"
+    assert inbound.typed_tap("2", forget) == inbound.FORGET_NO
     assert inbound.typed_tap("Ja, wis alles", forget) == inbound.FORGET_YES
     assert inbound.typed_tap("nee", forget) == inbound.FORGET_NO
     action = ["act:prog:9", "act:done:9"]
@@ -501,6 +503,10 @@ async def test_forget_me_on_whatsapp_deletes_everything_after_a_confirmation(
     seen = len(ayse_wa.inbox)
     await ayse_wa.write("FORGET ME")
     question = await ayse_wa.wait_for(lambda m: "Delete everything" in m.text, after=seen)
+    seen = len(ayse_wa.inbox)
+    await ayse_wa.write("1")  # a lone number deletes nothing
+    await ayse_wa.wait_for(lambda m: "did not understand" in m.text, after=seen)
+    assert await wa_store.get_contact(world.db, ayse.id) is not None
     await ayse_wa.tap(question, "Yes, delete all")
     await ayse_wa.wait_for(lambda m: "everything we stored about you is deleted" in m.text)
     await world.chief.expect("has left the network Noord")

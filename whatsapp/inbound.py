@@ -301,7 +301,8 @@ def typed_tap(text: str, actions: Sequence[str], *, numbers: bool = True) -> str
         matching = [action for action in actions if typed and typed in _emoji_for(action)]
         return matching[0] if len(matching) == 1 else None
     if numbers and said.isdigit() and 1 <= int(said) <= len(actions):
-        return actions[int(said) - 1]
+        chosen = actions[int(said) - 1]
+        return None if chosen == FORGET_YES else chosen  # deleting all takes more than "1"
     matching = [action for action in actions if said in _words_for(action)]
     return matching[0] if len(matching) == 1 else None
 
