@@ -28,6 +28,7 @@ from bot.demo_cast import (
     tap,
     tap_row,
 )
+from bot.demo_digest import the_monthly_digest
 from bot.demo_health import network_health
 from bot.demo_meetings import meal_meeting
 from bot.demo_whatsapp import on_whatsapp_and_telegram, whatsapp_beside
@@ -416,6 +417,7 @@ SCENES: list[tuple[str, Scene]] = [
     ("Network health in numbers and pictures", network_health),
     ("On WhatsApp and Telegram", on_whatsapp_and_telegram),
     ("The logboek: who did what", the_audit),
+    ("The coordinator's monthly digest", the_monthly_digest),
 ]
 
 
