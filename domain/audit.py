@@ -41,6 +41,7 @@ class Act(StrEnum):
     UPDATED = "updated"  # a follow-up to it
     CLOSED = "closed"
     EXPORTED = "exported"  # a network's members and attendance as files
+    EXPORTED_NUMBERS = "exported_numbers"  # ... its numbers: meetings, actions, alerts
     FORGOT = "forgot"  # someone deleted their data: no actor, no subject
     CREATED = "created"  # a network set up
     LINKED = "linked"  # a group chat made the network's (subject: the group)
@@ -210,6 +211,8 @@ async def _sentence(names: _Names, entry: Entry) -> str:
         return _("{actor} closed alert #{id}", actor=Html(who), id=ref or "?")
     if action == Act.EXPORTED:
         return _("{actor} exported the members and attendance", actor=Html(who))
+    if action == Act.EXPORTED_NUMBERS:
+        return _("{actor} exported the numbers: meetings, actions, alerts", actor=Html(who))
     if action == Act.CREATED:
         return _("{actor} set up the network", actor=Html(who))
     if action == Act.LINKED:

@@ -140,7 +140,7 @@ async def send_numbers(update: Update, context: BotContext, network: Network) ->
         ),
     )
     files = export.number_files(_, numbers, svc.clock.now(), svc.settings.bot.tz)
-    await _send_files(update, context, network, files)
+    await _send_files(update, context, network, files, audit.Act.EXPORTED_NUMBERS)
 
 
 async def send_export(update: Update, context: BotContext, network: Network) -> None:
@@ -171,13 +171,19 @@ async def send_export(update: Update, context: BotContext, network: Network) -> 
             network=network.name,
         ),
     )
-    await _send_files(update, context, network, export.files(_, gathered, now, svc.settings.bot.tz))
+    files = export.files(_, gathered, now, svc.settings.bot.tz)
+    await _send_files(update, context, network, files, audit.Act.EXPORTED)
 
 
 async def _send_files(
-    update: Update, context: BotContext, network: Network, files: list[export.File]
+    update: Update,
+    context: BotContext,
+    network: Network,
+    files: list[export.File],
+    act: audit.Act,
 ) -> None:
-    """Files one after the other; the audit records the export once the first arrived."""
+    """Files one after the other; the audit records the export (`act`: which files) once the
+    first arrived."""
     chat, user = update.effective_chat, update.effective_user
     assert chat and user
     _ = await context.texts()
@@ -204,9 +210,7 @@ async def _send_files(
             break
         sent += 1
         if sent == 1:  # personal data has left the bot: that is what the audit records
-            await audit.record(
-                svc, user.id, audit.Act.EXPORTED, network.id, audit.network(network.id)
-            )
+            await audit.record(svc, user.id, act, network.id, audit.network(network.id))
     log.info("network %s exported to user %s: %d files", network.id, user.id, sent)
     if failed is not None:
         await context.bot.send_message(

@@ -127,7 +127,7 @@ async def choose(user: SimUser, label: str) -> None:
 async def exports(app: BotApplication) -> list[tuple[Any, ...]]:
     found = await db_of(app).fetch_all(
         "SELECT actor_id, action, network_id, subject_kind, subject_id FROM audit"
-        " WHERE action = 'exported' ORDER BY id"
+        " WHERE action LIKE 'exported%' ORDER BY id"
     )
     return [tuple(row) for row in found]
 
@@ -324,7 +324,11 @@ async def test_the_numbers_of_a_network_as_csv_without_names_of_who_reacted(
     raw = alerts_file.file or b""
     assert b"Unrest" not in raw and b"Bram" not in raw and b"Marco" not in raw
     assert alerts_file.caption and "no names" in alerts_file.caption
-    assert await exports(app) == [(petra.id, "exported", network.id, "network", network.id)]
+    # The audit says what left the bot: the numbers, not the members and attendance.
+    assert await exports(app) == [(petra.id, "exported_numbers", network.id, "network", network.id)]
+    await noord.carla.send("/audit Noord")
+    shown = await noord.carla.expect("exported the numbers")
+    assert "exported the members" not in (shown.text or "")
 
 
 def test_a_network_name_becomes_a_safe_file_name() -> None:
