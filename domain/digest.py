@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 
 from bot.fit import cut_label
-from bot.i18n import Translator, pick_language, translator
+from bot.i18n import Translator, escape, pick_language, translator
 from bot.outbox import CONTINUED, fit
 from domain import charts, ports
 from domain.context import Context
@@ -226,7 +226,8 @@ def _network_line(_: Translator, state: NetworkState, tz: ZoneInfo) -> str:
         parts.append(_.ngettext("{n} alert open", "{n} alerts open", state.open_alerts))
     if state.open_signals:
         parts.append(_.ngettext("{n} signal open", "{n} signals open", state.open_signals))
-    return "• <b>{}</b>: {}".format(cut_label(state.name, 60), " · ".join(parts))
+    # The digest is HTML: a name as typed ('Oost & West'), never as markup Telegram refuses.
+    return "• <b>{}</b>: {}".format(escape(cut_label(state.name, 60)), " · ".join(parts))
 
 
 def text(_: Translator, digest: Digest, ctx: Context) -> str:

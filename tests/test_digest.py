@@ -414,3 +414,21 @@ async def test_a_restart_over_the_digest_hour_still_sends_it_to_a_coordinator_ne
         assert "April 2030" in (digests(dirk)[0].text or "")
         await run_jobs(app)
         assert len(digests(carla)) == 2 and len(digests(dirk)) == 1
+
+
+async def test_a_network_named_with_html_characters_still_gets_its_digest_through(
+    sandbox: Sandbox, settings: Settings, coordinator: SimUser
+) -> None:
+    """The digest is HTML: a network called 'Oost & <West>' is shown as typed, not refused
+    by Telegram (which would lose the whole month's digest)."""
+    dirk = sandbox.add_user("Dirk", language_code="en")
+    clock = ManualClock(DUE - timedelta(minutes=5))
+    async with bot(settings, clock) as app:
+        await arrange(app, sandbox, coordinator, dirk)
+        db = services.of(app).database
+        await networks.create(db, "Oost & <West>", None, coordinator.id, START)
+        clock.advance(timedelta(minutes=6))
+        await run_jobs(app)
+        await sandbox.wait_for(lambda: len(digests(coordinator)) == 1)
+        (message,) = digests(coordinator)
+        assert "• Oost & <West>: no meeting yet" in (message.text or "")
