@@ -300,6 +300,7 @@ def test_a_digest_of_many_networks_fits_telegram_in_parts_and_its_chart_stays_re
     text = digest.text(_, found, ctx)
     assert text.startswith("<b>Je maandoverzicht, maart 2030</b>")
     assert "nog geen bijeenkomst" in text and "Geteld sinds" in text
+    assert "meldingen en wie ze zag 365 dagen, afgesloten signalen 180 dagen." in text
     parts = fit([NewDelivery(chat_id=1, priority=0, kind="digest", params={"text": text})])
     assert len(parts) > 1
     assert all(visible_length(str(p.params["text"])) <= LIMIT for p in parts)
