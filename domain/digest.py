@@ -111,7 +111,8 @@ def next_month(ctx: Context, now: datetime) -> datetime:
 
 
 def months_before(moment: datetime, months: int, tz: ZoneInfo) -> datetime:
-    """The same day and hour `months` months earlier (the 31st becomes the month's last day)."""
+    """The same day and hour `months` months earlier (a day past the 28th becomes the 28th:
+    every month has one)."""
     local = moment.astimezone(tz)
     index = local.year * 12 + local.month - 1 - months
     year, month = divmod(index, 12)
