@@ -710,7 +710,7 @@ async def test_a_signed_stop_replayed_after_its_key_was_purged_is_ignored(
     world.clock.advance(timedelta(days=10))
     await retention.run(svc)
     body = json.dumps(stop).encode()
-    caplog.set_level(logging.WARNING, logger="whatsapp.inbound")
+    caplog.set_level(logging.WARNING, logger="whatsapp.webhook")
     async with aiohttp.ClientSession() as session:
         headers = {"X-Hub-Signature-256": sign(body, SECRET), "Content-Type": "application/json"}
         assert world.wa.webhook_url is not None
@@ -720,6 +720,31 @@ async def test_a_signed_stop_replayed_after_its_key_was_purged_is_ignored(
     contact = await wa_store.get_contact(world.db, world.ayse.id)
     assert contact is not None and contact.stopped_at is None
     assert "(a replay)" in caplog.text
+
+
+async def test_a_message_recorded_before_a_long_stop_is_still_handled(
+    db: Database, clock: ManualClock
+) -> None:
+    # Taken (answered 200) just before the bot went down for ten days: not a replay.
+    old = int((clock.now() - timedelta(days=10)).timestamp())
+    message = {"id": "wamid.before", "from": "31612345678", "timestamp": str(old), "type": "text"}
+    item = Item("m:wamid.before", "message", {"message": message})
+    await wa_links.record(db, item.key, item.to_json(), clock.now() - timedelta(days=10))
+    recorder = Recorder()
+    hook = Webhook(
+        db,
+        clock,
+        recorder.handle,
+        app_secret=SECRET,
+        verify_token=VERIFY,
+        max_age=timedelta(days=7),
+    )
+    await hook.start(free_socket())
+    try:
+        await hook.idle()
+    finally:
+        await hook.stop()
+    assert [i.key for i in recorder.items] == ["m:wamid.before"]
 
 
 async def test_a_changed_number_keeps_the_link(world: WaWorld) -> None:

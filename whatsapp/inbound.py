@@ -119,6 +119,8 @@ async def start(ctx: Context, send_text: SendText) -> Webhook:
         inbound.handle,
         app_secret=wa.app_secret.get_secret_value(),
         verify_token=wa.verify_token.get_secret_value(),
+        # Meta repeats a webhook for up to a week, and its key is known as long as that.
+        max_age=timedelta(days=ctx.settings.retention.wa_webhook_days),
     )
     try:
         await hook.start(sock)
@@ -344,12 +346,6 @@ class Inbound:
             incoming = read_message(item.data)
             if incoming is None:
                 log.warning("whatsapp: message %s without a sender, skipped", item.key)
-                return
-            # Meta repeats a webhook for up to a week, and we know its key as long as that;
-            # a message older than that is a replay of a signed body (STOP, a tap), not news.
-            kept = timedelta(days=self.ctx.settings.retention.wa_webhook_days)
-            if incoming.at < self.ctx.clock.now() - kept:
-                log.warning("whatsapp: message %s older than %s ignored (a replay)", item.key, kept)
                 return
             await self.on_message(incoming)
         else:

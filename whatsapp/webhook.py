@@ -28,6 +28,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from socket import socket
 from typing import Any
 
@@ -193,6 +194,7 @@ class Webhook:
         app_secret: str,
         verify_token: str,
         path: str = PATH,
+        max_age: timedelta | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -200,6 +202,7 @@ class Webhook:
         self._secret = app_secret
         self._verify_token = verify_token
         self.path = path
+        self.max_age = max_age  # a message older than this when it comes is a replay
         self._queue: asyncio.Queue[Item] = asyncio.Queue()
         self._runner: web.AppRunner | None = None
         self._worker: asyncio.Task[None] | None = None
@@ -290,6 +293,14 @@ class Webhook:
             return web.Response(status=400)
         now = self.clock.now()
         for item in items:
+            if self.max_age is not None and _sent_before(item, now - self.max_age):
+                # Older than Meta ever repeats and than the keys we keep: the same signed body
+                # sent again (a STOP, a tap), not news. (What was recorded before a stop is
+                # handled after the next start, however long the bot was down.)
+                log.warning(
+                    "whatsapp webhook: %s older than %s, ignored (a replay)", item.key, self.max_age
+                )
+                continue
             if await wa_links.record(self.db, item.key, item.to_json(), now):
                 self._queue.put_nowait(item)
             else:
@@ -318,6 +329,18 @@ class Webhook:
             return
         await wa_links.handled(self.db, item.key, self.clock.now())
         self.handled += 1
+
+
+def _sent_before(item: Item, moment: datetime) -> bool:
+    """A message item whose timestamp is before `moment` (statuses and template verdicts only
+    move forward and are left alone)."""
+    if item.kind != "message":
+        return False
+    stamp = (item.data.get("message") or {}).get("timestamp")
+    try:
+        return datetime.fromtimestamp(int(str(stamp)), UTC) < moment
+    except (TypeError, ValueError, OverflowError):
+        return False
 
 
 def _address(sock: socket) -> str:
