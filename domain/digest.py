@@ -332,10 +332,18 @@ async def _translators(ctx: Context, user_ids: Sequence[int]) -> dict[int, Trans
 
 
 async def recipients(ctx: Context) -> list[int]:
-    """Every coordinator, by configuration or appointment, who has the digest on."""
+    """Every coordinator, by configuration or appointment, who has the digest on and did not
+    block the bot (as domain.notify: nobody is written to who blocked it)."""
     appointed = [c.user_id for c in await coordinators.all(ctx.database)]
     everyone = dict.fromkeys([*ctx.settings.access.coordinators, *appointed])
-    return [user for user in everyone if await store.is_on(ctx.database, user)]
+    found = []
+    for user in everyone:
+        person = await people.get(ctx.database, user)
+        if person is not None and person.blocked_at is not None:
+            log.info("monthly digest: not for coordinator %s, who blocked the bot", user)
+        elif await store.is_on(ctx.database, user):
+            found.append(user)
+    return found
 
 
 async def send_all(ctx: Context, now: datetime, *, catching_up: bool = False) -> int:

@@ -433,3 +433,34 @@ async def test_a_network_named_with_html_characters_still_gets_its_digest_throug
         await sandbox.wait_for(lambda: len(digests(coordinator)) == 1)
         (message,) = digests(coordinator)
         assert "• Oost & <West>: no meeting yet" in (message.text or "")
+
+
+async def test_a_coordinator_who_blocked_the_bot_gets_no_digest_queued(
+    sandbox: Sandbox, tmp_path, coordinator: SimUser
+) -> None:
+    """Like every notice (domain.notify): a person who blocked the bot is not written to, so
+    no month of digests piles up as failed deliveries for the operator to wonder about."""
+    carla = coordinator
+    dirk = sandbox.add_user("Dirk", language_code="en")
+    settings = make_settings(
+        sandbox, tmp_path / "bot.sqlite3", access={"coordinators": [carla.id, dirk.id]}
+    )
+    clock = ManualClock(DUE - timedelta(minutes=5))
+    async with bot(settings, clock) as app:
+        await arrange(app, sandbox, carla, dirk)
+        db = services.of(app).database
+        await dirk.block_bot()
+
+        async def blocked() -> bool:
+            person = await people.get(db, dirk.id)
+            return person is not None and person.blocked_at is not None
+
+        await eventually(blocked)
+        clock.advance(timedelta(minutes=6))
+        await run_jobs(app)
+        await sandbox.wait_for(lambda: len(digests(carla)) == 1)
+        row = await db.fetch_one(
+            "SELECT count(*) FROM deliveries WHERE chat_id = ? AND kind LIKE 'digest%'",
+            (dirk.id,),
+        )
+        assert row is not None and row[0] == 0
