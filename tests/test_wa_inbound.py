@@ -583,6 +583,21 @@ async def test_someone_writing_random_codes_is_answered_five_times_an_hour_then_
     assert contact is not None and contact.wa_user == guesser.bsuid
 
 
+async def test_the_statuses_of_an_answer_to_a_stranger_are_expected_not_unknown(
+    world: WaWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An answer sent straight (no delivery, no row of ours) comes back as sent, delivered and
+    read like any other: those statuses are expected, so no warning about an unknown message
+    (one per answer, before) fills the operator's log."""
+    caplog.set_level(logging.INFO, logger="whatsapp")
+    stranger = world.wa.user("Someone", phone="31655556666")
+    await stranger.write("hallo")
+    await stranger.wait_for(lambda m: "Bondgenoten" in m.text)
+    await world.idle()
+    assert stranger.inbox and all(m.status == "read" for m in stranger.inbox)
+    assert "unknown message" not in caplog.text
+
+
 async def test_one_whatsapp_sending_a_second_persons_code_moves_and_the_first_is_told(
     world: WaWorld,
 ) -> None:

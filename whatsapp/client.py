@@ -52,6 +52,23 @@ class Accepted:
     wamid: str
 
 
+# Texts sent straight (to a stranger; the last word after FORGET ME) have no delivery and no
+# row in wa_messages: their status webhooks are expected, not "unknown" (whatsapp.statuses).
+_direct: dict[str, None] = {}
+_DIRECT_KEPT = 10_000
+
+
+def _note_direct(wamid: str) -> None:
+    if len(_direct) >= _DIRECT_KEPT:
+        _direct.pop(next(iter(_direct)))
+    _direct[wamid] = None
+
+
+def sent_directly(wamid: str) -> bool:
+    """Whether `wamid` is a text this process sent straight, outside the outbox."""
+    return wamid in _direct
+
+
 @dataclass(frozen=True)
 class Refused:
     code: int  # Meta's error code; 0: no answer at all (time-out, connection refused)
@@ -106,7 +123,9 @@ class Client:
         result = await self.send(to, Outgoing(kind="text", text=text))
         if isinstance(result, Refused):
             log.warning("whatsapp: a direct text was not taken: %s", result.reason)
-        return isinstance(result, Accepted)
+            return False
+        _note_direct(result.wamid)
+        return True
 
     async def _send(self, to: str, message: Outgoing) -> str:
         match message.kind:

@@ -19,7 +19,7 @@ from storage import deliveries
 from storage import incidents as incident_store
 from storage import whatsapp as store
 from whatsapp import templates
-from whatsapp.client import TRANSIENT_CODES
+from whatsapp.client import TRANSIENT_CODES, sent_directly
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,8 @@ async def apply_status(
     before = await store.message(ctx.database, wamid)
     message = await store.set_state(ctx.database, wamid, status, error_code, at)
     if message is None or before is None:
+        if sent_directly(wamid):  # a text sent straight: nothing of ours to update
+            return True
         if wamid not in _unknown_logged:
             if len(_unknown_logged) >= _UNKNOWN_KEPT:
                 _unknown_logged.clear()
