@@ -31,7 +31,7 @@ async def the_monthly_digest(cast: Cast) -> None:
     await settle(cast)
     photos = [m for m in chat.messages[start:] if m.photo is not None and m.file is not None]
     if not photos:
-        cast.say("  🖼 No network needs attention this month, so the digest has no chart.")
+        cast.say("  🖼 This month's digest has no chart: the message says all there is.")
         return
     folder = PICTURES.resolve()
     folder.mkdir(parents=True, exist_ok=True)
