@@ -70,46 +70,49 @@ def _kinds(_: Translator, network: Network) -> tuple[str, InlineKeyboardMarkup |
     )
 
 
-async def kinds_pressed(update: Update, context: BotContext) -> None:
-    """A network chosen under /export: which of its files."""
+async def _pressed(update: Update, context: BotContext) -> Network | None:
+    """The network whose id ends the pressed button's data, when the presser may export it
+    (else they were told why); the button is answered."""
     query = update.callback_query
     assert query and query.data
-    found = await network_button(update, context, int(query.data.split(":")[2]), Action.view_roster)
+    network_id = int(query.data.rsplit(":", 1)[1])
+    found = await network_button(update, context, network_id, Action.view_roster)
     if found is None:
-        return
-    network, _actor = found
+        return None
     await query.answer()
-    _ = await context.texts()
-    text, markup = _kinds(_, network)
-    await edit_message(query, text, markup)
+    return found[0]
+
+
+async def kinds_pressed(update: Update, context: BotContext) -> None:
+    """A network chosen under /export: which of its files."""
+    network = await _pressed(update, context)
+    if network is not None:
+        assert update.callback_query
+        text, markup = _kinds(await context.texts(), network)
+        await edit_message(update.callback_query, text, markup)
 
 
 async def numbers_pressed(update: Update, context: BotContext) -> None:
     """The numbers of a network, as files."""
-    query = update.callback_query
-    assert query and query.data
-    found = await network_button(update, context, int(query.data.split(":")[2]), Action.view_roster)
-    if found is None:
-        return
-    network, _actor = found
-    await query.answer()
-    _ = await context.texts()
-    await edit_message(query, _("The numbers of {network}:", network=network.name))
-    await send_numbers(update, context, network)
+    network = await _pressed(update, context)
+    if network is not None:
+        assert update.callback_query
+        _ = await context.texts()
+        await edit_message(
+            update.callback_query, _("The numbers of {network}:", network=network.name)
+        )
+        await send_numbers(update, context, network)
 
 
 async def export_pressed(update: Update, context: BotContext) -> None:
     """A network chosen under /export: its files."""
-    query = update.callback_query
-    assert query and query.data
-    found = await network_button(update, context, int(query.data.split(":")[1]), Action.view_roster)
-    if found is None:
-        return
-    network, _actor = found
-    await query.answer()
-    _ = await context.texts()
-    await edit_message(query, _("Members and attendance of {network}:", network=network.name))
-    await send_export(update, context, network)
+    network = await _pressed(update, context)
+    if network is not None:
+        assert update.callback_query
+        _ = await context.texts()
+        text = _("Members and attendance of {network}:", network=network.name)
+        await edit_message(update.callback_query, text)
+        await send_export(update, context, network)
 
 
 async def send_numbers(update: Update, context: BotContext, network: Network) -> None:
