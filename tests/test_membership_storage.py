@@ -564,6 +564,7 @@ async def test_forgetting_the_user_of_an_invite_keeps_the_invite_used(
         "signals": [],
         "talents": [],
         "audit": [],
+        "whatsapp": None,
     }
 
 
