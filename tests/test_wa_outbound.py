@@ -36,7 +36,10 @@ from tests.wa_world import WaWorld, wa_world
 from whatsapp import render as wa_render
 from whatsapp import statuses
 from whatsapp.client import Client, Refused
-from whatsapp.dispatcher import WaDispatcher
+from whatsapp.dispatcher import PAIR_MARGIN, WaDispatcher
+
+# The bot waits its pair gap with a margin (whatsapp.dispatcher.PAIR_MARGIN): 6 s × 1.1.
+PAIR_WAIT_S = 6 * PAIR_MARGIN
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 AYSE, BRAM = 501, 502
@@ -545,7 +548,7 @@ async def test_one_message_per_six_seconds_to_a_member_and_meta_s_limits_are_wai
     waiting = await deliveries.get(world.db, later.id)
     assert waiting is not None and waiting.status == "pending" and waiting.not_before
     assert len(world.ayse_wa.inbox) == 1
-    world.advance(6)
+    world.advance(PAIR_WAIT_S)
     await world.ayse_wa.wait_for(lambda m: "Smoke in the Eikstraat" in m.text)
     assert all(r.ok for r in world.wa.requests)
     assert first != second
@@ -554,7 +557,7 @@ async def test_one_message_per_six_seconds_to_a_member_and_meta_s_limits_are_wai
     world.wa.fail(code=131056, to=world.ayse_wa)
     world.wa.fail(code=130429, to=world.ayse_wa)
     third = await alert(world, "Dog loose at the school")
-    world.advance(6)
+    world.advance(PAIR_WAIT_S)
     delivery = await delivery_to(world, world.ayse.id, third)
     sent = await until_sent(world, delivery.id, step=7)
     assert sent.attempts == 1
@@ -685,7 +688,7 @@ async def test_a_long_alert_arrives_whole_in_parts_paced_for_the_member(
     assert len(world.ayse_wa.inbox) == 1  # the next part waits its six seconds
     delivery = await delivery_to(world, world.ayse.id, incident_id)
     assert delivery.status == "pending"
-    world.advance(6)
+    world.advance(PAIR_WAIT_S)
     last = await world.ayse_wa.wait_for(lambda m: m.kind == "interactive")
     assert len(last.text) <= 1024 and last.buttons[0] == "✅ Seen"
     shown = " ".join(" ".join(m.text.split()) for m in (first, last))
